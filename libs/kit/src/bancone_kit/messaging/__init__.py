@@ -1,0 +1,1 @@
+"""Kafka messaging: broker factory, transactional outbox, idempotent-consumer inbox, retry + DLQ."""

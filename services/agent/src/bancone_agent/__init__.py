@@ -1,0 +1,1 @@
+"""Bancone agent service."""

@@ -1,0 +1,1 @@
+"""Bancone catalog service."""

@@ -1,0 +1,1 @@
+"""Bancone gateway service."""
