@@ -1,0 +1,77 @@
+"""Transactional outbox: events are rows written in the business transaction.
+
+`stage` adds the row; committing the session both publishes nothing directly (no dual write)
+and wakes the relay: an in-process signal always, plus `NOTIFY` on PostgreSQL so a relay in
+another process wakes too. The relay (`relay.py`) publishes and marks rows sent.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from bancone_contracts.envelope import Envelope
+from bancone_kit.messaging.tables import OutboxRecord
+from bancone_kit.messaging.tracecontext import current_carrier
+
+NOTIFY_CHANNEL = "bancone_outbox"
+_PENDING = "bancone_outbox_pending"
+
+# Wake-up callbacks of the relays running in this process, by database URL.
+_waiters: dict[str, weakref.WeakSet[_Waker]] = {}
+
+
+class _Waker:
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self.wake = wake
+
+
+def register_waker(database_url: str, wake: Callable[[], None]) -> _Waker:
+    """Call `wake` after every commit that staged events on this database; keep the handle."""
+    waker = _Waker(wake)
+    _waiters.setdefault(database_url, weakref.WeakSet()).add(waker)
+    return waker
+
+
+def stage(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Add `event` to the outbox inside the caller's transaction; the commit makes it durable."""
+    carrier = current_carrier()
+    if event.traceparent is None and "traceparent" in carrier:
+        event = event.model_copy(update={"traceparent": carrier["traceparent"]})
+    headers = {**event.kafka_headers(), **carrier}
+    session.add(
+        OutboxRecord(
+            event_id=event.id,
+            topic=event.topic,
+            key=event.key(),
+            headers=headers,
+            payload=event.model_dump_json().encode(),
+        )
+    )
+    session.sync_session.info[_PENDING] = True
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _notify_other_processes(session: Session) -> None:
+    if session.info.get(_PENDING) and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_local_relays(session: Session) -> None:
+    if not session.info.pop(_PENDING, False):
+        return
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    for waker in list(_waiters.get(url, ())):
+        waker.wake()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)

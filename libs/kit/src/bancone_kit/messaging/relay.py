@@ -1,0 +1,132 @@
+"""Outbox relay: publishes staged events in commit order and marks them sent.
+
+It wakes on the commit signal of `outbox.stage` (same process), on PostgreSQL `NOTIFY` (other
+processes) and, as a safety net, on a poll timer. Publishing waits for Kafka's acknowledgement
+(acks=all) before the row is marked sent, so a crash in between publishes the event again on
+restart: consumers dedupe by event id (`inbox.claim`). One relay at a time publishes for a
+PostgreSQL database (an advisory lock), which keeps per-key order across replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import asyncpg
+import sqlalchemy as sa
+import structlog
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bancone_kit.messaging.outbox import NOTIFY_CHANNEL, register_waker
+from bancone_kit.messaging.tables import OutboxRecord
+from bancone_kit.messaging.tracecontext import attached
+
+log = structlog.get_logger(__name__)
+
+_ADVISORY_LOCK_KEY = 0x0B_A4C0_4E  # constant for "bancone outbox"
+
+PublishedHook = Callable[[OutboxRecord], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows of one database through one broker."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: KafkaBroker,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        after_publish: PublishedHook | None = None,
+    ) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._broker = broker
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._after_publish = after_publish
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        url = engine.url.render_as_string(hide_password=False)
+        self._waker = register_waker(url, self._signal)
+
+    def _signal(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._engine.dialect.name == "postgresql":
+            await self._listen()
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
+
+    async def _listen(self) -> None:
+        url = self._engine.url.set(drivername="postgresql")
+        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
+        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._signal())
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            self._wake.clear()
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox.relay_failed")
+                await asyncio.sleep(self._poll_interval)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; returns how many were published."""
+        async with self._sessions() as session, session.begin():
+            if not await self._take_lock(session):
+                return 0
+            rows = (
+                await session.scalars(
+                    sa.select(OutboxRecord)
+                    .where(sa.column("sent_at").is_(None))
+                    .order_by(sa.column("seq"))
+                    .limit(self._batch_size)
+                )
+            ).all()
+            for row in rows:
+                with attached(row.headers):
+                    await self._broker.publish(
+                        row.payload,
+                        topic=row.topic,
+                        key=row.key.encode(),
+                        headers=dict(row.headers),
+                    )
+                if self._after_publish is not None:
+                    await self._after_publish(row)
+            if rows:
+                now = datetime.now(UTC)
+                await session.execute(
+                    sa.update(OutboxRecord)
+                    .where(sa.column("seq").in_([r.seq for r in rows]))
+                    .values(sent_at=now)
+                )
+                log.debug("outbox.published", count=len(rows))
+            return len(rows)
+
+    async def _take_lock(self, session: AsyncSession) -> bool:
+        if self._engine.dialect.name != "postgresql":
+            return True
+        got = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_KEY)))
+        return bool(got)
