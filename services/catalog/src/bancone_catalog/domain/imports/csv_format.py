@@ -1,0 +1,152 @@
+"""CSV import files: one kind per file, a header row, lists as `a|b|c`, attributes as `attr.x`.
+
+Spreadsheets export with `,` or `;` (the Italian default) or tabs; the header row tells which.
+Empty cells mean "not given", so a column's default applies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from pydantic import ValidationError
+
+from bancone_catalog.domain.imports.rows import (
+    MAX_ROWS,
+    MODELS,
+    NATURAL_KEYS,
+    EntityKind,
+    ImportIssue,
+    ImportRow,
+    ParsedCatalog,
+    RowRef,
+    build_catalog,
+    file_issue,
+    issues_from,
+    reject,
+)
+
+LIST_SEPARATOR = "|"
+ATTRIBUTE_PREFIX = "attr."
+COLUMNS: dict[EntityKind, frozenset[str]] = {
+    "product": frozenset(
+        {"sku", "name", "description", "category", "price", "currency", "stock", "active", "tags"}
+    ),
+    "faq": frozenset({"key", "question", "answer", "language", "tags"}),
+    "offer": frozenset(
+        {
+            "code",
+            "title",
+            "description",
+            "discount_percent",
+            "product_skus",
+            "valid_from",
+            "valid_until",
+        }
+    ),
+}
+LIST_COLUMNS = frozenset({"tags", "product_skus"})
+HEADER_LINE = 1
+
+
+def parse_csv(raw: bytes | str, kind: EntityKind) -> ParsedCatalog:
+    """Validate every row of a CSV import of one kind; raise `InvalidImportError` listing all."""
+    text = _decode(raw)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header = next(reader, None)
+    if header is None:
+        reject([file_issue("the file is empty; expected a header row", HEADER_LINE)])
+    columns = [name.strip().lower() for name in header]
+    _check_header(columns, kind)
+
+    rows: list[ImportRow[Any]] = []
+    issues: list[ImportIssue] = []
+    index = 0
+    last_line = reader.line_num
+    try:
+        for cells in reader:
+            ref = RowRef(kind=kind, index=index, line=last_line + 1)
+            last_line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            index += 1
+            if index > MAX_ROWS:
+                reject([file_issue(f"more than {MAX_ROWS} rows", ref.line)])
+            if len(cells) > len(columns):
+                message = f"{len(cells)} cells but the header has {len(columns)} columns"
+                issues.append(ref.issue(message))
+                continue
+            try:
+                item = MODELS[kind].model_validate(_record(columns, cells))
+            except ValidationError as error:
+                issues.extend(issues_from(error, ref, _column_of))
+            else:
+                rows.append(ImportRow(ref, item))
+    except csv.Error as error:
+        issues.append(file_issue(f"unreadable CSV: {error}", reader.line_num))
+    return build_catalog(rows, issues)
+
+
+def _decode(raw: bytes | str) -> str:
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        reject([file_issue("the file is not UTF-8 text; save it as 'CSV UTF-8'", line)])
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _check_header(columns: list[str], kind: EntityKind) -> None:
+    def header_issue(message: str, column: str | None = None) -> ImportIssue:
+        return ImportIssue(kind=kind, line=HEADER_LINE, field=column, path="$", message=message)
+
+    issues = []
+    allowed = COLUMNS[kind]
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            issues.append(header_issue(f"column {column!r} appears twice", column))
+        seen.add(column)
+        is_attribute = kind == "product" and column.startswith(ATTRIBUTE_PREFIX)
+        if column not in allowed and not is_attribute:
+            expected = ", ".join(sorted(allowed)) + (", attr.*" if kind == "product" else "")
+            issues.append(header_issue(f"unknown column {column!r}; expected {expected}", column))
+    key = NATURAL_KEYS[kind]
+    if key not in seen:
+        issues.append(header_issue(f"missing the {key!r} column", key))
+    if issues:
+        reject(issues)
+
+
+def _record(columns: list[str], cells: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
+    for column, cell in zip(columns, cells, strict=False):
+        value = cell.strip()
+        if not value:
+            continue
+        if column.startswith(ATTRIBUTE_PREFIX):
+            attributes[column.removeprefix(ATTRIBUTE_PREFIX)] = value
+        elif column in LIST_COLUMNS:
+            record[column] = [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+        else:
+            record[column] = value
+    if attributes:
+        record["attributes"] = attributes
+    return record
+
+
+def _column_of(loc: tuple[Any, ...]) -> str:
+    """The CSV column a pydantic error location points at (`attributes.colour` → `attr.colour`)."""
+    if not loc:
+        return ""
+    if loc[0] == "attributes" and len(loc) > 1:
+        return f"{ATTRIBUTE_PREFIX}{loc[1]}"
+    return str(loc[0])

@@ -1,0 +1,84 @@
+"""Products: what a shop sells, with a price in a currency and the stock on hand."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic.json_schema import SkipJsonSchema
+
+from bancone_catalog.domain.fields import (
+    Attributes,
+    CategorySlug,
+    CurrencyCode,
+    Name,
+    PartialUpdate,
+    Price,
+    Sku,
+    Stock,
+    Tags,
+    Text,
+)
+
+
+class ProductBase(BaseModel):
+    """The fields an owner edits; `sku` is the natural key a re-import matches on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku = Field(examples=["BAR-2019"])
+    name: Name = Field(examples=["Barolo DOCG 2019"])
+    description: Text = ""
+    category: CategorySlug = Field(examples=["vino-rosso"])
+    price: Price = Field(examples=["39.90"])
+    currency: CurrencyCode = "EUR"
+    stock: Stock = 0
+    active: bool = True
+    attributes: Attributes = Field(
+        default_factory=dict, examples=[{"colour": "red", "region": "Piemonte"}]
+    )
+    tags: Tags = Field(default_factory=list, examples=[["nebbiolo", "regalo"]])
+
+    @field_serializer("price", when_used="json")
+    def _price_as_string(self, price: Any) -> str:
+        """Money leaves as a decimal string (`"39.90"`), never a float, in every mode."""
+        return f"{price:.2f}"
+
+
+class ProductCreate(ProductBase):
+    """A new product, as posted to `POST /products` or read from one import row."""
+
+
+class ProductUpdate(PartialUpdate):
+    """A partial change: only the fields present are changed; the sku never changes."""
+
+    name: Name | SkipJsonSchema[None] = None
+    description: Text | SkipJsonSchema[None] = None
+    category: CategorySlug | SkipJsonSchema[None] = None
+    price: Price | SkipJsonSchema[None] = None
+    currency: CurrencyCode | SkipJsonSchema[None] = None
+    stock: Stock | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = None
+    attributes: Attributes | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
+
+
+class ProductPublic(ProductBase):
+    """A stored product as the API and the catalog events show it."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class StockAdjustment(BaseModel):
+    """A relative stock change (a sale is negative, a delivery positive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delta: int = Field(ge=-1_000_000_000, le=1_000_000_000, examples=[-2])
