@@ -1,0 +1,167 @@
+"""The seam every assistant implements: a customer turn and the shop's tools in, a reply out.
+
+The offline assistant (rules, `offline.py`) and the LLM assistant (issue 4) both implement
+`Assistant`; the handler neither knows nor cares which one it holds. Tools are bound to one
+tenant by whoever builds them, so no assistant, and no prompt, can name another tenant.
+"""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bancone_agent.domain.understanding import Intent, SortOrder
+
+
+class ContentKind(StrEnum):
+    """What the customer sent, named as WhatsApp's message `type` (plus `status`)."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    INTERACTIVE = "interactive"
+    BUTTON = "button"
+    REACTION = "reaction"
+    ORDER = "order"
+    SYSTEM = "system"
+    UNSUPPORTED = "unsupported"
+    STATUS = "status"
+
+    @classmethod
+    def from_whatsapp(cls, message_type: str) -> "ContentKind":
+        """Map a webhook `type`; older payloads say `unknown`, future ones anything."""
+        try:
+            return cls(message_type)
+        except ValueError:
+            return cls.UNSUPPORTED
+
+
+SILENT_KINDS = frozenset({ContentKind.REACTION, ContentKind.STATUS, ContentKind.SYSTEM})
+"""Kinds that never get an answer: replying to a 👍 or a delivery receipt is noise."""
+
+
+class Turn(BaseModel):
+    """One customer message, as the assistant needs it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    conversation_id: str
+    text: str | None
+    """The message text, a caption, or a button/list title; None for kinds without text."""
+    kind: ContentKind = ContentKind.TEXT
+    previous_language: str | None = None
+    """The language of this conversation so far: used when the text doesn't tell."""
+    shop_name: str
+    default_language: str = "it"
+    """The shop's language: used when neither the text nor the conversation tells."""
+
+
+class Product(BaseModel):
+    """A catalog product as the tools return it: the only source of names, prices and stock."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    sku: str
+    name: str
+    description: str = ""
+    category: str = ""
+    price: Decimal
+    currency: str = "EUR"
+    stock: int = 0
+    attributes: dict[str, str] = Field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    active: bool = True
+
+    @property
+    def colour(self) -> str | None:
+        return self.attributes.get("colour")
+
+
+class ProductQuery(BaseModel):
+    """Filters for `ShopTools.search_products`; the tenant is never one of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = ""
+    category: str | None = None
+    colour: str | None = None
+    """Canonical colour as catalog attributes spell it: red, white, rose, sparkling."""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock_only: bool = False
+    sort: SortOrder = SortOrder.RELEVANCE
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class KnowledgeHit(BaseModel):
+    """A FAQ, offer or document passage from knowledge search, shaped like ingest's hits."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: str
+    entity_id: str
+    score: float
+    title: str = ""
+    text: str = ""
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        """What to tell the customer: a FAQ's answer, else the indexed text."""
+        answer = self.payload.get("answer")
+        return answer if isinstance(answer, str) and answer.strip() else self.text
+
+    @property
+    def language(self) -> str | None:
+        language = self.payload.get("language")
+        return language if isinstance(language, str) else None
+
+
+class Reply(BaseModel):
+    """What the assistant answers, with what it relied on so a guard can check it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    language: str
+    intent: Intent
+    products_cited: tuple[Product, ...] = ()
+    knowledge_cited: tuple[KnowledgeHit, ...] = ()
+    wants_human: bool = False
+    """The customer should be handed to a person (asked for one, or we can't help)."""
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The grounded facts behind the text, one line per product or knowledge hit."""
+        products = (
+            f"{p.name} [{p.sku}]: {p.price} {p.currency}, stock {p.stock}"
+            for p in self.products_cited
+        )
+        return (*products, *(hit.answer for hit in self.knowledge_cited))
+
+
+class ToolError(Exception):
+    """A shop tool could not answer (catalog or knowledge service down after retries)."""
+
+
+class ShopTools(Protocol):
+    """The shop's data, already bound to one tenant by the caller."""
+
+    async def search_products(self, query: ProductQuery) -> list[Product]: ...
+
+    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]: ...
+
+
+class Assistant(Protocol):
+    """Answers one customer turn; None means no reply (reactions, statuses)."""
+
+    async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None: ...

@@ -1,0 +1,230 @@
+"""Everything the offline assistant says, per language, and how it writes money and stock.
+
+Templates hold no digits: every number in a reply comes from tool results (a test checks).
+Adding a language is adding a `Phrasebook` here (plus its profile and lexicon).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+SYMBOLS_BY_CURRENCY: Mapping[str, str] = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    code: str
+    greeting: str
+    thanks: str
+    unknown: str
+    ask_what: str
+    human_handoff: str
+    products_intro: str
+    products_intro_budget: str
+    price_intro: str
+    availability_intro: str
+    products_outro: str
+    not_found: str
+    not_found_budget: str
+    faq_other_language: str
+    faq_not_found: str
+    media_unsupported: str
+    order_received: str
+    tools_unavailable: str
+    in_stock: str
+    out_of_stock: str
+    language_names: Mapping[str, str]
+    decimal_separator: str
+    thousands_separator: str
+    space_after_symbol: bool
+    """`€ 12,50` (it, es) or `€12.50` (en)."""
+
+    def price(self, amount: Decimal, currency: str) -> str:
+        """The exact catalog price, written the way this language writes money."""
+        cents = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        units, _, decimals = f"{abs(cents):f}".partition(".")
+        grouped = f"{int(units):,}".replace(",", self.thousands_separator)
+        number = f"{'-' if cents < 0 else ''}{grouped}{self.decimal_separator}{decimals}"
+        symbol = SYMBOLS_BY_CURRENCY.get(currency.upper())
+        if symbol is None:
+            return f"{currency.upper()} {number}"
+        return f"{symbol} {number}" if self.space_after_symbol else f"{symbol}{number}"
+
+    def stock(self, count: int) -> str:
+        return self.in_stock.format(count=count) if count > 0 else self.out_of_stock
+
+    def language_name(self, code: str) -> str:
+        return self.language_names.get(code, code)
+
+
+ITALIAN = Phrasebook(
+    code="it",
+    greeting=(
+        "Ciao! Sono l'assistente di {shop}. Posso aiutarti a scegliere tra i nostri prodotti, "
+        "con prezzi e disponibilità, e rispondere a domande su spedizioni, orari e pagamenti. "
+        "Cosa cerchi?"
+    ),
+    thanks="Grazie a te! Se ti serve altro, scrivimi pure.",
+    unknown=(
+        "Non sono sicuro di aver capito. Posso cercare prodotti per nome, tipo o budget, dirti "
+        "prezzi e disponibilità, e rispondere su spedizioni, orari e pagamenti. Se preferisci, "
+        "ti metto in contatto con una persona del negozio."
+    ),
+    ask_what="Certo! Quale prodotto ti interessa? Dimmi il nome, il tipo o il tuo budget.",
+    human_handoff=(
+        "Certo, ti metto in contatto con una persona di {shop}: ti risponderà appena possibile."
+    ),
+    products_intro="Ecco cosa ti posso proporre:",
+    products_intro_budget="Ecco cosa abbiamo nel tuo budget:",
+    price_intro="Ecco i prezzi:",
+    availability_intro="Ecco la disponibilità:",
+    products_outro="Vuoi altre informazioni su uno di questi?",
+    not_found=(
+        "Mi dispiace, non abbiamo trovato prodotti che corrispondono alla tua richiesta. "
+        "Vuoi che ti metta in contatto con una persona del negozio?"
+    ),
+    not_found_budget=(
+        "Mi dispiace, non abbiamo trovato prodotti adatti in quella fascia di prezzo. "
+        "Vuoi che ti metta in contatto con una persona del negozio?"
+    ),
+    faq_other_language="Ecco la nostra risposta (in {language}):",
+    faq_not_found=(
+        "Non ho trovato una risposta sicura a questa domanda. "
+        "Vuoi che ti metta in contatto con una persona del negozio?"
+    ),
+    media_unsupported=(
+        "Ho ricevuto il tuo messaggio, ma per ora leggo solo i messaggi di testo. "
+        "Puoi scrivermi cosa ti serve?"
+    ),
+    order_received=(
+        "Grazie per l'ordine! Una persona del negozio lo controllerà e ti risponderà a breve."
+    ),
+    tools_unavailable=(
+        "Mi dispiace, in questo momento non riesco a consultare il catalogo. "
+        "Ti metto in contatto con una persona del negozio."
+    ),
+    in_stock="disponibile: {count}",
+    out_of_stock="non disponibile",
+    language_names={"it": "italiano", "en": "inglese", "es": "spagnolo"},
+    decimal_separator=",",
+    thousands_separator=".",
+    space_after_symbol=True,
+)
+
+ENGLISH = Phrasebook(
+    code="en",
+    greeting=(
+        "Hi! I'm the assistant of {shop}. I can help you choose among our products, with "
+        "prices and availability, and answer questions about shipping, opening hours and "
+        "payment. What are you looking for?"
+    ),
+    thanks="You're welcome! If you need anything else, just write.",
+    unknown=(
+        "I'm not sure I understood. I can look up products by name, type or budget, tell you "
+        "prices and availability, and answer questions about shipping, opening hours and "
+        "payment. If you prefer, I can put you in touch with someone from the shop."
+    ),
+    ask_what="Sure! Which product are you interested in? Tell me its name, type or your budget.",
+    human_handoff=(
+        "Of course, I'll put you in touch with someone from {shop}: "
+        "they'll reply as soon as possible."
+    ),
+    products_intro="Here's what I can suggest:",
+    products_intro_budget="Here's what we have within your budget:",
+    price_intro="Here are the prices:",
+    availability_intro="Here's the availability:",
+    products_outro="Would you like more details on any of these?",
+    not_found=(
+        "Sorry, we couldn't find any products matching your request. "
+        "Would you like me to put you in touch with someone from the shop?"
+    ),
+    not_found_budget=(
+        "Sorry, we couldn't find suitable products in that price range. "
+        "Would you like me to put you in touch with someone from the shop?"
+    ),
+    faq_other_language="Here is our answer (in {language}):",
+    faq_not_found=(
+        "I couldn't find a reliable answer to that. "
+        "Would you like me to put you in touch with someone from the shop?"
+    ),
+    media_unsupported=(
+        "I got your message, but for now I can only read text messages. "
+        "Could you write what you need?"
+    ),
+    order_received=(
+        "Thanks for your order! Someone from the shop will check it and get back to you shortly."
+    ),
+    tools_unavailable=(
+        "Sorry, I can't check the catalogue right now. "
+        "I'll put you in touch with someone from the shop."
+    ),
+    in_stock="in stock ({count})",
+    out_of_stock="out of stock",
+    language_names={"it": "Italian", "en": "English", "es": "Spanish"},
+    decimal_separator=".",
+    thousands_separator=",",
+    space_after_symbol=False,
+)
+
+SPANISH = Phrasebook(
+    code="es",
+    greeting=(
+        "¡Hola! Soy el asistente de {shop}. Puedo ayudarte a elegir entre nuestros productos, "
+        "con precios y disponibilidad, y responder sobre envíos, horarios y pagos. ¿Qué buscas?"
+    ),
+    thanks="¡De nada! Si necesitas algo más, escríbeme.",
+    unknown=(
+        "No estoy seguro de haberte entendido. Puedo buscar productos por nombre, tipo o "
+        "presupuesto, darte precios y disponibilidad, y responder sobre envíos, horarios y "
+        "pagos. Si lo prefieres, te pongo en contacto con una persona de la tienda."
+    ),
+    ask_what="¡Claro! ¿Qué producto te interesa? Dime el nombre, el tipo o tu presupuesto.",
+    human_handoff=(
+        "Por supuesto, te pongo en contacto con una persona de {shop}: "
+        "te responderá lo antes posible."
+    ),
+    products_intro="Esto es lo que te puedo proponer:",
+    products_intro_budget="Esto es lo que tenemos dentro de tu presupuesto:",
+    price_intro="Estos son los precios:",
+    availability_intro="Esta es la disponibilidad:",
+    products_outro="¿Quieres más detalles sobre alguno?",
+    not_found=(
+        "Lo siento, no hemos encontrado productos que coincidan con lo que buscas. "
+        "¿Quieres que te ponga en contacto con una persona de la tienda?"
+    ),
+    not_found_budget=(
+        "Lo siento, no hemos encontrado productos adecuados en ese rango de precio. "
+        "¿Quieres que te ponga en contacto con una persona de la tienda?"
+    ),
+    faq_other_language="Esta es nuestra respuesta (en {language}):",
+    faq_not_found=(
+        "No he encontrado una respuesta segura a esa pregunta. "
+        "¿Quieres que te ponga en contacto con una persona de la tienda?"
+    ),
+    media_unsupported=(
+        "He recibido tu mensaje, pero por ahora solo leo mensajes de texto. "
+        "¿Puedes escribirme qué necesitas?"
+    ),
+    order_received=(
+        "¡Gracias por tu pedido! Una persona de la tienda lo revisará y te responderá pronto."
+    ),
+    tools_unavailable=(
+        "Lo siento, ahora mismo no puedo consultar el catálogo. "
+        "Te pongo en contacto con una persona de la tienda."
+    ),
+    in_stock="disponible: {count}",
+    out_of_stock="sin stock",
+    language_names={"it": "italiano", "en": "inglés", "es": "español"},
+    decimal_separator=",",
+    thousands_separator=".",
+    space_after_symbol=True,
+)
+
+PHRASEBOOKS: Mapping[str, Phrasebook] = {b.code: b for b in (ITALIAN, ENGLISH, SPANISH)}
+
+FALLBACK_LANGUAGE = "en"
+
+
+def phrasebook(language: str) -> Phrasebook:
+    """The phrasebook for `language`, English when there is none."""
+    return PHRASEBOOKS.get(language) or PHRASEBOOKS[FALLBACK_LANGUAGE]
