@@ -1,0 +1,31 @@
+"""WhatsApp Cloud API webhook payloads and their normalisation into Bancone events."""
+
+from bancone_contracts.whatsapp.normalise import (
+    EVENT_ID_NAMESPACE,
+    MESSAGES_FIELD,
+    WEBHOOK_OBJECT,
+    TenantResolver,
+    WhatsAppEvent,
+    message_event_id,
+    normalise,
+    parse_webhook,
+    phone_number_ids,
+    status_event_id,
+    unix_time,
+)
+from bancone_contracts.whatsapp.webhook import WebhookPayload
+
+__all__ = [
+    "EVENT_ID_NAMESPACE",
+    "MESSAGES_FIELD",
+    "WEBHOOK_OBJECT",
+    "TenantResolver",
+    "WebhookPayload",
+    "WhatsAppEvent",
+    "message_event_id",
+    "normalise",
+    "parse_webhook",
+    "phone_number_ids",
+    "status_event_id",
+    "unix_time",
+]
