@@ -1,0 +1,477 @@
+"""The offline assistant answers from the shop's tools only, in the customer's language."""
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+
+from bancone_agent.domain import (
+    Assistant,
+    ContentKind,
+    Intent,
+    KnowledgeHit,
+    OfflineAssistant,
+    Product,
+    ProductQuery,
+    Reply,
+    ToolError,
+    Turn,
+    check_reply,
+)
+from bancone_agent.domain.text import fold, words
+
+pytestmark = pytest.mark.unit
+
+SHOP = "Enoteca Bancone"
+
+
+def wine(n: int, name: str, colour: str, price: str, stock: int, category: str) -> Product:
+    return Product(
+        id=f"p{n}",
+        sku=f"SKU-{n:03d}",
+        name=name,
+        category=category,
+        price=Decimal(price),
+        stock=stock,
+        attributes={"colour": colour, "region": "Italia"},
+        tags=("vino", "wine"),
+    )
+
+
+CATALOG = [
+    wine(1, "Chianti Classico DOCG", "red", "14.50", 7, "vino-rosso"),
+    wine(2, "Barolo DOCG 2019", "red", "42.00", 3, "vino-rosso"),
+    wine(3, "Montepulciano d'Abruzzo", "red", "8.90", 12, "vino-rosso"),
+    wine(4, "Nero d'Avola Sicilia", "red", "11.00", 0, "vino-rosso"),
+    wine(5, "Vermentino di Gallura", "white", "16.00", 5, "vino-bianco"),
+    wine(6, "Pinot Grigio delle Venezie", "white", "9.50", 20, "vino-bianco"),
+    wine(7, "Prosecco Superiore Valdobbiadene", "sparkling", "13.90", 8, "spumante"),
+    wine(8, "Franciacorta Brut", "sparkling", "29.00", 2, "spumante"),
+    wine(9, "Cerasuolo d'Abruzzo", "rose", "10.50", 4, "vino-rosato"),
+    Product(
+        id="p10",
+        sku="SKU-010",
+        name="Parmigiano Reggiano 24 mesi",
+        description="Stagionato 24 mesi, pezzo da 1 kg",
+        category="formaggi",
+        price=Decimal("27.50"),
+        stock=6,
+        tags=("formaggio", "cheese", "queso"),
+    ),
+    Product(
+        id="p11",
+        sku="SKU-011",
+        name="Olio extravergine toscano",
+        category="olio",
+        price=Decimal("18.00"),
+        stock=9,
+        tags=("oil", "aceite"),
+    ),
+]
+
+FAQS = [
+    KnowledgeHit(
+        kind="faq",
+        entity_id="shipping-it",
+        score=0.0,
+        title="Spedite all'estero?",
+        text="Spediamo in tutta l'Unione Europea in 3-5 giorni lavorativi.",
+        payload={"language": "it", "tags": ["spedite", "spedizione", "ship", "envios"]},
+    ),
+    KnowledgeHit(
+        kind="faq",
+        entity_id="shipping-en",
+        score=0.0,
+        title="Do you ship abroad?",
+        text="We ship across the EU and to the UK within 3-5 working days.",
+        payload={"language": "en", "tags": ["ship", "shipping", "london"]},
+    ),
+    KnowledgeHit(
+        kind="faq",
+        entity_id="hours-it",
+        score=0.0,
+        title="Orari",
+        text="Orari",
+        payload={
+            "language": "it",
+            "answer": "Siamo aperti dal martedì al sabato, 9:30-13:00 e 16:00-19:30.",
+            "tags": ["orari", "aperti", "abren", "hours"],
+        },
+    ),
+]
+
+
+class FakeShopTools:
+    """An in-memory shop. `sloppy` ignores filters, like a vector search would."""
+
+    def __init__(
+        self,
+        products: Sequence[Product] = CATALOG,
+        faqs: Sequence[KnowledgeHit] = FAQS,
+        *,
+        sloppy: bool = False,
+        broken: bool = False,
+    ) -> None:
+        self.products = list(products)
+        self.faqs = list(faqs)
+        self.sloppy = sloppy
+        self.broken = broken
+        self.product_queries: list[ProductQuery] = []
+        self.knowledge_queries: list[tuple[str, tuple[str, ...]]] = []
+
+    async def search_products(self, query: ProductQuery) -> list[Product]:
+        self.product_queries.append(query)
+        if self.broken:
+            raise ToolError("catalog unavailable")
+        if self.sloppy:
+            return list(self.products)
+        return [p for p in self.products if self._matches(p, query)][: query.limit]
+
+    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
+        self.knowledge_queries.append((text, tuple(kinds)))
+        if self.broken:
+            raise ToolError("knowledge unavailable")
+        asked = set(words(fold(text)))
+        hits = [
+            hit.model_copy(update={"score": 0.9 if asked & set(hit.payload["tags"]) else 0.1})
+            for hit in self.faqs
+            if hit.kind in kinds
+        ]
+        return sorted(hits, key=lambda h: h.score, reverse=True)
+
+    @staticmethod
+    def _matches(p: Product, q: ProductQuery) -> bool:
+        if q.colour and p.colour != q.colour:
+            return False
+        if q.max_price is not None and p.price > q.max_price:
+            return False
+        if q.min_price is not None and p.price < q.min_price:
+            return False
+        if q.in_stock_only and p.stock <= 0:
+            return False
+        haystack = fold(" ".join((p.name, p.description, p.category, *p.tags)))
+        return not q.text or any(word[:5] in haystack for word in q.text.split())
+
+
+def turn(text: str | None, **overrides: object) -> Turn:
+    fields: dict[str, object] = {
+        "tenant_id": "demo",
+        "conversation_id": "c1",
+        "text": text,
+        "shop_name": SHOP,
+        "default_language": "it",
+    }
+    fields.update(overrides)
+    return Turn.model_validate(fields)
+
+
+async def ask(text: str | None, tools: FakeShopTools | None = None, **overrides: object) -> Reply:
+    reply = await OfflineAssistant().respond(turn(text, **overrides), tools or FakeShopTools())
+    assert reply is not None
+    return reply
+
+
+PRICE = re.compile(r"[€£$]\s?(\d+(?:[.,]\d{3})*[.,]\d{2})")
+
+
+def prices_in(text: str) -> list[Decimal]:
+    """Every money amount written in a reply, read back as a Decimal."""
+    return [Decimal(p.replace(".", "").replace(",", ".")) for p in PRICE.findall(text)]
+
+
+def en_prices_in(text: str) -> list[Decimal]:
+    return [Decimal(p.replace(",", "")) for p in PRICE.findall(text)]
+
+
+def test_offline_assistant_implements_the_assistant_interface() -> None:
+    assistant: Assistant = OfflineAssistant()
+    assert assistant is not None
+
+
+async def test_italian_red_wine_under_20_euros_names_a_red_wine_with_its_price() -> None:
+    tools = FakeShopTools()
+    reply = await ask("avete un vino rosso sotto i 20 euro?", tools)
+
+    assert reply.language == "it"
+    assert reply.intent is Intent.PRODUCT_SEARCH
+    assert "Chianti Classico DOCG" in reply.text
+    assert "€ 14,50" in reply.text
+    assert "disponibile: 7" in reply.text
+    assert prices_in(reply.text)
+    assert all(price <= 20 for price in prices_in(reply.text))
+    assert all(p.colour == "red" and p.price <= 20 for p in reply.products_cited)
+    assert tools.product_queries == [
+        ProductQuery(text="vino", colour="red", max_price=Decimal(20), limit=10)
+    ]
+
+
+async def test_a_tool_that_ignores_filters_still_cannot_make_it_cite_out_of_budget() -> None:
+    reply = await ask("avete un vino rosso sotto i 20 euro?", FakeShopTools(sloppy=True))
+
+    assert reply.products_cited
+    assert all(p.colour == "red" and p.price <= 20 for p in reply.products_cited)
+    assert all(price <= 20 for price in prices_in(reply.text))
+    assert "Barolo" not in reply.text
+    assert "Vermentino" not in reply.text
+
+
+async def test_english_question_is_answered_in_english() -> None:
+    reply = await ask("do you have a red wine under 20?")
+
+    assert reply.language == "en"
+    assert "Here's what we have within your budget:" in reply.text
+    assert "€14.50" in reply.text
+    assert "in stock (7)" in reply.text
+    assert all(price <= 20 for price in en_prices_in(reply.text))
+
+
+async def test_spanish_question_is_answered_in_spanish() -> None:
+    reply = await ask("¿tenéis vino tinto por menos de 20 €?")
+
+    assert reply.language == "es"
+    assert "Esto es lo que tenemos dentro de tu presupuesto:" in reply.text
+    assert "€ 14,50" in reply.text
+    assert "disponible: 7" in reply.text
+    assert "sin stock" in reply.text  # Nero d'Avola, stock 0
+    assert all(price <= 20 for price in prices_in(reply.text))
+
+
+async def test_in_stock_products_come_before_sold_out_ones() -> None:
+    reply = await ask("vino rosso sotto i 20 euro")
+
+    assert [p.name for p in reply.products_cited][-1] == "Nero d'Avola Sicilia"
+
+
+async def test_cheap_asks_list_the_cheapest_first() -> None:
+    reply = await ask("un vino rosso economico")
+
+    prices = [p.price for p in reply.products_cited]
+    assert prices == sorted(prices)
+    assert reply.products_cited[0].name == "Montepulciano d'Abruzzo"
+
+
+async def test_at_most_three_products_are_cited() -> None:
+    reply = await ask("avete vino?", FakeShopTools(sloppy=True))
+
+    assert len(reply.products_cited) == 3
+    assert reply.text.count("•") == 3
+
+
+async def test_price_question_gives_the_exact_catalog_price() -> None:
+    reply = await ask("quanto costa il barolo?")
+
+    assert reply.intent is Intent.PRICE_QUESTION
+    assert reply.text.startswith("Ecco i prezzi:")
+    assert "*Barolo DOCG 2019* — € 42,00 · disponibile: 3" in reply.text
+
+
+async def test_availability_question_tells_the_stock_even_when_sold_out() -> None:
+    reply = await ask("c'è ancora il nero d'avola?")
+
+    assert reply.intent is Intent.AVAILABILITY
+    assert "*Nero d'Avola Sicilia* — € 11,00 · non disponibile" in reply.text
+
+
+async def test_english_availability_uses_english_stock_wording() -> None:
+    reply = await ask("is the prosecco in stock?")
+
+    assert "*Prosecco Superiore Valdobbiadene* — €13.90 · in stock (8)" in reply.text
+
+
+async def test_budget_range_keeps_both_bounds() -> None:
+    reply = await ask("un bianco tra 10 e 20 euro", FakeShopTools(sloppy=True))
+
+    assert [p.name for p in reply.products_cited] == ["Vermentino di Gallura"]
+
+
+async def test_nothing_found_is_said_honestly_and_offers_a_person() -> None:
+    reply = await ask("avete un vino rosso sotto i 5 euro?")
+
+    assert reply.products_cited == ()
+    assert "non abbiamo trovato" in reply.text
+    assert "persona" in reply.text
+    assert not re.search(r"\d", reply.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "phrase"),
+    [
+        ("avete del caviale?", "it", "non abbiamo trovato"),
+        ("do you have any caviar?", "en", "we couldn't find"),
+        ("¿tenéis caviar?", "es", "no hemos encontrado"),
+    ],
+)
+async def test_nothing_found_in_each_language(text: str, language: str, phrase: str) -> None:
+    reply = await ask(text)
+
+    assert reply.language == language
+    assert phrase in reply.text
+    assert reply.products_cited == ()
+
+
+async def test_faq_is_answered_from_the_best_knowledge_hit() -> None:
+    tools = FakeShopTools()
+    reply = await ask("spedite anche in Germania?", tools)
+
+    assert reply.intent is Intent.FAQ
+    assert reply.text == "Spediamo in tutta l'Unione Europea in 3-5 giorni lavorativi."
+    assert [hit.entity_id for hit in reply.knowledge_cited] == ["shipping-it"]
+    assert tools.knowledge_queries == [("spedite anche in Germania?", ("faq",))]
+
+
+async def test_faq_prefers_an_answer_in_the_customers_language() -> None:
+    reply = await ask("hi, do you ship to London?")
+
+    assert reply.language == "en"
+    assert reply.text == "We ship across the EU and to the UK within 3-5 working days."
+
+
+async def test_faq_in_another_language_is_labelled_as_such() -> None:
+    reply = await ask("¿a qué hora abren?")
+
+    assert reply.language == "es"
+    assert reply.text.startswith("Esta es nuestra respuesta (en italiano):\n")
+    assert "9:30-13:00" in reply.text
+
+
+async def test_faq_without_a_good_enough_hit_falls_back_honestly() -> None:
+    reply = await ask("accettate satispay?")
+
+    assert reply.intent is Intent.FAQ
+    assert reply.knowledge_cited == ()
+    assert "Non ho trovato una risposta sicura" in reply.text
+
+
+async def test_offers_questions_search_offers_too() -> None:
+    tools = FakeShopTools()
+    await ask("avete offerte questa settimana?", tools)
+
+    assert tools.knowledge_queries[0][1] == ("faq", "offer")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "phrase"),
+    [
+        ("ciao", "it", "Ciao! Sono l'assistente di Enoteca Bancone."),
+        ("hello", "en", "Hi! I'm the assistant of Enoteca Bancone."),
+        ("hola", "es", "¡Hola! Soy el asistente de Enoteca Bancone."),
+        ("grazie!", "it", "Grazie a te!"),
+        ("thanks!", "en", "You're welcome!"),
+        ("gracias", "es", "¡De nada!"),
+        ("👍", "it", "Non sono sicuro di aver capito."),
+    ],
+)
+async def test_chit_chat_gets_a_helpful_reply_in_the_language(
+    text: str, language: str, phrase: str
+) -> None:
+    tools = FakeShopTools()
+    reply = await ask(text, tools)
+
+    assert reply.language == language
+    assert reply.text.startswith(phrase)
+    assert tools.product_queries == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("vorrei parlare con una persona", "it"),
+        ("can I talk to a human please", "en"),
+        ("quiero hablar con una persona", "es"),
+    ],
+)
+async def test_asking_for_a_person_hands_off(text: str, language: str) -> None:
+    reply = await ask(text)
+
+    assert reply.intent is Intent.HUMAN_REQUEST
+    assert reply.wants_human
+    assert reply.language == language
+    assert SHOP in reply.text
+
+
+async def test_a_vague_product_question_asks_what_they_want() -> None:
+    tools = FakeShopTools()
+    reply = await ask("ce l'avete?", tools)
+
+    assert reply.text.startswith("Certo! Quale prodotto ti interessa?")
+    assert tools.product_queries == []
+
+
+async def test_undetermined_text_is_answered_in_the_conversations_language() -> None:
+    reply = await ask("Barolo?", previous_language="en")
+
+    assert reply.language == "en"
+    assert "€42.00" in reply.text
+
+
+async def test_reaction_gets_no_reply() -> None:
+    reply = await OfflineAssistant().respond(turn(None, kind=ContentKind.REACTION), FakeShopTools())
+    assert reply is None
+
+
+async def test_status_gets_no_reply() -> None:
+    reply = await OfflineAssistant().respond(turn(None, kind=ContentKind.STATUS), FakeShopTools())
+    assert reply is None
+
+
+async def test_media_without_text_gets_a_text_only_notice_in_the_conversations_language() -> None:
+    reply = await ask(None, kind=ContentKind.AUDIO, previous_language="es")
+
+    assert reply.language == "es"
+    assert "solo leo mensajes de texto" in reply.text
+
+
+async def test_an_image_caption_is_read_like_a_text() -> None:
+    reply = await ask("quanto costa questo? prosecco", kind=ContentKind.IMAGE)
+
+    assert "€ 13,90" in reply.text
+
+
+async def test_a_whatsapp_cart_order_is_handed_to_a_person() -> None:
+    reply = await ask(None, kind=ContentKind.ORDER)
+
+    assert reply.wants_human
+    assert "ordine" in reply.text
+
+
+async def test_tools_down_means_an_honest_reply_and_a_person() -> None:
+    reply = await ask("avete un vino rosso?", FakeShopTools(broken=True))
+
+    assert reply.wants_human
+    assert "non riesco a consultare il catalogo" in reply.text
+
+
+def test_unknown_whatsapp_types_map_to_unsupported() -> None:
+    assert ContentKind.from_whatsapp("unknown") is ContentKind.UNSUPPORTED
+    assert ContentKind.from_whatsapp("reaction") is ContentKind.REACTION
+
+
+CONVERSATION = [
+    "avete un vino rosso sotto i 20 euro?",
+    "do you have a red wine under 20?",
+    "¿tenéis vino tinto?",
+    "quanto costa il barolo?",
+    "how much is the parmigiano?",
+    "¿cuánto cuesta el aceite?",
+    "c'è ancora il parmigiano?",
+    "bollicine per capodanno",
+    "any sparkling wine less than £30?",
+    "un vino blanco de menos de 20 €",
+    "qualcosa di economico",
+    "tra 10 e 20 euro un bianco",
+    "spedite anche in Germania?",
+    "what are your opening hours?",
+    "ciao",
+    "grazie",
+    "avete vino?",
+    "un rosato",
+]
+
+
+@pytest.mark.parametrize("text", CONVERSATION)
+@pytest.mark.parametrize("sloppy", [False, True])
+async def test_every_number_in_a_reply_comes_from_the_tools(text: str, sloppy: bool) -> None:
+    reply = await ask(text, FakeShopTools(sloppy=sloppy))
+
+    assert check_reply(reply, extra_texts=[SHOP]) == []
