@@ -1,0 +1,84 @@
+"""`bancone` console script: `chat` and `import` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from bancone_cli.chat import (
+    DEFAULT_NAME,
+    DEFAULT_WA_ID,
+    ChatTarget,
+    chat_interactive,
+    chat_once,
+)
+from bancone_cli.importer import DEFAULT_CATALOG_URL, KINDS, Kind, run_import
+from bancone_cli.runenv import RunEnvError, load_run_env
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bancone", description=__doc__)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="run environment (default: $BANCONE_RUN_ENV or the nearest .bancone/run.env)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="talk to Bancone as a WhatsApp customer")
+    chat.add_argument("--to", dest="wa_id", default=DEFAULT_WA_ID, help="your WhatsApp id")
+    chat.add_argument("--name", default=DEFAULT_NAME, help="your WhatsApp profile name")
+    chat.add_argument("--once", metavar="TEXT", help="send TEXT, print the reply, exit")
+    chat.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a reply")
+
+    imp = commands.add_parser("import", help="bulk-import a catalogue file (JSON or CSV)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--tenant", required=True, help="tenant slug, e.g. demo")
+    imp.add_argument("--kind", choices=KINDS, default=None, help="what a CSV file holds")
+    imp.add_argument("--catalog-url", default=None, help="default $BANCONE_CATALOG_URL")
+    imp.add_argument("--token", default=None, help="admin token, default $BANCONE_ADMIN_TOKEN")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console()
+    try:
+        env = load_run_env(args.env_file)
+        if args.command == "chat":
+            target = ChatTarget.from_run_env(env)
+            if args.once is not None:
+                return chat_once(
+                    target,
+                    args.once,
+                    wa_id=args.wa_id,
+                    name=args.name,
+                    timeout=args.timeout,
+                    console=console,
+                )
+            return chat_interactive(
+                target, wa_id=args.wa_id, name=args.name, timeout=args.timeout, console=console
+            )
+        kind: Kind | None = args.kind
+        return run_import(
+            args.file,
+            tenant=args.tenant,
+            kind=kind,
+            catalog_url=args.catalog_url
+            or env.get("BANCONE_CATALOG_URL", DEFAULT_CATALOG_URL)
+            or DEFAULT_CATALOG_URL,
+            token=args.token or env.get("BANCONE_ADMIN_TOKEN"),
+            console=console,
+        )
+    except RunEnvError as error:
+        console.print(f"[red]{error}[/]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
