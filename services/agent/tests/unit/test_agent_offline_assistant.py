@@ -112,11 +112,13 @@ class FakeShopTools:
         *,
         sloppy: bool = False,
         broken: bool = False,
+        scripted_hits: Sequence[KnowledgeHit] | None = None,
     ) -> None:
         self.products = list(products)
         self.faqs = list(faqs)
         self.sloppy = sloppy
         self.broken = broken
+        self.scripted_hits = scripted_hits
         self.product_queries: list[ProductQuery] = []
         self.knowledge_queries: list[tuple[str, tuple[str, ...]]] = []
 
@@ -132,6 +134,8 @@ class FakeShopTools:
         self.knowledge_queries.append((text, tuple(kinds)))
         if self.broken:
             raise ToolError("knowledge unavailable")
+        if self.scripted_hits is not None:
+            return list(self.scripted_hits)
         asked = set(words(fold(text)))
         hits = [
             hit.model_copy(update={"score": 0.9 if asked & set(hit.payload["tags"]) else 0.1})
@@ -341,6 +345,47 @@ async def test_faq_without_a_good_enough_hit_falls_back_honestly() -> None:
     assert reply.intent is Intent.FAQ
     assert reply.knowledge_cited == ()
     assert "Non ho trovato una risposta sicura" in reply.text
+
+
+def faq(entity_id: str, question: str, answer: str, score: float) -> KnowledgeHit:
+    """A hit shaped like ingest's: title is the question, text the answer."""
+    return KnowledgeHit(
+        kind="faq",
+        entity_id=entity_id,
+        score=score,
+        title=question,
+        text=answer,
+        payload={"language": "it"},
+    )
+
+
+async def test_a_faq_on_the_customers_topic_beats_a_higher_scored_one_on_another() -> None:
+    hits = [
+        faq("payment", "Come posso pagare?", "Carte, PayPal e contanti.", 0.26),
+        faq("shipping", "Spedite all'estero?", "Spediamo in tutta l'UE.", 0.14),
+    ]
+    reply = await ask("spedite in Germania?", FakeShopTools(scripted_hits=hits))
+
+    assert reply.text == "Spediamo in tutta l'UE."
+
+
+async def test_a_faq_on_another_topic_is_never_the_answer() -> None:
+    hits = [faq("payment", "Come posso pagare?", "Carte, PayPal e contanti.", 0.95)]
+    reply = await ask("spedite in Germania?", FakeShopTools(scripted_hits=hits))
+
+    assert reply.knowledge_cited == ()
+    assert "Non ho trovato una risposta sicura" in reply.text
+
+
+async def test_a_faq_whose_topic_cannot_be_told_needs_a_good_score() -> None:
+    weak = [faq("misc", "Info utili", "Chiamaci.", 0.2)]
+    strong = [faq("misc", "Info utili", "Chiamaci.", 0.5)]
+
+    weak_reply = await ask("spedite in Germania?", FakeShopTools(scripted_hits=weak))
+    strong_reply = await ask("spedite in Germania?", FakeShopTools(scripted_hits=strong))
+
+    assert weak_reply.knowledge_cited == ()
+    assert strong_reply.text == "Chiamaci."
 
 
 async def test_offers_questions_search_offers_too() -> None:

@@ -39,7 +39,7 @@ class OfflineAssistant:
         *,
         max_products: int = 3,
         search_limit: int = 10,
-        faq_min_score: float = 0.4,
+        faq_min_score: float = 0.3,
         detector: LanguageDetector = DEFAULT_DETECTOR,
         reader: MessageReader = DEFAULT_READER,
     ) -> None:
@@ -117,7 +117,7 @@ class OfflineAssistant:
     async def _faq(self, tools: ShopTools, book: Phrasebook, text: str, u: Understanding) -> Reply:
         kinds = ("faq", "offer") if "offers" in u.faq_topics else ("faq",)
         hits = await tools.search_knowledge(text, kinds)
-        hit = best_answer(hits, book.code, self._faq_min_score)
+        hit = best_answer(hits, book.code, u.faq_topics, self._faq_min_score, self._reader)
         if hit is None:
             return self._say(book, u.intent, book.faq_not_found, wants_human=False)
         answer = hit.answer.strip()
@@ -156,11 +156,30 @@ def select_products(found: Sequence[Product], u: Understanding, limit: int) -> t
 
 
 def best_answer(
-    hits: Sequence[KnowledgeHit], language: str, min_score: float
+    hits: Sequence[KnowledgeHit],
+    language: str,
+    topics: frozenset[str],
+    min_score: float,
+    reader: MessageReader = DEFAULT_READER,
 ) -> KnowledgeHit | None:
-    """The best-scoring usable hit, preferring one in the customer's language."""
-    usable = [h for h in hits if h.score >= min_score and h.answer.strip()]
-    if not usable:
+    """The hit that answers the question, or None rather than a wrong answer.
+
+    Vector scores alone confuse FAQs ("do you ship to London?" scored the payment FAQ above
+    the shipping one), so each hit's question is read with the same lexicons: a FAQ on the
+    customer's topic is taken whatever its score, one on another topic never, one whose topic
+    can't be told only above `min_score`. Then the customer's language, then the score.
+    """
+    ranked: list[tuple[bool, bool, float, KnowledgeHit]] = []
+    for hit in hits:
+        if not hit.answer.strip():
+            continue
+        hit_topics = reader.read(hit.title or hit.answer).faq_topics
+        on_topic = bool(topics & hit_topics)
+        if topics and hit_topics and not on_topic:
+            continue
+        if not on_topic and hit.score < min_score:
+            continue
+        ranked.append((on_topic, hit.language in (None, language), hit.score, hit))
+    if not ranked:
         return None
-    same_language = [h for h in usable if h.language in (None, language)]
-    return max(same_language or usable, key=lambda h: h.score)
+    return max(ranked, key=lambda entry: entry[:3])[3]
