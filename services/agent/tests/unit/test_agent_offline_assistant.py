@@ -492,6 +492,25 @@ def test_unknown_whatsapp_types_map_to_unsupported() -> None:
     assert ContentKind.from_whatsapp("reaction") is ContentKind.REACTION
 
 
+@pytest.mark.parametrize(
+    ("kind", "media_type", "expected"),
+    [
+        ("text", None, ContentKind.TEXT),
+        ("media", "audio", ContentKind.AUDIO),
+        ("media", "sticker", ContentKind.STICKER),
+        ("button_reply", None, ContentKind.INTERACTIVE),
+        ("list_reply", None, ContentKind.INTERACTIVE),
+        ("template_button", None, ContentKind.BUTTON),
+        ("reaction", None, ContentKind.REACTION),
+        ("something_new", None, ContentKind.UNSUPPORTED),
+    ],
+)
+def test_inbound_event_kinds_map_to_content_kinds(
+    kind: str, media_type: str | None, expected: ContentKind
+) -> None:
+    assert ContentKind.from_inbound(kind, media_type) is expected
+
+
 CONVERSATION = [
     "avete un vino rosso sotto i 20 euro?",
     "do you have a red wine under 20?",

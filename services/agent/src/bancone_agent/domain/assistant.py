@@ -42,6 +42,20 @@ class ContentKind(StrEnum):
         except ValueError:
             return cls.UNSUPPORTED
 
+    @classmethod
+    def from_inbound(cls, kind: str, media_type: str | None = None) -> "ContentKind":
+        """Map an inbound event's content `kind` (bancone.inbound.v1) and its media type."""
+        if kind == "media" and media_type:
+            return cls.from_whatsapp(media_type)
+        return _INBOUND_KINDS.get(kind) or cls.from_whatsapp(kind)
+
+
+_INBOUND_KINDS = {
+    "button_reply": ContentKind.INTERACTIVE,
+    "list_reply": ContentKind.INTERACTIVE,
+    "nfm_reply": ContentKind.INTERACTIVE,
+    "template_button": ContentKind.BUTTON,
+}
 
 SILENT_KINDS = frozenset({ContentKind.REACTION, ContentKind.STATUS, ContentKind.SYSTEM})
 """Kinds that never get an answer: replying to a 👍 or a delivery receipt is noise."""
