@@ -1,0 +1,88 @@
+"""One URL setting gives an async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite).
+
+SQLite is the embedded default, so it is tuned to behave like a real transactional database:
+WAL (readers never block the writer), foreign keys enforced, a busy timeout instead of
+immediate "database is locked" errors, and SQLAlchemy emitting BEGIN itself so that SELECTs,
+DDL and SAVEPOINTs take part in transactions (the sqlite3 driver's legacy mode skips them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def normalize_database_url(url: str | URL) -> URL:
+    """The URL with its async driver: `postgresql://` becomes `postgresql+asyncpg://` and so on."""
+    parsed = make_url(url)
+    driver = _DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(
+    url: str | URL, *, sqlite_foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine for the URL; a SQLite file's parent directory is created if missing.
+
+    `sqlite_foreign_keys=False` is for Alembic batch migrations, which rebuild tables and
+    must not trip foreign keys half-way; everything else keeps them on.
+    """
+    parsed = normalize_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(parsed, **kwargs)
+        _tune_sqlite(engine, foreign_keys=sqlite_foreign_keys)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **kwargs)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (no implicit refresh I/O)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -1,0 +1,39 @@
+"""The one way a Bancone service builds its FastAPI app, so all five behave alike at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from starlette.types import Lifespan
+
+from bancone_kit.http.health import ReadinessCheck, health_router
+from bancone_kit.http.problems import UnhandledErrorMiddleware, install_problem_handlers
+from bancone_kit.http.request_id import RequestIdMiddleware
+from bancone_kit.settings import ServiceSettings
+
+
+def create_app(
+    title: str,
+    settings: ServiceSettings,
+    readiness_checks: Sequence[ReadinessCheck] = (),
+    lifespan: Lifespan[FastAPI] | None = None,
+    *,
+    readiness_timeout_s: float = 3.0,
+    **fastapi_options: Any,
+) -> FastAPI:
+    """A FastAPI app with health routes, problem responses, request ids and server spans.
+
+    `readiness_checks` decide `/readyz` (see `database_check`, `kafka_check`); `lifespan`
+    opens and closes what the service's `bootstrap` built. The settings are on `app.state`.
+    """
+    app = FastAPI(title=title, lifespan=lifespan, **fastapi_options)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router(readiness_checks, readiness_timeout_s))
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="/healthz,/readyz")
+    return app

@@ -1,0 +1,79 @@
+"""Request ids: taken from `X-Request-ID` when sane, made up otherwise, echoed on the response.
+
+The id is bound in the logging context for the whole request, and one access line is logged
+per request (path only: query strings can carry tokens, e.g. the webhook verification).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bancone_kit.logging import get_logger
+
+REQUEST_ID_HEADER = "X-Request-ID"
+QUIET_PATHS = frozenset({"/healthz", "/readyz"})
+"""Probes hit these every few seconds: their access lines are logged at debug level."""
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_request_id: ContextVar[str | None] = ContextVar("bancone_request_id", default=None)
+
+log = get_logger("bancone.http")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled, or None outside a request."""
+    return _request_id.get()
+
+
+def _choose_request_id(incoming: str | None) -> str:
+    if incoming and _VALID_REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Pure ASGI middleware (no extra task, so the context reaches the endpoint)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    path = scope["path"]
+                    log.log(
+                        logging.DEBUG if path in QUIET_PATHS else logging.INFO,
+                        "http.request",
+                        method=scope["method"],
+                        path=path,
+                        status=status,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    )
+        finally:
+            _request_id.reset(token)

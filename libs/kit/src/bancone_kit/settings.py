@@ -1,0 +1,109 @@
+"""The settings every service shares, read from `BANCONE_<SERVICE>_*` environment variables.
+
+Each service subclasses `ServiceSettings` once, in its own `settings.py`, with its env prefix,
+name and port; `bootstrap` builds it, never an import-time singleton.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+Environment = Literal["dev", "test", "prod"]
+LogFormat = Literal["json", "console"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+OtelExporter = Literal["none", "console", "otlp"]
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "password"})
+"""Values a secret may never have outside dev, besides the default its field declares."""
+
+KAFKA_FALLBACK_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+
+
+def _default_database_url(data: dict[str, Any]) -> str:
+    return f"sqlite+aiosqlite:///.bancone/data/{data['service_name']}.sqlite"
+
+
+def _kafka_aliases(env_prefix: str) -> AliasChoices:
+    """The service's own variable first, then the plain one every service shares."""
+    return AliasChoices(f"{env_prefix}KAFKA_BOOTSTRAP_SERVERS", KAFKA_FALLBACK_ENV)
+
+
+class ServiceSettings(BaseSettings):
+    """What every Bancone service needs to start: its database, the broker, HTTP, logs, traces.
+
+    Secrets are `SecretStr` fields; outside `dev` a secret that is empty, a placeholder or
+    still its declared default refuses to load, so production cannot run on a sample value.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BANCONE_",
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=True,
+    )
+
+    service_name: str = "service"
+    environment: Environment = "dev"
+    database_url: str = Field(default_factory=_default_database_url)
+    kafka_bootstrap_servers: str = Field(
+        default="localhost:9092", validation_alias=_kafka_aliases("BANCONE_")
+    )
+    kafka_idempotence: bool = True
+    http_host: str = "127.0.0.1"
+    http_port: Port = 8080
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "json"
+    otel_exporter: OtelExporter = "none"
+    otel_endpoint: str | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Re-point the Kafka variable at the subclass's own prefix (aliases ignore env_prefix)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        field = cls.__pydantic_fields__["kafka_bootstrap_servers"]
+        cls.__pydantic_fields__["kafka_bootstrap_servers"] = FieldInfo.merge_field_infos(
+            field, validation_alias=_kafka_aliases(prefix)
+        )
+        cls.model_rebuild(force=True)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if not isinstance(value, SecretStr):
+                continue
+            secret = value.get_secret_value()
+            default = (
+                field.default.get_secret_value() if isinstance(field.default, SecretStr) else None
+            )
+            if secret.strip() in PLACEHOLDER_SECRETS or secret == default:
+                message = (
+                    f"{name} is empty or a placeholder; set it for environment {self.environment!r}"
+                )
+                if self.environment != "dev":
+                    raise ValueError(message)
+                warnings.warn(message, stacklevel=2)
+        return self
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with its password hidden, for logs and error messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (self.database_url_safe if name == "database_url" else value)

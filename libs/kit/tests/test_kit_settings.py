@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from bancone_kit.settings import ServiceSettings
+
+pytestmark = [pytest.mark.unit, pytest.mark.filterwarnings("ignore:app_secret:UserWarning")]
+
+
+class ShopSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BANCONE_SHOP_")
+
+    service_name: str = "shop"
+    http_port: int = 8099
+    app_secret: SecretStr = SecretStr("changethis")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.delenv("BANCONE_SHOP_KAFKA_BOOTSTRAP_SERVERS", raising=False)
+
+
+def test_settings_read_variables_with_the_service_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANCONE_SHOP_HTTP_PORT", "9001")
+    monkeypatch.setenv("BANCONE_SHOP_LOG_LEVEL", "debug")
+    monkeypatch.setenv("HTTP_PORT", "1")
+
+    settings = ShopSettings()
+
+    assert settings.http_port == 9001
+    assert settings.log_level == "DEBUG"
+
+
+def test_default_database_is_a_sqlite_file_named_after_the_service() -> None:
+    assert ShopSettings().database_url == "sqlite+aiosqlite:///.bancone/data/shop.sqlite"
+
+
+def test_plain_kafka_variable_is_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ShopSettings().kafka_bootstrap_servers == "localhost:9092"
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "shared:9092")
+    assert ShopSettings().kafka_bootstrap_servers == "shared:9092"
+    monkeypatch.setenv("BANCONE_SHOP_KAFKA_BOOTSTRAP_SERVERS", "own:9092")
+    assert ShopSettings().kafka_bootstrap_servers == "own:9092"
+    assert ShopSettings(kafka_bootstrap_servers="init:1").kafka_bootstrap_servers == "init:1"
+
+
+@pytest.mark.parametrize("environment", ["prod", "test"])
+def test_default_secret_is_refused_outside_dev(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("BANCONE_SHOP_ENVIRONMENT", environment)
+    with pytest.raises(ValidationError, match="app_secret"):
+        ShopSettings()
+
+
+@pytest.mark.parametrize("value", ["", "   ", "changeme"])
+def test_empty_or_placeholder_secret_is_refused_in_prod(value: str) -> None:
+    with pytest.raises(ValidationError, match="app_secret"):
+        ShopSettings(environment="prod", app_secret=SecretStr(value))
+
+
+def test_real_secret_is_accepted_in_prod_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANCONE_SHOP_APP_SECRET", "s3cr3t-value")
+    settings = ShopSettings(environment="prod")
+    assert settings.app_secret.get_secret_value() == "s3cr3t-value"
+    assert "s3cr3t-value" not in repr(settings)
+    assert "s3cr3t-value" not in settings.model_dump_json()
+
+
+def test_default_secret_only_warns_in_dev() -> None:
+    with pytest.warns(UserWarning, match="app_secret"):
+        ShopSettings(environment="dev")
+
+
+def test_database_password_is_hidden_from_repr() -> None:
+    settings = ShopSettings(
+        database_url="postgresql+asyncpg://shop:hunter2@db:5432/shop",
+        app_secret=SecretStr("x-real-secret"),
+    )
+    assert "hunter2" not in repr(settings)
+    assert settings.database_url_safe == "postgresql+asyncpg://shop:***@db:5432/shop"
+
+
+def test_unknown_choices_are_rejected() -> None:
+    with pytest.raises(ValidationError):
+        ShopSettings(log_format="xml")
+    with pytest.raises(ValidationError):
+        ShopSettings(environment="staging")

@@ -1,0 +1,1 @@
+"""How the outside reaches the agent: HTTP routes (and, later, Kafka subscribers)."""

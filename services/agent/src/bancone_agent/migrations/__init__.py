@@ -1,0 +1,1 @@
+"""The agent's Alembic history; run it with `bancone-agent migrate`."""

@@ -1,0 +1,1 @@
+"""The catalog's Alembic history; run it with `bancone-catalog migrate`."""

@@ -1,0 +1,23 @@
+"""`bancone-gateway serve | migrate` (also `python -m bancone_gateway`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bancone_gateway.bootstrap import build_app
+from bancone_gateway.settings import GatewaySettings
+from bancone_kit.cli import run_service_cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_service_cli(
+        argv,
+        service="gateway",
+        load_settings=GatewaySettings,
+        build_app=build_app,
+        migrations_package="bancone_gateway.migrations",
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

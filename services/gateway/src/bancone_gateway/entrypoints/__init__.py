@@ -1,0 +1,1 @@
+"""How the outside reaches the gateway: HTTP routes (and, later, Kafka subscribers)."""

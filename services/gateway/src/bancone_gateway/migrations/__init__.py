@@ -1,0 +1,1 @@
+"""The gateway's Alembic history; run it with `bancone-gateway migrate`."""

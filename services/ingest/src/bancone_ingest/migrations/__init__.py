@@ -1,0 +1,1 @@
+"""The ingest's Alembic history; run it with `bancone-ingest migrate`."""

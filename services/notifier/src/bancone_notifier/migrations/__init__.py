@@ -1,0 +1,1 @@
+"""The notifier's Alembic history; run it with `bancone-notifier migrate`."""
