@@ -51,7 +51,8 @@ def test_json_file_is_posted_byte_for_byte_with_the_admin_token() -> None:
 
     assert code == 0
     assert request.method == "POST"
-    assert request.url == f"{CATALOG}/v1/tenants/demo/import"
+    assert request.url.copy_with(query=None) == f"{CATALOG}/v1/tenants/demo/import"
+    assert "kind" not in request.url.params
     assert request.headers["authorization"] == "Bearer admin-token"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["content-length"] == str(path.stat().st_size)
@@ -66,7 +67,8 @@ def test_csv_kind_comes_from_the_file_name() -> None:
     code, _, [request] = run(path, lambda _: httpx.Response(200, json={"products": {"created": 6}}))
 
     assert code == 0
-    assert request.url.params["kind"] == "products"
+    assert request.url.params["kind"] == "product"
+    assert request.url.params["filename"] == "enoteca-products.csv"
     assert request.headers["content-type"].startswith("text/csv")
     assert request.content == path.read_bytes()
 
@@ -88,6 +90,19 @@ def test_rejected_rows_are_listed_by_line_and_exit_1() -> None:
     assert code == 1
     assert output.index("is required") < output.index("must be > 0")
     assert "price" in output
+
+
+def test_json_issues_without_a_line_show_their_path() -> None:
+    problem = {
+        "status": 422,
+        "issues": [{"kind": "product", "path": "products[3].price", "message": "must be > 0"}],
+    }
+
+    code, output, _ = run(DEMO / "enoteca.json", lambda _: httpx.Response(422, json=problem))
+
+    assert code == 1
+    assert "products[3].price" in output
+    assert "must be > 0" in output
 
 
 def test_refused_token_exits_1() -> None:
@@ -114,6 +129,19 @@ def test_csv_without_a_recognisable_name_needs_a_kind(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError):
         prepare_import(path)
     assert prepare_import(path, "faqs").kind == "faqs"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("products.csv", "products"), ("offers_2026.csv", "offers"), ("enoteca-faq.csv", "faqs")],
+)
+def test_csv_kind_is_the_one_word_of_the_file_name_naming_it(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    path = tmp_path / name
+    path.write_text("x\n")
+
+    assert prepare_import(path).kind == kind
 
 
 def test_bare_json_list_is_wrapped_under_its_kind(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ progress bar, then shows either the import summary or the rejected rows by line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     SpinnerColumn,
     TaskID,
@@ -38,15 +38,26 @@ class ImportFileError(ValueError):
 
 @dataclass(frozen=True)
 class ImportRequest:
-    """The bytes, content type and kind (CSV only) of one import upload."""
+    """The bytes, content type, file name and kind (CSV only) of one import upload."""
 
     body: bytes
     content_type: str
     kind: Kind | None
+    filename: str = ""
+
+    def params(self) -> dict[str, str]:
+        """Query parameters: the file name, and for CSV the kind in the catalog's singular
+        (`product`, `faq`, `offer`)."""
+        params = {"filename": self.filename} if self.filename else {}
+        if self.kind:
+            params["kind"] = self.kind.removesuffix("s")
+        return params
 
 
 def _kind_from_name(path: Path) -> Kind | None:
-    matches = [kind for kind in KINDS if kind in path.stem.lower()]
+    """The one kind named among the words of the file name (`enoteca-products.csv`)."""
+    words = set(re.split(r"[-_. ]+", path.stem.lower()))
+    matches = [kind for kind in KINDS if words & {kind, kind.removesuffix("s")}]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -63,22 +74,33 @@ def prepare_import(path: Path, kind: Kind | None = None) -> ImportRequest:
             raw = json.dumps({kind: document}, ensure_ascii=False).encode("utf-8")
         elif not isinstance(document, dict):
             raise ImportFileError(f"{path} must hold an object with products/faqs/offers")
-        return ImportRequest(body=raw, content_type="application/json", kind=None)
+        return ImportRequest(
+            body=raw, content_type="application/json", kind=None, filename=path.name
+        )
     if suffix == ".csv":
         resolved = kind or _kind_from_name(path)
         if resolved is None:
             raise ImportFileError(f"cannot tell what {path.name} holds: pass --kind")
-        return ImportRequest(body=raw, content_type="text/csv; charset=utf-8", kind=resolved)
+        return ImportRequest(
+            body=raw, content_type="text/csv; charset=utf-8", kind=resolved, filename=path.name
+        )
     raise ImportFileError(f"{path.name}: only .json and .csv files can be imported")
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1000:.1f}"
 
 
 def _chunks(body: bytes, progress: Progress, sending: TaskID, waiting: TaskID) -> Iterator[bytes]:
     """Yield the body in chunks, advancing the upload bar; the server's turn starts after."""
+    total = _kb(len(body))
     for start in range(0, len(body), CHUNK_SIZE):
         chunk = body[start : start + CHUNK_SIZE]
         yield chunk
-        progress.advance(sending, len(chunk))
+        done = start + len(chunk)
+        progress.update(sending, completed=done, detail=f"{_kb(done)}/{total} kB")
     progress.start_task(waiting)
+    progress.update(waiting, detail="waiting for the catalog")
 
 
 def upload(
@@ -94,28 +116,27 @@ def upload(
     headers = {"Content-Type": request.content_type, "Content-Length": str(len(request.body))}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    params = {"kind": request.kind} if request.kind else None
     url = f"{catalog_url.rstrip('/')}/v1/tenants/{tenant}/import"
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[detail]}"),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        sending = progress.add_task("upload", total=len(request.body))
-        waiting = progress.add_task("validate + import", total=None, start=False)
+        sending = progress.add_task("upload", total=len(request.body), detail="")
+        waiting = progress.add_task("validate + import", total=None, start=False, detail="")
         stream = _chunks(request.body, progress, sending, waiting)
-        response = client.post(url, content=stream, headers=headers, params=params)
-        progress.update(waiting, total=1, completed=1)
+        response = client.post(url, content=stream, headers=headers, params=request.params())
+        progress.update(waiting, total=1, completed=1, detail=f"HTTP {response.status_code}")
     return response
 
 
 def _row_errors(document: Any) -> list[dict[str, Any]]:
     """Find the per-row errors in a 422 body, tolerating the common shapes."""
     if isinstance(document, dict):
-        for key in ("errors", "invalid_rows", "rows", "detail"):
+        for key in ("issues", "errors", "invalid_rows", "rows", "detail"):
             value = document.get(key)
             if isinstance(value, list):
                 return [item for item in value if isinstance(item, dict)]
@@ -134,10 +155,18 @@ def _field_of(error: dict[str, Any]) -> str:
 
 
 def _line_of(error: dict[str, Any]) -> Any:
-    for key in ("line", "line_number", "row", "index"):
+    for key in ("line", "line_number", "row"):
         if error.get(key) is not None:
             return error[key]
     return None
+
+
+def _where(error: dict[str, Any]) -> str:
+    """The CSV line when there is one, else the JSON path (`products[3].price`)."""
+    line = _line_of(error)
+    if line is not None:
+        return str(line)
+    return str(error.get("path") or error.get("index") or "")
 
 
 def show_rejected_rows(document: Any, console: Console) -> None:
@@ -147,7 +176,7 @@ def show_rejected_rows(document: Any, console: Console) -> None:
         console.print(escape(json.dumps(document, ensure_ascii=False, indent=2)))
         return
     table = Table(title="Rejected rows (nothing was imported)", title_justify="left")
-    for column in ("line", "kind", "field", "problem"):
+    for column in ("line / path", "kind", "field", "problem"):
         table.add_column(column)
 
     def order(error: dict[str, Any]) -> tuple[int, str]:
@@ -155,10 +184,9 @@ def show_rejected_rows(document: Any, console: Console) -> None:
         return (line if isinstance(line, int) else 10**9, str(line))
 
     for error in sorted(errors, key=order):
-        line = _line_of(error)
         message = error.get("message") or error.get("msg") or error.get("problem") or error
         table.add_row(
-            "" if line is None else str(line),
+            _where(error),
             str(error.get("kind", "")),
             _field_of(error),
             escape(str(message)),
@@ -173,7 +201,7 @@ def show_summary(document: Any, console: Console) -> None:
         if counted and all(
             isinstance(n, int) for counts in counted.values() for n in counts.values()
         ):
-            columns = sorted({name for counts in counted.values() for name in counts})
+            columns = list(dict.fromkeys(name for counts in counted.values() for name in counts))
             table = Table(title="Imported", title_justify="left")
             table.add_column("kind")
             for name in columns:
