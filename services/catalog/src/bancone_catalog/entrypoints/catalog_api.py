@@ -1,0 +1,287 @@
+"""The catalog's HTTP API under `/v1/tenants/{tenant_id}/`: thin routes that call a handler.
+
+Reads are open; writes need the admin bearer token. Business errors become RFC 9457
+problems in one place, `CatalogRoute`: 404 unknown (or another tenant's) id, 409 a natural
+key taken, 422 an import with bad rows (all of them listed in `issues`) or an unknown sku.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from bancone_catalog import handlers
+from bancone_catalog.domain.errors import (
+    AlreadyExistsError,
+    CatalogError,
+    InsufficientStockError,
+    InvalidImportError,
+    NotFoundError,
+    UnknownSkusError,
+)
+from bancone_catalog.domain.faqs import FaqCreate, FaqPublic, FaqUpdate
+from bancone_catalog.domain.fields import LanguageCode
+from bancone_catalog.domain.imports import EntityKind, ImportReport, parse_catalog
+from bancone_catalog.domain.offers import OfferCreate, OfferPublic, OfferUpdate
+from bancone_catalog.domain.products import (
+    ProductCreate,
+    ProductPublic,
+    ProductUpdate,
+    StockAdjustment,
+)
+from bancone_catalog.domain.search import MAX_LIMIT, ProductSearch
+from bancone_catalog.entrypoints.deps import AdminOnly, TenantId, UowDep
+from bancone_kit.http.errors import ProblemError
+from bancone_kit.http.problems import Problem
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+"""An import body larger than this is refused with 413 before it is parsed."""
+
+ItemT = TypeVar("ItemT")
+
+
+def problem_for(error: CatalogError) -> ProblemError:
+    """The one mapping from catalog errors to HTTP problems."""
+    if isinstance(error, NotFoundError):
+        return ProblemError(404, f"{error.kind.capitalize()} not found", str(error))
+    if isinstance(error, AlreadyExistsError):
+        return ProblemError(409, f"{error.kind.capitalize()} already exists", str(error))
+    if isinstance(error, InsufficientStockError):
+        return ProblemError(409, "Insufficient stock", str(error), stock=error.stock)
+    if isinstance(error, UnknownSkusError):
+        return ProblemError(422, "Unknown product skus", str(error), skus=error.skus)
+    if isinstance(error, InvalidImportError):
+        issues = [issue.model_dump(mode="json") for issue in error.issues]
+        detail = f"{len(issues)} problem(s) found; nothing was imported"
+        return ProblemError(422, "Import rejected", detail, issues=issues)
+    return ProblemError(400, "Catalog request refused", str(error))
+
+
+class CatalogRoute(APIRoute):
+    """Routes whose `CatalogError`s become problem responses (the kit's handlers render them)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_catalog_errors(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except CatalogError as error:
+                raise problem_for(error) from error
+
+        return handle_catalog_errors
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """A list response; an object so that paging fields can join `items` later."""
+
+    items: list[ItemT]
+
+
+class ProductBatch(Page[ProductPublic]):
+    missing: list[uuid.UUID] = Field(
+        default_factory=list, description="Ids asked for that the tenant has no product with."
+    )
+
+
+_problems: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem} for status in (401, 404, 409, 422)
+}
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", route_class=CatalogRoute, responses=_problems)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+# -- products -------------------------------------------------------------------------------
+
+
+@router.post("/products", status_code=201, dependencies=[AdminOnly], tags=["products"])
+async def create_product(tenant_id: TenantId, body: ProductCreate, uow: UowDep) -> ProductPublic:
+    return await handlers.create_product(tenant_id, body, uow)
+
+
+@router.get("/products", tags=["products"])
+async def search_products(
+    tenant_id: TenantId, search: Annotated[ProductSearch, Query()], uow: UowDep
+) -> Page[ProductPublic]:
+    """Active products matching every filter given, by relevance to `q`, then price."""
+    return Page(items=await handlers.search_products(tenant_id, search, uow))
+
+
+@router.get("/products:batchGet", tags=["products"])
+async def batch_get_products(
+    tenant_id: TenantId,
+    uow: UowDep,
+    ids: Annotated[str, Query(description="Comma-separated product ids, at most 100.")],
+) -> ProductBatch:
+    """Several products at once, in the order asked (inactive ones included)."""
+    wanted = _uuid_list(ids)
+    found = await handlers.get_products(tenant_id, wanted, uow)
+    known = {product.id for product in found}
+    return ProductBatch(items=found, missing=[i for i in dict.fromkeys(wanted) if i not in known])
+
+
+@router.get("/products/{product_id}", tags=["products"])
+async def get_product(tenant_id: TenantId, product_id: uuid.UUID, uow: UowDep) -> ProductPublic:
+    return await handlers.get_product(tenant_id, product_id, uow)
+
+
+@router.patch("/products/{product_id}", dependencies=[AdminOnly], tags=["products"])
+async def update_product(
+    tenant_id: TenantId, product_id: uuid.UUID, body: ProductUpdate, uow: UowDep
+) -> ProductPublic:
+    return await handlers.update_product(tenant_id, product_id, body, uow)
+
+
+@router.delete(
+    "/products/{product_id}", status_code=204, dependencies=[AdminOnly], tags=["products"]
+)
+async def delete_product(tenant_id: TenantId, product_id: uuid.UUID, uow: UowDep) -> None:
+    await handlers.delete_product(tenant_id, product_id, uow)
+
+
+@router.post("/products/{product_id}/stock", dependencies=[AdminOnly], tags=["products"])
+async def adjust_stock(
+    tenant_id: TenantId, product_id: uuid.UUID, body: StockAdjustment, uow: UowDep
+) -> ProductPublic:
+    """Add `delta` to the stock (negative for a sale); 409 if it would go below zero."""
+    return await handlers.adjust_stock(tenant_id, product_id, body.delta, uow)
+
+
+# -- FAQs -----------------------------------------------------------------------------------
+
+
+@router.post("/faqs", status_code=201, dependencies=[AdminOnly], tags=["faqs"])
+async def create_faq(tenant_id: TenantId, body: FaqCreate, uow: UowDep) -> FaqPublic:
+    return await handlers.create_faq(tenant_id, body, uow)
+
+
+@router.get("/faqs", tags=["faqs"])
+async def list_faqs(
+    tenant_id: TenantId,
+    uow: UowDep,
+    language: Annotated[LanguageCode | None, Query()] = None,
+    limit: Limit = MAX_LIMIT,
+) -> Page[FaqPublic]:
+    return Page(items=await handlers.list_faqs(tenant_id, uow, language=language, limit=limit))
+
+
+@router.get("/faqs/{faq_id}", tags=["faqs"])
+async def get_faq(tenant_id: TenantId, faq_id: uuid.UUID, uow: UowDep) -> FaqPublic:
+    return await handlers.get_faq(tenant_id, faq_id, uow)
+
+
+@router.patch("/faqs/{faq_id}", dependencies=[AdminOnly], tags=["faqs"])
+async def update_faq(
+    tenant_id: TenantId, faq_id: uuid.UUID, body: FaqUpdate, uow: UowDep
+) -> FaqPublic:
+    return await handlers.update_faq(tenant_id, faq_id, body, uow)
+
+
+@router.delete("/faqs/{faq_id}", status_code=204, dependencies=[AdminOnly], tags=["faqs"])
+async def delete_faq(tenant_id: TenantId, faq_id: uuid.UUID, uow: UowDep) -> None:
+    await handlers.delete_faq(tenant_id, faq_id, uow)
+
+
+# -- offers ---------------------------------------------------------------------------------
+
+
+@router.post("/offers", status_code=201, dependencies=[AdminOnly], tags=["offers"])
+async def create_offer(tenant_id: TenantId, body: OfferCreate, uow: UowDep) -> OfferPublic:
+    return await handlers.create_offer(tenant_id, body, uow)
+
+
+@router.get("/offers", tags=["offers"])
+async def list_offers(
+    tenant_id: TenantId, uow: UowDep, limit: Limit = MAX_LIMIT
+) -> Page[OfferPublic]:
+    return Page(items=await handlers.list_offers(tenant_id, uow, limit=limit))
+
+
+@router.get("/offers/{offer_id}", tags=["offers"])
+async def get_offer(tenant_id: TenantId, offer_id: uuid.UUID, uow: UowDep) -> OfferPublic:
+    return await handlers.get_offer(tenant_id, offer_id, uow)
+
+
+@router.patch("/offers/{offer_id}", dependencies=[AdminOnly], tags=["offers"])
+async def update_offer(
+    tenant_id: TenantId, offer_id: uuid.UUID, body: OfferUpdate, uow: UowDep
+) -> OfferPublic:
+    return await handlers.update_offer(tenant_id, offer_id, body, uow)
+
+
+@router.delete("/offers/{offer_id}", status_code=204, dependencies=[AdminOnly], tags=["offers"])
+async def delete_offer(tenant_id: TenantId, offer_id: uuid.UUID, uow: UowDep) -> None:
+    await handlers.delete_offer(tenant_id, offer_id, uow)
+
+
+# -- bulk import ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/import",
+    dependencies=[AdminOnly],
+    tags=["import"],
+    responses={413: {"model": Problem}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_catalog(
+    tenant_id: TenantId,
+    request: Request,
+    uow: UowDep,
+    kind: Annotated[EntityKind | None, Query(description="What a CSV body holds.")] = None,
+    filename: Annotated[str | None, Query(max_length=255)] = None,
+) -> ImportReport:
+    """A whole catalogue as JSON (`{"products": [...], "faqs": [...], "offers": [...]}`) or one
+    kind as CSV. Every row is validated first; any bad row rejects the file (422, every
+    problem listed by CSV line or JSON path) and nothing is written. Rows upsert by sku, FAQ
+    key and offer code, so re-importing a file changes nothing."""
+    raw = await _read_limited(request, MAX_IMPORT_BYTES)
+    content_type = request.headers.get("content-type")
+    parsed = await run_in_threadpool(
+        parse_catalog, raw, filename=filename, content_type=content_type, kind=kind
+    )
+    return await handlers.import_catalog(tenant_id, parsed, uow)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to be over `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise _too_large(limit)
+    return bytes(body)
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(413, "Import too large", f"an import body may be at most {limit} bytes")
+
+
+def _uuid_list(ids: str) -> list[uuid.UUID]:
+    parts = [part.strip() for part in ids.split(",") if part.strip()]
+    if not parts or len(parts) > MAX_LIMIT:
+        raise ProblemError(422, "Invalid ids", f"give between 1 and {MAX_LIMIT} product ids")
+    try:
+        return [uuid.UUID(part) for part in parts]
+    except ValueError as error:
+        raise ProblemError(422, "Invalid ids", f"not a product id: {error}") from error
