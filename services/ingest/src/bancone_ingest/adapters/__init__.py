@@ -1,0 +1,1 @@
+"""Ingest's edges: the embedders and the Qdrant knowledge index."""

@@ -1,0 +1,261 @@
+"""The knowledge index: one Qdrant collection holding every tenant's documents.
+
+Qdrant runs embedded (local mode, a directory only this process may open) by default, or
+as a server when a URL is given; the code path is the same. Tenancy is a payload field,
+and `_scope` is the only place a filter is built: every search, count, update and delete
+goes through it, so none can forget the tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qdrant_client import AsyncQdrantClient, models
+
+from bancone_ingest.adapters.embedder import AnyEmbedder, embed_texts
+from bancone_ingest.domain import (
+    Candidate,
+    Hit,
+    IndexDocument,
+    Kind,
+    SearchQuery,
+    checked_tenant_id,
+    rank,
+    stock_payload,
+)
+from bancone_ingest.domain.keywords import terms
+
+DEFAULT_COLLECTION = "bancone_knowledge"
+CANDIDATE_POOL = 64
+
+_PAYLOAD_INDEXES: dict[str, models.PayloadSchemaType | models.KeywordIndexParams] = {
+    "tenant_id": models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
+    "kind": models.PayloadSchemaType.KEYWORD,
+    "entity_id": models.PayloadSchemaType.KEYWORD,
+    "category": models.PayloadSchemaType.KEYWORD,
+    "colour": models.PayloadSchemaType.KEYWORD,
+    "keywords": models.PayloadSchemaType.KEYWORD,
+    "price": models.PayloadSchemaType.FLOAT,
+    "stock": models.PayloadSchemaType.INTEGER,
+    "in_stock": models.PayloadSchemaType.BOOL,
+    "active": models.PayloadSchemaType.BOOL,
+}
+
+
+class IndexMismatchError(RuntimeError):
+    """The collection exists with another vector size: the embedder changed, reindex."""
+
+
+def _match(key: str, value: str | bool) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _scope(tenant_id: str, *conditions: models.Condition) -> models.Filter:
+    """A filter confined to one tenant: the only way this module builds a filter."""
+    return models.Filter(must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions])
+
+
+def _structured(query: SearchQuery) -> list[models.Condition]:
+    """The query's structured filters; inactive entities are never searchable."""
+    conditions: list[models.Condition] = [_match("active", True)]
+    if query.kinds:
+        conditions.append(
+            models.FieldCondition(key="kind", match=models.MatchAny(any=list(query.kinds)))
+        )
+    if query.category:
+        conditions.append(_match("category", query.category))
+    if query.colour:
+        conditions.append(_match("colour", query.colour))
+    conditions.extend(_match(f"facets.{k}", v) for k, v in query.facets.items())
+    if query.min_price is not None or query.max_price is not None:
+        low, high = query.min_price, query.max_price
+        conditions.append(
+            models.FieldCondition(
+                key="price",
+                range=models.Range(
+                    gte=None if low is None else float(low),
+                    lte=None if high is None else float(high),
+                ),
+            )
+        )
+    if query.in_stock_only:
+        conditions.append(_match("in_stock", True))
+    return conditions
+
+
+class KnowledgeIndex:
+    """Upsert, delete and hybrid-search tenants' catalog documents in Qdrant."""
+
+    def __init__(
+        self,
+        client: AsyncQdrantClient,
+        embedder: AnyEmbedder,
+        *,
+        collection: str = DEFAULT_COLLECTION,
+        payload_indexes: bool = True,
+        candidate_pool: int = CANDIDATE_POOL,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._embedder = embedder
+        self._collection = collection
+        self._payload_indexes = payload_indexes
+        self._pool = candidate_pool
+        self._clock = clock
+        self._ready = False
+        self._ready_lock = asyncio.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        embedder: AnyEmbedder,
+        *,
+        path: str | Path | None = None,
+        url: str | None = None,
+        api_key: str | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        timeout: int = 10,
+    ) -> KnowledgeIndex:
+        """A server index when `url` is set, else an embedded one stored under `path`.
+
+        Local mode ignores payload indexes (it scans), so they are only created on a server.
+        """
+        if url:
+            client = AsyncQdrantClient(url=url, api_key=api_key, timeout=timeout)
+            return cls(client, embedder, collection=collection)
+        if path is None:
+            raise ValueError("a Qdrant url or a local path is required")
+        Path(path).mkdir(parents=True, exist_ok=True)
+        client = AsyncQdrantClient(path=str(path))
+        return cls(client, embedder, collection=collection, payload_indexes=False)
+
+    async def close(self) -> None:
+        """Release the client (and the local path's lock)."""
+        await self._client.close()
+
+    async def ensure_collection(self) -> None:
+        """Create the collection and its payload indexes unless they exist; idempotent."""
+        async with self._ready_lock:
+            if self._ready:
+                return
+            if await self._client.collection_exists(self._collection):
+                info = await self._client.get_collection(self._collection)
+                vectors = info.config.params.vectors
+                size = vectors.size if isinstance(vectors, models.VectorParams) else None
+                if size != self._embedder.dim:
+                    raise IndexMismatchError(
+                        f"collection {self._collection} holds {size}-d vectors, "
+                        f"the embedder makes {self._embedder.dim}-d ones"
+                    )
+            else:
+                await self._client.create_collection(
+                    self._collection,
+                    vectors_config=models.VectorParams(
+                        size=self._embedder.dim, distance=models.Distance.COSINE
+                    ),
+                )
+            if self._payload_indexes:
+                for field, schema in _PAYLOAD_INDEXES.items():
+                    await self._client.create_payload_index(
+                        self._collection, field_name=field, field_schema=schema
+                    )
+            self._ready = True
+
+    async def upsert(self, doc: IndexDocument) -> None:
+        """Index one document, replacing its previous version."""
+        await self.upsert_many([doc])
+
+    async def upsert_many(self, docs: Sequence[IndexDocument]) -> None:
+        """Index documents (embedded in one batch), replacing previous versions."""
+        if not docs:
+            return
+        for doc in docs:
+            checked_tenant_id(doc.tenant_id)
+        await self.ensure_collection()
+        vectors = await embed_texts(self._embedder, [d.text for d in docs])
+        points = [
+            models.PointStruct(id=d.point_id, vector=v, payload=d.payload)
+            for d, v in zip(docs, vectors, strict=True)
+        ]
+        await self._client.upsert(self._collection, points=points, wait=True)
+
+    async def set_stock(
+        self, tenant_id: str, entity_id: str, stock: int | None, in_stock: bool | None = None
+    ) -> None:
+        """Rewrite a product's stock fields in place, without re-embedding it."""
+        await self.ensure_collection()
+        await self._client.set_payload(
+            self._collection,
+            payload=stock_payload(stock, in_stock),
+            points=_scope(tenant_id, _match("kind", "product"), _match("entity_id", entity_id)),
+            wait=True,
+        )
+
+    async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None:
+        """Remove an entity's document(s) from the tenant's index; a no-op when absent."""
+        await self.ensure_collection()
+        conditions = [_match("entity_id", entity_id)]
+        if kind is not None:
+            conditions.append(_match("kind", kind))
+        selector = models.FilterSelector(filter=_scope(tenant_id, *conditions))
+        await self._client.delete(self._collection, points_selector=selector, wait=True)
+
+    async def count(self, tenant_id: str) -> int:
+        """How many documents the tenant has indexed."""
+        await self.ensure_collection()
+        result = await self._client.count(
+            self._collection, count_filter=_scope(tenant_id), exact=True
+        )
+        return result.count
+
+    async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]:
+        """The tenant's best documents for the query: filtered in Qdrant, fused and ordered."""
+        await self.ensure_collection()
+        scope = _scope(tenant_id, *_structured(query))
+        if not query.text.strip():
+            candidates = await self._browse(scope, query)
+        else:
+            [vector] = await embed_texts(self._embedder, [query.text])
+            candidates = await self._nearest(scope, vector, terms(query.text))
+        return rank(tenant_id, query, candidates, now=self._clock())
+
+    async def _nearest(
+        self, scope: models.Filter, vector: list[float], query_terms: frozenset[str]
+    ) -> list[Candidate]:
+        # The vector neighbours, plus the documents sharing a keyword with the query that
+        # the vectors ranked too low to be among them (an exact product name, a colour).
+        filters = [scope]
+        if query_terms:
+            has_keyword = models.FieldCondition(
+                key="keywords", match=models.MatchAny(any=sorted(query_terms))
+            )
+            filters.append(models.Filter(must=[scope, has_keyword]))
+        responses = await asyncio.gather(
+            *(
+                self._client.query_points(
+                    self._collection, query=vector, query_filter=f, limit=self._pool
+                )
+                for f in filters
+            )
+        )
+        return [
+            Candidate(point.payload or {}, point.score)
+            for response in responses
+            for point in response.points
+        ]
+
+    async def _browse(self, scope: models.Filter, query: SearchQuery) -> list[Candidate]:
+        # No text: filters alone pick the documents; a price order comes from Qdrant.
+        order_by = None
+        if query.order != "relevance":
+            direction = (
+                models.Direction.ASC if query.order == "price_asc" else models.Direction.DESC
+            )
+            order_by = models.OrderBy(key="price", direction=direction)
+        points, _ = await self._client.scroll(
+            self._collection, scroll_filter=scope, limit=self._pool, order_by=order_by
+        )
+        return [Candidate(point.payload or {}, 0.0) for point in points]
