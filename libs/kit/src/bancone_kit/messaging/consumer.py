@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.annotations import KafkaMessage as CurrentMessage
 
 from bancone_contracts.topics import dlq
 from bancone_kit.messaging.retry import RetryPolicy
@@ -66,9 +67,9 @@ def subscribe(
     )
 
     @subscriber
-    async def consume(body: bytes, message: KafkaMessage) -> None:
+    async def consume(message: CurrentMessage) -> None:
         try:
-            event = parse(body)
+            event = parse(message.body)
         except Exception as exc:
             await dead_letter(broker, message, exc, attempts=0)
             return

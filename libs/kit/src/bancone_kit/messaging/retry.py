@@ -17,6 +17,6 @@ class RetryPolicy:
         """A tenacity controller that re-raises the last error once the attempts are spent."""
         return AsyncRetrying(
             stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(initial=self.initial_delay, max=self.max_delay),
+            wait=wait_exponential_jitter(multiplier=self.initial_delay, max=self.max_delay),
             reraise=True,
         )

@@ -1,0 +1,129 @@
+"""The outbox relay on real Kafka, against PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.outbox import stage
+from bancone_kit.messaging.relay import OutboxRelay
+from bancone_kit.messaging.tables import OutboxRecord
+from bancone_kit.testing.probe import ProbeEvent, create_probe_schema, effects, record_effect
+
+pytestmark = pytest.mark.service
+
+
+class RelayCrashError(Exception):
+    """Stands for the relay process dying after Kafka acked and before the row was marked sent."""
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_async_engine(database_url)
+    await create_probe_schema(eng)
+    yield eng
+    await eng.dispose()
+
+
+async def read_all(bootstrap: str, topic: str, expected: int) -> list[ProbeEvent]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    got: list[ProbeEvent] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(got) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    got.extend(ProbeEvent.model_validate_json(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return got
+
+
+async def test_relay_killed_between_publish_and_mark_republishes_and_inbox_makes_one_effect(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    event = ProbeEvent.on(topic).make(7)
+    async with sessions() as session, session.begin():
+        stage(session, event)
+
+    async def crash(_: OutboxRecord) -> None:
+        raise RelayCrashError
+
+    broker = make_broker(kafka_bootstrap, client_id="relay-test")
+    await broker.start()
+    try:
+        crashing = OutboxRelay(engine, broker, after_publish=crash)
+        with pytest.raises(RelayCrashError):
+            await crashing.publish_pending()
+        restarted = OutboxRelay(engine, broker)
+        assert await restarted.publish_pending() == 1
+        assert await restarted.publish_pending() == 0, "row must be marked sent after restart"
+    finally:
+        await broker.stop()
+
+    delivered = await read_all(kafka_bootstrap, topic, expected=2)
+    assert [e.id for e in delivered] == [event.id, event.id], "published twice: at-least-once"
+    for copy in delivered:
+        await record_effect(sessions, "probe-consumer", copy)
+    assert await effects(engine) == [(event.id, 7)]
+
+
+async def test_relay_wakes_on_commit_without_waiting_for_the_poll_timer(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    broker = make_broker(kafka_bootstrap, client_id="relay-wake-test")
+    await broker.start()
+    relay = OutboxRelay(engine, broker, poll_interval=3600)  # the timer never fires in this test
+    await relay.start()
+    try:
+        events = [ProbeEvent.on(topic).make(i) for i in range(3)]
+        for event in events:
+            async with sessions() as session, session.begin():
+                stage(session, event)
+        delivered = await read_all(kafka_bootstrap, topic, expected=3)
+    finally:
+        await relay.stop()
+        await broker.stop()
+    assert [e.id for e in delivered] == [e.id for e in events], "commit order kept"
+
+
+async def test_rolled_back_transaction_publishes_nothing(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def failing_business_change() -> None:
+        async with sessions() as session, session.begin():
+            stage(session, ProbeEvent.on(topic).make(1))
+            raise RuntimeError("business change failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_business_change()
+    kept = ProbeEvent.on(topic).make(2)
+    async with sessions() as session, session.begin():
+        stage(session, kept)
+    broker = make_broker(kafka_bootstrap, client_id="relay-rollback-test")
+    await broker.start()
+    try:
+        assert await OutboxRelay(engine, broker).publish_pending() == 1
+    finally:
+        await broker.stop()
+    assert [e.id for e in await read_all(kafka_bootstrap, topic, expected=1)] == [kept.id]
