@@ -43,7 +43,8 @@ async def test_producer_is_idempotent_with_acks_all_on_apache_kafka(
         assert producer._sender._acks == -1, "acks=all"
         txn = producer._txn_manager
         assert txn is not None, "idempotence enabled"
-        assert txn.has_pid() and txn.producer_id >= 0, "broker granted a producer id"
+        assert txn.has_pid(), "broker granted a producer id"
+        assert txn.producer_id >= 0
         assert txn.sequence_number(TopicPartition(topic, 0)) == 1, "records carry sequences"
     finally:
         await broker.stop()
