@@ -7,22 +7,39 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
-from bancone_kit.db import create_engine
-from bancone_kit.http.health import database_check, kafka_check
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.runtime import Messaging
 
 
 def build_app(settings: CatalogSettings) -> FastAPI:
-    """The catalog's ASGI app; its engine is disposed when the app shuts down."""
+    """The catalog's ASGI app: its database, the outbox relay publishing catalog changes, routes.
+
+    The catalog consumes nothing; the broker only carries what the relay publishes.
+    """
     engine = create_engine(settings.database_url)
+    broker = make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+    )
+    messaging = Messaging(broker, engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await messaging.start()
         try:
             yield
         finally:
+            await messaging.stop()
             await engine.dispose()
 
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
-    return build_http_app(settings, checks, lifespan)
+    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
+    app = build_http_app(settings, checks, lifespan)
+    app.state.session_factory = session_factory(engine)
+    app.include_router(catalog_router)
+    return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.settings import Port, ServiceSettings
@@ -14,3 +15,7 @@ class CatalogSettings(ServiceSettings):
 
     service_name: str = "catalog"
     http_port: Port = 8081
+    admin_token: SecretStr = Field(
+        default=SecretStr("dev-admin-token"),
+        description="Bearer token of the write routes until operator accounts exist.",
+    )
