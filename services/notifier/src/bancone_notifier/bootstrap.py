@@ -2,27 +2,87 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
-from bancone_kit.db import create_engine
-from bancone_kit.http.health import database_check, kafka_check
+from bancone_kit.crypto import Keyring, SecretBox
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.runtime import Messaging
+from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
+from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
+from bancone_notifier.handlers import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 
 
-def build_app(settings: NotifierSettings) -> FastAPI:
-    """The notifier's ASGI app; its engine is disposed when the app shuts down."""
+def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
+    """The client every Graph API call goes through, with the timeouts from settings."""
+    timeout = httpx.Timeout(
+        settings.graph_timeout_seconds, connect=settings.graph_connect_timeout_seconds
+    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+def build_app(
+    settings: NotifierSettings,
+    *,
+    graph: GraphApi | None = None,
+    subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+) -> FastAPI:
+    """The notifier's ASGI app: consumers, outbox relay and Graph API client start with it.
+
+    Tests pass their own `graph` (or point `graph_base_url` at a stand-in) and their own
+    topics and groups in `subscriptions`.
+    """
     engine = create_engine(settings.database_url)
+    broker = make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+    )
+    messaging = Messaging(broker, engine)
+    client: httpx.AsyncClient | None = None
+    if graph is None:
+        client = graph_http_client(settings)
+        graph = HttpxGraphApi(client, settings.graph_base_url, settings.graph_version)
+    deps = NotifierDeps(
+        sessions=session_factory(engine),
+        graph=graph,
+        channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
+        send_retry=RetryPolicy(
+            attempts=settings.send_max_attempts,
+            initial_delay=settings.send_retry_initial_seconds,
+            max_delay=settings.send_retry_max_seconds,
+        ),
+    )
+    register_consumers(
+        broker,
+        deps,
+        retry=RetryPolicy(
+            attempts=settings.consumer_retry_attempts,
+            max_delay=settings.consumer_retry_max_seconds,
+        ),
+        subscriptions=subscriptions,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await messaging.start()
         try:
             yield
         finally:
+            await messaging.stop()
+            if client is not None:
+                await client.aclose()
             await engine.dispose()
 
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
-    return build_http_app(settings, checks, lifespan)
+    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
+    app = build_http_app(settings, checks, lifespan)
+    app.state.deps = deps
+    return app

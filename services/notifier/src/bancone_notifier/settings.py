@@ -2,15 +2,75 @@
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from bancone_kit.crypto import DEV_CHANNEL_KEYRING, Keyring
 from bancone_kit.settings import Port, ServiceSettings
+
+SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
+"""The variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
 class NotifierSettings(ServiceSettings):
-    """Everything the notifier reads from its environment; built in `bootstrap`, never at import."""
+    """Everything the notifier reads from its environment; built in `bootstrap`, never at import.
+
+    The channel keyring opens the access tokens the gateway seals on `bancone.channel.v1`
+    (`kid:base64key[,kid:base64key...]`, first entry current; see `bancone_kit.crypto`); its
+    dev default refuses to load outside `environment=dev`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_NOTIFIER_")
 
     service_name: str = "notifier"
     http_port: Port = 8084
+
+    graph_base_url: str = Field(
+        default="https://graph.facebook.com",
+        description="Where the Graph API lives; the sandbox's URL in local runs and tests.",
+    )
+    graph_version: str = Field(
+        default="v25.0", pattern=r"^v\d+\.\d+$", description="Graph API version in the path."
+    )
+    graph_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Whole-request timeout of one send (read, write, pool)."
+    )
+    graph_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Connect timeout of one send; a refused connect is retried."
+    )
+    send_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Attempts per message on 429, 5xx and retryable codes."
+    )
+    send_retry_initial_seconds: float = Field(
+        default=0.5, ge=0, description="First backoff between attempts (exponential, jittered)."
+    )
+    send_retry_max_seconds: float = Field(
+        default=10.0, ge=0, description="Longest single backoff (a Retry-After is capped to it)."
+    )
+    consumer_retry_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Handler attempts before an event goes to the DLQ (e.g. an outbound for a "
+        "channel not yet known while the channel topic is still being read).",
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=5.0, ge=0, description="Longest backoff between handler attempts."
+    )
+    channel_keyring: SecretStr = Field(
+        default=SecretStr(DEV_CHANNEL_KEYRING),
+        validation_alias=AliasChoices(
+            "channel_keyring", "BANCONE_NOTIFIER_CHANNEL_KEYRING", SHARED_CHANNEL_KEYRING_ENV
+        ),
+        description="Opens the access tokens on bancone.channel.v1; shared with the gateway.",
+    )
+
+    @field_validator("channel_keyring")
+    @classmethod
+    def _keyring_parses(cls, value: SecretStr) -> SecretStr:
+        Keyring.parse(value)
+        return value
+
+    @field_validator("graph_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")

@@ -1,1 +1,1 @@
-"""How the outside reaches the notifier: HTTP routes (and, later, Kafka subscribers)."""
+"""How the outside reaches the notifier: HTTP routes (health) and Kafka subscribers."""

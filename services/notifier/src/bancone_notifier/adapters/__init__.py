@@ -1,0 +1,1 @@
+"""Everything that touches the outside: the database tables and queries, the Graph API client."""

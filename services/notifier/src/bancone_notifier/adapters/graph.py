@@ -1,0 +1,119 @@
+"""The Graph API send call: a Protocol the handlers depend on, and its httpx implementation.
+
+Every way a call can end becomes a `SendOutcome`; the implementation raises nothing for an
+HTTP or transport failure, so the handler's at-most-once bookkeeping never sees an exception
+it has to guess about. The bearer token is used for the one request and never logged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from bancone_notifier.domain.sending import (
+    Accepted,
+    GraphError,
+    NotSent,
+    Rejected,
+    SendOutcome,
+    Unknown,
+)
+
+_CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+"""Failures before a byte of the request left: sending again cannot duplicate anything."""
+
+
+class GraphApi(Protocol):
+    """Sends one message from a business number (`POST /{phone_number_id}/messages`)."""
+
+    async def send_message(
+        self, phone_number_id: str, access_token: str, body: Mapping[str, Any]
+    ) -> SendOutcome: ...
+
+
+class HttpxGraphApi:
+    """`POST {base_url}/{version}/{phone_number_id}/messages` over a shared httpx client."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, version: str) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._version = version
+
+    def url(self, phone_number_id: str) -> str:
+        return f"{self._base}/{self._version}/{phone_number_id}/messages"
+
+    async def send_message(
+        self, phone_number_id: str, access_token: str, body: Mapping[str, Any]
+    ) -> SendOutcome:
+        try:
+            response = await self._client.post(
+                self.url(phone_number_id),
+                json=dict(body),
+                headers={"Authorization": f"Bearer {access_token}"},
+            )
+        except _NOT_SENT as error:
+            return NotSent(type(error).__name__)
+        except httpx.HTTPError as error:
+            # Read/write timeouts, dropped connections: Meta may have taken the message.
+            return Unknown(type(error).__name__)
+        return outcome_of(response)
+
+
+def outcome_of(response: httpx.Response) -> SendOutcome:
+    """Read a Graph API answer: a wamid on success, else the error Meta described."""
+    try:
+        payload: Any = response.json()
+    except ValueError:
+        payload = None
+    if response.is_success:
+        wamid = _wamid(payload)
+        return Accepted(wamid) if wamid else Unknown(f"HTTP {response.status_code} without a wamid")
+    return Rejected(graph_error(response.status_code, payload, response.headers))
+
+
+def _wamid(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    messages = payload.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[0], dict):
+        return None
+    wamid = messages[0].get("id")
+    return wamid if isinstance(wamid, str) and wamid else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare from Meta; the backoff applies
+
+
+def graph_error(status: int, payload: Any, headers: Mapping[str, str]) -> GraphError:
+    """`{"error": {"message", "type", "code", "error_subcode", ...}}` → `GraphError`."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict):
+        return GraphError(status, retry_after_seconds=_retry_after(headers))
+    message = error.get("error_user_title") or error.get("message")
+    title = _CODE_PREFIX.sub("", message)[:500] if isinstance(message, str) else None
+    return GraphError(
+        http_status=status,
+        code=_int(error.get("code")),
+        subcode=_int(error.get("error_subcode")),
+        title=title or None,
+        retry_after_seconds=_retry_after(headers),
+    )

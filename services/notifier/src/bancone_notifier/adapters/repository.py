@@ -1,0 +1,101 @@
+"""Queries on the notifier's tables, each inside the caller's transaction.
+
+Inserts that must happen once (the claim of an outbound id, a (wamid, status) pair) are
+`INSERT ... ON CONFLICT DO NOTHING`, so a concurrent duplicate loses cleanly instead of failing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bancone_notifier.adapters.tables import (
+    ChannelRecord,
+    DeliveryStatusRecord,
+    NotifierTable,
+    OutboundMessageRecord,
+)
+
+_WAMID_LOCK_CLASS = 0x0B_A4C0
+"""First key of the two-key advisory locks taken per wamid (a key space of its own)."""
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands timezone-aware columns back naive (they were stored as UTC): mark them UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def insert_ignoring_conflict(
+    session: AsyncSession, table: type[NotifierTable], values: dict[str, Any]
+) -> bool:
+    """Insert one row; False (and nothing written) when its key already exists."""
+    target = table.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    statement: sa.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
+    else:
+        raise RuntimeError(f"notifier: unsupported database dialect {dialect!r}")
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_channel(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
+    return await session.get(ChannelRecord, phone_number_id, with_for_update=True)
+
+
+async def get_outbound(
+    session: AsyncSession, outbound_id: uuid.UUID
+) -> OutboundMessageRecord | None:
+    """The message with its row locked until the transaction ends (PostgreSQL)."""
+    return await session.get(OutboundMessageRecord, outbound_id, with_for_update=True)
+
+
+async def find_outbound_by_wamid(
+    session: AsyncSession, tenant_id: str, wamid: str
+) -> OutboundMessageRecord | None:
+    """The tenant's message WhatsApp knows as `wamid`, locked; another tenant's is never found."""
+    statement = (
+        sa.select(OutboundMessageRecord)
+        .where(
+            OutboundMessageRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
+            OutboundMessageRecord.wamid == wamid,  # type: ignore[arg-type]
+        )
+        .with_for_update()
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def unmatched_statuses(
+    session: AsyncSession, tenant_id: str, wamid: str
+) -> list[DeliveryStatusRecord]:
+    """Statuses of `wamid` that arrived before the send recorded it, oldest first."""
+    statement = (
+        sa.select(DeliveryStatusRecord)
+        .where(
+            DeliveryStatusRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
+            DeliveryStatusRecord.wamid == wamid,  # type: ignore[arg-type]
+            DeliveryStatusRecord.outbound_id.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(DeliveryStatusRecord.occurred_at)  # type: ignore[arg-type]
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def lock_wamid(session: AsyncSession, wamid: str) -> None:
+    """Serialise the status handler and the send's commit on one wamid (PostgreSQL).
+
+    Either the status sees the recorded wamid, or the send sees the parked status: never both
+    missing each other. SQLite needs nothing: it has one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, sa.func.hashtext(wamid)))
+        )

@@ -1,0 +1,1 @@
+"""The notifier's business rules, pure: Graph API bodies, error classification, the lifecycle."""

@@ -1,0 +1,150 @@
+"""What a send attempt can end in, which outcomes are retried, and the bounded retry loop.
+
+Branch on the Graph error `code`, never on its text (WHATSAPP.md): known transient codes are
+retried, known permanent ones are not, and only an unlisted code falls back to the HTTP status
+(429 and 5xx retried). A transport error is retried only when the request provably never left
+(connect failures); once it may have reached Meta the outcome is *unknown* and is never retried,
+because a customer must not get the same message twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from bancone_kit.messaging.retry import RetryPolicy
+
+RETRYABLE_CODES = frozenset({130429, 131056, 4, 80007, 131057, 1, 2, 131000, 131016})
+"""Throughput, pair and app rate limits, maintenance, transient/unknown/unavailable."""
+
+PERMANENT_CODES = frozenset(
+    {131047, 131026, 131051, 131048, 131049, 131050, 131008, 131009, 190, 368}
+    | set(range(132000, 132019))
+)
+"""24 h window, undeliverable, unsupported, spam/marketing limits, bad parameters, templates,
+expired token, policy block: sending again cannot help."""
+
+
+@dataclass(frozen=True)
+class GraphError:
+    """A refusal from the Graph API, as `{"error": {...}}` and the HTTP status carried it."""
+
+    http_status: int
+    code: int | None = None
+    subcode: int | None = None
+    title: str | None = None
+    retry_after_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """200 with a wamid: Meta took the message (delivery is reported later by statuses)."""
+
+    wamid: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    error: GraphError
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """The request never reached the Graph API (connection refused, DNS, pool exhausted)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The request may have reached Meta, but no answer came back (timeout, dropped connection,
+    an unreadable 200): it might have been delivered, so it is never sent again."""
+
+    reason: str
+
+
+SendOutcome = Accepted | Rejected | NotSent | Unknown
+
+
+def is_retryable(error: GraphError) -> bool:
+    """Whether sending the same message again may succeed; decided by code first."""
+    if error.code in RETRYABLE_CODES:
+        return True
+    if error.code in PERMANENT_CODES:
+        return False
+    return error.http_status == 429 or error.http_status >= 500
+
+
+def should_retry(outcome: SendOutcome) -> bool:
+    match outcome:
+        case Rejected(error):
+            return is_retryable(error)
+        case NotSent():
+            return True
+        case _:
+            return False
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """The last outcome, how many attempts it took, and whether retries ran out."""
+
+    outcome: SendOutcome
+    attempts: int
+    exhausted: bool = False
+
+
+class _RetryableOutcomeError(Exception):
+    def __init__(self, outcome: SendOutcome) -> None:
+        super().__init__(repr(outcome))
+        self.outcome = outcome
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    """Exponential backoff with jitter, stretched to a Retry-After header when Meta gives one."""
+    backoff = wait_exponential_jitter(
+        multiplier=policy.initial_delay, max=policy.max_delay, jitter=policy.initial_delay
+    )
+
+    def wait(state: RetryCallState) -> float:
+        delay = float(backoff(state))
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableOutcomeError) and isinstance(error.outcome, Rejected):
+            hint = error.outcome.error.retry_after_seconds
+            if hint is not None:
+                delay = min(max(delay, hint), policy.max_delay)
+        return delay
+
+    return wait
+
+
+async def send_with_retries(
+    send: Callable[[], Awaitable[SendOutcome]], policy: RetryPolicy
+) -> SendReport:
+    """Call `send` until an outcome that is not worth retrying, or `policy.attempts` run out."""
+    attempts = 0
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=_wait(policy),
+        retry=retry_if_exception_type(_RetryableOutcomeError),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                attempts += 1
+                outcome = await send()
+                if should_retry(outcome):
+                    raise _RetryableOutcomeError(outcome)
+                return SendReport(outcome, attempts)
+    except _RetryableOutcomeError as spent:
+        return SendReport(spent.outcome, attempts, exhausted=True)
+    raise AssertionError("unreachable: tenacity either returns, retries or re-raises")
