@@ -7,22 +7,47 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
+from bancone_gateway.adapters.publisher import KafkaEventPublisher
 from bancone_gateway.entrypoints.http import build_http_app
+from bancone_gateway.handlers.deps import GatewayDeps
 from bancone_gateway.settings import GatewaySettings
-from bancone_kit.db import create_engine
-from bancone_kit.http.health import database_check, kafka_check
+from bancone_kit.crypto import Keyring, SecretBox
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.runtime import Messaging
 
 
 def build_app(settings: GatewaySettings) -> FastAPI:
-    """The gateway's ASGI app; its engine is disposed when the app shuts down."""
+    """The gateway's ASGI app: database, broker (plus the outbox relay for channel events),
+    secret boxes and routes; the lifespan connects messaging and disposes the engine."""
     engine = create_engine(settings.database_url)
+    broker = make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+    )
+    messaging = Messaging(broker, engine)
+    starter = ResilientMessagingStart(messaging, retry_seconds=settings.messaging_retry_seconds)
+    deps = GatewayDeps(
+        sessions=session_factory(engine),
+        secrets=SecretBox(Keyring.parse(settings.secrets_keyring)),
+        channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
+        publisher=KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds),
+        keep_webhook_payloads=settings.webhook_keep_payloads,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await starter.start()
         try:
             yield
         finally:
+            await starter.stop()
             await engine.dispose()
 
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
-    return build_http_app(settings, checks, lifespan)
+    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
+    app = build_http_app(settings, checks, lifespan)
+    app.state.deps = deps
+    return app

@@ -1,17 +1,17 @@
-"""The gateway's HTTP routes; health and readiness come from the kit's app factory."""
+"""The gateway's HTTP app: WhatsApp webhooks, the provisioning API and `/metrics`; health and
+readiness come from the kit's app factory."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from bancone_gateway.entrypoints import admin, metrics, webhooks
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
-
-router = APIRouter()
 
 
 def build_http_app(
@@ -20,5 +20,7 @@ def build_http_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     app = create_app("Bancone gateway", settings, readiness_checks, lifespan)
-    app.include_router(router)
+    app.include_router(webhooks.router)
+    app.include_router(admin.router)
+    app.include_router(metrics.router)
     return app

@@ -1,0 +1,1 @@
+"""Everything of the gateway that touches the outside: its database and Kafka."""

@@ -1,0 +1,58 @@
+"""Start the gateway's messaging even when Kafka is down at boot.
+
+The gateway is the edge: while Kafka is unreachable it should still run, answer the handshake,
+refuse webhooks with 503 (Meta retries them) and report not-ready, rather than crash-loop.
+So a failed first connection is retried in the background until it succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from bancone_kit.logging import get_logger
+from bancone_kit.messaging.runtime import Messaging
+
+log = get_logger(__name__)
+
+
+class ResilientMessagingStart:
+    def __init__(self, messaging: Messaging, *, retry_seconds: float) -> None:
+        self._messaging = messaging
+        self._retry_seconds = retry_seconds
+        self._task: asyncio.Task[None] | None = None
+        self.started = False
+
+    async def start(self) -> None:
+        """Connect now if Kafka answers; otherwise keep trying in the background."""
+        if await self._try_start():
+            return
+        self._task = asyncio.create_task(self._keep_trying(), name="gateway-messaging-start")
+
+    async def _try_start(self) -> bool:
+        try:
+            await self._messaging.start()
+        except Exception as exc:
+            log.warning("messaging.start_failed", error=f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(Exception):
+                await self._messaging.stop()
+            return False
+        self.started = True
+        log.info("messaging.started")
+        return True
+
+    async def _keep_trying(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry_seconds)
+            if await self._try_start():
+                return
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.started:
+            await self._messaging.stop()
+            self.started = False

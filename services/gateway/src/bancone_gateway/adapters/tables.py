@@ -1,0 +1,86 @@
+"""The gateway's tables (created only by its Alembic history, `migrations/versions/0002_*`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TenantRecord(SQLModel, table=True):
+    """A business workspace; every other tenant-owned row points here."""
+
+    __tablename__ = "tenants"
+
+    id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+
+
+class ChannelRecord(SQLModel, table=True):
+    """A WhatsApp business number routed to a tenant; secrets sealed (`kid:base64`)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('active', 'disabled')", name="ck_channels_status"),
+        sa.Index("ix_channels_tenant_id", "tenant_id"),
+    )
+
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    tenant_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(63),
+            sa.ForeignKey("tenants.id", ondelete="RESTRICT", name="fk_channels_tenant_id"),
+            nullable=False,
+        )
+    )
+    waba_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    display_phone_number: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(32), nullable=True)
+    )
+    verify_token_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    app_secret_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    access_token_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """One message or status already published: Meta's redelivery of it is dropped.
+
+    `payload` (the normalised event) is kept only when `webhook_keep_payloads` is on. Rows
+    older than `webhook_receipt_retention_days` may be pruned (`prune_receipts`); keep them at
+    least as long as Meta retries (about 7 days).
+    """
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('message', 'status')", name="ck_webhook_receipts_kind"),
+        sa.Index("ix_webhook_receipts_tenant_received", "tenant_id", "received_at"),
+        sa.Index("ix_webhook_receipts_received_at", "received_at"),
+    )
+
+    dedupe_key: str = Field(sa_column=sa.Column(sa.String(512), primary_key=True))
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+    payload: bytes | None = Field(
+        default=None, sa_column=sa.Column(sa.LargeBinary(), nullable=True)
+    )

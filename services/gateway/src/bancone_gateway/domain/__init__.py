@@ -1,0 +1,1 @@
+"""The gateway's rules, pure: signatures, body limits, dedupe keys, tenants and channels."""

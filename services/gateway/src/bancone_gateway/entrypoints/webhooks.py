@@ -1,0 +1,76 @@
+"""`/webhooks/whatsapp`: Meta's verification handshake (GET) and its event deliveries (POST)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from bancone_gateway import metrics
+from bancone_gateway.domain.body_limit import (
+    BadContentLengthError,
+    BodyTooLargeError,
+    check_declared_length,
+    read_limited,
+)
+from bancone_gateway.domain.errors import MalformedWebhookError, PayloadTooLargeError
+from bancone_gateway.domain.signature import SIGNATURE_HEADER
+from bancone_gateway.entrypoints.deps import DepsDep, SettingsDep
+from bancone_gateway.handlers.webhook import receive_webhook, verify_subscription
+from bancone_kit.http.problems import Problem, problem_response
+
+router = APIRouter(tags=["whatsapp"])
+
+PATH = "/webhooks/whatsapp"
+MAX_CHALLENGE_LENGTH = 1024
+
+
+@router.get(
+    PATH,
+    response_class=PlainTextResponse,
+    responses={403: {"model": Problem, "description": "Wrong mode or verify token."}},
+)
+async def verify_webhook(
+    deps: DepsDep,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    verify_token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[
+        str | None, Query(alias="hub.challenge", max_length=MAX_CHALLENGE_LENGTH)
+    ] = None,
+) -> Response:
+    """Answer the challenge as plain text when the verify token is a registered channel's."""
+    answer = await verify_subscription(mode, verify_token, challenge, deps)
+    if answer is None:
+        return problem_response(403, detail="verification refused", instance=PATH)
+    return PlainTextResponse(answer)
+
+
+@router.post(
+    PATH,
+    responses={
+        400: {"model": Problem},
+        401: {"model": Problem},
+        413: {"model": Problem},
+        503: {"model": Problem},
+    },
+)
+async def receive_webhook_route(
+    request: Request, deps: DepsDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Accept a signed webhook: 200 only once Kafka acknowledged every new event in it."""
+    limit = settings.webhook_max_body_bytes
+    try:
+        check_declared_length(request.headers.get("content-length"), limit)
+        raw = await read_limited(request.stream(), limit)
+    except BodyTooLargeError as exc:
+        metrics.WEBHOOK_REJECTED.labels(reason="too_large").inc()
+        raise PayloadTooLargeError(detail=f"the body exceeds {exc.limit} bytes") from exc
+    except BadContentLengthError as exc:
+        raise MalformedWebhookError(detail="invalid Content-Length") from exc
+    result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)
+    return {
+        "status": "accepted",
+        "published": result.published,
+        "duplicates": result.duplicates,
+    }
