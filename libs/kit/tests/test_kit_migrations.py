@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,11 @@ async def test_new_revision_is_numbered_after_the_last(sqlite_url: str, history:
 
     assert path.name == "0002_add_products.py"
     assert "down_revision = '0001'" in path.read_text()
+
+
+async def test_concurrent_upgrades_on_postgresql_take_turns(
+    postgres_url: str, history: Path
+) -> None:
+    await asyncio.gather(*(upgrade_database(postgres_url, history) for _ in range(3)))
+
+    assert {"outbox", "inbox"} <= await table_names(postgres_url)

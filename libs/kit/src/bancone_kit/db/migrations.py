@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
 from bancone_kit.db.engine import create_engine, is_sqlite, normalize_database_url
+
+_MIGRATION_LOCK_ID = zlib.crc32(b"bancone-migrations")
+"""PostgreSQL advisory lock held while migrating (each service has its own database)."""
 
 MigrationsLocation = str | os.PathLike[str]
 """A dotted package name (`bancone_gateway.migrations`) or a directory path."""
@@ -58,6 +62,9 @@ async def _with_connection(
     engine = create_engine(url, sqlite_foreign_keys=False, poolclass=NullPool)
 
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Replicas started together migrate one after the other, not concurrently.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
         config.attributes["connection"] = connection
         action(config)
 
