@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession as SessionWithModels
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import WhatsAppError, utc_now
 from bancone_contracts.envelope import Envelope
@@ -64,7 +64,7 @@ class ChannelUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class NotifierDeps:
-    sessions: async_sessionmaker[SessionWithModels]
+    sessions: async_sessionmaker[AsyncSession]
     """From `bancone_kit.db.session_factory`: objects stay usable after commit."""
     graph: GraphApi
     channel_box: SecretBox

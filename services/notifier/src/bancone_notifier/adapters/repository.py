@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
@@ -43,8 +44,8 @@ async def insert_ignoring_conflict(
         statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
     else:
         raise RuntimeError(f"notifier: unsupported database dialect {dialect!r}")
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = await session.exec(statement)
+    return bool(result.rowcount)
 
 
 async def get_channel(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
@@ -63,14 +64,11 @@ async def find_outbound_by_wamid(
 ) -> OutboundMessageRecord | None:
     """The tenant's message WhatsApp knows as `wamid`, locked; another tenant's is never found."""
     statement = (
-        sa.select(OutboundMessageRecord)
-        .where(
-            OutboundMessageRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
-            OutboundMessageRecord.wamid == wamid,  # type: ignore[arg-type]
-        )
+        select(OutboundMessageRecord)
+        .where(OutboundMessageRecord.tenant_id == tenant_id, OutboundMessageRecord.wamid == wamid)
         .with_for_update()
     )
-    return (await session.scalars(statement)).one_or_none()
+    return (await session.exec(statement)).one_or_none()
 
 
 async def unmatched_statuses(
@@ -78,15 +76,15 @@ async def unmatched_statuses(
 ) -> list[DeliveryStatusRecord]:
     """Statuses of `wamid` that arrived before the send recorded it, oldest first."""
     statement = (
-        sa.select(DeliveryStatusRecord)
+        select(DeliveryStatusRecord)
         .where(
-            DeliveryStatusRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
-            DeliveryStatusRecord.wamid == wamid,  # type: ignore[arg-type]
-            DeliveryStatusRecord.outbound_id.is_(None),  # type: ignore[union-attr]
+            DeliveryStatusRecord.tenant_id == tenant_id,
+            DeliveryStatusRecord.wamid == wamid,
+            col(DeliveryStatusRecord.outbound_id).is_(None),
         )
-        .order_by(DeliveryStatusRecord.occurred_at)  # type: ignore[arg-type]
+        .order_by(col(DeliveryStatusRecord.occurred_at))
     )
-    return list((await session.scalars(statement)).all())
+    return list((await session.exec(statement)).all())
 
 
 async def lock_wamid(session: AsyncSession, wamid: str) -> None:
@@ -96,6 +94,6 @@ async def lock_wamid(session: AsyncSession, wamid: str) -> None:
     missing each other. SQLite needs nothing: it has one writer at a time.
     """
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, sa.func.hashtext(wamid)))
+        await session.exec(
+            select(sa.func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, sa.func.hashtext(wamid)))
         )

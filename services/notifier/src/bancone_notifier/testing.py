@@ -1,0 +1,147 @@
+"""Builders of the events the notifier consumes, and a fake Graph API, for tests.
+
+Lives in the package (like `bancone_kit.testing`) so the service tests and the e2e suite share
+it; nothing here runs in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bancone_contracts.common import WhatsAppError, utc_now
+from bancone_contracts.events.channel import ChannelChange, ChannelChanged, ChannelChangeKind
+from bancone_contracts.events.outbound import (
+    OutboundContent,
+    OutboundMessage,
+    OutboundMessageRequested,
+    OutboundText,
+)
+from bancone_contracts.events.status import StatusUpdate, WhatsAppStatus, WhatsAppStatusUpdated
+from bancone_kit.crypto import Keyring, SecretBox, generate_key
+from bancone_notifier.domain.sending import Accepted, SendOutcome
+
+_numbers = itertools.count(1)
+
+
+def new_keyring() -> str:
+    """A fresh one-key channel keyring spec (`kid:base64key`)."""
+    return f"test-{uuid.uuid4().hex[:8]}:{generate_key()}"
+
+
+def new_wa_id() -> str:
+    """A unique, phone-number-shaped customer id, so tests never see each other's messages."""
+    return f"39{uuid.uuid4().int % 10**10:010d}"
+
+
+@dataclass
+class EventFactory:
+    """Builds the notifier's input events for one tenant and one business number."""
+
+    keyring: str
+    tenant_id: str = "demo"
+    phone_number_id: str = field(default_factory=lambda: f"1065{next(_numbers):011d}")
+    access_token: str = field(default_factory=lambda: f"EAAG-test-{uuid.uuid4().hex}")
+
+    @property
+    def box(self) -> SecretBox:
+        return SecretBox(Keyring.parse(self.keyring))
+
+    def channel(
+        self,
+        change: ChannelChangeKind = "registered",
+        *,
+        tenant_id: str | None = None,
+        access_token: str | None = None,
+        time: datetime | None = None,
+    ) -> ChannelChanged:
+        """The gateway's event: the access token sealed with AAD = phone_number_id."""
+        sealed = (
+            None
+            if change == "disabled"
+            else self.box.seal_parts(access_token or self.access_token, self.phone_number_id)
+        )
+        data = ChannelChange(
+            change=change,
+            phone_number_id=self.phone_number_id,
+            access_token_ciphertext=sealed.ciphertext if sealed else None,
+            key_id=sealed.key_id if sealed else None,
+        )
+        extra: dict[str, Any] = {"time": time} if time else {}
+        return ChannelChanged.new(
+            tenant_id=tenant_id or self.tenant_id, source="gateway", data=data, **extra
+        )
+
+    def outbound(
+        self,
+        to: str,
+        content: OutboundContent | None = None,
+        *,
+        tenant_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> OutboundMessageRequested:
+        data = OutboundMessage(
+            customer_id=to,
+            to=to,
+            phone_number_id=self.phone_number_id,
+            reply_to=reply_to,
+            sender="ai",
+            content=content or OutboundText(body="Ciao! Il Barbera costa 12,50 €."),
+        )
+        return OutboundMessageRequested.new(
+            tenant_id=tenant_id or self.tenant_id, source="agent", data=data
+        )
+
+    def status(
+        self,
+        wamid: str,
+        status: WhatsAppStatus,
+        recipient: str,
+        *,
+        timestamp: datetime | None = None,
+        error_code: int | None = None,
+        tenant_id: str | None = None,
+    ) -> WhatsAppStatusUpdated:
+        errors = (
+            (WhatsAppError(code=error_code, title="Message undeliverable"),)
+            if error_code is not None
+            else ()
+        )
+        data = StatusUpdate(
+            wamid=wamid,
+            status=status,
+            phone_number_id=self.phone_number_id,
+            recipient_id=recipient,
+            timestamp=timestamp or utc_now(),
+            errors=errors,
+        )
+        return WhatsAppStatusUpdated.new(
+            tenant_id=tenant_id or self.tenant_id, source="gateway", data=data
+        )
+
+
+@dataclass(frozen=True)
+class GraphCall:
+    phone_number_id: str
+    access_token: str
+    body: dict[str, Any]
+
+
+class FakeGraphApi:
+    """Answers each send with the next scripted outcome (then accepts), recording every call."""
+
+    def __init__(self, *outcomes: SendOutcome) -> None:
+        self.outcomes = list(outcomes)
+        self.calls: list[GraphCall] = []
+
+    async def send_message(
+        self, phone_number_id: str, access_token: str, body: Mapping[str, Any]
+    ) -> SendOutcome:
+        self.calls.append(GraphCall(phone_number_id, access_token, dict(body)))
+        if self.outcomes:
+            return self.outcomes.pop(0)
+        return Accepted(f"wamid.FAKE{uuid.uuid4().hex}")
