@@ -2,27 +2,123 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from bancone_agent.adapters.shop_tools import HttpShopTools
+from bancone_agent.domain import Assistant, OfflineAssistant, ShopTools
+from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
+from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
-from bancone_kit.db import create_engine
-from bancone_kit.http.health import database_check, kafka_check
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.runtime import Messaging
 
 
-def build_app(settings: AgentSettings) -> FastAPI:
-    """The agent's ASGI app; its engine is disposed when the app shuts down."""
+def tools_http_client(settings: AgentSettings) -> httpx.AsyncClient:
+    """The client every catalog and ingest call goes through, with the timeouts from settings."""
+    return httpx.AsyncClient(timeout=_tool_timeout(settings), follow_redirects=False)
+
+
+def _tool_timeout(settings: AgentSettings) -> httpx.Timeout:
+    return httpx.Timeout(
+        settings.tool_timeout_seconds, connect=settings.tool_connect_timeout_seconds
+    )
+
+
+def http_tools_factory(
+    settings: AgentSettings, http: httpx.AsyncClient
+) -> Callable[[str], ShopTools]:
+    """Tools bound to the tenant of the event being handled."""
+
+    def tools_for(tenant_id: str) -> ShopTools:
+        return HttpShopTools(
+            tenant_id,
+            settings.catalog_base,
+            settings.ingest_base,
+            http,
+            timeout=_tool_timeout(settings),
+            attempts=settings.tool_attempts,
+            retry_delay=settings.tool_retry_delay_seconds,
+        )
+
+    return tools_for
+
+
+def build_assistant(settings: AgentSettings) -> Assistant:
+    """The assistant chosen by settings; the LLM assistant (issue 4) is chosen here too."""
+    match settings.assistant:
+        case "offline":
+            return OfflineAssistant()
+
+
+def shop_directory(settings: AgentSettings) -> Callable[[str], Shop]:
+    """Each tenant's shop name and language, from settings until per-tenant agent config."""
+
+    def shop_for(tenant_id: str) -> Shop:
+        name = settings.shop_names.get(tenant_id) or tenant_id.replace("-", " ").title()
+        return Shop(name=name, language=settings.shop_language)
+
+    return shop_for
+
+
+def build_app(
+    settings: AgentSettings,
+    *,
+    assistant: Assistant | None = None,
+    tools_for: Callable[[str], ShopTools] | None = None,
+    subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+) -> FastAPI:
+    """The agent's ASGI app: consumers, outbox relay and the tools' HTTP client start with it.
+
+    Tests pass their own `assistant` or `tools_for` (or point the URLs at stand-ins) and
+    their own topics and groups in `subscriptions`.
+    """
     engine = create_engine(settings.database_url)
+    broker = make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+    )
+    messaging = Messaging(broker, engine)
+    client: httpx.AsyncClient | None = None
+    if tools_for is None:
+        client = tools_http_client(settings)
+        tools_for = http_tools_factory(settings, client)
+    deps = AgentDeps(
+        sessions=session_factory(engine),
+        assistant=assistant or build_assistant(settings),
+        tools_for=tools_for,
+        shop_for=shop_directory(settings),
+    )
+    register_consumers(
+        broker,
+        deps,
+        retry=RetryPolicy(
+            attempts=settings.consumer_retry_attempts,
+            max_delay=settings.consumer_retry_max_seconds,
+        ),
+        subscriptions=subscriptions,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await messaging.start()
         try:
             yield
         finally:
+            await messaging.stop()
+            if client is not None:
+                await client.aclose()
             await engine.dispose()
 
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
-    return build_http_app(settings, checks, lifespan)
+    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
+    app = build_http_app(settings, checks, lifespan)
+    app.state.deps = deps
+    return app

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.settings import Port, ServiceSettings
+
+AssistantKind = Literal["offline"]
+"""Which `Assistant` answers; the LLM assistant (issue 4) joins this list."""
 
 
 class AgentSettings(ServiceSettings):
@@ -14,3 +20,57 @@ class AgentSettings(ServiceSettings):
 
     service_name: str = "agent"
     http_port: Port = 8083
+
+    catalog_url: HttpUrl = Field(
+        default=HttpUrl("http://127.0.0.1:8081"),
+        description="Base URL of the catalog HTTP API: authoritative names, prices and stock.",
+    )
+    ingest_url: HttpUrl = Field(
+        default=HttpUrl("http://127.0.0.1:8082"),
+        description="Base URL of the ingest (knowledge) search API.",
+    )
+    tool_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="Total time one catalog or ingest request may take."
+    )
+    tool_connect_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="Time to open a connection to catalog or ingest."
+    )
+    tool_attempts: int = Field(
+        default=2, ge=1, le=5, description="Tries per tool request before it counts as failed."
+    )
+    tool_retry_delay_seconds: float = Field(
+        default=0.2, ge=0, description="Backoff before the first retry of a tool request."
+    )
+    assistant: AssistantKind = "offline"
+    shop_names: dict[str, str] = Field(
+        default_factory=dict,
+        description='Display name per tenant, JSON (`{"demo": "Enoteca Bancone"}`), used in '
+        "greetings until the per-tenant agent configuration exists.",
+    )
+    shop_language: str = Field(
+        default="it",
+        min_length=2,
+        max_length=8,
+        description="The shops' language: replies use it when the customer's can't be told.",
+    )
+    consumer_retry_attempts: int = Field(
+        default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=5.0, gt=0, description="Longest backoff between two handler attempts."
+    )
+
+    @field_validator("catalog_url", "ingest_url", mode="after")
+    @classmethod
+    def _no_trailing_path(cls, value: HttpUrl) -> HttpUrl:
+        if value.query or value.fragment:
+            raise ValueError("a service base URL takes no query or fragment")
+        return value
+
+    @property
+    def catalog_base(self) -> str:
+        return str(self.catalog_url).rstrip("/")
+
+    @property
+    def ingest_base(self) -> str:
+        return str(self.ingest_url).rstrip("/")

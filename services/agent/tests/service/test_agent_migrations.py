@@ -9,7 +9,7 @@ from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_d
 pytestmark = pytest.mark.service
 
 MIGRATIONS = "bancone_agent.migrations"
-TABLES = {"outbox", "inbox"}
+TABLES = {"outbox", "inbox", "customers", "conversations", "messages"}
 
 
 @pytest.fixture(params=["postgres_url", "sqlite_url"])

@@ -1,0 +1,157 @@
+"""The agent's tables: customers, their conversation, and every message in and out.
+
+Every primary key, unique key and index starts with `tenant_id`, so each lookup stays inside
+one tenant's rows. A customer has one conversation per shop, as WhatsApp shows one chat;
+its `state` is `bot` until the hand-off machine (issue 4) adds the others.
+Created only by the Alembic history (`migrations/versions/0002_conversations.py`), in the
+agent's own SQLAlchemy registry: a process that imports several services' models (the test
+session) never sees two `customers` or `messages` tables collide.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that comes back timezone-aware UTC from SQLite too (it stores it naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; agent times are UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AgentTable(SQLModel, registry=registry()):
+    """Base of the agent's tables: their own metadata (`AgentTable.metadata`)."""
+
+
+class ConversationState(StrEnum):
+    BOT = "bot"
+    """The assistant answers."""
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+def _tenant() -> Any:
+    return Field(sa_column=sa.Column("tenant_id", sa.String(63), primary_key=True))
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False))
+
+
+def _optional_timestamp() -> Any:
+    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=True))
+
+
+class CustomerRecord(AgentTable, table=True):
+    """A WhatsApp user who wrote to a shop: `customer_id` is the wa_id, else the BSUID."""
+
+    __tablename__ = "customers"
+
+    tenant_id: str = _tenant()
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    wa_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    user_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    profile_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class ConversationRecord(AgentTable, table=True):
+    """The one chat between a customer and a shop, and who answers in it."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "customer_id", name="uq_conversations_tenant_customer"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "customer_id"],
+            ["customers.tenant_id", "customers.customer_id"],
+            name="fk_conversations_customer",
+        ),
+        sa.Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),
+    )
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    state: str = Field(
+        default=ConversationState.BOT.value, sa_column=sa.Column(sa.String(24), nullable=False)
+    )
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    """The shop's number the customer last wrote to: where replies are sent from."""
+    opened_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    last_inbound_at: datetime | None = _optional_timestamp()
+    """When the customer last wrote (WhatsApp's clock): the 24-hour service window opens here."""
+
+
+class MessageRecord(AgentTable, table=True):
+    """A message of a conversation: the customer's (`in`, by wamid) or ours (`out`, by
+    outbound id, with the delivery state the notifier reports)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "wamid", name="uq_messages_tenant_wamid"),
+        sa.UniqueConstraint("tenant_id", "outbound_id", name="uq_messages_tenant_outbound"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "conversation_id"],
+            ["conversations.tenant_id", "conversations.id"],
+            name="fk_messages_conversation",
+        ),
+        sa.CheckConstraint("direction IN ('in', 'out')", name="ck_messages_direction"),
+        sa.Index("ix_messages_tenant_conversation", "tenant_id", "conversation_id", "created_at"),
+    )
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    direction: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
+    sender: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    """`customer`, `ai` or `human`."""
+    kind: str = Field(sa_column=sa.Column(sa.String(24), nullable=False))
+    text: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+    wamid: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))
+    outbound_id: uuid.UUID | None = Field(default=None, sa_column=sa.Column(sa.Uuid()))
+    event_id: uuid.UUID | None = Field(default=None, sa_column=sa.Column(sa.Uuid()))
+    """The inbound event this message came with, or that caused this reply."""
+    reply_to: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))
+    delivery_status: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    delivery_error: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+    delivery_updated_at: datetime | None = _optional_timestamp()
+    occurred_at: datetime | None = _optional_timestamp()
+    """When WhatsApp received an inbound message."""
+    created_at: datetime = _timestamp()
