@@ -1,0 +1,417 @@
+"""The whole platform for the e2e tier: five services and the WhatsApp sandbox as processes.
+
+Each service gets its own fresh PostgreSQL database and talks to the session's Apache Kafka
+(both provisioned by `bancone_kit.testing.fixtures`); the sandbox stands in for Meta's Graph
+API. Two tenants are seeded through the public APIs with different catalogues, so tenant
+isolation is checked on the same deployment. Tests post signed webhooks and assert what the
+sandbox received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from sqlalchemy.engine import make_url
+
+from bancone_cli.webhooks import build_text_webhook, encode, sign
+from bancone_contracts.topics import ALL_TOPICS
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CATALOG = REPO / "deploy" / "local" / "demo" / "enoteca.json"
+SERVICES = ("gateway", "catalog", "ingest", "agent", "notifier")
+READY_SECONDS = 180.0
+
+RIVAL_CATALOG: dict[str, Any] = {
+    "products": [
+        {
+            "sku": "krug-grande-cuvee",
+            "name": "Champagne Krug Grande Cuvée",
+            "description": "Champagne di lusso, solo per i clienti della Cantina Rivale.",
+            "category": "spumante",
+            "price": "249.00",
+            "stock": 4,
+            "attributes": {"colour": "sparkling", "region": "Champagne"},
+        },
+        {
+            "sku": "rosso-segreto",
+            "name": "Rosso Segreto della Cantina Rivale",
+            "description": "Vino rosso della casa, economico.",
+            "category": "vino-rosso",
+            "price": "7.00",
+            "stock": 50,
+            "attributes": {"colour": "red"},
+        },
+    ],
+    "faqs": [],
+    "offers": [],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def keyring(kid: str) -> str:
+    return f"{kid}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    name: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    access_token: str
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    url: str
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no offset commit, no graceful anything."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def log_contains(self, text: str) -> bool:
+        return self.log_path.exists() and text in self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class Platform:
+    processes: dict[str, Process]
+    tenants: dict[str, Tenant]
+    admin_token: str
+    kafka_bootstrap: str
+    http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
+
+    def url(self, name: str) -> str:
+        return self.processes[name].url
+
+    async def wait_ready(self, name: str, seconds: float = READY_SECONDS) -> None:
+        process = self.processes[name]
+        path = "/healthz" if name == "sandbox" else "/readyz"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if process.proc is not None and process.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited during start-up:\n{process.log_tail()}")
+            try:
+                if (await self.http.get(process.url + path, timeout=3)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"{name} not ready after {seconds}s:\n{process.log_tail()}")
+
+    async def restart(self, name: str) -> None:
+        self.processes[name].start()
+        await self.wait_ready(name)
+
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    async def post_webhook(
+        self, tenant: Tenant, payload: dict[str, Any], *, secret: str | None = None
+    ) -> httpx.Response:
+        body = encode(payload)
+        signature = sign(body, secret if secret is not None else tenant.app_secret)
+        return await self.http.post(
+            self.url("gateway") + "/webhooks/whatsapp",
+            content=body,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+        )
+
+    async def say(self, tenant: Tenant, wa_id: str, text: str) -> tuple[str, httpx.Response]:
+        """A customer's text message, signed like Meta; returns its wamid and the response."""
+        wamid = f"wamid.e2e{uuid.uuid4().hex}"
+        payload = build_text_webhook(tenant.phone_number_id, wa_id, text, wamid=wamid)
+        return wamid, await self.post_webhook(tenant, payload)
+
+    async def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
+        response = await self.http.get(
+            self.url("sandbox") + "/sandbox/messages", params={"to": wa_id}
+        )
+        response.raise_for_status()
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    async def replies(self, wa_id: str, count: int = 1, seconds: float = 60) -> list[str]:
+        """Poll the sandbox until `count` messages reached `wa_id`; return their texts."""
+        deadline = time.monotonic() + seconds
+        while True:
+            got = await self.sent_to(wa_id)
+            if len(got) >= count or time.monotonic() > deadline:
+                return [text_of(m) for m in got]
+            await asyncio.sleep(0.2)
+
+    async def settle(self, wa_id: str, seconds: float = 5) -> list[str]:
+        """What reached `wa_id` once nothing new arrived for `seconds` (to catch extra replies)."""
+        last: list[dict[str, Any]] = []
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < seconds:
+            got = await self.sent_to(wa_id)
+            if len(got) != len(last):
+                last, quiet_since = got, time.monotonic()
+            await asyncio.sleep(0.25)
+        return [text_of(m) for m in last]
+
+
+def text_of(message: dict[str, Any]) -> str:
+    body = message.get("body", {})
+    if body.get("type") == "text":
+        return str(body["text"]["body"])
+    if body.get("type") == "interactive":
+        return str(body["interactive"]["body"]["text"])
+    return str(body)
+
+
+async def create_topics(bootstrap: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        for spec in ALL_TOPICS:
+            config = {"cleanup.policy": "compact"} if spec.compacted else {}
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(spec.name, spec.partitions, 1, topic_configs=config)]
+                )
+    finally:
+        await admin.close()
+
+
+async def create_database(admin_url: str, name: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return (
+        make_url(admin_url)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def service_env(base: dict[str, str], name: str, values: dict[str, str]) -> dict[str, str]:
+    prefix = f"BANCONE_{name.upper()}_"
+    return {**base, **{prefix + k.upper(): v for k, v in values.items()}}
+
+
+@pytest.fixture(scope="session")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+async def platform(
+    kafka_bootstrap: str, postgres_admin_url: str, e2e_dir: Path
+) -> AsyncIterator[Platform]:
+    await create_topics(kafka_bootstrap)
+    run_id = uuid.uuid4().hex[:8]
+    admin_token = secrets.token_urlsafe(24)
+    channel_keyring = keyring("chan1")
+    tenants = {
+        t.tenant_id: t
+        for t in (
+            Tenant(
+                "demo",
+                "Enoteca Bancone",
+                f"1{run_id}01",
+                *(secrets.token_hex(16) for _ in range(3)),
+            ),
+            Tenant(
+                "rival",
+                "Cantina Rivale",
+                f"1{run_id}02",
+                *(secrets.token_hex(16) for _ in range(3)),
+            ),
+        )
+    }
+    base = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "PYTHONUNBUFFERED": "1",
+    }
+    ports = {name: free_port() for name in (*SERVICES, "sandbox")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    databases = {
+        name: await create_database(postgres_admin_url, f"e2e_{run_id}_{name}") for name in SERVICES
+    }
+    common = {"environment": "test", "log_level": "INFO"}
+    per_service: dict[str, dict[str, str]] = {
+        "gateway": {
+            "admin_token": admin_token,
+            "secrets_keyring": keyring("sec1"),
+            "channel_keyring": channel_keyring,
+        },
+        "catalog": {"admin_token": admin_token},
+        "ingest": {"qdrant_path": str(e2e_dir / "qdrant")},
+        "agent": {
+            "catalog_url": urls["catalog"],
+            "ingest_url": urls["ingest"],
+            "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',
+        },
+        "notifier": {
+            "graph_base_url": urls["sandbox"],
+            "channel_keyring": channel_keyring,
+            "send_retry_initial_seconds": "0.2",
+        },
+    }
+    processes: dict[str, Process] = {
+        "sandbox": Process(
+            "sandbox",
+            ["-m", "bancone_sandbox", "--port", str(ports["sandbox"])],
+            {**base, "BANCONE_SANDBOX_STATUS_INTERVAL_SECONDS": "0.05"},
+            e2e_dir / "sandbox.log",
+            urls["sandbox"],
+        )
+    }
+    for name in SERVICES:
+        env = service_env(
+            base,
+            name,
+            {
+                **common,
+                **per_service[name],
+                "database_url": databases[name],
+                "http_port": str(ports[name]),
+            },
+        )
+        processes[name] = Process(
+            name, ["-m", f"bancone_{name}", "serve"], env, e2e_dir / f"{name}.log", urls[name]
+        )
+
+    platform = Platform(processes, tenants, admin_token, kafka_bootstrap)
+    try:
+        migrations = [
+            asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                f"bancone_{name}",
+                "migrate",
+                env=processes[name].env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for name in SERVICES
+        ]
+        for name, proc in zip(SERVICES, await asyncio.gather(*migrations), strict=True):
+            _, err = await proc.communicate()
+            assert proc.returncode == 0, f"{name} migrate failed:\n{err.decode()[-3000:]}"
+        for process in processes.values():
+            process.start()
+        await asyncio.gather(*(platform.wait_ready(name) for name in processes))
+        await seed(platform)
+        yield platform
+    finally:
+        await platform.http.aclose()
+        for process in processes.values():
+            process.stop()
+
+
+async def seed(platform: Platform) -> None:
+    http, admin = platform.http, platform.admin()
+    for tenant in platform.tenants.values():
+        r = await http.put(
+            f"{platform.url('gateway')}/v1/tenants/{tenant.tenant_id}",
+            json={"name": tenant.name},
+            headers=admin,
+        )
+        assert r.status_code in (200, 201), r.text
+        r = await http.put(
+            f"{platform.url('gateway')}/v1/tenants/{tenant.tenant_id}/channels/{tenant.phone_number_id}",
+            json={
+                "verify_token": tenant.verify_token,
+                "app_secret": tenant.app_secret,
+                "access_token": tenant.access_token,
+            },
+            headers=admin,
+        )
+        assert r.status_code in (200, 201), r.text
+        r = await http.post(
+            f"{platform.url('sandbox')}/sandbox/channels",
+            json={
+                "phone_number_id": tenant.phone_number_id,
+                "access_token": tenant.access_token,
+                "app_secret": tenant.app_secret,
+                "gateway_webhook_url": f"{platform.url('gateway')}/webhooks/whatsapp",
+            },
+        )
+        assert r.status_code in (200, 201), r.text
+    catalogs = {"demo": DEMO_CATALOG.read_bytes(), "rival": encode(RIVAL_CATALOG)}
+    for tenant_id, body in catalogs.items():
+        r = await http.post(
+            f"{platform.url('catalog')}/v1/tenants/{tenant_id}/import",
+            params={"filename": "catalog.json"},
+            content=body,
+            headers={**admin, "Content-Type": "application/json"},
+        )
+        assert r.status_code == 200, r.text
+    await wait_indexed(platform, "demo", "Barolo")
+    await wait_indexed(platform, "rival", "Krug")
+
+
+async def wait_indexed(platform: Platform, tenant_id: str, name: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    url = f"{platform.url('ingest')}/v1/tenants/{tenant_id}/search"
+    while time.monotonic() < deadline:
+        r = await platform.http.post(url, json={"text": name, "kinds": ["product"], "limit": 5})
+        if r.status_code == 200 and any(name in h["title"] for h in r.json()["hits"]):
+            return
+        await asyncio.sleep(0.3)
+    raise TimeoutError(f"ingest never indexed {name!r} for {tenant_id}")
+
+
+@pytest.fixture
+def customer() -> Iterator[str]:
+    """A fresh WhatsApp customer number per test, so sandbox listings never mix tests."""
+    return f"39{secrets.randbelow(10**9):09d}{secrets.randbelow(10):d}"
