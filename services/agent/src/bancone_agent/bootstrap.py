@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, OfflineAssistant, ShopTools
@@ -14,11 +15,17 @@ from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, reg
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
-from bancone_kit.db import create_engine, session_factory
+from bancone_kit.db import create_engine
 from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.messaging.broker import make_broker
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
+
+
+def sessions_of(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Plain SQLAlchemy sessions (the agent writes Core inserts and ORM rows alike); loaded
+    objects stay usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def tools_http_client(settings: AgentSettings) -> httpx.AsyncClient:
@@ -92,7 +99,7 @@ def build_app(
         client = tools_http_client(settings)
         tools_for = http_tools_factory(settings, client)
     deps = AgentDeps(
-        sessions=session_factory(engine),
+        sessions=sessions_of(engine),
         assistant=assistant or build_assistant(settings),
         tools_for=tools_for,
         shop_for=shop_directory(settings),

@@ -73,8 +73,8 @@ class Shop:
 
 @dataclass(frozen=True)
 class AgentDeps:
-    sessions: async_sessionmaker[Any]
-    """From `bancone_kit.db.session_factory`: objects stay usable after commit."""
+    sessions: async_sessionmaker[AsyncSession]
+    """From `bootstrap.sessions_of`: objects stay usable after commit."""
     assistant: Assistant
     tools_for: Callable[[str], ShopTools]
     """The shop's tools bound to one tenant; the tenant comes from the event, never a model."""

@@ -212,7 +212,7 @@ class HttpShopTools:
         """One request with the timeout and the short retry; any failure left is `ToolError`."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
-            wait=backoff(initial=self._retry_delay, max=2.0),
+            wait=backoff(multiplier=self._retry_delay, max=2.0, jitter=self._retry_delay),
             retry=retry_if_exception_type(_TransientError),
             reraise=True,
         )
