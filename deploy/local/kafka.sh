@@ -168,7 +168,7 @@ start() {
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$LOG4J_CONF" -Dkafka.logs.dir="$STATE/logs" \
     -cp "$cp" kafka.Kafka "$STATE/server.properties" \
-    >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+    >"$STATE/logs/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/pid"
   echo "$bootstrap" >"$STATE/bootstrap"
 
@@ -231,9 +231,18 @@ status() {
   return 3
 }
 
+# One start/stop at a time per state dir: concurrent callers (two pytest sessions, make run and
+# a test run) queue here instead of formatting or deleting each other's data.
+locked() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -w 300 9 || die "another start/stop holds $STATE/.lock"
+  "$@"
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) locked start ;;
+  stop) locked stop ;;
   status) status ;;
   *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
 esac

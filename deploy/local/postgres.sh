@@ -22,7 +22,7 @@ die() { say "ERROR: $*"; exit 1; }
 
 find_bin() {
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  d="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1 || true)"
   [[ -n "$d" && -x "$d/initdb" ]] && echo "$d"
 }
 
@@ -113,7 +113,8 @@ local   all       all                  trust
 host    all       all   127.0.0.1/32   trust
 EOF
   say "starting on 127.0.0.1:$port"
-  as_pg "$bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 60 start >/dev/null \
+  # 9>&-: the server must not inherit (and hold) the start/stop lock.
+  as_pg "$bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w -t 60 start >/dev/null 9>&- \
     || { tail -n 30 "$data/server.log" >&2; die "pg_ctl start failed"; }
   local deadline=$((SECONDS + 60))
   until "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; do
@@ -161,9 +162,18 @@ status() {
   return 3
 }
 
+# One start/stop at a time per state dir: concurrent callers (two pytest sessions, make run and
+# a test run) queue here instead of formatting or deleting each other's data.
+locked() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -w 300 9 || die "another start/stop holds $STATE/.lock"
+  "$@"
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) locked start ;;
+  stop) locked stop ;;
   status) status ;;
   *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
 esac

@@ -6,8 +6,8 @@ Where each engine comes from, first match wins:
    sets both from ``deploy/local/infra.sh up``);
 2. testcontainers, when ``BANCONE_TESTCONTAINERS=1``, or when the local engine's tools are
    missing and a Docker engine answers (untested here: these machines have no Docker);
-3. ``deploy/local/kafka.sh`` / ``postgres.sh``: reused if already running, otherwise started
-   for the session and stopped at its end.
+3. ``deploy/local/kafka.sh`` / ``postgres.sh``: the instance in ``.bancone/`` if one runs,
+   otherwise a private one in a temp state dir, started for the session and stopped at its end.
 
 Never the in-memory tansu broker: it rejects idempotent producers and keeps nothing.
 """
@@ -19,6 +19,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -76,26 +77,32 @@ def _scripts_dir(config: pytest.Config) -> Path:
 
 
 @contextlib.contextmanager
-def _local_service(config: pytest.Config, script: str, env: dict[str, str]) -> Iterator[str]:
-    """Reuse the script's running instance, or start one for this session and stop it after."""
+def _local_service(config: pytest.Config, script: str, state_var: str) -> Iterator[str]:
+    """Reuse the instance `infra.sh up` / `make run` started, else run a private one.
+
+    A private instance lives in its own temp state dir, so concurrent pytest sessions in one
+    work tree never share (or stop) each other's broker or cluster.
+    """
     bash = shutil.which("bash") or "/bin/bash"
     path = str(_scripts_dir(config) / script)
-    full_env = {**os.environ, **env}
     status = subprocess.run(  # noqa: S603 - our own script
-        [bash, path, "status"], env=full_env, capture_output=True, text=True, check=False
+        [bash, path, "status"], capture_output=True, text=True, check=False
     )
     if status.returncode == 0 and status.stdout.strip():
         yield status.stdout.strip().splitlines()[-1]
         return
-    started = subprocess.run(  # noqa: S603
-        [bash, path, "start"], env=full_env, capture_output=True, text=True, check=False
-    )
-    if started.returncode != 0 or not started.stdout.strip():
-        pytest.fail(f"{script} start failed:\n{started.stderr}", pytrace=False)
+    state = tempfile.mkdtemp(prefix=f"bancone-{Path(script).stem}-")
+    env = {**os.environ, state_var: state}
     try:
+        started = subprocess.run(  # noqa: S603
+            [bash, path, "start"], env=env, capture_output=True, text=True, check=False
+        )
+        if started.returncode != 0 or not started.stdout.strip():
+            pytest.fail(f"{script} start failed:\n{started.stderr}", pytrace=False)
         yield started.stdout.strip().splitlines()[-1]
     finally:
-        subprocess.run([bash, path, "stop"], env=full_env, capture_output=True, check=False)  # noqa: S603
+        subprocess.run([bash, path, "stop"], env=env, capture_output=True, check=False)  # noqa: S603
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _docker_answers() -> bool:
@@ -134,7 +141,7 @@ def kafka_bootstrap(request: pytest.FixtureRequest) -> Iterator[str]:
             bootstrap = stack.enter_context(_kafka_container())
         else:
             bootstrap = stack.enter_context(
-                _local_service(request.config, "kafka.sh", {"BANCONE_KAFKA_FRESH": "1"})
+                _local_service(request.config, "kafka.sh", "BANCONE_KAFKA_DIR")
             )
         _run_sync(ensure_topics(bootstrap, _all_contract_topics()))
         yield bootstrap
@@ -151,7 +158,7 @@ def postgres_admin_url(request: pytest.FixtureRequest) -> Iterator[str]:
         with _postgres_container() as url:
             yield url
         return
-    with _local_service(request.config, "postgres.sh", {}) as url:
+    with _local_service(request.config, "postgres.sh", "BANCONE_POSTGRES_DIR") as url:
         yield url
 
 

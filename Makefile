@@ -1,0 +1,58 @@
+# Bancone: `make run` and `make test` are the whole set-up on a fresh machine; each target
+# installs what is missing first and says what it does. Scripts live in deploy/local/.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
+
+.PHONY: help install lint fmt typecheck test test-unit e2e run infra-up infra-down
+
+help:
+	@echo "make run        start Kafka and the five services (Ctrl-C stops all)"
+	@echo "make test       install, lint, typecheck, then every test tier on real Kafka + PostgreSQL"
+	@echo "make test-unit  unit tier only (no infrastructure)"
+	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
+	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
+
+install:
+	@echo "==> install: uv if missing, then the locked deps of every workspace package (uv sync --all-packages --frozen)"
+	@command -v $(UV) >/dev/null 2>&1 || { \
+	  echo "    uv not found: python3 -m pip install --user uv"; \
+	  python3 -m pip install --user uv || python3 -m pip install --user --break-system-packages uv; }
+	@$(UV) sync --all-packages --frozen
+
+lint: install
+	@echo "==> lint: ruff check + ruff format --check"
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+
+fmt: install
+	@echo "==> fmt: ruff check --fix + ruff format"
+	@$(UV) run --frozen ruff check --fix .
+	@$(UV) run --frozen ruff format .
+
+typecheck: install
+	@echo "==> typecheck: mypy --strict over libs/ and services/"
+	@$(UV) run --frozen mypy
+
+test: install lint typecheck
+	@echo "==> test: Apache Kafka + PostgreSQL up, pytest unit/service/e2e, infra down even on failure"
+	@bash deploy/local/run_tests.sh unit service e2e
+
+test-unit: install
+	@echo "==> test-unit: pytest -m unit (no infrastructure)"
+	@$(UV) run --frozen pytest -m unit
+
+e2e: install
+	@echo "==> e2e: Apache Kafka + PostgreSQL up, pytest -m e2e, infra down"
+	@bash deploy/local/run_tests.sh e2e
+
+run: install
+	@echo "==> run: Kafka (Apache Kafka; tansu in memory if Java is missing) + the five services"
+	@bash deploy/local/run.sh
+
+infra-up:
+	@bash deploy/local/infra.sh up
+
+infra-down:
+	@bash deploy/local/infra.sh down
