@@ -47,9 +47,13 @@ e2e: install
 	@echo "==> e2e: Apache Kafka + PostgreSQL up, pytest -m e2e, infra down"
 	@bash deploy/local/run_tests.sh e2e
 
+# `make run RUN_ARGS="--port-offset 100 --state-dir /tmp/b2"` runs a second instance beside one.
+RUN_ARGS ?=
 run: install
-	@echo "==> run: Kafka (Apache Kafka; tansu in memory if Java is missing) + the five services"
-	@bash deploy/local/run.sh
+	@echo "==> run: deploy/local/run.py: Apache Kafka (tansu, in memory, if Java is missing), dev secrets"
+	@echo "    (.bancone/secrets.env), migrations, the five services + WhatsApp sandbox, demo shop seeded;"
+	@echo "    .bancone/run.env written once it answers. Ctrl-C stops everything."
+	@$(UV) run --frozen --all-packages python deploy/local/run.py $(RUN_ARGS)
 
 infra-up:
 	@bash deploy/local/infra.sh up
