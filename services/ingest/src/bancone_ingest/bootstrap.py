@@ -2,27 +2,132 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from bancone_ingest.adapters.embedder import AnyEmbedder, OpenAIEmbedder, UniversalSentenceEncoder
+from bancone_ingest.adapters.index_handle import IndexHandle
+from bancone_ingest.adapters.vectors import KnowledgeIndex
+from bancone_ingest.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_ingest.entrypoints.http import build_http_app
+from bancone_ingest.handlers import IngestDeps
 from bancone_ingest.settings import IngestSettings
-from bancone_kit.db import create_engine
-from bancone_kit.http.health import database_check, kafka_check
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.runtime import Messaging
 
 
-def build_app(settings: IngestSettings) -> FastAPI:
-    """The ingest's ASGI app; its engine is disposed when the app shuts down."""
+class Embedding:
+    """The configured embedder, what loads it ahead of use, and what releases it."""
+
+    def __init__(
+        self,
+        embedder: AnyEmbedder,
+        *,
+        warm_up: Callable[[], None] | None = None,
+        close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.warm_up = warm_up
+        self.close = close
+
+
+def build_embedding(settings: IngestSettings) -> Embedding:
+    """The offline USE (model loaded in a thread after startup) or OpenAI embeddings."""
+    match settings.embedder:
+        case "use":
+            encoder = UniversalSentenceEncoder()
+            return Embedding(encoder, warm_up=encoder.load)
+        case "openai":
+            from openai import AsyncOpenAI
+
+            key = settings.openai_api_key
+            client = AsyncOpenAI(
+                # A self-hosted endpoint usually takes any key; the SDK insists on one.
+                api_key=key.get_secret_value() if key is not None else "unused",
+                base_url=str(settings.openai_base_url) if settings.openai_base_url else None,
+            )
+            embedder = OpenAIEmbedder(
+                client,
+                model=settings.openai_model,
+                dim=settings.openai_dim,
+                send_dimensions=settings.openai_send_dimensions,
+            )
+            return Embedding(embedder, close=client.close)
+
+
+def index_opener(settings: IngestSettings, embedder: AnyEmbedder) -> Callable[[], KnowledgeIndex]:
+    """Opens the Qdrant server at `qdrant_url`, else the embedded store at `qdrant_path`."""
+
+    def open_index() -> KnowledgeIndex:
+        key = settings.qdrant_api_key
+        return KnowledgeIndex.open(
+            embedder,
+            path=settings.qdrant_path,
+            url=settings.qdrant_url or None,
+            api_key=key.get_secret_value() if key is not None else None,
+            collection=settings.collection,
+            timeout=settings.qdrant_timeout_seconds,
+            candidate_pool=settings.search_candidate_pool,
+        )
+
+    return open_index
+
+
+def build_app(
+    settings: IngestSettings,
+    *,
+    embedding: Embedding | None = None,
+    subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+) -> FastAPI:
+    """The ingest's ASGI app: the index (opened in the lifespan, its embedder loaded in the
+    background), the catalog consumer and the search API.
+
+    Tests pass their own `embedding` and their own topics and groups in `subscriptions`.
+    """
     engine = create_engine(settings.database_url)
+    broker = make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+    )
+    # The ingest publishes nothing yet; the relay is there so an event staged later is sent.
+    messaging = Messaging(broker, engine)
+    embedding = embedding or build_embedding(settings)
+    index = IndexHandle(index_opener(settings, embedding.embedder), warm_up=embedding.warm_up)
+    deps = IngestDeps(sessions=session_factory(engine), index=index)
+    register_consumers(
+        broker,
+        deps,
+        retry=RetryPolicy(
+            attempts=settings.consumer_retry_attempts,
+            max_delay=settings.consumer_retry_max_seconds,
+        ),
+        subscriptions=subscriptions,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(engine.dispose)
+            if embedding.close is not None:
+                stack.push_async_callback(embedding.close)
+            await index.open()
+            stack.push_async_callback(index.close)
+            await messaging.start()
+            stack.push_async_callback(messaging.stop)
             yield
-        finally:
-            await engine.dispose()
 
-    checks = [database_check(engine), kafka_check(settings.kafka_bootstrap_servers)]
-    return build_http_app(settings, checks, lifespan)
+    checks = [
+        database_check(engine),
+        NamedCheck("kafka", messaging.check),
+        NamedCheck(IndexHandle.name, index.check),
+    ]
+    app = build_http_app(settings, checks, lifespan)
+    app.state.index = index
+    app.state.deps = deps
+    return app

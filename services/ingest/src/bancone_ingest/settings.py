@@ -1,10 +1,26 @@
-"""Settings of the ingest, read from `BANCONE_INGEST_*` environment variables."""
+"""Settings of the ingest, read from `BANCONE_INGEST_*` environment variables.
+
+The index is embedded Qdrant under `qdrant_path` unless a server URL is set
+(`BANCONE_INGEST_QDRANT_URL`, or the plain `QDRANT_URL` every tool understands). The
+embedder is the offline multilingual USE (`use`) unless `openai` is chosen; a collection
+remembers its vector size, so switching embedders needs another `collection`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from bancone_ingest.adapters.vectors import CANDIDATE_POOL, DEFAULT_COLLECTION
+from bancone_ingest.domain.search import MAX_LIMIT
 from bancone_kit.settings import Port, ServiceSettings
+
+EmbedderKind = Literal["use", "openai"]
+"""`use`: multilingual Universal Sentence Encoder, offline (docs/embeddings.md); `openai`:
+OpenAI or any OpenAI-compatible embeddings endpoint."""
 
 
 class IngestSettings(ServiceSettings):
@@ -14,3 +30,61 @@ class IngestSettings(ServiceSettings):
 
     service_name: str = "ingest"
     http_port: Port = 8082
+
+    embedder: EmbedderKind = "use"
+    openai_base_url: HttpUrl | None = Field(
+        default=None,
+        description="An OpenAI-compatible endpoint (vLLM, Ollama, ...); unset = api.openai.com.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BANCONE_INGEST_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="Required for api.openai.com; optional for a self-hosted base URL.",
+    )
+    openai_model: str = Field(default="text-embedding-3-small", min_length=1)
+    openai_dim: int = Field(default=1536, gt=0, description="Vector size the model returns.")
+    openai_send_dimensions: bool = Field(
+        default=False,
+        description="Ask the API to shorten vectors to `openai_dim` (text-embedding-3 only).",
+    )
+
+    qdrant_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BANCONE_INGEST_QDRANT_URL", "QDRANT_URL"),
+        description="A Qdrant server; unset = embedded Qdrant under `qdrant_path`.",
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BANCONE_INGEST_QDRANT_API_KEY", "QDRANT_API_KEY"),
+    )
+    qdrant_path: Path = Field(
+        default=Path(".bancone/data/qdrant"),
+        description="Embedded Qdrant's directory: only one process may open it (this one).",
+    )
+    qdrant_timeout_seconds: int = Field(default=10, gt=0)
+    collection: str = Field(default=DEFAULT_COLLECTION, pattern=r"^[A-Za-z0-9_-]{1,255}$")
+
+    search_default_limit: int = Field(
+        default=5, ge=1, le=MAX_LIMIT, description="Hits returned when a search gives no limit."
+    )
+    search_candidate_pool: int = Field(
+        default=CANDIDATE_POOL,
+        ge=MAX_LIMIT,
+        le=1000,
+        description="Points fetched per vector query before fusion (twice when keywords match).",
+    )
+    consumer_retry_attempts: int = Field(
+        default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=5.0, gt=0, description="Longest backoff between two handler attempts."
+    )
+
+    @model_validator(mode="after")
+    def _openai_needs_a_key_or_a_server(self) -> Self:
+        if self.embedder == "openai" and self.openai_api_key is None and not self.openai_base_url:
+            raise ValueError(
+                "embedder=openai needs BANCONE_INGEST_OPENAI_API_KEY (or OPENAI_API_KEY), "
+                "or BANCONE_INGEST_OPENAI_BASE_URL for a self-hosted endpoint"
+            )
+        return self

@@ -118,6 +118,7 @@ class KnowledgeIndex:
         api_key: str | None = None,
         collection: str = DEFAULT_COLLECTION,
         timeout: int = 10,
+        candidate_pool: int = CANDIDATE_POOL,
     ) -> KnowledgeIndex:
         """A server index when `url` is set, else an embedded one stored under `path`.
 
@@ -125,12 +126,18 @@ class KnowledgeIndex:
         """
         if url:
             client = AsyncQdrantClient(url=url, api_key=api_key, timeout=timeout)
-            return cls(client, embedder, collection=collection)
+            return cls(client, embedder, collection=collection, candidate_pool=candidate_pool)
         if path is None:
             raise ValueError("a Qdrant url or a local path is required")
         Path(path).mkdir(parents=True, exist_ok=True)
         client = AsyncQdrantClient(path=str(path))
-        return cls(client, embedder, collection=collection, payload_indexes=False)
+        return cls(
+            client,
+            embedder,
+            collection=collection,
+            payload_indexes=False,
+            candidate_pool=candidate_pool,
+        )
 
     async def close(self) -> None:
         """Release the client (and the local path's lock)."""
@@ -203,11 +210,12 @@ class KnowledgeIndex:
         selector = models.FilterSelector(filter=_scope(tenant_id, *conditions))
         await self._client.delete(self._collection, points_selector=selector, wait=True)
 
-    async def count(self, tenant_id: str) -> int:
-        """How many documents the tenant has indexed."""
+    async def count(self, tenant_id: str, kind: Kind | None = None) -> int:
+        """How many documents the tenant has indexed (of one kind, when given)."""
         await self.ensure_collection()
+        conditions = [] if kind is None else [_match("kind", kind)]
         result = await self._client.count(
-            self._collection, count_filter=_scope(tenant_id), exact=True
+            self._collection, count_filter=_scope(tenant_id, *conditions), exact=True
         )
         return result.count
 

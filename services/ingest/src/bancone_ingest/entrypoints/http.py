@@ -1,17 +1,16 @@
-"""The ingest's HTTP routes; health and readiness come from the kit's app factory."""
+"""The ingest's HTTP app: the search API, plus health and readiness from the kit's factory."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from bancone_ingest.entrypoints.search_api import router as search_router
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
-
-router = APIRouter()
 
 
 def build_http_app(
@@ -20,5 +19,5 @@ def build_http_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     app = create_app("Bancone ingest", settings, readiness_checks, lifespan)
-    app.include_router(router)
+    app.include_router(search_router)
     return app

@@ -1,0 +1,116 @@
+"""The knowledge index as the running app holds it: opened at startup, not at build time.
+
+An embedded Qdrant directory can be opened by one process only, so the index is opened in
+the app's lifespan (building an app, or running `migrate`, never touches it). Loading the
+offline embedder's model takes a second or two of CPU, so it runs in a worker thread after
+startup: `/healthz` answers at once and `/readyz` reports `index` ready only once the model
+is loaded. A search or an event arriving earlier still works: the embedder loads on first
+use behind the same lock, so it merely waits for the load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from bancone_ingest.adapters.vectors import KnowledgeIndex
+from bancone_ingest.domain import Hit, IndexDocument, Kind, SearchQuery
+from bancone_kit.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class IndexNotReadyError(RuntimeError):
+    """The index is not open, or its embedder is still loading (or failed to load)."""
+
+
+class IndexHandle:
+    """Opens the index in the lifespan and forwards every call to it; `check` is readiness."""
+
+    name = "index"
+
+    def __init__(
+        self,
+        open_index: Callable[[], KnowledgeIndex],
+        *,
+        warm_up: Callable[[], None] | None = None,
+    ) -> None:
+        self._open_index = open_index
+        self._warm_up = warm_up
+        self._index: KnowledgeIndex | None = None
+        self._warming: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        """Open the index and make sure its collection fits the embedder (fails fast: a
+        locked local path or a vector-size mismatch stop the startup), then load the
+        embedder's model in the background."""
+        index = self._open_index()
+        try:
+            await index.ensure_collection()
+        except BaseException:
+            await index.close()
+            raise
+        self._index = index
+        if self._warm_up is not None:
+            self._warming = asyncio.create_task(self._load(self._warm_up), name="embedder-load")
+
+    async def close(self) -> None:
+        """Stop a load still running and release the index (and the local path's lock)."""
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+        if self._index is not None:
+            await self._index.close()
+            self._index = None
+
+    async def check(self) -> None:
+        """Readiness: open, and the embedder loaded."""
+        self._opened()
+        if self._warming is None:
+            return
+        if not self._warming.done():
+            raise IndexNotReadyError("the embedder is still loading")
+        if self._warming.cancelled():
+            raise IndexNotReadyError("the embedder load was cancelled")
+        if (error := self._warming.exception()) is not None:
+            raise IndexNotReadyError(f"the embedder failed to load: {error!r}") from error
+
+    async def wait_ready(self) -> None:
+        """Wait until the embedder has loaded (tests and tools; the app never blocks on it)."""
+        self._opened()
+        if self._warming is not None:
+            await asyncio.shield(self._warming)
+
+    # -- the index's operations -------------------------------------------------------------
+
+    async def upsert(self, doc: IndexDocument) -> None:
+        await self._opened().upsert(doc)
+
+    async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None:
+        await self._opened().delete(tenant_id, entity_id, kind)
+
+    async def set_stock(
+        self, tenant_id: str, entity_id: str, stock: int | None, in_stock: bool | None = None
+    ) -> None:
+        await self._opened().set_stock(tenant_id, entity_id, stock, in_stock)
+
+    async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]:
+        return await self._opened().search(tenant_id, query)
+
+    async def count(self, tenant_id: str, kind: Kind | None = None) -> int:
+        return await self._opened().count(tenant_id, kind)
+
+    def _opened(self) -> KnowledgeIndex:
+        if self._index is None:
+            raise IndexNotReadyError("the knowledge index is not open")
+        return self._index
+
+    async def _load(self, warm_up: Callable[[], None]) -> None:
+        try:
+            await asyncio.to_thread(warm_up)
+        except Exception:
+            log.exception("index.embedder_load_failed")
+            raise
+        log.info("index.embedder_loaded")

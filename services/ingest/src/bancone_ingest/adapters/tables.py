@@ -1,0 +1,95 @@
+"""The ingest's one table of its own: what it last applied to the index, per catalog entity.
+
+The vectors live in Qdrant; this table only remembers, per (tenant, kind, entity), the time
+of the last catalog event applied to the index, so an older event arriving late never
+overwrites a newer state (see `handlers.py`). Created only by the Alembic history
+(`migrations/versions/0002_indexed_entities.py`), in the ingest's own SQLAlchemy registry,
+so a process importing several services' models never sees tables collide.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that comes back timezone-aware UTC from SQLite too (it stores it naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; ingest times are UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class IngestTable(SQLModel, registry=registry()):
+    """Base of the ingest's tables: their own metadata (`IngestTable.metadata`)."""
+
+
+class IndexedEntityRecord(IngestTable, table=True):
+    """The last catalog event applied to the index for one entity of one tenant.
+
+    `changed_at` is the time of the last applied upsert or delete (the entity's whole state;
+    None while only stock changes were seen), `deleted` whether that was a delete (a
+    tombstone: an older upsert must not resurrect it). Stock changes are tracked apart
+    (`stock_changed_at`, `stock`, `in_stock`) because they rewrite only the stock: an upsert
+    older than a stock change is still applied, with the newer stock.
+    """
+
+    __tablename__ = "indexed_entities"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "entity_kind IN ('product', 'service', 'faq', 'offer')",
+            name="ck_indexed_entities_kind",
+        ),
+    )
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    entity_kind: str = Field(sa_column=sa.Column(sa.String(16), primary_key=True))
+    entity_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    changed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UtcDateTime(), nullable=True)
+    )
+    deleted: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False))
+    stock_changed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(UtcDateTime(), nullable=True)
+    )
+    stock: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    in_stock: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean(), nullable=True))
+    last_event_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False)
+    )
+
+
+def schema_metadata() -> MetaData:
+    """Everything the ingest's migrations create: its own table plus the kit's outbox/inbox
+    (what `migrations/env.py` compares against for --autogenerate)."""
+    combined = MetaData()
+    for table in IngestTable.metadata.tables.values():
+        table.to_metadata(combined)
+    for record in (OutboxRecord, InboxRecord):
+        SQLModel.metadata.tables[str(record.__tablename__)].to_metadata(combined)
+    return combined

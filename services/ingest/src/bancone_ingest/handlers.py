@@ -1,0 +1,231 @@
+"""The ingest's use case: keep the knowledge index in step with the catalog.
+Plain functions `(event, deps)`; the registry at the bottom says who handles what.
+
+Idempotency and order. Writing to Qdrant is idempotent by itself (a point id is a uuid5 of
+tenant, kind and entity), but the order of writes matters: applying an older upsert after a
+newer one would bring back an old price. So every event is applied inside `inbox.claim`,
+whose transaction also holds the entity's row in `indexed_entities` (locked on PostgreSQL):
+the time of the last upsert/delete applied and of the last stock change applied.
+
+- A redelivered event finds its inbox row and does nothing.
+- Catalog events are keyed `tenant_id:entity_id`, so one entity's events sit in one
+  partition, in the order the catalog's outbox relay published them (its outbox sequence,
+  i.e. commit order), and one consumer of the group reads them in that order. Order can
+  still break when two catalog processes relay concurrently, when an operator replays a
+  topic or a DLQ, or across a re-keying: the row makes these safe. An event older than the
+  entity's last applied state is skipped (and marked processed): a late upsert never
+  overwrites a newer one nor resurrects a deleted entity, a late stock change never
+  overwrites the stock of a newer upsert. An upsert older than a stock change already
+  applied is still applied, with that newer stock.
+- Events are ordered by their envelope `time` (the catalog's clock when the change was
+  committed); equal times apply in delivery order. The contract carries no per-entity
+  version, so skew between catalog hosts' clocks is the remaining hole.
+
+The Qdrant write happens before the transaction commits: if the commit fails the event is
+redelivered and the write repeated, which the deterministic point ids make harmless.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.catalog import (
+    CatalogChange,
+    CatalogEntityChanged,
+    EntitySnapshot,
+    FaqSnapshot,
+    OfferSnapshot,
+    ProductSnapshot,
+    ServiceSnapshot,
+)
+from bancone_ingest.adapters.tables import IndexedEntityRecord, utcnow
+from bancone_ingest.domain import (
+    CatalogEntity,
+    Faq,
+    IndexDocument,
+    Kind,
+    Offer,
+    Product,
+    Service,
+    build_document,
+)
+from bancone_kit.logging import get_logger
+from bancone_kit.messaging import inbox
+
+log = get_logger(__name__)
+
+CONSUMER = "ingest"
+"""The inbox consumer name (and the Kafka consumer group) of the catalog subscription."""
+
+DEFAULT_FAQ_LANGUAGE = "it"
+
+
+class IndexWriter(Protocol):
+    """What the handler needs of the knowledge index (`KnowledgeIndex` or a test fake)."""
+
+    async def upsert(self, doc: IndexDocument) -> None: ...
+
+    async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None: ...
+
+    async def set_stock(
+        self, tenant_id: str, entity_id: str, stock: int | None, in_stock: bool | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class IngestDeps:
+    sessions: async_sessionmaker[Any]
+    """From `bancone_kit.db.session_factory`."""
+    index: IndexWriter
+
+
+# --- catalog snapshots to index entities ---------------------------------------------------
+
+
+def entity_from(entity_id: str, snapshot: EntitySnapshot) -> CatalogEntity:
+    """The domain entity an upsert's snapshot describes (the wire format stops here)."""
+    if isinstance(snapshot, ProductSnapshot):
+        return Product(
+            id=entity_id,
+            name=snapshot.name,
+            price=snapshot.price.amount if snapshot.price else None,
+            currency=snapshot.price.currency if snapshot.price else "EUR",
+            description=snapshot.description or "",
+            category=snapshot.category or "",
+            stock=snapshot.stock_quantity,
+            in_stock=snapshot.in_stock,
+            active=snapshot.active,
+            attributes=dict(snapshot.attributes),
+            tags=tuple(snapshot.tags),
+        )
+    if isinstance(snapshot, ServiceSnapshot):
+        return Service(
+            id=entity_id,
+            name=snapshot.name,
+            description=snapshot.description or "",
+            price=snapshot.price.amount if snapshot.price else None,
+            currency=snapshot.price.currency if snapshot.price else "EUR",
+            duration_minutes=snapshot.duration_minutes,
+            active=snapshot.active,
+            tags=tuple(snapshot.tags),
+        )
+    if isinstance(snapshot, FaqSnapshot):
+        return Faq(
+            id=entity_id,
+            question=snapshot.question,
+            answer=snapshot.answer,
+            language=snapshot.language or DEFAULT_FAQ_LANGUAGE,
+            tags=tuple(snapshot.tags),
+        )
+    assert isinstance(snapshot, OfferSnapshot)
+    return Offer(
+        id=entity_id,
+        title=snapshot.title,
+        description=snapshot.description or "",
+        discount_percent=snapshot.discount_percent,
+        product_ids=tuple(snapshot.product_ids),
+        valid_from=snapshot.valid_from,
+        valid_until=snapshot.valid_until,
+        active=snapshot.active,
+    )
+
+
+# --- ordering -------------------------------------------------------------------------------
+
+
+def _after(moment: datetime | None, event_time: datetime) -> bool:
+    """True when `moment` (a state already applied) is newer than the event."""
+    return moment is not None and moment > event_time
+
+
+def is_stale(row: IndexedEntityRecord | None, change: CatalogChange, event_time: datetime) -> bool:
+    """Whether the index already holds a newer state than this change would write."""
+    if row is None:
+        return False
+    if change.op == "stock_changed":
+        return _after(row.changed_at, event_time) or _after(row.stock_changed_at, event_time)
+    return _after(row.changed_at, event_time)
+
+
+# --- the handler ----------------------------------------------------------------------------
+
+
+async def handle_catalog_change(event: CatalogEntityChanged, deps: IngestDeps) -> None:
+    """Apply one catalog change to the tenant's index, unless seen before or superseded."""
+    change = event.data
+    fields = {
+        "tenant_id": event.tenant_id,
+        "event_id": str(event.id),
+        "entity_kind": change.entity_kind,
+        "entity_id": change.entity_id,
+        "op": change.op,
+    }
+    async with inbox.claim(deps.sessions, CONSUMER, event.id) as tx:
+        if tx is None:
+            log.info("catalog_change.duplicate_event", **fields)
+            return
+        row = await _locked_row(tx, event)
+        if is_stale(row, change, event.time):
+            log.info("catalog_change.stale_ignored", **fields)
+            return
+        if row is None:
+            row = IndexedEntityRecord(
+                tenant_id=event.tenant_id,
+                entity_kind=change.entity_kind,
+                entity_id=change.entity_id,
+                last_event_id=event.id,
+            )
+            tx.add(row)
+        await _apply(event, row, deps.index)
+        row.last_event_id = event.id
+        row.updated_at = utcnow()
+    log.info("catalog_change.indexed", **fields)
+
+
+async def _locked_row(tx: AsyncSession, event: CatalogEntityChanged) -> IndexedEntityRecord | None:
+    key = (event.tenant_id, event.data.entity_kind, event.data.entity_id)
+    return await tx.get(IndexedEntityRecord, key, with_for_update=True)
+
+
+async def _apply(event: CatalogEntityChanged, row: IndexedEntityRecord, index: IndexWriter) -> None:
+    """Write the change to the index and record it on the entity's row."""
+    change, tenant_id = event.data, event.tenant_id
+    if change.op == "upserted":
+        assert change.snapshot is not None  # the contract guarantees it
+        entity = entity_from(change.entity_id, change.snapshot)
+        if isinstance(entity, Product) and _after(row.stock_changed_at, event.time):
+            # A stock change newer than this upsert was applied already: keep its stock.
+            entity = dataclasses.replace(entity, stock=row.stock, in_stock=row.in_stock)
+        await index.upsert(build_document(tenant_id, entity))
+        row.changed_at, row.deleted = event.time, False
+    elif change.op == "deleted":
+        await index.delete(tenant_id, change.entity_id, change.entity_kind)
+        row.changed_at, row.deleted = event.time, True
+    else:
+        level = change.stock
+        assert level is not None  # the contract guarantees it
+        if level.sku is not None:
+            # Variants are not indexed; only the product's own stock is searchable.
+            log.info("catalog_change.variant_stock_ignored", entity_id=change.entity_id)
+            return
+        if row.changed_at is not None and not row.deleted:
+            await index.set_stock(tenant_id, change.entity_id, level.quantity, level.in_stock)
+        # Remembered even when nothing is indexed yet: a late, older upsert will use it.
+        row.stock_changed_at, row.stock, row.in_stock = event.time, level.quantity, level.in_stock
+
+
+# --- registry -------------------------------------------------------------------------------
+
+Handler = Callable[[Any, IngestDeps], Awaitable[None]]
+
+EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
+    CatalogEntityChanged: handle_catalog_change,
+}
+"""Which handler reacts to which event (consumers subscribe them in `entrypoints`)."""
