@@ -9,7 +9,7 @@
 #   KAFKA_BOOTSTRAP_SERVERS=host:port
 #   BANCONE_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:PORT/postgres
 # Source it (`set -a; . .bancone/infra.env; set +a`) so tests and services find both.
-# BANCONE_ALLOW_TANSU=1 (set by `make run` only): without Java, fall back to the in-memory
+# BANCONE_ALLOW_TANSU=1 (never for tests): without Java, fall back to the in-memory
 # tansu broker (deploy/local/tansu.sh) instead of failing.
 set -euo pipefail
 

@@ -12,9 +12,10 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 cd "$REPO" || exit 1
+STATE="${BANCONE_STATE_DIR:-$REPO/.bancone}"
 TIERS=("$@")
 ((${#TIERS[@]})) || TIERS=(unit service e2e)
-REPORTS="$REPO/.bancone/reports"
+REPORTS="$STATE/reports"
 
 cleanup() {
   echo "==> infra down: stopping the Kafka and PostgreSQL this run started"
@@ -27,7 +28,7 @@ echo "==> infra up: Apache Kafka (KRaft, fresh data) + throwaway PostgreSQL, top
 BANCONE_KAFKA_FRESH=1 bash "$HERE/infra.sh" up all || exit 1
 set -a
 # shellcheck disable=SC1091
-. "$REPO/.bancone/infra.env"
+. "$STATE/infra.env" || exit 1
 set +a
 
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
