@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from bancone_agent.adapters.tables import ConversationRecord, CustomerRecord, MessageRecord
 from bancone_agent.bootstrap import sessions_of
@@ -168,7 +169,7 @@ def inbound(
 async def outbox(engine: AsyncEngine) -> list[OutboundMessageRequested]:
     async with engine.connect() as connection:
         rows = await connection.execute(
-            sa.select(OutboxRecord.payload).order_by(OutboxRecord.seq)  # type: ignore[arg-type]
+            sa.select(col(OutboxRecord.payload)).order_by(col(OutboxRecord.seq))
         )
         events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
     return [e for e in events if isinstance(e, OutboundMessageRequested)]
