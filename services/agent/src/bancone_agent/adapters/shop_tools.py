@@ -32,6 +32,7 @@ log = get_logger(__name__)
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 INGEST_MAX_LIMIT = 50
+INGEST_MAX_TEXT = 2000
 CATALOG_MAX_LIMIT = 100
 
 
@@ -90,7 +91,11 @@ class HttpShopTools:
         return found[: query.limit]
 
     async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
-        body = {"text": text, "kinds": list(kinds), "limit": self._knowledge_limit}
+        body = {
+            "text": text[:INGEST_MAX_TEXT],
+            "kinds": list(kinds),
+            "limit": self._knowledge_limit,
+        }
         try:
             hits = self._own_hits(await self._post_ingest_search(body))
         except ToolError as error:
@@ -103,10 +108,11 @@ class HttpShopTools:
     async def _ingest_product_ids(self, query: ProductQuery) -> list[str]:
         """The ids ingest ranks for the query, best first; empty when ingest can't answer."""
         body: dict[str, Any] = {
-            "text": query.text,
+            "text": query.text[:INGEST_MAX_TEXT],
             "kinds": ["product"],
             "in_stock_only": query.in_stock_only,
             "limit": min(query.limit, INGEST_MAX_LIMIT),
+            "order": query.sort.value,
         }
         if query.category:
             body["category"] = query.category
@@ -298,13 +304,16 @@ def _faq_hit(item: dict[str, Any]) -> KnowledgeHit:
 
 
 def _offer_hit(item: dict[str, Any]) -> KnowledgeHit:
+    title, description = str(item.get("title", "")), str(item.get("description", ""))
+    payload = {k: v for k, v in item.items() if k not in ("created_at", "updated_at")}
+    payload["answer"] = f"{title}: {description}" if description else title
     return KnowledgeHit(
         kind="offer",
         entity_id=str(item.get("id", "")),
         score=0.0,
-        title=str(item.get("title", "")),
-        text=str(item.get("description", "")),
-        payload={k: v for k, v in item.items() if k not in ("created_at", "updated_at")},
+        title=title,
+        text=description,
+        payload=payload,
     )
 
 

@@ -1,1 +1,1 @@
-"""How the outside reaches the agent: HTTP routes (and, later, Kafka subscribers)."""
+"""How the outside reaches the agent: HTTP routes (health, readiness) and Kafka subscribers."""
