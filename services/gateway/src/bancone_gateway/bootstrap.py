@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
 from bancone_gateway.adapters.publisher import KafkaEventPublisher
+from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
 from bancone_gateway.entrypoints.http import build_http_app
 from bancone_gateway.handlers.deps import GatewayDeps
 from bancone_gateway.settings import GatewaySettings
@@ -30,8 +32,14 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     )
     messaging = Messaging(broker, engine)
     starter = ResilientMessagingStart(messaging, retry_seconds=settings.messaging_retry_seconds)
+    sessions = session_factory(engine)
+    pruner = ReceiptPruner(
+        sessions,
+        retention=timedelta(days=settings.webhook_receipt_retention_days),
+        interval_seconds=settings.webhook_receipt_prune_interval_seconds,
+    )
     deps = GatewayDeps(
-        sessions=session_factory(engine),
+        sessions=sessions,
         secrets=SecretBox(Keyring.parse(settings.secrets_keyring)),
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
         publisher=KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds),
@@ -41,9 +49,11 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await starter.start()
+        pruner.start()
         try:
             yield
         finally:
+            await pruner.stop()
             await starter.stop()
             await engine.dispose()
 

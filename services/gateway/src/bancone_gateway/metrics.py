@@ -5,7 +5,7 @@ Module-level, so they are registered once per process however many apps a test b
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 WEBHOOK_UNKNOWN_PHONE_NUMBER_ID = Counter(
     "bancone_gateway_webhook_unknown_phone_number_id",
@@ -20,4 +20,9 @@ WEBHOOK_REJECTED = Counter(
     "bancone_gateway_webhook_rejected",
     "Webhook POSTs refused, by reason.",
     ["reason"],
+)
+WEBHOOK_SECONDS = Histogram(
+    "bancone_gateway_webhook_duration_seconds",
+    "Time to answer a webhook POST (Meta wants most under 250 ms, nearly all under 1 s).",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )

@@ -61,6 +61,11 @@ class GatewaySettings(ServiceSettings):
         ge=MIN_RETENTION_DAYS,
         description="Receipts older than this may be pruned; Meta retries for about 7 days.",
     )
+    webhook_receipt_prune_interval_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often receipts past the retention are deleted.",
+    )
     messaging_retry_seconds: float = Field(
         default=5.0,
         gt=0,

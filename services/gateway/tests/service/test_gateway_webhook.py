@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -302,3 +303,31 @@ async def test_the_handshake_is_refused_with_403_otherwise(
     response = await gateway.client.get(PATH, params=params)
     assert response.status_code == 403
     assert "chal-9QzX" not in response.text
+
+
+async def test_concurrent_deliveries_of_one_webhook_publish_it_once(
+    gateway: Any, channel: Channel, wa: Any, topic_window: Any
+) -> None:
+    inbound = await topic_window(INBOUND)
+    message = wa.text("393331110011", "Ciao")
+    body = wa.encode(wa.payload(wa.value(channel.phone_number_id, messages=[message])))
+
+    answers = await asyncio.gather(
+        *(post(gateway, body, sign(body, channel.app_secret)) for _ in range(5))
+    )
+
+    assert [a.status_code for a in answers] == [200] * 5
+    assert sum(a.json()["published"] for a in answers) == 1
+    published = events_of(await inbound.read(), INBOUND, channel.tenant_id)
+    assert [e.data.message_id for e in published] == [message["id"]]
+
+
+async def test_with_the_database_unreachable_it_answers_503(
+    make_gateway: Callable[..., Any], wa: Any, closed_port: int
+) -> None:
+    body = wa.encode(wa.payload(wa.value("PN1", messages=[wa.text("393331110012", "Ciao")])))
+    down = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/gateway"
+    async with make_gateway(database_url=down) as gateway:
+        response = await post(gateway, body, sign(body, "any-app-secret"))
+    assert response.status_code == 503
+    assert response.json()["title"] == "Storage unavailable"

@@ -27,6 +27,13 @@ class PublishUnavailableError(ProblemError):
     title = "Events could not be published"
 
 
+class StorageUnavailableError(ProblemError):
+    """The database did not answer: 503 so Meta delivers the webhook again."""
+
+    status = 503
+    title = "Storage unavailable"
+
+
 class TenantNotFoundError(ProblemError):
     status = 404
     title = "Tenant not found"

@@ -59,18 +59,23 @@ async def receive_webhook_route(
     request: Request, deps: DepsDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Accept a signed webhook: 200 only once Kafka acknowledged every new event in it."""
-    limit = settings.webhook_max_body_bytes
-    try:
-        check_declared_length(request.headers.get("content-length"), limit)
-        raw = await read_limited(request.stream(), limit)
-    except BodyTooLargeError as exc:
-        metrics.WEBHOOK_REJECTED.labels(reason="too_large").inc()
-        raise PayloadTooLargeError(detail=f"the body exceeds {exc.limit} bytes") from exc
-    except BadContentLengthError as exc:
-        raise MalformedWebhookError(detail="invalid Content-Length") from exc
-    result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)
+    with metrics.WEBHOOK_SECONDS.time():
+        raw = await _read_body(request, settings.webhook_max_body_bytes)
+        result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)
     return {
         "status": "accepted",
         "published": result.published,
         "duplicates": result.duplicates,
     }
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw bytes, refused past `limit` by Content-Length or while they stream in."""
+    try:
+        check_declared_length(request.headers.get("content-length"), limit)
+        return await read_limited(request.stream(), limit)
+    except BodyTooLargeError as exc:
+        metrics.WEBHOOK_REJECTED.labels(reason="too_large").inc()
+        raise PayloadTooLargeError(detail=f"the body exceeds {exc.limit} bytes") from exc
+    except BadContentLengthError as exc:
+        raise MalformedWebhookError(detail="invalid Content-Length") from exc

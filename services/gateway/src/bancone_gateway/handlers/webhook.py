@@ -6,6 +6,7 @@ import hmac
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from bancone_contracts.whatsapp import normalise, parse_webhook, phone_number_ids
 from bancone_gateway import metrics
@@ -18,6 +19,7 @@ from bancone_gateway.domain.errors import (
     InvalidSignatureError,
     MalformedWebhookError,
     PublishUnavailableError,
+    StorageUnavailableError,
 )
 from bancone_gateway.domain.receipts import receipts_for
 from bancone_gateway.handlers.deps import GatewayDeps
@@ -67,6 +69,20 @@ async def receive_webhook(
     raw_body: bytes, signature_header: str | None, deps: GatewayDeps
 ) -> WebhookResult:
     """Publish every new message and status of a webhook; raise a problem otherwise.
+
+    A database that does not answer is a 503 like Kafka's absence: Meta will retry.
+    """
+    try:
+        return await _receive(raw_body, signature_header, deps)
+    except (DBAPIError, OSError) as exc:
+        log.error("webhook.storage_unavailable", error=type(exc).__name__)
+        raise _reject("storage_unavailable", StorageUnavailableError(detail="retry later")) from exc
+
+
+async def _receive(
+    raw_body: bytes, signature_header: str | None, deps: GatewayDeps
+) -> WebhookResult:
+    """The webhook's steps: signature shape, parse, route, verify, normalise, dedupe, publish.
 
     The signature must hold for the app secret of every channel the body names, so one
     tenant's secret cannot vouch for events routed to another. Parts for numbers without an
