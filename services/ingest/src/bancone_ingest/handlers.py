@@ -9,17 +9,19 @@ the time of the last upsert/delete applied and of the last stock change applied.
 
 - A redelivered event finds its inbox row and does nothing.
 - Catalog events are keyed `tenant_id:entity_id`, so one entity's events sit in one
-  partition, in the order the catalog's outbox relay published them (its outbox sequence,
-  i.e. commit order), and one consumer of the group reads them in that order. Order can
-  still break when two catalog processes relay concurrently, when an operator replays a
-  topic or a DLQ, or across a re-keying: the row makes these safe. An event older than the
-  entity's last applied state is skipped (and marked processed): a late upsert never
-  overwrites a newer one nor resurrects a deleted entity, a late stock change never
+  partition, in the order the catalog's outbox relay published them (one relay per
+  database, in outbox order), and one consumer of the group reads them in that order, retrying a failing handler before it
+  moves on. Order still breaks when an event that went to the DLQ is replayed after newer
+  ones were applied, when an operator replays a topic range into a fresh inbox, or when
+  the partition count changes and keys move: the row makes these safe. An event older
+  than the entity's last applied state is skipped (and marked processed): a late upsert
+  never overwrites a newer one nor resurrects a deleted entity, a late stock change never
   overwrites the stock of a newer upsert. An upsert older than a stock change already
   applied is still applied, with that newer stock.
-- Events are ordered by their envelope `time` (the catalog's clock when the change was
-  committed); equal times apply in delivery order. The contract carries no per-entity
-  version, so skew between catalog hosts' clocks is the remaining hole.
+- Events are ordered by their envelope `time` (the catalog's clock when it built the event,
+  inside the writing transaction); equal times apply in delivery order. The contract
+  carries no per-entity version, so two writers racing on one entity within the clock's
+  resolution, or skew between catalog hosts' clocks, are the remaining holes.
 
 The Qdrant write happens before the transaction commits: if the commit fails the event is
 redelivered and the write repeated, which the deterministic point ids make harmless.

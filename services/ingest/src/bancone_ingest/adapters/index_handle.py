@@ -34,7 +34,7 @@ class IndexHandle:
         self,
         open_index: Callable[[], KnowledgeIndex],
         *,
-        warm_up: Callable[[], None] | None = None,
+        warm_up: Callable[[], object] | None = None,
     ) -> None:
         self._open_index = open_index
         self._warm_up = warm_up
@@ -107,7 +107,7 @@ class IndexHandle:
             raise IndexNotReadyError("the knowledge index is not open")
         return self._index
 
-    async def _load(self, warm_up: Callable[[], None]) -> None:
+    async def _load(self, warm_up: Callable[[], object]) -> None:
         try:
             await asyncio.to_thread(warm_up)
         except Exception:
