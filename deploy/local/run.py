@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -50,6 +51,8 @@ DEV_ENV = LOCAL / "dev.env"
 T0 = time.monotonic()
 
 POLL_SECONDS = 0.2
+DUPLICATE_SIGNAL_SECONDS = 1.0
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TAIL_LINES = 25
 
 
@@ -260,7 +263,8 @@ def _fold_key(line: str) -> str | None:
 
 
 def render_log_line(line: str) -> str:
-    """A structlog JSON line as `time level event key=value`, anything else unchanged."""
+    """A structlog JSON line as `time level event key=value`, anything else without colours."""
+    line = ANSI_ESCAPE.sub("", line)
     try:
         record = json.loads(line)
     except ValueError:
@@ -443,12 +447,20 @@ class Launcher:
         stop = asyncio.Event()
         received: list[signal.Signals] = []
 
+        first_at = 0.0
+
         def on_signal(signum: signal.Signals) -> None:
-            received.append(signum)
-            if len(received) == 1:
+            # A terminal's Ctrl-C reaches this process twice under `uv run` (directly, and
+            # forwarded by uv): only a signal a moment after the first one means "kill now".
+            nonlocal first_at
+            now = time.monotonic()
+            if not received:
+                first_at = now
+                received.append(signum)
                 self.console.print(f"\n[yellow]{signum.name}: stopping (again to kill)[/]")
                 stop.set()
-            else:
+            elif now - first_at > DUPLICATE_SIGNAL_SECONDS:
+                received.append(signum)
                 self.hurry.set()
 
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -587,13 +599,11 @@ class Launcher:
             start_new_session=True,
         )
         child = Child(name, process, None, tuple(argv))
-        stderr: list[str] = []
 
         async def relay() -> None:
             assert process.stderr is not None
             async for raw in process.stderr:
                 line = raw.decode("utf-8", errors="replace").rstrip()
-                stderr.append(line)
                 self.console.print(f"  [dim]{name:>8} │ {escape(line)}[/]")
 
         try:
@@ -608,10 +618,7 @@ class Launcher:
             child.signal(signal.SIGKILL)
             raise
         if code != 0:
-            shown = "\n".join(stderr[-TAIL_LINES:])
-            raise StepError(
-                f"{' '.join(argv)} failed (exit {code})" + (f":\n{shown}" if shown else "")
-            )
+            raise StepError(f"{' '.join(argv)} failed (exit {code}); its output is above")
         return out.decode().strip()
 
     async def start_broker(self) -> None:
@@ -903,64 +910,80 @@ class Launcher:
         return path if path.is_absolute() else REPO / path
 
     async def wait_indexed(self) -> None:
-        """Poll ingest's search until every active product and FAQ of the demo file is found."""
+        """Poll ingest's search until every active product and FAQ of the demo file is found:
+        one broad search per round, then targeted ones for what it did not return."""
         tenant = self.env["BANCONE_DEMO_TENANT_ID"]
         document = json.loads(self.catalog_file.read_text(encoding="utf-8"))
-        expected: list[tuple[str, str, str]] = [
-            ("product", str(p["sku"]), str(p.get("name") or p["sku"]))
+        expected = [
+            Expected("product", str(p["sku"]), str(p.get("name") or p["sku"]))
             for p in document.get("products", [])
             if p.get("active", True)
         ] + [
-            ("faq", str(f["question"]), str(f["question"]))
+            Expected("faq", str(f["question"]), str(f["question"]))
             for f in document.get("faqs", [])
             if f.get("question")
         ]
         url = f"{base_url(self.env, INGEST)}/v1/tenants/{tenant}/search"
+        broad = {
+            "text": self.env["BANCONE_DEMO_TENANT_NAME"],
+            "kinds": sorted({item.kind for item in expected}),
+            "limit": 50,
+        }
         deadline = time.monotonic() + self.args.timeout
-        found = 0
+        pending = list(expected)
+        last = "not among the hits"
         self.wait_for("index", f"ingest to index the catalogue (0/{len(expected)})")
+
+        async def search(client: httpx.AsyncClient, query: Mapping[str, Any]) -> set[str] | None:
+            nonlocal last
+            try:
+                response = await client.post(url, json=query)
+            except httpx.TransportError as error:
+                last = f"{type(error).__name__}: {error}"
+                return None
+            if response.status_code == 200:
+                return hit_keys(response.json())
+            if route_missing(response):
+                raise StepError(
+                    f"ingest has no search endpoint: POST {url} → {summarise_response(response)}",
+                    logs=[("ingest", self.layout.log("ingest"))],
+                    hint="the launcher waits on ingest's search to know the demo catalogue "
+                    "is indexed",
+                )
+            last = summarise_response(response)
+            return None
+
         async with httpx.AsyncClient(timeout=10.0) as client:
-            for kind, key, text in expected:
-                last = "not among the hits"
-                while True:
-                    try:
-                        response = await client.post(
-                            url, json={"text": text, "kinds": [kind], "limit": 10}
-                        )
-                    except httpx.TransportError as error:
-                        last = f"{type(error).__name__}: {error}"
-                    else:
-                        if response.status_code == 200:
-                            if _has_hit(response.json(), kind, key):
-                                break
-                        elif route_missing(response):
-                            raise StepError(
-                                f"ingest has no search endpoint: POST {url} → "
-                                f"{summarise_response(response)}",
-                                logs=[("ingest", self.layout.log("ingest"))],
-                                hint="the launcher waits on ingest's search to know the demo "
-                                "catalogue is indexed",
-                            )
-                        else:
-                            last = summarise_response(response)
-                    if time.monotonic() > deadline:
-                        raise StepError(
-                            f"ingest has not indexed {kind} {key!r} of tenant {tenant} after "
-                            f"{self.args.timeout:.0f}s ({found}/{len(expected)} found): "
-                            f"POST {url} {{'text': {text!r}}} → {last}",
-                            logs=[
-                                ("catalog", self.layout.log("catalog")),
-                                ("ingest", self.layout.log("ingest")),
-                            ],
-                            hint="catalog publishes changes on bancone.catalog.v1 through its "
-                            "outbox; ingest consumes and indexes them",
-                        )
-                    await asyncio.sleep(POLL_SECONDS)
-                found += 1
+            while pending:
+                keys = await search(client, broad) or set()
+                pending = [item for item in pending if not item.found_in(keys)]
+                while pending:
+                    query = {"text": pending[0].title, "kinds": [pending[0].kind], "limit": 10}
+                    keys = await search(client, query) or set()
+                    if not pending[0].found_in(keys):
+                        break
+                    pending.pop(0)
+                found = len(expected) - len(pending)
                 self.wait_for("index", f"ingest to index the catalogue ({found}/{len(expected)})")
+                if not pending:
+                    break
+                if time.monotonic() > deadline:
+                    missing = pending[0]
+                    raise StepError(
+                        f"ingest has not indexed {missing.kind} {missing.key!r} of tenant {tenant} "
+                        f"after {self.args.timeout:.0f}s ({found}/{len(expected)} found): "
+                        f"POST {url} {{'text': {missing.title!r}}} → {last}",
+                        logs=[
+                            ("catalog", self.layout.log("catalog")),
+                            ("ingest", self.layout.log("ingest")),
+                        ],
+                        hint="catalog publishes changes on bancone.catalog.v1 through its "
+                        "outbox; ingest consumes and indexes them",
+                    )
+                await asyncio.sleep(POLL_SECONDS)
         self.wait_for("index", None)
         self.timings["indexed"] = time.monotonic() - T0
-        self.done(f"ingest: {found} products and FAQs of {tenant} searchable")
+        self.done(f"ingest: all {len(expected)} products and FAQs of {tenant} searchable")
 
     def write_run_env(self) -> None:
         env = self.env
@@ -1041,7 +1064,8 @@ class Launcher:
         if exited not in done:
             child.signal(signal.SIGKILL)
             await child.process.wait()
-            self.say(f"{child.name} killed (no exit {grace:.0f}s after SIGTERM)", "yellow")
+            why = "asked twice" if hurry in done else f"no exit {grace:.0f}s after SIGTERM"
+            self.say(f"{child.name} killed ({why})", "yellow")
         else:
             code = child.process.returncode
             note = "" if code in (0, -signal.SIGTERM) else f" (exit {code})"
@@ -1052,17 +1076,31 @@ async def _empty() -> bytes:
     return b""
 
 
-def _has_hit(body: Any, kind: str, key: str) -> bool:
-    hits = body.get("hits", []) if isinstance(body, dict) else []
-    for hit in hits:
-        if not isinstance(hit, dict) or hit.get("kind") != kind:
+@dataclass(frozen=True)
+class Expected:
+    """An entity of the demo file that ingest's search must return."""
+
+    kind: str
+    key: str
+    title: str
+
+    def found_in(self, keys: set[str]) -> bool:
+        return f"{self.kind}:{self.key}" in keys or f"{self.kind}:{self.title}" in keys
+
+
+def hit_keys(body: Any) -> set[str]:
+    """`kind:sku` and `kind:title` of every hit of a search answer."""
+    keys: set[str] = set()
+    for hit in body.get("hits", []) if isinstance(body, dict) else []:
+        if not isinstance(hit, dict):
             continue
-        payload = hit.get("payload") or {}
-        if kind == "product" and payload.get("sku") == key:
-            return True
-        if kind != "product" and hit.get("title") == key:
-            return True
-    return False
+        kind = hit.get("kind")
+        sku = (hit.get("payload") or {}).get("sku")
+        if sku:
+            keys.add(f"{kind}:{sku}")
+        if hit.get("title"):
+            keys.add(f"{kind}:{hit['title']}")
+    return keys
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
