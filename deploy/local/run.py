@@ -31,7 +31,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -536,6 +536,16 @@ class Launcher:
             self.done(
                 f"secrets generated into {layout.secrets_file} (0600): {', '.join(generated)}"
             )
+            sealed = [layout.data / f"{name}.sqlite" for name in ("gateway", "notifier")]
+            if any(name.endswith("KEYRING") for name in generated) and any(
+                path.exists() for path in sealed
+            ):
+                self.say(
+                    f"new keyrings, but {layout.data} is from an earlier run: channel secrets "
+                    "sealed then no longer open. If the seed fails, stop and delete "
+                    f"{layout.data} (and {layout.state / 'kafka'}).",
+                    "bold yellow",
+                )
         else:
             self.done(f"secrets reused from {layout.secrets_file}")
         dev = parse_env_text(DEV_ENV.read_text(encoding="utf-8"))
@@ -545,7 +555,7 @@ class Launcher:
             rotate(layout.log(svc.name))
 
         # The broker, the migrations and the sandbox do not need each other: start them together.
-        await asyncio.gather(self.start_broker(), self.migrate_all(), self.start_sandbox())
+        await together(self.start_broker(), self.migrate_all(), self.start_sandbox())
         await self.start_services()
         self.timings["services"] = time.monotonic() - T0
         await self.seed()
@@ -720,11 +730,10 @@ class Launcher:
                 )
             self.wait_for(f"migrate-{svc.name}", None)
 
-        await asyncio.gather(*(migrate(svc) for svc in SERVICES))
+        await together(*(migrate(svc) for svc in SERVICES))
         self.timings["migrations"] = time.monotonic() - T0
-        self.done(
-            f"migrations applied: {', '.join(svc.name for svc in SERVICES)} (SQLite in {self.layout.data})"
-        )
+        names = ", ".join(svc.name for svc in SERVICES)
+        self.done(f"migrations applied: {names} (SQLite in {self.layout.data})")
 
     def watch(self, child: Child) -> None:
         """Report the child to `run()` if it exits while it should be running."""
@@ -745,7 +754,7 @@ class Launcher:
 
     async def start_services(self) -> None:
         children = [(svc, await self.spawn(svc, "serve")) for svc in SERVICES]
-        await asyncio.gather(*(self.wait_ready(svc, child) for svc, child in children))
+        await together(*(self.wait_ready(svc, child) for svc, child in children))
         for _, child in children:
             self.watch(child)
 
@@ -892,14 +901,9 @@ class Launcher:
                 params=upload.params(),
                 headers={**catalog_admin, "Content-Type": upload.content_type},
             )
-            counts = response.json()
-            summary = ", ".join(
-                f"{kind} {'/'.join(str(counts.get(kind, {}).get(k, 0)) for k in ('created', 'updated', 'unchanged'))}"
-                for kind in ("products", "faqs", "offers")
-            )
             self.done(
-                f"catalog: imported {self.catalog_file.relative_to(REPO) if self.catalog_file.is_relative_to(REPO) else self.catalog_file} "
-                f"(created/updated/unchanged: {summary})"
+                f"catalog: imported {shown_path(self.catalog_file)} "
+                f"(created/updated/unchanged: {import_summary(response.json())})"
             )
         self.wait_for("seed", None)
         self.timings["seed"] = time.monotonic() - T0
@@ -1072,8 +1076,33 @@ class Launcher:
             self.say(f"{child.name} stopped{note}")
 
 
+async def together(*steps: Coroutine[Any, Any, None]) -> None:
+    """Run steps concurrently; the first to fail cancels the others and is raised as is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for step in steps:
+                group.create_task(step)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def _empty() -> bytes:
     return b""
+
+
+def shown_path(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def import_summary(report: Any) -> str:
+    """`products 35/0/0, faqs 5/0/0, offers 2/0/0` (created/updated/unchanged) of a report."""
+    report = report if isinstance(report, dict) else {}
+    parts = []
+    for kind in ("products", "faqs", "offers"):
+        counts = report.get(kind) or {}
+        numbers = "/".join(str(counts.get(k, 0)) for k in ("created", "updated", "unchanged"))
+        parts.append(f"{kind} {numbers}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
