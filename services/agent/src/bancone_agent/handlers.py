@@ -119,6 +119,7 @@ async def handle_inbound(event: InboundMessageReceived, deps: AgentDeps) -> None
             return
         known = await repository.find_conversation(session, tenant_id, customer_id)
     text, kind = read_content(message.content)
+    log.info("inbound.turn_started", kind=kind.value, **fields)
     conversation_id = known.id if known is not None else uuid.uuid4()
     reply: Reply | None = None
     if kind not in SILENT_KINDS and (known is None or known.state == ConversationState.BOT):
