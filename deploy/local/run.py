@@ -382,7 +382,6 @@ class Broker:
     bootstrap: str
     flavour: BrokerFlavour
     owned: bool
-    script: Path | None
 
 
 class Launcher:
@@ -640,20 +639,20 @@ class Launcher:
         }
         external = self.env.get("KAFKA_BOOTSTRAP_SERVERS")
         if external:
-            self.broker = Broker(external, "external", owned=False, script=None)
+            self.broker = Broker(external, "external", owned=False)
         elif shutil.which("java") and shutil.which("mvn"):
             script = LOCAL / "kafka.sh"
             running = await self.script_status(script, env)
             self.broker_script = None if running else script
             bootstrap = await self.run_script("kafka", ["bash", str(script), "start"], env)
-            self.broker = Broker(bootstrap, "apache-kafka", owned=not running, script=script)
+            self.broker = Broker(bootstrap, "apache-kafka", owned=not running)
         else:
             self.warn_tansu()
             script = LOCAL / "tansu.sh"
             running = await self.script_status(script, env)
             self.broker_script = None if running else script
             bootstrap = await self.run_script("tansu", ["bash", str(script), "start"], env)
-            self.broker = Broker(bootstrap, "tansu-memory", owned=not running, script=script)
+            self.broker = Broker(bootstrap, "tansu-memory", owned=not running)
         self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap
         if self.broker.flavour == "tansu-memory":
             for svc in SERVICES:
@@ -1027,6 +1026,11 @@ class Launcher:
         )
         self.console.print(f"\n[bold]try:[/] {prefix}uv run bancone chat")
         self.console.print(f"[dim]logs: {self.layout.logs}/<service>.log[/]")
+        if self.broker is not None and self.broker.flavour == "tansu-memory":
+            self.console.print(
+                "[bold red]reminder: the broker is tansu — events in memory only, "
+                "idempotent producers off[/]"
+            )
 
     # -- stop -----------------------------------------------------------------------------
 
