@@ -120,8 +120,12 @@ class Process:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def log_contains(self, text: str) -> bool:
-        return self.log_path.exists() and text in self.log_path.read_text(errors="replace")
+    def log_has_line(self, *parts: str) -> bool:
+        """Whether one line of the process's log contains every one of `parts`."""
+        if not self.log_path.exists():
+            return False
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return any(all(part in line for part in parts) for line in lines)
 
 
 @dataclass

@@ -148,7 +148,7 @@ async def test_agent_killed_after_consuming_before_replying_replies_exactly_once
         wamid, response = await platform.say(demo, customer, "Avete un Barolo?")
         assert response.status_code == 200
         deadline = time.monotonic() + 60
-        while not agent.log_contains(wamid):
+        while not agent.log_has_line(wamid, "inbound.turn_started"):
             assert time.monotonic() < deadline, "agent never picked up the message"
             await asyncio.sleep(0.1)
         agent.kill()
