@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.understanding import Intent, SortOrder
 
 
@@ -76,6 +78,10 @@ class Turn(BaseModel):
     shop_name: str
     default_language: str = "it"
     """The shop's language: used when neither the text nor the conversation tells."""
+    config: AgentConfig = Field(default_factory=AgentConfig)
+    """The tenant's agent configuration (version 0 = built-in defaults)."""
+    history: tuple[str, ...] = ()
+    """Earlier customer texts folded into this turn (sent while the previous turn ran)."""
 
 
 class Product(BaseModel):
@@ -152,6 +158,10 @@ class Reply(BaseModel):
     knowledge_cited: tuple[KnowledgeHit, ...] = ()
     wants_human: bool = False
     """The customer should be handed to a person (asked for one, or we can't help)."""
+    escalation_reason: str | None = None
+    """Why, when `wants_human`: customer_request, model, rule, failure, ungrounded."""
+    run: TurnRun | None = None
+    """What the turn cost and did (tokens, tool calls, guard findings); None = not recorded."""
 
     @property
     def facts(self) -> tuple[str, ...]:

@@ -1,0 +1,88 @@
+"""Per-tenant agent configuration: what the assistant is, may do, and when it hands off.
+
+Stored versioned in the agent's database (every change a new version); each turn records the
+version it used. A tenant without a stored version runs on `AgentConfig()` (version 0).
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+TOOL_NAMES = (
+    "search_products",
+    "get_product",
+    "search_knowledge",
+    "list_offers",
+    "escalate_to_human",
+)
+
+
+class OpeningHours(BaseModel):
+    """Weekly opening hours in the shop's time zone; outside them the holding message says so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timezone: str = "Europe/Rome"
+    days: dict[int, list[tuple[time, time]]] = Field(
+        default_factory=dict, description="ISO weekday (1=Monday) → open intervals"
+    )
+
+
+class EscalationRules(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    keywords: tuple[str, ...] = Field(default=(), description="Any of these in a message escalates")
+    topics: tuple[str, ...] = Field(default=(), description="Intents/topics always handed off")
+    confidence_threshold: float = Field(default=0.0, ge=0, le=1)
+    max_failed_turns: int = Field(default=2, ge=1, description="Escalate after N ungrounded turns")
+
+
+class LlmOverride(BaseModel):
+    """Per-tenant LLM endpoint; unset fields fall back to the agent's settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str | None = None
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int = Field(default=0, ge=0, description="0 = built-in defaults, never stored")
+    shop_name: str = "Bancone"
+    persona: str = Field(
+        default="You are the friendly shop assistant of {shop_name} on WhatsApp.",
+        description="System prompt head; {shop_name} is filled in",
+    )
+    business_context: str = Field(default="", description="What the shop sells, tone, policies")
+    default_language: str = "it"
+    languages: tuple[str, ...] = ("it", "en", "es")
+    llm: LlmOverride = Field(default_factory=LlmOverride)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    max_tokens: int = Field(default=400, ge=16, le=4096)
+    enabled_tools: tuple[str, ...] = TOOL_NAMES
+    escalation: EscalationRules = Field(default_factory=EscalationRules)
+    opening_hours: OpeningHours = Field(default_factory=OpeningHours)
+    holding_message: dict[str, str] = Field(
+        default_factory=lambda: {
+            "it": "Grazie! Ti metto in contatto con una persona del negozio, ti risponderà al più presto.",
+            "en": "Thanks! I'm passing you to a person from the shop, who will answer as soon as possible.",
+            "es": "¡Gracias! Te paso con una persona de la tienda, que te responderá lo antes posible.",
+        }
+    )
+    max_tool_rounds: int = Field(default=4, ge=1, le=10)
+    max_turn_tokens: int = Field(default=6000, ge=256)
+
+    def holding_message_for(self, language: str) -> str:
+        return self.holding_message.get(language) or self.holding_message.get(
+            self.default_language, next(iter(self.holding_message.values()))
+        )
+
+
+Money = Decimal
