@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.settings import Port, ServiceSettings
@@ -52,6 +52,18 @@ class AgentSettings(ServiceSettings):
         min_length=2,
         max_length=8,
         description="The shops' language: replies use it when the customer's can't be told.",
+    )
+    admin_token: SecretStr = Field(
+        default=SecretStr("dev-admin-token"),
+        description="Bearer token of the operator routes (takeover, resolve, usage) until "
+        "operator accounts exist.",
+    )
+    max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        le=4096,
+        description="Records the inbound consumer works on at once (turns in flight, across "
+        "conversations); also the backpressure bound of the delivery consumer.",
     )
     consumer_retry_attempts: int = Field(
         default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
