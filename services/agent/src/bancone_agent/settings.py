@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, HttpUrl, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.settings import Port, ServiceSettings
+
+
+class ModelPrice(BaseModel):
+    """What one model costs per 1,000 tokens, in the currency the run log reports (EUR)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: Decimal = Field(default=Decimal("0"), ge=0)
+    completion: Decimal = Field(default=Decimal("0"), ge=0)
+
 
 AssistantKind = Literal["offline"]
 """Which `Assistant` answers; the LLM assistant (issue 4) joins this list."""
@@ -64,6 +75,37 @@ class AgentSettings(ServiceSettings):
         le=4096,
         description="Records the inbound consumer works on at once (turns in flight, across "
         "conversations); also the backpressure bound of the delivery consumer.",
+    )
+    # -- LLM assistant (issue 4; owned by the llm package) ---------------------------------
+    # The LLM answers a tenant's turns when a base URL is set here or in the tenant's
+    # AgentConfig.llm; otherwise the offline assistant does. See bancone_agent.llm.
+    llm_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BANCONE_AGENT_LLM_BASE_URL", "BANCONE_LLM_BASE_URL"),
+        description="OpenAI-compatible endpoint (…/v1) of the LLM; unset = offline assistant.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "BANCONE_AGENT_LLM_API_KEY", "BANCONE_LLM_API_KEY", "OPENAI_API_KEY"
+        ),
+        description="Bearer key of the LLM endpoint; local servers (Ollama, vLLM) need none.",
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini",
+        validation_alias=AliasChoices("BANCONE_AGENT_LLM_MODEL", "BANCONE_LLM_MODEL"),
+        description="Model name sent to the endpoint, unless the tenant's config names one.",
+    )
+    llm_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Time one LLM request may take (per attempt)."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="SDK retries (with backoff) on 429, 5xx, timeouts."
+    )
+    llm_prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='Price per 1k tokens per model, JSON: `{"gpt-4o-mini": {"prompt": "0.00015", '
+        '"completion": "0.0006"}}`; a model not listed costs 0 in the run log.',
     )
     consumer_retry_attempts: int = Field(
         default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
