@@ -17,6 +17,7 @@ from bancone_contracts.envelope import Envelope
 from bancone_contracts.events import (
     EVENT_CLASS_BY_TYPE,
     EVENT_CLASSES,
+    AgentTurnCompleted,
     AnyEvent,
     CatalogEntityChanged,
     ChannelChanged,
@@ -29,6 +30,7 @@ from bancone_contracts.events import (
     parse_event,
 )
 from bancone_contracts.topics import (
+    AGENT_TURNS,
     ALL_TOPICS,
     CATALOG,
     CHANNEL,
@@ -46,6 +48,7 @@ from bancone_contracts.topics import (
 )
 
 __all__ = [
+    "AGENT_TURNS",
     "ALL_TOPICS",
     "CATALOG",
     "CHANNEL",
@@ -56,6 +59,7 @@ __all__ = [
     "INBOUND",
     "OUTBOUND",
     "STATUS",
+    "AgentTurnCompleted",
     "AnyEvent",
     "CatalogEntityChanged",
     "ChannelChanged",

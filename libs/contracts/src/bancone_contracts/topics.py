@@ -14,6 +14,7 @@ CONVERSATION = "bancone.conversation.v1"
 DELIVERY = "bancone.delivery.v1"
 CATALOG = "bancone.catalog.v1"
 CHANNEL = "bancone.channel.v1"
+AGENT_TURNS = "bancone.agent-turns.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -50,6 +51,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(DELIVERY, CONVERSATION_PARTITIONS),
     TopicSpec(CATALOG, CONVERSATION_PARTITIONS),
     TopicSpec(CHANNEL, 3, compacted=True),
+    TopicSpec(AGENT_TURNS, CONVERSATION_PARTITIONS),
 )
 
 ALL_TOPICS: list[TopicSpec] = [

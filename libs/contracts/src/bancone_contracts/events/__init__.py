@@ -7,6 +7,7 @@ from typing import Annotated, Any, Final
 from pydantic import Field, TypeAdapter, ValidationError
 
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.conversation import ConversationChanged
@@ -23,7 +24,8 @@ AnyEvent = Annotated[
     | DeliveryUpdated
     | ConversationChanged
     | CatalogEntityChanged
-    | ChannelChanged,
+    | ChannelChanged
+    | AgentTurnCompleted,
     Field(discriminator="type"),
 ]
 
@@ -35,6 +37,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     ConversationChanged,
     CatalogEntityChanged,
     ChannelChanged,
+    AgentTurnCompleted,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -77,6 +80,7 @@ def parse_event(topic: str | None, raw: bytes | str) -> AnyEvent:
 __all__ = [
     "EVENT_CLASSES",
     "EVENT_CLASS_BY_TYPE",
+    "AgentTurnCompleted",
     "AnyEvent",
     "CatalogEntityChanged",
     "ChannelChanged",
