@@ -30,6 +30,7 @@ from bancone_agent.adapters.tables import (
     MessageRecord,
 )
 from bancone_agent.domain import SILENT_KINDS, Assistant, ContentKind, Reply, ShopTools, Turn
+from bancone_agent.metrics import assistant_name, observe_turn
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
@@ -133,7 +134,8 @@ async def handle_inbound(event: InboundMessageReceived, deps: AgentDeps) -> None
             shop_name=shop.name,
             default_language=shop.language,
         )
-        reply = await deps.assistant.respond(turn, deps.tools_for(tenant_id))
+        with observe_turn(assistant_name(deps.assistant)) as timing:
+            reply = timing.reply = await deps.assistant.respond(turn, deps.tools_for(tenant_id))
 
     async with inbox.claim(deps.sessions, INBOUND_CONSUMER, event.id) as tx:
         if tx is None:
