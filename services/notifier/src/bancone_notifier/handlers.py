@@ -48,6 +48,7 @@ from bancone_notifier.domain.sending import (
     is_retryable,
     send_with_retries,
 )
+from bancone_notifier.metrics import count_send, count_unsent, counted
 
 log = get_logger(__name__)
 
@@ -207,6 +208,7 @@ def _settle_redelivery(session: AsyncSession, row: OutboundMessageRecord) -> Non
     fields = {"outbound_id": str(row.outbound_id), "tenant_id": row.tenant_id, "state": row.state}
     if row.state == "sending":
         _fail(session, row, state="unknown", title=_unknown_title(INTERRUPTED), retryable=False)
+        count_unsent("interrupted")
         log.warning("outbound.outcome_unknown", **fields)
     else:
         log.info("outbound.duplicate_ignored", **fields)
@@ -230,6 +232,7 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
                 row = await repository.get_outbound(session, message.outbound_id)
                 assert row is not None
                 _fail(session, row, title=refusal, retryable=False)
+                count_unsent("refused")
                 log.warning("outbound.refused", reason=refusal, **fields)
             return
         token = _access_token(deps.channel_box, channel)
@@ -239,8 +242,10 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
     # The claim is committed: from here on, this outbound id is never sent by anyone else.
     body = send_body(message)
     report = await send_with_retries(
-        lambda: deps.graph.send_message(message.phone_number_id, token, body), deps.send_retry
+        counted(lambda: deps.graph.send_message(message.phone_number_id, token, body)),
+        deps.send_retry,
     )
+    count_send(report)
     async with deps.sessions() as session, session.begin():
         await _record_report(session, event, report)
 

@@ -1,0 +1,70 @@
+"""Prometheus metrics of the notifier, served at `/metrics` by the kit's app.
+
+`bancone_notifier_sends_total` counts outbound messages once each, by how their send ended;
+`bancone_notifier_graph_requests_total` counts every Graph API call, retried ones included,
+so throttling (130429, 131056, ...) shows even when a retry then succeeds. `error_code` is
+Graph's `error.code` (a documented, bounded set), `http_<status>` for a refusal without one,
+and empty when there is no error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import Counter
+
+from bancone_notifier.domain.sending import (
+    Accepted,
+    NotSent,
+    Rejected,
+    SendOutcome,
+    SendReport,
+    Unknown,
+)
+
+SENDS = Counter(
+    "bancone_notifier_sends",
+    "Outbound messages by how their send ended: accepted, rejected, unreachable (never left), "
+    "unknown (may have reached Meta, not resent), refused (channel not usable for the "
+    "tenant), interrupted (a previous run died mid-send); and Graph API error code.",
+    ["outcome", "error_code"],
+)
+GRAPH_REQUESTS = Counter(
+    "bancone_notifier_graph_requests",
+    "Graph API send calls (each retry counts) by outcome and Graph API error code.",
+    ["outcome", "error_code"],
+)
+
+
+def outcome_labels(outcome: SendOutcome) -> tuple[str, str]:
+    match outcome:
+        case Accepted():
+            return "accepted", ""
+        case Rejected(error):
+            code = str(error.code) if error.code is not None else f"http_{error.http_status}"
+            return "rejected", code
+        case NotSent():
+            return "unreachable", ""
+        case Unknown():
+            return "unknown", ""
+
+
+def count_send(report: SendReport) -> None:
+    """Count a message whose send ended in `report`."""
+    SENDS.labels(*outcome_labels(report.outcome)).inc()
+
+
+def count_unsent(outcome: str) -> None:
+    """Count a message settled without a Graph call (`refused`, `interrupted`)."""
+    SENDS.labels(outcome, "").inc()
+
+
+def counted(send: Callable[[], Awaitable[SendOutcome]]) -> Callable[[], Awaitable[SendOutcome]]:
+    """`send`, counting each call's outcome in `GRAPH_REQUESTS`."""
+
+    async def call() -> SendOutcome:
+        outcome = await send()
+        GRAPH_REQUESTS.labels(*outcome_labels(outcome)).inc()
+        return outcome
+
+    return call
