@@ -300,6 +300,7 @@ async def platform(
         "catalog": {"admin_token": admin_token},
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant")},
         "agent": {
+            "admin_token": admin_token,
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
             "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',

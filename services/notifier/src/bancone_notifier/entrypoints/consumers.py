@@ -1,7 +1,8 @@
 """Kafka subscribers of the notifier: thin, they parse the event and call its handler.
 
-The consumer kit commits an offset only after the handler returned, retries a failing handler
-with backoff and dead-letters it after the last attempt.
+Keyed consumers (`subscribe_keyed`): a send waiting on the Graph API holds up only its own
+conversation; others on the same partition go on. An offset is committed only once every
+record before it is handled; a failing handler is retried with backoff, then dead-lettered.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bancone_contracts.events import EventDecodeError, parse_event
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
-from bancone_kit.messaging.consumer import subscribe
+from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_notifier.handlers import HANDLERS, NotifierDeps
 
@@ -58,19 +59,22 @@ def register_consumers(
     *,
     retry: RetryPolicy,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+    max_in_flight: int = 64,
 ) -> None:
     """Subscribe every handler of `HANDLERS` (before the broker starts)."""
     for subscription in subscriptions:
         handler = HANDLERS[subscription.event]
 
-        async def handle(event: Envelope[Any], handler: Any = handler) -> None:
-            await handler(event, deps)
+        async def handle(events: Sequence[Envelope[Any]], handler: Any = handler) -> None:
+            for event in events:
+                await handler(event, deps)
 
-        subscribe(
+        subscribe_keyed(
             broker,
             subscription.topic,
             group=subscription.group,
             parse=parser_for(subscription.event),
             handle=handle,
             retry=retry,
+            max_in_flight=max_in_flight,
         )
