@@ -64,7 +64,9 @@ for tier in tiers:
     for key in totals:
         totals[key] += counts[key]
     print(f"    {tier:8} {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+total = f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped"
+print(total)
+(reports / "total.txt").write_text(total + "\n")
 PY
 
 if ((${#failed[@]})); then
