@@ -10,6 +10,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import Lifespan
 
 from bancone_kit.http.health import ReadinessCheck, health_router
+from bancone_kit.http.metrics import install_metrics
 from bancone_kit.http.problems import UnhandledErrorMiddleware, install_problem_handlers
 from bancone_kit.http.request_id import RequestIdMiddleware
 from bancone_kit.settings import ServiceSettings
@@ -24,7 +25,8 @@ def create_app(
     readiness_timeout_s: float = 3.0,
     **fastapi_options: Any,
 ) -> FastAPI:
-    """A FastAPI app with health routes, problem responses, request ids and server spans.
+    """A FastAPI app with health routes, `/metrics`, problem responses, request ids and
+    server spans.
 
     `readiness_checks` decide `/readyz` (see `database_check`, `kafka_check`); `lifespan`
     opens and closes what the service's `bootstrap` built. The settings are on `app.state`.
@@ -35,5 +37,6 @@ def create_app(
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(readiness_checks, readiness_timeout_s))
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="/healthz,/readyz")
+    install_metrics(app)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="/healthz,/readyz,/metrics")
     return app

@@ -1,5 +1,6 @@
-"""The gateway's HTTP app: WhatsApp webhooks, the provisioning API and `/metrics`; health and
-readiness come from the kit's app factory."""
+"""The gateway's HTTP app: WhatsApp webhooks and the provisioning API; health, readiness and
+`/metrics` (which serves the counters of `bancone_gateway.metrics`) come from the kit's app
+factory."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from bancone_gateway.entrypoints import admin, metrics, webhooks
+from bancone_gateway.entrypoints import admin, webhooks
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
@@ -22,5 +23,4 @@ def build_http_app(
     app = create_app("Bancone gateway", settings, readiness_checks, lifespan)
     app.include_router(webhooks.router)
     app.include_router(admin.router)
-    app.include_router(metrics.router)
     return app
