@@ -107,6 +107,12 @@ class AgentSettings(ServiceSettings):
         description='Price per 1k tokens per model, JSON: `{"gpt-4o-mini": {"prompt": "0.00015", '
         '"completion": "0.0006"}}`; a model not listed costs 0 in the run log.',
     )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="On shutdown, how long turns in flight may take to commit before the "
+        "broker closes (what doesn't finish is redelivered).",
+    )
     consumer_retry_attempts: int = Field(
         default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
     )
