@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -17,9 +19,13 @@ from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
 from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.keyed import KeyedDispatcher
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
+
+log = get_logger(__name__)
 
 
 def sessions_of(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -75,6 +81,18 @@ def shop_directory(settings: AgentSettings) -> Callable[[str], Shop]:
     return shop_for
 
 
+async def _let_turns_finish(
+    dispatchers: Sequence[KeyedDispatcher[Any]], grace_seconds: float
+) -> None:
+    """Give turns in flight a moment to commit before the broker and database close; what
+    doesn't finish is redelivered to the next consumer (offsets stay behind it)."""
+    try:
+        async with asyncio.timeout(grace_seconds):
+            await asyncio.gather(*(d.drain() for d in dispatchers))
+    except TimeoutError:
+        log.warning("shutdown.turns_unfinished", grace_seconds=grace_seconds)
+
+
 def build_app(
     settings: AgentSettings,
     *,
@@ -104,13 +122,14 @@ def build_app(
         tools_for=tools_for,
         shop_for=shop_directory(settings),
     )
-    register_consumers(
+    dispatchers = register_consumers(
         broker,
         deps,
         retry=RetryPolicy(
             attempts=settings.consumer_retry_attempts,
             max_delay=settings.consumer_retry_max_seconds,
         ),
+        max_in_flight=settings.max_in_flight,
         subscriptions=subscriptions,
     )
 
@@ -120,6 +139,7 @@ def build_app(
         try:
             yield
         finally:
+            await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
             await messaging.stop()
             if client is not None:
                 await client.aclose()

@@ -169,7 +169,9 @@ def inbound(
 async def outbox(engine: AsyncEngine) -> list[OutboundMessageRequested]:
     async with engine.connect() as connection:
         rows = await connection.execute(
-            sa.select(col(OutboxRecord.payload)).order_by(col(OutboxRecord.seq))
+            sa.select(col(OutboxRecord.payload))
+            .where(col(OutboxRecord.topic) == OUTBOUND)
+            .order_by(col(OutboxRecord.seq))
         )
         events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
     return [e for e in events if isinstance(e, OutboundMessageRequested)]

@@ -8,27 +8,32 @@ so a second writer finds the first one's row instead of failing the transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bancone_agent.adapters.tables import (
     AgentTable,
+    AgentTurnRecord,
     ConversationRecord,
     CustomerRecord,
     MessageRecord,
 )
-from bancone_kit.messaging.tables import InboxRecord
+from bancone_kit.messaging.tables import InboxRecord, utcnow
 
 
 async def insert_ignoring_conflict(
-    session: AsyncSession, model: type[AgentTable], values: dict[str, Any]
+    session: AsyncSession, model: type[AgentTable] | type[InboxRecord], values: dict[str, Any]
 ) -> bool:
     """Insert a row unless a unique key already holds it; True when this call inserted it."""
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    table: sa.Table = model.__table__  # type: ignore[union-attr]
     dialect = session.get_bind().dialect.name
     statement: Any
     if dialect == "postgresql":
@@ -57,6 +62,56 @@ async def was_processed(session: AsyncSession, consumer: str, event_id: uuid.UUI
     return found is not None
 
 
+async def processed_event_ids(
+    session: AsyncSession, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `event_ids` `consumer` already committed its work for."""
+    if not event_ids:
+        return set()
+    found = await session.scalars(
+        sa.select(col(InboxRecord.event_id)).where(
+            col(InboxRecord.consumer) == consumer, col(InboxRecord.event_id).in_(event_ids)
+        )
+    )
+    return set(found.all())
+
+
+class PartialClaimError(Exception):
+    """Some events of a turn were claimed by another consumer meanwhile: recompute the turn."""
+
+
+@asynccontextmanager
+async def claim_all(
+    sessions: async_sessionmaker[AsyncSession], consumer: str, event_ids: Sequence[uuid.UUID]
+) -> AsyncIterator[AsyncSession | None]:
+    """Like `inbox.claim` for all events of a turn at once: a session in a transaction owning
+    every id, None when all were processed before; `PartialClaimError` (rolled back) when only some
+    were. The first statement writes, so on SQLite this transaction is the single writer."""
+    async with sessions() as session, session.begin():
+        claimed = 0
+        for event_id in dict.fromkeys(event_ids):
+            values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
+            claimed += await insert_ignoring_conflict(session, InboxRecord, values)
+        if claimed == 0:
+            yield None
+            return
+        if claimed != len(set(event_ids)):
+            raise PartialClaimError(f"{len(set(event_ids)) - claimed} of the turn's events taken")
+        yield session
+
+
+async def recorded_wamids(session: AsyncSession, tenant_id: str, wamids: Sequence[str]) -> set[str]:
+    """Which of these inbound wamids the tenant already has."""
+    if not wamids:
+        return set()
+    found = await session.scalars(
+        sa.select(col(MessageRecord.wamid)).where(
+            col(MessageRecord.tenant_id) == tenant_id, col(MessageRecord.wamid).in_(wamids)
+        )
+    )
+    return {w for w in found.all() if w is not None}
+
+
 async def get_customer(
     session: AsyncSession, tenant_id: str, customer_id: str
 ) -> CustomerRecord | None:
@@ -66,14 +121,44 @@ async def get_customer(
 async def find_conversation(
     session: AsyncSession, tenant_id: str, customer_id: str, *, for_update: bool = False
 ) -> ConversationRecord | None:
-    """The customer's conversation; `for_update` locks it until commit (PostgreSQL)."""
+    """The customer's conversation; `for_update` locks it until commit (PostgreSQL) and reads
+    it afresh even if this session loaded it before."""
     query = sa.select(ConversationRecord).where(
         col(ConversationRecord.tenant_id) == tenant_id,
         col(ConversationRecord.customer_id) == customer_id,
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(query)
+
+
+async def get_conversation(
+    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, *, for_update: bool = False
+) -> ConversationRecord | None:
+    """A conversation by id within the tenant; `for_update` as in `find_conversation`."""
+    query = sa.select(ConversationRecord).where(
+        col(ConversationRecord.tenant_id) == tenant_id,
+        col(ConversationRecord.id) == conversation_id,
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def conversations_in_state(
+    session: AsyncSession, tenant_id: str, states: Sequence[str], limit: int
+) -> list[ConversationRecord]:
+    """The tenant's conversations in any of `states`, most recently active first."""
+    result = await session.scalars(
+        sa.select(ConversationRecord)
+        .where(
+            col(ConversationRecord.tenant_id) == tenant_id,
+            col(ConversationRecord.state).in_(states),
+        )
+        .order_by(col(ConversationRecord.updated_at).desc())
+        .limit(limit)
+    )
+    return list(result.all())
 
 
 async def find_outbound(
@@ -88,15 +173,58 @@ async def find_outbound(
 
 
 async def messages_of(
-    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID
+    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, *, last: int | None = None
 ) -> list[MessageRecord]:
-    """A conversation's messages, oldest first."""
+    """A conversation's messages, oldest first (only the `last` ones when given)."""
+    query = sa.select(MessageRecord).where(
+        col(MessageRecord.tenant_id) == tenant_id,
+        col(MessageRecord.conversation_id) == conversation_id,
+    )
+    if last is None:
+        query = query.order_by(col(MessageRecord.created_at), col(MessageRecord.direction))
+        return list((await session.scalars(query)).all())
+    query = query.order_by(
+        col(MessageRecord.created_at).desc(), col(MessageRecord.direction).desc()
+    ).limit(last)
+    return list(reversed((await session.scalars(query)).all()))
+
+
+async def turns_of(
+    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID
+) -> list[AgentTurnRecord]:
+    """A conversation's run log, oldest first."""
     result = await session.scalars(
-        sa.select(MessageRecord)
+        sa.select(AgentTurnRecord)
         .where(
-            col(MessageRecord.tenant_id) == tenant_id,
-            col(MessageRecord.conversation_id) == conversation_id,
+            col(AgentTurnRecord.tenant_id) == tenant_id,
+            col(AgentTurnRecord.conversation_id) == conversation_id,
         )
-        .order_by(col(MessageRecord.created_at), col(MessageRecord.direction))
+        .order_by(col(AgentTurnRecord.created_at))
     )
     return list(result.all())
+
+
+async def usage_by_outcome(
+    session: AsyncSession, tenant_id: str, start: datetime, end: datetime
+) -> dict[str, tuple[int, int, int, Decimal]]:
+    """Per outcome: turns, prompt tokens, completion tokens and estimated cost of the tenant's
+    turns created in [start, end)."""
+    rows = await session.execute(
+        sa.select(
+            col(AgentTurnRecord.outcome),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(AgentTurnRecord.prompt_tokens)), 0),
+            sa.func.coalesce(sa.func.sum(col(AgentTurnRecord.completion_tokens)), 0),
+            sa.func.coalesce(sa.func.sum(col(AgentTurnRecord.estimated_cost)), 0),
+        )
+        .where(
+            col(AgentTurnRecord.tenant_id) == tenant_id,
+            col(AgentTurnRecord.created_at) >= start,
+            col(AgentTurnRecord.created_at) < end,
+        )
+        .group_by(col(AgentTurnRecord.outcome))
+    )
+    return {
+        outcome: (int(turns), int(prompt), int(completion), Decimal(str(cost)))
+        for outcome, turns, prompt, completion, cost in rows.all()
+    }

@@ -2,8 +2,9 @@
 
 Every primary key, unique key and index starts with `tenant_id`, so each lookup stays inside
 one tenant's rows. A customer has one conversation per shop, as WhatsApp shows one chat;
-its `state` is `bot` until the hand-off machine (issue 4) adds the others.
-Created only by the Alembic history (`migrations/versions/0002_conversations.py`), in the
+its `state` follows `domain.conversation`. Per tenant, `agent_configs` keeps every version
+of the assistant's configuration and `agent_turns` the run log (one row per turn).
+Created only by the Alembic history (`migrations/versions/`), in the
 agent's own SQLAlchemy registry: a process that imports several services' models (the test
 session) never sees two `customers` or `messages` tables collide.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +21,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from bancone_agent.domain.conversation import ConversationState
+
+__all__ = [
+    "AgentConfigRecord",
+    "AgentTable",
+    "AgentTurnRecord",
+    "ConversationRecord",
+    "ConversationState",
+    "CustomerRecord",
+    "Direction",
+    "MessageRecord",
+]
 
 
 def utcnow() -> datetime:
@@ -46,11 +61,6 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
 class AgentTable(SQLModel, registry=registry()):
     """Base of the agent's tables: their own metadata (`AgentTable.metadata`)."""
-
-
-class ConversationState(StrEnum):
-    BOT = "bot"
-    """The assistant answers."""
 
 
 class Direction(StrEnum):
@@ -97,6 +107,7 @@ class ConversationRecord(AgentTable, table=True):
             name="fk_conversations_customer",
         ),
         sa.Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),
+        sa.Index("ix_conversations_tenant_state", "tenant_id", "state", "updated_at"),
     )
 
     tenant_id: str = _tenant()
@@ -114,6 +125,15 @@ class ConversationRecord(AgentTable, table=True):
     updated_at: datetime = _timestamp()
     last_inbound_at: datetime | None = _optional_timestamp()
     """When the customer last wrote (WhatsApp's clock): the 24-hour service window opens here."""
+    state_changed_at: datetime | None = _optional_timestamp()
+    escalation_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    """Why it last went to a person (while waiting or held)."""
+    operator_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    """The operator who took it over or resolved it last."""
+    failed_turns: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0")
+    )
+    """Assistant turns in a row that could not answer (escalation rule `max_failed_turns`)."""
 
 
 class MessageRecord(AgentTable, table=True):
@@ -154,4 +174,64 @@ class MessageRecord(AgentTable, table=True):
     delivery_updated_at: datetime | None = _optional_timestamp()
     occurred_at: datetime | None = _optional_timestamp()
     """When WhatsApp received an inbound message."""
+    created_at: datetime = _timestamp()
+
+
+class AgentConfigRecord(AgentTable, table=True):
+    """One version of a tenant's assistant configuration; versions are never updated."""
+
+    __tablename__ = "agent_configs"
+
+    tenant_id: str = _tenant()
+    version: int = Field(sa_column=sa.Column(sa.Integer(), primary_key=True, autoincrement=False))
+    config: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    """`AgentConfig` as JSON, without its version."""
+    created_at: datetime = _timestamp()
+    created_by: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+
+
+class AgentTurnRecord(AgentTable, table=True):
+    """The run log: what one assistant turn used, did and cost (muted turns too)."""
+
+    __tablename__ = "agent_turns"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "conversation_id"],
+            ["conversations.tenant_id", "conversations.id"],
+            name="fk_agent_turns_conversation",
+        ),
+        sa.Index("ix_agent_turns_tenant_created", "tenant_id", "created_at"),
+        sa.Index("ix_agent_turns_tenant_conversation", "tenant_id", "conversation_id"),
+    )
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    config_version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+    assistant: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    """offline, llm, rules (escalated before any assistant ran) or none (muted)."""
+    model: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    prompt_tokens: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    completion_tokens: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    estimated_cost: Decimal = Field(
+        default=Decimal("0"), sa_column=sa.Column(sa.Numeric(18, 8), nullable=False)
+    )
+    latency_ms: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    """Name, arguments, result items and bytes, error of each tool call."""
+    guard_findings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    outcome: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    """answered, escalated, fallback or muted."""
+    escalation_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+    message_ids: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    """The wamids of the customer messages folded into the turn."""
     created_at: datetime = _timestamp()

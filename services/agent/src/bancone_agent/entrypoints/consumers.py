@@ -1,8 +1,12 @@
-"""Kafka subscribers of the agent: thin, they parse the event and call its handler.
+"""Kafka subscribers of the agent: thin, they parse events and call their handler.
 
-The consumer kit commits an offset only after the handler returned (its work is committed
-through the inbox by then), retries a failing handler with backoff and dead-letters it after
-the last attempt; a record that is not the expected event goes to the DLQ at once.
+Both are keyed consumers (`bancone_kit.messaging.keyed`): a conversation's events are handled
+in order, different conversations at once (also on one partition), at most `max_in_flight`
+records in flight, and an offset is committed only below the oldest record still in flight,
+so everything not yet durable is redelivered after a crash (handlers dedupe with the inbox).
+The inbound consumer folds: the messages queued for a conversation when its worker gets to
+them are one turn. A failing handler is retried with backoff and dead-lettered after the last
+attempt; a record that is not the expected event goes to the DLQ at once.
 """
 
 from __future__ import annotations
@@ -18,21 +22,23 @@ from bancone_contracts.envelope import Envelope
 from bancone_contracts.events import EventDecodeError, parse_event
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
-from bancone_kit.messaging.consumer import subscribe
+from bancone_kit.messaging.keyed import KeyedDispatcher, subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """Which event is read from which topic by which consumer group."""
+    """Which event is read from which topic by which consumer group; `fold` hands the handler
+    every record queued for a key at once."""
 
     event: type[Envelope[Any]]
     topic: str
     group: str
+    fold: bool = False
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription(InboundMessageReceived, InboundMessageReceived.topic, "agent"),
+    Subscription(InboundMessageReceived, InboundMessageReceived.topic, "agent", fold=True),
     Subscription(DeliveryUpdated, DeliveryUpdated.topic, "agent-delivery"),
 )
 
@@ -55,20 +61,28 @@ def register_consumers(
     deps: AgentDeps,
     *,
     retry: RetryPolicy,
+    max_in_flight: int = 64,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
-) -> None:
-    """Subscribe the handler of each subscription's event (before the broker starts)."""
+) -> list[KeyedDispatcher[Envelope[Any]]]:
+    """Subscribe the handler of each subscription's event (before the broker starts); the
+    dispatchers are returned so shutdown can let in-flight turns finish."""
+    dispatchers: list[KeyedDispatcher[Envelope[Any]]] = []
     for subscription in subscriptions:
         handler = EVENT_HANDLERS[subscription.event]
 
-        async def handle(event: Envelope[Any], handler: Any = handler) -> None:
-            await handler(event, deps)
+        async def handle(events: Sequence[Envelope[Any]], handler: Any = handler) -> None:
+            await handler(events, deps)
 
-        subscribe(
-            broker,
-            subscription.topic,
-            group=subscription.group,
-            parse=parser_for(subscription.event),
-            handle=handle,
-            retry=retry,
+        dispatchers.append(
+            subscribe_keyed(
+                broker,
+                subscription.topic,
+                group=subscription.group,
+                parse=parser_for(subscription.event),
+                handle=handle,
+                max_in_flight=max_in_flight,
+                fold=subscription.fold,
+                retry=retry,
+            )
         )
+    return dispatchers

@@ -1,17 +1,267 @@
-"""The agent's HTTP routes; health and readiness come from the kit's app factory."""
+"""The agent's HTTP routes: operator actions on conversations and usage; health and readiness
+come from the kit's app factory.
+
+Every route needs `Authorization: Bearer <admin token>` (settings) until operator accounts
+exist; the tenant is the path's and scopes every query.
+"""
 
 from __future__ import annotations
 
+import hmac
+import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 from starlette.types import Lifespan
 
+from bancone_agent import operations
+from bancone_agent.adapters import repository
+from bancone_agent.adapters.tables import AgentTurnRecord, ConversationRecord, MessageRecord
+from bancone_agent.handlers import AgentDeps
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
+from bancone_kit.logging import get_logger
 
-router = APIRouter()
+log = get_logger(__name__)
+
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+
+_bearer = HTTPBearer(auto_error=False, description="The platform admin token.")
+
+
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Operator routes need the admin bearer token; without one configured, none passes."""
+    settings: AgentSettings = request.app.state.settings
+    secret = settings.admin_token.get_secret_value().encode()
+    given = credentials.credentials.encode() if credentials is not None else b""
+    if not (secret and given and hmac.compare_digest(given, secret)):
+        raise HTTPException(
+            401,
+            detail="a valid admin bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def get_deps(request: Request) -> AgentDeps:
+    deps: AgentDeps = request.app.state.deps
+    return deps
+
+
+TenantId = Annotated[
+    str, Path(pattern=TENANT_ID_PATTERN, description="The tenant's slug.", examples=["demo"])
+]
+ConversationId = Annotated[uuid.UUID, Path(description="The conversation's id.")]
+Deps = Annotated[AgentDeps, Depends(get_deps)]
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", dependencies=[Depends(require_admin)])
+
+
+class MessageOut(BaseModel):
+    direction: str
+    sender: str
+    kind: str
+    text: str | None
+    language: str | None
+    wamid: str | None
+    outbound_id: uuid.UUID | None
+    delivery_status: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: MessageRecord) -> MessageOut:
+        return cls(
+            direction=m.direction,
+            sender=m.sender,
+            kind=m.kind,
+            text=m.text,
+            language=m.language,
+            wamid=m.wamid,
+            outbound_id=m.outbound_id,
+            delivery_status=m.delivery_status,
+            created_at=m.created_at,
+        )
+
+
+class TurnOut(BaseModel):
+    id: uuid.UUID
+    config_version: int
+    assistant: str
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    estimated_cost: Decimal
+    latency_ms: int
+    tool_calls: list[dict[str, Any]]
+    guard_findings: list[dict[str, Any]]
+    outcome: str
+    escalation_reason: str | None
+    error: str | None
+    message_ids: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: AgentTurnRecord) -> TurnOut:
+        return cls.model_validate(t, from_attributes=True)
+
+
+class ConversationOut(BaseModel):
+    id: uuid.UUID
+    tenant_id: str
+    customer_id: str
+    state: str
+    language: str | None
+    escalation_reason: str | None
+    operator_id: str | None
+    failed_turns: int
+    opened_at: datetime
+    updated_at: datetime
+    state_changed_at: datetime | None
+    last_inbound_at: datetime | None
+    changed: bool | None = Field(
+        default=None, description="On takeover/resolve: whether this call changed the state."
+    )
+    messages: list[MessageOut] = Field(default_factory=list)
+    turns: list[TurnOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, c: ConversationRecord, **extra: Any) -> ConversationOut:
+        return cls(
+            id=c.id,
+            tenant_id=c.tenant_id,
+            customer_id=c.customer_id,
+            state=c.state,
+            language=c.language,
+            escalation_reason=c.escalation_reason,
+            operator_id=c.operator_id,
+            failed_turns=c.failed_turns,
+            opened_at=c.opened_at,
+            updated_at=c.updated_at,
+            state_changed_at=c.state_changed_at,
+            last_inbound_at=c.last_inbound_at,
+            **extra,
+        )
+
+
+class OperatorAction(BaseModel):
+    operator_id: str = Field(
+        default="admin", min_length=1, max_length=128, description="Who acts (for the event)."
+    )
+
+
+class UsageOut(BaseModel):
+    turns: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    estimated_cost: Decimal = Field(description="USD, as a decimal string.")
+
+    @classmethod
+    def of(cls, u: operations.Usage) -> UsageOut:
+        return cls(
+            turns=u.turns,
+            prompt_tokens=u.prompt_tokens,
+            completion_tokens=u.completion_tokens,
+            total_tokens=u.total_tokens,
+            estimated_cost=u.estimated_cost,
+        )
+
+
+class DailyUsageOut(UsageOut):
+    tenant_id: str
+    date: date
+    by_outcome: dict[str, UsageOut]
+
+
+_NOT_FOUND = HTTPException(404, detail="no such conversation in this tenant")
+
+
+@router.get("/conversations", response_model=list[ConversationOut])
+async def list_conversations(
+    tenant_id: TenantId,
+    deps: Deps,
+    state: Annotated[
+        list[str] | None, Query(description="Filter: bot, waiting_for_human, human, resolved")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ConversationOut]:
+    """The tenant's conversations (by default those waiting for or held by people)."""
+    wanted = state or ["waiting_for_human", "human"]
+    async with deps.sessions() as session:
+        found = await repository.conversations_in_state(session, tenant_id, wanted, limit)
+    return [ConversationOut.of(c) for c in found]
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(
+    tenant_id: TenantId, conversation_id: ConversationId, deps: Deps
+) -> ConversationOut:
+    """A conversation with its latest messages and the run log of its turns."""
+    view = await operations.conversation_view(deps.sessions, tenant_id, conversation_id)
+    if view is None:
+        raise _NOT_FOUND
+    return ConversationOut.of(
+        view.conversation,
+        messages=[MessageOut.of(m) for m in view.messages],
+        turns=[TurnOut.of(t) for t in view.turns],
+    )
+
+
+@router.post("/conversations/{conversation_id}/takeover", response_model=ConversationOut)
+async def takeover(
+    tenant_id: TenantId,
+    conversation_id: ConversationId,
+    deps: Deps,
+    action: Annotated[OperatorAction | None, Body()] = None,
+) -> ConversationOut:
+    """A person takes the conversation over: the assistant is silent from now on."""
+    operator = (action or OperatorAction()).operator_id
+    done = await operations.takeover(
+        deps.sessions, tenant_id, conversation_id, operator, deps.clock
+    )
+    if done is None:
+        raise _NOT_FOUND
+    return ConversationOut.of(done.conversation, changed=done.changed)
+
+
+@router.post("/conversations/{conversation_id}/resolve", response_model=ConversationOut)
+async def resolve(
+    tenant_id: TenantId,
+    conversation_id: ConversationId,
+    deps: Deps,
+    action: Annotated[OperatorAction | None, Body()] = None,
+) -> ConversationOut:
+    """Close the conversation; the customer's next message goes to the assistant again."""
+    operator = (action or OperatorAction()).operator_id
+    done = await operations.resolve(deps.sessions, tenant_id, conversation_id, operator, deps.clock)
+    if done is None:
+        raise _NOT_FOUND
+    return ConversationOut.of(done.conversation, changed=done.changed)
+
+
+@router.get("/usage", response_model=DailyUsageOut)
+async def usage(
+    tenant_id: TenantId,
+    deps: Deps,
+    day: Annotated[date, Query(alias="date", description="The day (UTC), YYYY-MM-DD.")],
+) -> DailyUsageOut:
+    """Assistant turns, tokens and estimated cost of one day, in total and by outcome."""
+    summary = await operations.daily_usage(deps.sessions, tenant_id, day)
+    total = UsageOut.of(summary.total)
+    return DailyUsageOut(
+        **total.model_dump(),
+        tenant_id=tenant_id,
+        date=day,
+        by_outcome={k: UsageOut.of(v) for k, v in summary.by_outcome.items()},
+    )
 
 
 def build_http_app(
