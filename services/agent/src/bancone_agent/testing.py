@@ -134,6 +134,13 @@ class FakeShopApi:
                 "missing": [i for i in wanted if i not in own],
             }
 
+        @app.get("/v1/tenants/{tenant_id}/products/{product_id}")
+        async def get_product(tenant_id: str, product_id: str) -> JSONResponse:
+            for p in self.products.get(tenant_id, []):
+                if p["id"] == product_id:
+                    return JSONResponse(p)
+            return JSONResponse({"title": "product not found", "status": 404}, status_code=404)
+
         @app.get("/v1/tenants/{tenant_id}/faqs")
         async def list_faqs(tenant_id: str) -> dict[str, Any]:
             return {"items": self.faqs.get(tenant_id, [])}

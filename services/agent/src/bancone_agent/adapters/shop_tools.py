@@ -103,6 +103,25 @@ class HttpShopTools:
             hits = []
         return hits or await self._catalog_knowledge(kinds)
 
+    async def get_product(self, product_id: str) -> Product | None:
+        """The catalog's product `product_id` of this tenant; None when the catalog has no such
+        product under this tenant (404), it is inactive, or the id is not a product id at all.
+
+        The id is only ever looked up under the bound tenant's URL, so another tenant's id
+        (from a prompt, a stale index, anything) finds nothing.
+        """
+        if not _is_uuid(product_id):
+            return None
+        data = await self._call("GET", f"{self._catalog}/products/{product_id}", not_found=True)
+        if data is None:
+            return None
+        products = self._own_products([data])
+        return products[0] if products and products[0].active else None
+
+    async def list_offers(self) -> list[KnowledgeHit]:
+        """The shop's offers valid today, from the catalog (the source of their terms)."""
+        return await self._catalog_knowledge(("offer",))
+
     # -- products ----------------------------------------------------------------------------
 
     async def _ingest_product_ids(self, query: ProductQuery) -> list[str]:
@@ -214,8 +233,12 @@ class HttpShopTools:
         *,
         params: dict[str, str | int] | None = None,
         json: dict[str, Any] | None = None,
+        not_found: bool = False,
     ) -> Any:
-        """One request with the timeout and the short retry; any failure left is `ToolError`."""
+        """One request with the timeout and the short retry; any failure left is `ToolError`.
+
+        With `not_found`, a 404 (or 422: not an id the route accepts) is None, not an error.
+        """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=backoff(multiplier=self._retry_delay, max=2.0, jitter=self._retry_delay),
@@ -225,7 +248,9 @@ class HttpShopTools:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._request(method, url, params=params, json=json)
+                    return await self._request(
+                        method, url, params=params, json=json, not_found=not_found
+                    )
         except (_TransientError, httpx.HTTPError, ValueError) as error:
             path = httpx.URL(url).path
             raise ToolError(f"{method} {path} failed: {error}") from error
@@ -238,6 +263,7 @@ class HttpShopTools:
         *,
         params: dict[str, str | int] | None,
         json: dict[str, Any] | None,
+        not_found: bool = False,
     ) -> Any:
         try:
             response = await self._http.request(
@@ -247,6 +273,8 @@ class HttpShopTools:
             raise _TransientError(f"{type(error).__name__}: {error}") from error
         if response.status_code == 429 or response.status_code >= 500:
             raise _TransientError(f"HTTP {response.status_code}")
+        if not_found and response.status_code in (404, 422):
+            return None
         response.raise_for_status()
         return response.json()
 

@@ -184,6 +184,14 @@ class ShopTools(Protocol):
 
     async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]: ...
 
+    async def get_product(self, product_id: str) -> Product | None:
+        """One product of this tenant by id; None when it is not this tenant's (or unknown)."""
+        ...
+
+    async def list_offers(self) -> list[KnowledgeHit]:
+        """The shop's current offers (kind `offer`, payload as the catalog has it)."""
+        ...
+
 
 class Assistant(Protocol):
     """Answers one customer turn; None means no reply (reactions, statuses)."""

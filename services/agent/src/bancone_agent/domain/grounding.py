@@ -10,6 +10,7 @@ texts: a stock figure passed off as a price is caught.
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from bancone_agent.domain.assistant import Product, Reply
 
@@ -48,11 +49,26 @@ def _numbers_in(texts: Iterable[str]) -> set[Decimal]:
     return {value for text in texts for m in _NUMBER.finditer(text) for value in readings(m[0])}
 
 
+class UngroundedNumber(NamedTuple):
+    """A number a reply states without support: as written, where, and whether it is money."""
+
+    token: str
+    start: int
+    money: bool
+
+
 def find_ungrounded_numbers(
     reply_text: str, products: Sequence[Product], extra_texts: Iterable[str] = ()
 ) -> list[str]:
     """Numbers in `reply_text` that no product (or extra text: FAQ answers, the shop's name)
     supports, as written, in order; empty means the reply is grounded."""
+    return [n.token for n in find_ungrounded_spans(reply_text, products, extra_texts)]
+
+
+def find_ungrounded_spans(
+    reply_text: str, products: Sequence[Product], extra_texts: Iterable[str] = ()
+) -> list[UngroundedNumber]:
+    """`find_ungrounded_numbers` with each number's position and money context."""
     extra = _numbers_in(extra_texts)
     prices = {p.price for p in products} | extra
     grounded = (
@@ -68,11 +84,12 @@ def find_ungrounded_numbers(
     for m in _MONEY.finditer(reply_text):
         group = "before" if m["before"] else "after"
         money_spans[m.start(group)] = m[group]
-    ungrounded: list[str] = []
+    ungrounded: list[UngroundedNumber] = []
     for m in _NUMBER.finditer(reply_text):
-        allowed = prices if m.start() in money_spans else grounded
+        money = m.start() in money_spans
+        allowed = prices if money else grounded
         if not readings(m[0]) & allowed:
-            ungrounded.append(m[0])
+            ungrounded.append(UngroundedNumber(m[0], m.start(), money))
     return ungrounded
 
 

@@ -1,0 +1,394 @@
+"""The LLM assistant: the model calls the shop's tools, the guard checks what it says.
+
+One turn is a short loop: a completion; its tool calls run (bound to the tenant, validated)
+and their results go back; until the model writes a reply or the turn's budget of tool
+rounds and tokens is spent. The reply then passes the grounding guard, or gets one
+corrective retry with the findings, or is replaced by the offline assistant's answer
+composed from the tool results — or, when nothing grounded can be said, by the holding
+message and a hand-off. `escalate_to_human` hands off at once. Failure never means silence:
+a timeout, 5xx, 429 past the SDK's retries, malformed output or a failing shop service all
+end in the offline answer or the holding message, with the error in the run record.
+
+Turns without an LLM endpoint (neither the platform's settings nor the tenant's config name
+one), orders and messages without text go to the offline assistant directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from bancone_agent.domain import (
+    SILENT_KINDS,
+    ContentKind,
+    Intent,
+    OfflineAssistant,
+    Reply,
+    ShopTools,
+    ToolError,
+    Turn,
+)
+from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
+from bancone_agent.domain.text import fold
+from bancone_agent.domain.understanding import DEFAULT_READER, Understanding
+from bancone_agent.llm.client import (
+    BudgetExhaustedError,
+    Endpoint,
+    LlmClients,
+    LlmOptions,
+    TurnBudget,
+    endpoint_for,
+    estimate_cost,
+)
+from bancone_agent.llm.fallback import offline_answer
+from bancone_agent.llm.guard import (
+    CatalogueNames,
+    Finding,
+    GroundingSources,
+    check_grounding,
+    correction,
+    name_key,
+    record_findings,
+)
+from bancone_agent.llm.prompt import system_prompt
+from bancone_agent.llm.tools import TurnTools
+from bancone_kit.logging import get_logger
+
+log = get_logger(__name__)
+
+Message = dict[str, Any]
+
+
+class MalformedResponseError(Exception):
+    """The endpoint answered, but not with a usable completion."""
+
+
+class LlmAssistant:
+    """`Assistant` backed by an OpenAI-compatible chat model with tools."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        options: LlmOptions,
+        *,
+        offline: OfflineAssistant | None = None,
+        names: CatalogueNames | None = None,
+        clients: LlmClients | None = None,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self.options = options
+        self._offline = offline or OfflineAssistant()
+        self._names = names or CatalogueNames()
+        self._clients = clients or LlmClients(options)
+        self._today = today
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
+        if turn.kind in SILENT_KINDS:
+            return None
+        endpoint = endpoint_for(self.options, turn.config)
+        text = (turn.text or "").strip()
+        if endpoint is None or turn.kind is ContentKind.ORDER or not text:
+            return await self._offline_turn(turn, tools)
+        session = _Session(self, turn, tools, endpoint, text)
+        return await session.run()
+
+    async def _offline_turn(self, turn: Turn, tools: ShopTools) -> Reply | None:
+        reply = await self._offline.respond(turn, tools)
+        if reply is None:
+            return None
+        reason = None
+        if reply.wants_human:
+            reason = "customer_request" if reply.intent is Intent.HUMAN_REQUEST else "failure"
+        outcome = TurnOutcome.ESCALATED if reply.wants_human else TurnOutcome.ANSWERED
+        return reply.model_copy(
+            update={
+                "escalation_reason": reply.escalation_reason or reason,
+                "run": reply.run or TurnRun(assistant="offline", outcome=outcome),
+            }
+        )
+
+
+class _Session:
+    """One turn's conversation with the model; never raises, always ends in a Reply."""
+
+    def __init__(
+        self, owner: LlmAssistant, turn: Turn, shop: ShopTools, endpoint: Endpoint, text: str
+    ) -> None:
+        self.owner = owner
+        self.turn = turn
+        self.shop = shop
+        self.endpoint = endpoint
+        self.text = text
+        self.config = turn.config
+        self.language = owner._offline.reply_language(turn)
+        self.understanding: Understanding = DEFAULT_READER.read(text)
+        self.tools = TurnTools(shop, self.config.enabled_tools)
+        self.budget = TurnBudget(
+            max_rounds=self.config.max_tool_rounds,
+            max_tokens=self.config.max_turn_tokens,
+            reply_tokens=self.config.max_tokens,
+        )
+        self.findings: list[GuardFinding] = []
+        self.error: str | None = None
+        self.started = time.perf_counter()
+
+    # -- the turn ------------------------------------------------------------------------
+
+    async def run(self) -> Reply:
+        if self.understanding.intent is Intent.HUMAN_REQUEST:
+            return self.escalate("customer_request")
+        try:
+            return await self.converse()
+        except (
+            openai.APIError,
+            ToolError,
+            BudgetExhaustedError,
+            MalformedResponseError,
+        ) as error:
+            self.error = _describe(error)
+            log.warning(
+                "llm.turn_failed",
+                tenant_id=self.turn.tenant_id,
+                conversation_id=self.turn.conversation_id,
+                error=self.error,
+            )
+            return await self.fall_back()
+        except Exception as error:  # a bug must not silence the customer either
+            self.error = _describe(error)
+            log.exception("llm.turn_crashed", tenant_id=self.turn.tenant_id)
+            return await self.fall_back()
+
+    async def converse(self) -> Reply:
+        messages = self.opening_messages()
+        attempt = 1
+        while True:
+            force_text = self.budget.rounds_left == 0
+            completion = await self.complete(messages, force_text=force_text)
+            message = completion.choices[0].message
+            calls = message.tool_calls or []
+            if calls:
+                self.budget.take_round()
+                messages.append(_assistant_message(message.content, calls))
+                for call in calls:
+                    function = getattr(call, "function", None)
+                    if function is None:
+                        raise MalformedResponseError(f"unsupported tool call type {call.type!r}")
+                    outcome = await self.tools.call(function.name, function.arguments)
+                    if outcome.escalation is not None:
+                        log.info(
+                            "llm.escalated_by_model",
+                            tenant_id=self.turn.tenant_id,
+                            reason=outcome.escalation.reason,
+                        )
+                        return self.escalate("model")
+                    messages.append(
+                        {"role": "tool", "tool_call_id": call.id, "content": outcome.content}
+                    )
+                self.owner._names.learn(self.turn.tenant_id, self.tools.evidence.products.values())
+                continue
+            text = (message.content or "").strip()
+            if not text:
+                raise MalformedResponseError("the model returned neither text nor tool calls")
+            findings = check_grounding(text, self.sources())
+            self.findings += record_findings(
+                findings,
+                attempt,
+                tenant_id=self.turn.tenant_id,
+                conversation_id=self.turn.conversation_id,
+            )
+            if not findings:
+                return self.answered(text)
+            if attempt == 2:
+                self.error = "ungrounded after the corrective retry: " + _listed(findings)
+                return await self.fall_back()
+            attempt = 2
+            messages.append({"role": "assistant", "content": text})
+            messages.append({"role": "user", "content": correction(findings)})
+
+    async def complete(self, messages: list[Message], *, force_text: bool) -> ChatCompletion:
+        cap = self.budget.completion_cap()
+        client = self.owner._clients.client(self.endpoint)
+        tools = self.tools.openai_tools()
+        extra: dict[str, Any] = {}
+        if tools:
+            extra["tools"] = tools
+            extra["tool_choice"] = "none" if force_text else "auto"
+        completion = await client.chat.completions.create(
+            model=self.endpoint.model,
+            messages=messages,  # type: ignore[arg-type]  # plain dicts in OpenAI's shape
+            temperature=self.config.temperature,
+            top_p=self.config.top_p,
+            max_tokens=cap,
+            **extra,
+        )
+        if completion.usage is not None:
+            self.budget.add_usage(
+                completion.usage.prompt_tokens, completion.usage.completion_tokens
+            )
+        if not completion.choices:
+            raise MalformedResponseError("a completion without choices")
+        return completion
+
+    def opening_messages(self) -> list[Message]:
+        prompt = system_prompt(
+            self.config,
+            self.turn.shop_name,
+            self.language,
+            tuple(self.tools.specs),
+            self.owner._today(),
+        )
+        return [
+            {"role": "system", "content": prompt},
+            *({"role": "user", "content": t} for t in customer_messages(self.turn, self.text)),
+        ]
+
+    def sources(self) -> GroundingSources:
+        evidence = self.tools.evidence
+        texts = [
+            self.turn.shop_name,
+            self.config.shop_name,
+            self.config.business_context,
+            *(str(n) for n in evidence.result_counts),
+        ]
+        budget = self.understanding.budget
+        if budget is not None:
+            texts += [str(v) for v in (budget.min_price, budget.max_price) if v is not None]
+        return GroundingSources(
+            products=tuple(evidence.products.values()),
+            knowledge=tuple(evidence.knowledge),
+            texts=tuple(texts),
+            customer_texts=(self.text, *self.turn.history),
+            known_names=self.owner._names.keys(self.turn.tenant_id),
+        )
+
+    # -- endings -------------------------------------------------------------------------
+
+    def answered(self, text: str) -> Reply:
+        evidence = self.tools.evidence
+        cited = tuple(p for p in evidence.products.values() if _mentions(text, p.name))
+        return Reply(
+            text=text,
+            language=self.language,
+            intent=self.understanding.intent,
+            products_cited=cited,
+            knowledge_cited=tuple(evidence.knowledge[:5]),
+            run=self.record(TurnOutcome.ANSWERED),
+        )
+
+    def escalate(self, reason: str) -> Reply:
+        return Reply(
+            text=self.config.holding_message_for(self.language),
+            language=self.language,
+            intent=self.understanding.intent,
+            wants_human=True,
+            escalation_reason=reason,
+            run=self.record(TurnOutcome.ESCALATED),
+        )
+
+    async def fall_back(self) -> Reply:
+        """The offline answer from this turn's tool results (or the live tools), checked by
+        the guard like any reply; else the holding message and a hand-off."""
+        evidence = self.tools.evidence
+        try:
+            reply, tools_failed = await offline_answer(
+                self.owner._offline, self.turn, self.shop, evidence
+            )
+        except Exception as error:  # the fallback must not fail the customer either
+            log.exception("llm.fallback_crashed", tenant_id=self.turn.tenant_id)
+            reply, tools_failed = None, True
+            self.error = f"{self.error}; fallback: {_describe(error)}"
+        if reply is not None:
+            leftover = check_grounding(reply.text, _reply_sources(reply, self.sources()))
+            if not leftover:
+                return reply.model_copy(update={"run": self.record(TurnOutcome.FALLBACK)})
+            log.error(
+                "llm.fallback_ungrounded",
+                tenant_id=self.turn.tenant_id,
+                findings=_listed(leftover),
+            )
+        if self.understanding.intent is Intent.HUMAN_REQUEST:
+            return self.escalate("customer_request")
+        return self.escalate("failure" if tools_failed else "ungrounded")
+
+    def record(self, outcome: TurnOutcome) -> TurnRun:
+        budget = self.budget
+        return TurnRun(
+            assistant="llm",
+            model=self.endpoint.model,
+            prompt_tokens=budget.prompt_tokens,
+            completion_tokens=budget.completion_tokens,
+            estimated_cost=estimate_cost(
+                self.owner.options.prices,
+                self.endpoint.model,
+                budget.prompt_tokens,
+                budget.completion_tokens,
+            ),
+            tool_calls=tuple(self.tools.records),
+            guard_findings=tuple(self.findings),
+            outcome=outcome,
+            error=self.error[:1000] if self.error else None,
+        )
+
+
+def customer_messages(turn: Turn, text: str) -> list[str]:
+    """The turn's customer messages, one each: folded earlier ones, then the last."""
+    history = [h for h in turn.history if h.strip()]
+    if not history:
+        return [text]
+    prefix = "\n".join(history)
+    if text.startswith(prefix):
+        rest = text[len(prefix) :].strip()
+        return [*history, rest] if rest else history
+    return [*history, text]
+
+
+def _assistant_message(content: str | None, calls: Sequence[Any]) -> Message:
+    return {
+        "role": "assistant",
+        "content": content,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {
+                    "name": call.function.name,
+                    "arguments": call.function.arguments,
+                },
+            }
+            for call in calls
+            if getattr(call, "function", None) is not None
+        ],
+    }
+
+
+def _reply_sources(reply: Reply, base: GroundingSources) -> GroundingSources:
+    """What an offline reply may rely on: what it cites, besides the turn's sources."""
+    return GroundingSources(
+        products=(*base.products, *reply.products_cited),
+        knowledge=(*base.knowledge, *reply.knowledge_cited),
+        texts=base.texts,
+        customer_texts=base.customer_texts,
+        known_names=base.known_names,
+    )
+
+
+def _mentions(text: str, product_name: str) -> bool:
+    key = name_key(product_name)
+    return key is not None and key in fold(text)
+
+
+def _listed(findings: Sequence[Finding]) -> str:
+    return ", ".join(f"{f.kind}:{f.value}" for f in findings)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
