@@ -19,6 +19,7 @@ from faststream.kafka.annotations import KafkaMessage as CurrentMessage
 
 from bancone_contracts.topics import dlq
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.metrics import EVENTS_DEAD_LETTERED
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +44,7 @@ async def dead_letter(
         }
     )
     await broker.publish(message.body, topic=dlq(topic), key=raw.key, headers=headers)  # type: ignore[union-attr]
+    EVENTS_DEAD_LETTERED.labels(topic=topic).inc()
     log.error(
         "event.dead_lettered", topic=topic, error_type=type(error).__name__, attempts=attempts
     )
