@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bancone_agent.adapters.shop_tools import HttpShopTools
-from bancone_agent.domain import Assistant, OfflineAssistant, ShopTools
+from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
+from bancone_agent.llm import build_assistant as build_llm_assistant
 from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
 from bancone_kit.http.health import NamedCheck, database_check
@@ -65,10 +66,9 @@ def http_tools_factory(
 
 
 def build_assistant(settings: AgentSettings) -> Assistant:
-    """The assistant chosen by settings; the LLM assistant (issue 4) is chosen here too."""
-    match settings.assistant:
-        case "offline":
-            return OfflineAssistant()
+    """The LLM assistant, which answers with the offline assistant for every tenant without an
+    LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`)."""
+    return build_llm_assistant(settings)
 
 
 def shop_directory(settings: AgentSettings) -> Callable[[str], Shop]:
@@ -141,6 +141,9 @@ def build_app(
         finally:
             await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
             await messaging.stop()
+            close = getattr(deps.assistant, "aclose", None)
+            if close is not None:
+                await close()
             if client is not None:
                 await client.aclose()
             await engine.dispose()
@@ -148,4 +151,5 @@ def build_app(
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
     app = build_http_app(settings, checks, lifespan)
     app.state.deps = deps
+    app.state.dispatchers = dispatchers
     return app
