@@ -61,6 +61,12 @@ class Tools:
     async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
         return []
 
+    async def get_product(self, product_id: str) -> Product | None:
+        return WINE if product_id == WINE.id else None
+
+    async def list_offers(self) -> list[KnowledgeHit]:
+        return []
+
 
 class CountingLlmAssistant:
     """Stands for the LLM assistant: it only fills the run record, never the counters."""
