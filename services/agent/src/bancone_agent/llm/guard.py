@@ -240,11 +240,23 @@ def _ungrounded_names(text: str, sources: GroundingSources) -> Iterator[Finding]
         if _contains(folded, name) and not grounded(name):
             yield Finding("product_name", name)
     for m in _MARK.finditer(text):
-        before = text[max(0, m.start() - 60) : m.start()].split()[-4:]
-        names = [w.strip('.,;:!?()*_"') for w in before]
-        capitalised = [w for w in names if _CAPITALISED.match(w)]
-        if capitalised and not any(grounded(fold(w)) for w in capitalised):
-            yield Finding("product_name", f"{' '.join(capitalised)} {m[0]}")
+        marked = _name_before(text[max(0, m.start() - 80) : m.start()])
+        if marked and not any(grounded(fold(w)) for w in marked if _CAPITALISED.match(w)):
+            yield Finding("product_name", f"{' '.join(marked)} {m[0]}")
+
+
+def _name_before(text: str) -> list[str]:
+    """The run of capitalised words (joined by di, del, d'...) that ends `text`."""
+    name: list[str] = []
+    for raw in reversed(text.split()):
+        word = raw.strip('.,;:!?()*_"')
+        if _CAPITALISED.match(word) or (name and fold(word) in _CONNECTORS):
+            name.insert(0, word)
+        else:
+            break
+    while name and not _CAPITALISED.match(name[0]):
+        name.pop(0)
+    return name
 
 
 def _contains(haystack: str, needle: str) -> bool:
