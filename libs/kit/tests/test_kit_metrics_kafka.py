@@ -1,10 +1,11 @@
 """On real Kafka, the broker from `make_broker` counts what it consumes and publishes per
-topic, and a poison event moves the DLQ counter — all in the registry `/metrics` serves."""
+topic, a poison event moves the DLQ counter, and keyed consumers time their handlers — all
+in the registry `/metrics` serves."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 from prometheus_client import REGISTRY
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from bancone_contracts.topics import dlq
 from bancone_kit.messaging.broker import make_broker
 from bancone_kit.messaging.consumer import subscribe
+from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.metrics import render
 from bancone_kit.testing.probe import ProbeEvent, create_probe_schema, record_effect
@@ -114,3 +116,51 @@ async def test_consumed_published_and_dead_lettered_events_are_counted_per_topic
     text = (await render())[0].decode()
     assert f'bancone_events_dead_lettered_total{{topic="{topic}"}} 2.0' in text
     assert f'handler="{topic}"' in text, "served by /metrics, not just held in memory"
+
+
+async def test_keyed_consumers_time_the_handler_not_just_the_enqueue(
+    kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await new_topic(partitions=1)
+    event_type = ProbeEvent.on(topic)
+    release = asyncio.Event()
+
+    async def handle(events: Sequence[ProbeEvent]) -> None:
+        for event in events:
+            if event.data.poison:
+                raise PoisonError("poison")
+            await release.wait()
+
+    client = "kit-metrics-keyed-test"
+    broker = make_broker(kafka_bootstrap, client_id=client)
+    subscribe_keyed(
+        broker,
+        topic,
+        group=f"{topic}-g",
+        parse=event_type.model_validate_json,
+        handle=handle,
+        retry=RetryPolicy(attempts=1, initial_delay=0.01, max_delay=0.01),
+    )
+    kafka = {"app_name": client, "broker": "kafka", "handler": topic}
+    handled = {"topic": topic, "outcome": "handled"}
+    dead = {"topic": topic, "outcome": "dead_lettered"}
+    await broker.start()
+    try:
+        healthy = event_type.make(1, key="probe:a")
+        poison = event_type.make(2, key="probe:b", poison=True)
+        await broker.publish(healthy.to_bytes(), topic=topic, key=b"probe:a")
+        await broker.publish(poison.to_bytes(), topic=topic, key=b"probe:b")
+        await until(lambda: value("bancone_event_handler_seconds_count", **dead) == 1)
+        await until(
+            lambda: (
+                value("faststream_received_processed_messages_total", **kafka, status="acked") == 2
+            )
+        )
+        assert value("bancone_event_handler_seconds_count", **handled) == 0, (
+            "FastStream counted the queued record done; the handler is still waiting"
+        )
+        release.set()
+        await until(lambda: value("bancone_event_handler_seconds_count", **handled) == 1)
+    finally:
+        await broker.stop()
+    assert value("bancone_events_dead_lettered_total", topic=topic) == 1

@@ -16,6 +16,7 @@ a crash redelivers everything not yet durable (consumers dedupe with `inbox.clai
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from faststream.kafka.annotations import KafkaMessage as CurrentMessage
 
 from bancone_kit.messaging.consumer import dead_letter
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.metrics import EVENT_HANDLER_SECONDS
 
 log = structlog.get_logger(__name__)
 
@@ -122,14 +124,19 @@ class KeyedDispatcher(Generic[E]):
 
     async def _process(self, batch: list[_Record[E]]) -> None:
         attempts = 0
+        started, outcome = time.perf_counter(), "handled"
         try:
             async for attempt in self._retry.retrying():
                 with attempt:
                     attempts += 1
                     await self._handle([r.event for r in batch])
         except Exception as exc:
+            outcome = "dead_lettered"
             for record in batch:
                 await dead_letter(self._broker, record.message, exc, attempts=attempts)
+        # FastStream's own handler timer stops at the enqueue: time the real work here.
+        elapsed = time.perf_counter() - started
+        EVENT_HANDLER_SECONDS.labels(batch[0].tp.topic, outcome).observe(elapsed)
 
     async def _done(self, batch: Sequence[_Record[Any]]) -> None:
         touched = set()
