@@ -13,10 +13,10 @@ A script is plain JSON (`PUT /script`, `--script FILE`, or a `Script` in process
 A request is answered by the first failure with attempts left (an HTTP error, optionally
 after a delay), else by the first rule whose `role` is the last message's role (or `any`),
 whose `match` regex is found in that message's text, and whose `context` (if any) is found in
-some user message; else by `default`. Regexes are searched case-insensitively, `.` spanning
+the first user message (the customer's, not a later correction); else by `default`. Regexes are searched case-insensitively, `.` spanning
 lines. Texts and string tool arguments are templates: `{name}` is a named group of `match`,
 `{last_user}` the last user message, `{tool_lines}` one line per item of the last tool
-result (`name — price currency`, or an `answer`, or `title: description`), `{first_id}` the
+result (`name — price currency[, stock n]`, or an `answer`, or `title: description`), `{first_id}` the
 first `id` in that result. A string argument that is just one placeholder resolving to
 nothing is left out, so optional filters stay unset.
 """
@@ -68,7 +68,7 @@ class Rule(BaseModel):
 
     match: str = ""
     role: Role = "any"
-    context: str | None = Field(default=None, description="Regex some user message must match")
+    context: str | None = Field(default=None, description="Regex the first user message must match")
     model: str | None = Field(default=None, description="Only for requests naming this model")
     reply: ReplySpec
     times: int | None = Field(default=None, ge=1, description="Fires at most this often")
@@ -128,9 +128,8 @@ def rule_match(
     if rule.role != "any" and last.get("role") != rule.role:
         return None
     if rule.context is not None:
-        pattern = re.compile(rule.context, FLAGS)
-        users = (message_text(m) for m in messages if m.get("role") == "user")
-        if not any(pattern.search(text) for text in users):
+        first_user = next((message_text(m) for m in messages if m.get("role") == "user"), "")
+        if re.search(rule.context, first_user, FLAGS) is None:
             return None
     return re.compile(rule.match, FLAGS).search(message_text(last))
 
@@ -204,7 +203,8 @@ def _walk(value: Any) -> Iterator[dict[str, Any]]:
 def _item_lines(result: Any) -> Iterator[str]:
     for item in _walk(result):
         if "name" in item and "price" in item:
-            yield f"{item['name']} — {item['price']} {item.get('currency', '')}".rstrip()
+            line = f"{item['name']} — {item['price']} {item.get('currency', '')}".rstrip()
+            yield f"{line}, stock {item['stock']}" if "stock" in item else line
         elif isinstance(item.get("answer"), str):
             yield item["answer"]
         elif "title" in item and "description" in item:
