@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from bancone_agent.adapters.repository import take_write_lock
 from bancone_agent.adapters.tables import AgentConfigRecord
 from bancone_agent.domain.config import AgentConfig
 from bancone_contracts.common import utc_now
@@ -119,6 +120,7 @@ async def _store(
     for attempt in range(_WRITE_ATTEMPTS):
         try:
             async with sessions() as session, session.begin():
+                await take_write_lock(session)
                 current = await get_active_config(session, tenant_id, fallback=fallback)
                 wanted: AgentConfig = build(current)
                 if current.version > 0 and config_document(wanted) == config_document(current):

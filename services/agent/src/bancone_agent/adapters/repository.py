@@ -132,10 +132,21 @@ async def find_conversation(
     return await session.scalar(query)
 
 
+async def take_write_lock(session: AsyncSession) -> None:
+    """Make this transaction SQLite's writer now, before it reads what it will write: a
+    read-then-write transaction in WAL mode fails at once ("database is locked") when another
+    writer committed after its first read. PostgreSQL needs nothing (row locks do it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(sa.text("UPDATE inbox SET consumer = consumer WHERE 0"))
+
+
 async def get_conversation(
     session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, *, for_update: bool = False
 ) -> ConversationRecord | None:
-    """A conversation by id within the tenant; `for_update` as in `find_conversation`."""
+    """A conversation by id within the tenant; `for_update` as in `find_conversation`, and
+    on SQLite it makes this transaction the writer first."""
+    if for_update:
+        await take_write_lock(session)
     query = sa.select(ConversationRecord).where(
         col(ConversationRecord.tenant_id) == tenant_id,
         col(ConversationRecord.id) == conversation_id,
