@@ -5,13 +5,14 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv
 
-.PHONY: help install lint fmt typecheck test test-unit e2e run infra-up infra-down
+.PHONY: help install lint fmt typecheck test test-unit e2e run infra-up infra-down deploy-check
 
 help:
 	@echo "make run        start Kafka and the five services (Ctrl-C stops all)"
 	@echo "make test       install, lint, typecheck, then every test tier on real Kafka + PostgreSQL"
 	@echo "make test-unit  unit tier only (no infrastructure)"
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
+	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
 install:
@@ -35,9 +36,13 @@ typecheck: install
 	@echo "==> typecheck: mypy --strict over libs/ and services/"
 	@$(UV) run --frozen mypy
 
-test: install lint typecheck
+test: install lint typecheck deploy-check
 	@echo "==> test: Apache Kafka + PostgreSQL up, pytest unit/service/e2e, infra down even on failure"
 	@bash deploy/local/run_tests.sh unit service e2e
+
+deploy-check: install
+	@echo "==> deploy-check: Kubernetes manifests and Dockerfiles checked offline (deploy/tools/deploy_check.sh)"
+	@bash deploy/tools/deploy_check.sh
 
 test-unit: install
 	@echo "==> test-unit: pytest -m unit (no infrastructure)"
