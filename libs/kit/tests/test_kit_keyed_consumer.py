@@ -62,7 +62,8 @@ async def test_a_slow_key_does_not_hold_up_another_key_on_the_same_partition(
             "b served while a's first event waits; a's second waits behind it"
         )
         tp = TopicPartition(topic, 0)
-        assert await committed(kafka_bootstrap, group, tp) is None, "nothing committed past a1"
+        # a1 (offset 0) is still in flight: the group may have committed 0, never more.
+        assert await committed(kafka_bootstrap, group, tp) in (None, 0), "nothing past a1"
         release_a.set()
         async with asyncio.timeout(60):
             await all_done.wait()
