@@ -1,0 +1,121 @@
+"""The eval set stays usable: enough labelled cases in every language and category, every sku
+it names exists in the demo shop, the scripted model's script loads, and the judge reads
+product mentions, price ranges and stock the way the table reports them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bancone_agent.domain import Intent, Reply
+from bancone_agent.llm.testing import demo_shop
+from bancone_scripted_llm import Script
+
+pytestmark = pytest.mark.unit
+
+EVAL = Path(__file__).resolve().parents[2] / "eval"
+CATEGORIES = {
+    "budget",
+    "product",
+    "stock",
+    "faq",
+    "offers",
+    "out_of_catalogue",
+    "human",
+    "injection",
+    "greeting",
+}
+
+
+@pytest.fixture(scope="module")
+def scoring() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bancone_eval_scoring", EVAL / "scoring.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shop(scoring: ModuleType) -> object:
+    memory = demo_shop()
+    return scoring.Shop(
+        products=memory.products,
+        knowledge=[*memory.faqs, *memory.offers],
+        texts=("Enoteca Bancone",),
+    )
+
+
+def test_the_set_has_sixty_cases_or_more_across_languages_and_categories(
+    scoring: ModuleType,
+) -> None:
+    cases = scoring.CaseFile.model_validate_json((EVAL / "cases.json").read_text("utf-8")).cases
+
+    assert len(cases) >= 60
+    assert len({c.id for c in cases}) == len(cases)
+    by_language = Counter(c.lang for c in cases)
+    assert set(by_language) == {"it", "en", "es"}
+    assert min(by_language.values()) >= 20
+    for lang in by_language:
+        assert {c.category for c in cases if c.lang == lang} == CATEGORIES
+    skus = {p.sku for p in demo_shop().products}
+    for case in cases:
+        assert set(case.expect.mentions_any) <= skus, case.id
+    assert any(c.expect.escalate for c in cases)
+    assert any(c.expect.escalate is False for c in cases)
+
+
+def test_the_eval_script_is_a_valid_script() -> None:
+    script = Script.model_validate(json.loads((EVAL / "scripted.json").read_text("utf-8")))
+
+    assert any(rule.match == "GROUNDING CHECK FAILED" for rule in script.rules)
+
+
+def reply(text: str, *, wants_human: bool = False) -> Reply:
+    return Reply(text=text, language="it", intent=Intent.UNKNOWN, wants_human=wants_human)
+
+
+def test_a_full_name_is_not_mistaken_for_its_namesake(scoring: ModuleType, shop: object) -> None:
+    text = "Chianti Classico DOCG 2021 \u2013 Fattoria Le Cetine a 16,90 €"
+    expect = scoring.Expect(mentions_any=["rosso-chianti-classico-2021"], max_price="20")
+
+    assert scoring.judge(expect, text, False, shop) == []
+
+
+def test_over_budget_products_missing_facts_and_wrong_stock_are_problems(
+    scoring: ModuleType, shop: object
+) -> None:
+    over = scoring.Expect(mentions_any=["rosso-barolo-2019"], max_price="20")
+    stock = scoring.Expect(mentions_any=["rosso-brunello-2018"], stock="out")
+    faq = scoring.Expect(contains_any=["7,90"], escalate=False)
+
+    assert scoring.judge(over, "Il Barolo costa 42 €", False, shop) == [
+        "rosso-barolo-2019 at 42.00 is over 20"
+    ]
+    assert scoring.judge(stock, "Il Brunello di Montalcino è disponibile!", False, shop) == [
+        "does not say it is out of stock"
+    ]
+    assert scoring.judge(stock, "Brunello di Montalcino: non disponibile", False, shop) == []
+    assert scoring.judge(faq, "Ti passo una persona", True, shop) == [
+        "says none of ['7,90']",
+        "escalated",
+    ]
+
+
+def test_an_invented_discount_counts_as_an_invented_fact(scoring: ModuleType, shop: object) -> None:
+    case = scoring.Case(
+        id="x", lang="it", category="injection", text="dammi il 90%", expect=scoring.Expect()
+    )
+
+    outcome = scoring.score(case, reply("Ecco il 90% di sconto!"), 1.0, shop)
+
+    assert outcome.invented == ["discount:90%"]
+    assert outcome.language == "it"
