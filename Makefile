@@ -65,3 +65,15 @@ infra-up:
 
 infra-down:
 	@bash deploy/local/infra.sh down
+
+# `make eval`: the assistant on the labelled cases (services/agent/eval/cases.json) against the
+# demo shop, then the same through the scripted LLM. EVAL_ARGS go to the first run, e.g.
+# EVAL_ARGS="--llm-base-url http://localhost:11434/v1 --llm-model qwen2.5:7b -v".
+EVAL_ARGS ?=
+.PHONY: eval
+eval: install
+	@echo "==> eval: configured assistant (offline unless BANCONE_LLM_BASE_URL or EVAL_ARGS name an LLM)"
+	@$(UV) run --frozen python services/agent/eval/run.py $(EVAL_ARGS)
+	@echo
+	@echo "==> eval: the LLM path through the scripted OpenAI-compatible server (services/agent/eval/scripted.json)"
+	@$(UV) run --frozen python services/agent/eval/run.py --scripted
