@@ -50,7 +50,7 @@ def render() -> str:
         config = "\n".join(f"    {key}: {value}" for key, value in topic_config(spec).items())
         parts.append(
             "---\n"
-            "apiVersion: kafka.strimzi.io/v1beta2\n"
+            "apiVersion: kafka.strimzi.io/v1\n"
             "kind: KafkaTopic\n"
             "metadata:\n"
             f"  name: {resource_name(spec.name)}\n"

@@ -104,7 +104,7 @@ def test_kafka_topics_are_exactly_those_of_the_contracts(
 def test_prod_kafka_is_kraft_with_three_nodes_tls_scram_and_acls(rendered: dict[str, Docs]) -> None:
     docs = rendered["prod"]
     kafka = next(d for d in docs if d["kind"] == "Kafka")
-    assert kafka["metadata"]["annotations"]["strimzi.io/node-pools"] == "enabled"
+    assert kafka["apiVersion"] == "kafka.strimzi.io/v1"
     assert "zookeeper" not in kafka["spec"]
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     listeners = kafka["spec"]["kafka"]["listeners"]
