@@ -67,6 +67,7 @@ took
 
 step "checkov (Kubernetes checks) on the rendered overlays"
 "$CHECKOV" --config-file "$HERE/checkov.yaml" --directory "$OUT/rendered"
+echo "    no failed check in $(ls "$OUT"/rendered/*.yaml | wc -l) rendered overlays"
 took
 
 step "Dockerfile builder stages replayed with uv (no Docker engine here)"
