@@ -62,7 +62,8 @@ class AgentTurn(ContractModel):
     completion_tokens: int = Field(default=0, ge=0)
     estimated_cost: Decimal = Field(
         default=Decimal("0"),
-        description="Estimated model cost of the turn in USD, as a decimal string.",
+        description="Estimated model cost of the turn in EUR (the agent's price table), as a "
+        "decimal string.",
         examples=["0.000420"],
     )
     latency_ms: int = Field(default=0, ge=0, description="Time the assistant took.")

@@ -162,7 +162,7 @@ class UsageOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
-    estimated_cost: Decimal = Field(description="USD, as a decimal string.")
+    estimated_cost: Decimal = Field(description="EUR (the price table), a decimal string.")
 
     @classmethod
     def of(cls, u: operations.Usage) -> UsageOut:
