@@ -203,7 +203,7 @@ def test_prod_exports_traces_to_the_collector(
         assert data[prefix + "OTEL_ENDPOINT"].startswith("http://otel-collector.observability")
 
 
-def test_prod_runs_every_service_twice_on_different_nodes(
+def test_prod_runs_every_service_at_least_twice_spread_over_nodes(
     rendered: dict[str, Docs], policy: ModuleType
 ) -> None:
     docs = rendered["prod"]
@@ -221,8 +221,11 @@ def test_prod_runs_every_service_twice_on_different_nodes(
         name = workload["metadata"]["name"]
         assert workload["spec"].get("replicas", minimum.get(name, 0)) >= 2, name
         anti = workload["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
-        terms = anti["requiredDuringSchedulingIgnoredDuringExecution"]
-        assert terms[0]["topologyKey"] == "kubernetes.io/hostname", name
+        terms = anti["preferredDuringSchedulingIgnoredDuringExecution"]
+        assert terms[0]["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname", name
+        assert terms[0]["podAffinityTerm"]["labelSelector"]["matchLabels"] == {
+            "app.kubernetes.io/name": name
+        }
 
 
 def test_dev_runs_one_replica_of_everything(rendered: dict[str, Docs]) -> None:
