@@ -113,3 +113,28 @@ async def test_one_metrics_route_and_openmetrics_when_asked() -> None:
     assert response.text.rstrip().endswith("# EOF")
     for family in ("bancone_http_requests", "bancone_events_dead_lettered", "process_cpu_seconds"):
         assert f"# TYPE {family} counter" in response.text
+
+
+async def test_a_router_included_twice_is_labelled_by_each_prefix_and_odd_methods_fold() -> None:
+    app = create_app("metrics test", ServiceSettings(service_name="test"))
+    router = APIRouter()
+
+    @router.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"pong": "yes"}
+
+    app.include_router(router, prefix="/http-twice/v1")
+    app.include_router(router, prefix="/http-twice/v2")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://svc"
+    ) as client:
+        await client.get("/http-twice/v1/ping")
+        await client.get("/http-twice/v2/ping")
+        await client.get("/http-twice/v2/ping")
+        await client.request("BREW", "/http-twice/v2/ping")
+        text = await scrape(client)
+
+    counts = samples(text, "bancone_http_requests_total")
+    assert counts[labels(route="/http-twice/v1/ping", method="GET", status="200")] == 1
+    assert counts[labels(route="/http-twice/v2/ping", method="GET", status="200")] == 2
+    assert counts[labels(route="/http-twice/v2/ping", method="other", status="405")] == 1

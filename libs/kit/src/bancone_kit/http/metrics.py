@@ -24,6 +24,8 @@ from bancone_kit.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS, render
 METRICS_PATH = "/metrics"
 UNCOUNTED_ROUTES = frozenset({METRICS_PATH, "/healthz", "/readyz"})
 UNMATCHED = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods labelled as sent; any other (clients may send any token) is labelled `other`."""
 
 
 def route_template(scope: Scope) -> str:
@@ -35,7 +37,7 @@ def route_template(scope: Scope) -> str:
     routes = getattr(getattr(scope.get("app"), "router", None), "routes", ())
     contexts = [c for c in iter_route_contexts(routes) if c.original_route is route]
     if len(contexts) > 1:  # one router included under several prefixes
-        contexts = [c for c in contexts if c.matches(scope)[0] is Match.FULL] or contexts
+        contexts = [c for c in contexts if c.matches(scope)[0] is not Match.NONE] or contexts
     template = contexts[0].path_format if contexts else getattr(route, "path_format", None)
     return template if isinstance(template, str) and template else UNMATCHED
 
@@ -64,7 +66,8 @@ class HttpMetricsMiddleware:
         finally:
             route = route_template(scope)
             if route not in UNCOUNTED_ROUTES:
-                labels = (route, str(scope.get("method", "")), str(status))
+                method = str(scope.get("method", ""))
+                labels = (route, method if method in METHODS else "other", str(status))
                 HTTP_REQUESTS.labels(*labels).inc()
                 HTTP_REQUEST_SECONDS.labels(*labels).observe(time.perf_counter() - started)
 
