@@ -1029,6 +1029,23 @@ def autoscaling_problems(docs: list[Doc]) -> list[str]:
                 problems.append(
                     f"{service}: a trigger reads lag from {trigger['metadata'].get('bootstrapServers')}"
                 )
+    reader = find(docs, "KafkaUser", "bancone-keda")
+    wanted = {
+        (kind, name, "Describe")
+        for service in service_names()
+        for topic, group in subscriptions(service)
+        for kind, name in (("topic", topic), ("group", group))
+    }
+    granted = {
+        (acl["resource"]["type"], acl["resource"]["name"], operation)
+        for acl in ((reader or {}).get("spec", {}).get("authorization", {}).get("acls", []))
+        for operation in acl.get("operations", [])
+    }
+    if granted != wanted:
+        problems.append(
+            f"KafkaUser bancone-keda: grants {sorted(granted - wanted)} beyond and lacks "
+            f"{sorted(wanted - granted)} of describing the consumed topics and groups"
+        )
     hpas = {h["spec"]["scaleTargetRef"]["name"] for h in by_kind(docs, "HorizontalPodAutoscaler")}
     if "gateway" not in hpas:
         problems.append("gateway: no HorizontalPodAutoscaler")

@@ -265,6 +265,14 @@ def test_a_scaled_object_on_the_wrong_group_fails(prod: Docs, policy: ModuleType
     )
 
 
+def test_a_lag_reader_that_may_read_messages_fails(prod: Docs, policy: ModuleType) -> None:
+    reader = next(
+        d for d in prod if d["kind"] == "KafkaUser" and d["metadata"]["name"] == "bancone-keda"
+    )
+    reader["spec"]["authorization"]["acls"][0]["operations"].append("Read")
+    assert any(p.startswith("KafkaUser bancone-keda") for p in policy.autoscaling_problems(prod))
+
+
 def test_a_probe_removed_from_the_base_fails_the_rendered_overlay(
     tmp_path: Path, render: Callable[[Path], Docs], policy: ModuleType
 ) -> None:
