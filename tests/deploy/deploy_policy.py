@@ -36,7 +36,6 @@ SERVICES_DIR = REPO / "services"
 DOCKER_DIR = REPO / "deploy" / "docker"
 
 KAFKA_CLUSTER = "bancone"
-KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:9093"
 PG_CLUSTER = "bancone-pg"
 PG_HOST = f"{PG_CLUSTER}-rw"
 
@@ -356,6 +355,68 @@ def kafka_brokers(docs: list[Doc]) -> int:
     )
 
 
+def kafka_listener(docs: list[Doc]) -> Doc:
+    """The one client listener of the Kafka cluster (the services and KEDA use it)."""
+    kafka = find(docs, "Kafka", KAFKA_CLUSTER)
+    if kafka is None:
+        raise LookupError(f"no Kafka {KAFKA_CLUSTER}")
+    listeners: list[Doc] = kafka["spec"]["kafka"]["listeners"]
+    if len(listeners) != 1:
+        raise LookupError(f"Kafka {KAFKA_CLUSTER} has {len(listeners)} listeners, expected one")
+    return listeners[0]
+
+
+def kafka_bootstrap(docs: list[Doc]) -> str:
+    return f"{KAFKA_CLUSTER}-kafka-bootstrap:{kafka_listener(docs)['port']}"
+
+
+def kafka_client_problems(docs: list[Doc]) -> list[str]:
+    """Services speak the listener's language: TLS + SCRAM with their own KafkaUser's password
+    and the cluster CA when it authenticates, nothing of the sort when it does not."""
+    listener = kafka_listener(docs)
+    scram = (listener.get("authentication") or {}).get("type") == "scram-sha-512"
+    problems: list[str] = []
+    if scram and not listener.get("tls"):
+        problems.append("the SCRAM listener is not TLS: passwords would cross the network in clear")
+    for workload in by_kind(docs, "Deployment"):
+        service = workload["metadata"]["name"]
+        if service not in service_names():
+            continue
+        prefix = f"BANCONE_{service.upper()}_"
+        for container in all_containers(workload):
+            env = resolve_env(docs, container).values
+            where = f"{service} container {container['name']}"
+            names = {f"{prefix}{n.upper()}" for n in KIT_PENDING}
+            if not scram:
+                problems += [
+                    f"{where}: sets {n}, but the listener has no SCRAM"
+                    for n in sorted(names & set(env))
+                ]
+                continue
+            expected = {
+                f"{prefix}KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                f"{prefix}KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+                f"{prefix}KAFKA_SASL_USERNAME": f"bancone-{service}",
+                f"{prefix}KAFKA_SASL_PASSWORD": FromSecret(f"bancone-{service}", "password"),
+            }
+            for name, value in expected.items():
+                if env.get(name) != value:
+                    problems.append(f"{where}: {name} is {env.get(name)!r}, expected {value!r}")
+            cafile = env.get(f"{prefix}KAFKA_SSL_CAFILE")
+            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+            volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+            mounted = [
+                volumes.get(name, {}).get("secret", {}).get("secretName")
+                for path, name in mounts.items()
+                if isinstance(cafile, str) and cafile.startswith(path.rstrip("/") + "/")
+            ]
+            if mounted != [f"{KAFKA_CLUSTER}-cluster-ca-cert"]:
+                problems.append(
+                    f"{where}: KAFKA_SSL_CAFILE {cafile!r} is not in the mounted cluster CA"
+                )
+    return problems
+
+
 # --------------------------------------------------------------------------- Kafka ACLs
 
 
@@ -655,9 +716,9 @@ def _loads(
         problems.append(f"database_url is {url.get_backend_name()} on {url.host}, not {PG_HOST}")
     if url.database != service or url.username != service:
         problems.append(f"database_url opens {url.username}@{url.database}, not its own {service}")
-    if loaded.kafka_bootstrap_servers != KAFKA_BOOTSTRAP:
+    if loaded.kafka_bootstrap_servers != kafka_bootstrap(docs):
         problems.append(
-            f"kafka_bootstrap_servers {loaded.kafka_bootstrap_servers} is not {KAFKA_BOOTSTRAP}"
+            f"kafka_bootstrap_servers {loaded.kafka_bootstrap_servers} is not {kafka_bootstrap(docs)}"
         )
     for name in ("catalog_url", "ingest_url", "qdrant_url"):
         target = getattr(loaded, name, None)
@@ -1025,7 +1086,7 @@ def autoscaling_problems(docs: list[Doc]) -> list[str]:
         if scaled_object["spec"].get("maxReplicaCount", 100) > most:
             problems.append(f"{service}: maxReplicaCount above its topics' {most} partitions")
         for trigger in scaled_object["spec"]["triggers"]:
-            if trigger["metadata"].get("bootstrapServers") != KAFKA_BOOTSTRAP:
+            if trigger["metadata"].get("bootstrapServers") != kafka_bootstrap(docs):
                 problems.append(
                     f"{service}: a trigger reads lag from {trigger['metadata'].get('bootstrapServers')}"
                 )

@@ -265,6 +265,15 @@ def test_a_scaled_object_on_the_wrong_group_fails(prod: Docs, policy: ModuleType
     )
 
 
+def test_a_service_without_its_kafka_password_fails(prod: Docs, policy: ModuleType) -> None:
+    for item in deployment(prod, "catalog")["spec"]["template"]["spec"]["containers"]:
+        item["env"] = [e for e in item["env"] if e["name"] != "BANCONE_CATALOG_KAFKA_SASL_PASSWORD"]
+    assert policy.kafka_client_problems(prod) == [
+        "catalog container catalog: BANCONE_CATALOG_KAFKA_SASL_PASSWORD is None, "
+        "expected FromSecret(name='bancone-catalog', key='password', optional=False)"
+    ]
+
+
 def test_a_lag_reader_that_may_read_messages_fails(prod: Docs, policy: ModuleType) -> None:
     reader = next(
         d for d in prod if d["kind"] == "KafkaUser" and d["metadata"]["name"] == "bancone-keda"

@@ -88,6 +88,7 @@ def test_the_kafka_client_settings_the_kit_does_not_read_yet_are_only_the_sasl_o
     for overlay, docs in rendered.items():
         for service, names in policy.pending_kit_settings(docs).items():
             assert names <= policy.KIT_PENDING, (overlay, service)
+    assert policy.pending_kit_settings(rendered["prod"]), "prod authenticates to Kafka"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -121,10 +122,41 @@ def test_prod_kafka_is_kraft_with_three_nodes_tls_scram_and_acls(rendered: dict[
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_each_service_reads_and_writes_only_its_own_topics_and_groups(
+def test_services_speak_the_kafka_listeners_protocol(
     rendered: dict[str, Docs], policy: ModuleType, overlay: str
 ) -> None:
-    assert policy.kafka_acl_problems(rendered[overlay]) == []
+    assert policy.kafka_client_problems(rendered[overlay]) == []
+
+
+def test_in_prod_each_service_reads_and_writes_only_its_own_topics_and_groups(
+    rendered: dict[str, Docs], policy: ModuleType
+) -> None:
+    assert policy.kafka_acl_problems(rendered["prod"]) == []
+
+
+def test_dev_kafka_is_plaintext_without_users_so_todays_services_connect(
+    rendered: dict[str, Docs], policy: ModuleType
+) -> None:
+    docs = rendered["dev"]
+    assert policy.kafka_listener(docs) == {
+        "name": "plain",
+        "port": 9092,
+        "type": "internal",
+        "tls": False,
+        "networkPolicyPeers": [
+            {
+                "podSelector": {
+                    "matchLabels": {
+                        "app.kubernetes.io/part-of": "bancone",
+                        "app.kubernetes.io/component": "service",
+                    }
+                }
+            }
+        ],
+    }
+    assert "authorization" not in policy.find(docs, "Kafka", "bancone")["spec"]["kafka"]
+    assert [d for d in docs if d["kind"] == "KafkaUser"] == []
+    assert policy.pending_kit_settings(docs) == {}
 
 
 def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None:
