@@ -1,0 +1,126 @@
+"""Messages a customer sends while their turn is being computed become the next turn — one
+answer, not one each — on real Kafka and PostgreSQL. No timing: the first turn is held until
+the keyed consumer has the three follow-ups queued for the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col
+
+from bancone_agent.bootstrap import build_app
+from bancone_agent.domain import KnowledgeHit, OfflineAssistant, Product, ProductQuery
+from bancone_agent.entrypoints.consumers import Subscription
+from bancone_agent.handlers import outbound_id_for
+from bancone_agent.settings import AgentSettings
+from bancone_agent.testing_service import GatedAssistant, TopicTail, inbound, publish, running
+from bancone_contracts import AGENT_TURNS, OUTBOUND, parse_event
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
+from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.outbound import OutboundMessageRequested
+from bancone_kit.db import create_engine
+from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.messaging.tables import OutboxRecord
+
+pytestmark = pytest.mark.service
+
+WA_ID = "393335550001"
+CHIANTI = Product(
+    id=str(uuid.uuid4()),
+    sku="CHI-1",
+    name="Chianti Classico DOCG",
+    price=Decimal("14.50"),
+    stock=7,
+    attributes={"colour": "red"},
+)
+
+
+class Cellar:
+    async def search_products(self, query: ProductQuery) -> list[Product]:
+        return [CHIANTI]
+
+    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
+        return []
+
+    async def get_product(self, product_id: str) -> Product | None:
+        return None
+
+    async def list_offers(self) -> list[KnowledgeHit]:
+        return []
+
+
+async def staged_replies(postgres_url: str, tenant_id: str) -> list[OutboundMessageRequested]:
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(col(OutboxRecord.payload))
+                .where(col(OutboxRecord.topic) == OUTBOUND)
+                .order_by(col(OutboxRecord.seq))
+            )
+            events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
+    finally:
+        await engine.dispose()
+    return [
+        e for e in events if isinstance(e, OutboundMessageRequested) and e.tenant_id == tenant_id
+    ]
+
+
+async def test_three_quick_messages_while_a_turn_runs_get_one_answer_not_three(
+    postgres_url: str,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+) -> None:
+    tenant_id = f"shop-{uuid.uuid4().hex[:10]}"
+    await upgrade_database(postgres_url, "bancone_agent.migrations")
+    topic = await new_topic(partitions=1, name_prefix="agent-fold")
+    gated = GatedAssistant(OfflineAssistant())
+    gated.hold("Buongiorno")
+    app = build_app(
+        AgentSettings(database_url=postgres_url, kafka_bootstrap_servers=kafka_bootstrap),
+        assistant=gated,
+        tools_for=lambda _: Cellar(),
+        subscriptions=[Subscription(InboundMessageReceived, topic, f"g-{tenant_id}", fold=True)],
+    )
+    hello = inbound(tenant_id, WA_ID, "Buongiorno")
+    quick = [
+        inbound(tenant_id, WA_ID, "cerco un vino rosso"),
+        inbound(tenant_id, WA_ID, "sotto i 20 euro"),
+        inbound(tenant_id, WA_ID, "grazie!"),
+    ]
+    key = hello.key().encode()
+
+    async with TopicTail(kafka_bootstrap, [AGENT_TURNS], tenant_id) as tail, running(app):
+        [inbound_consumer] = app.state.dispatchers
+        await publish(kafka_bootstrap, topic, [hello])
+        await gated.arrived("Buongiorno")
+        await publish(kafka_bootstrap, topic, quick)
+        async with asyncio.timeout(60):
+            while inbound_consumer.pending(key) < 1 + len(quick):
+                await asyncio.sleep(0.02)
+        gated.release("Buongiorno")
+        await tail.until(
+            lambda t: any(
+                quick[-1].data.message_id in e.data.message_ids for e in t.of(AgentTurnCompleted)
+            )
+        )
+
+    assert [t.text for t in gated.turns] == [
+        "Buongiorno",
+        "cerco un vino rosso\nsotto i 20 euro\ngrazie!",
+    ]
+    assert gated.turns[1].history == ("cerco un vino rosso", "sotto i 20 euro")
+    replies = await staged_replies(postgres_url, tenant_id)
+    assert [r.data.outbound_id for r in replies] == [
+        outbound_id_for(hello.id),
+        outbound_id_for(quick[-1].id),
+    ]
+    assert [e.data.message_ids for e in tail.of(AgentTurnCompleted)] == [
+        (hello.data.message_id,),
+        tuple(m.data.message_id for m in quick),
+    ]
