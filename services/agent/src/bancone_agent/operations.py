@@ -24,7 +24,8 @@ from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)
 
-COST_QUANTUM = Decimal("0.00000001")
+COST_QUANTUM = Decimal("0.000001")
+"""Costs are estimated to the millionth (the price table's own precision); plain, not 0E-8."""
 
 
 @dataclass(frozen=True)
