@@ -79,16 +79,17 @@ def test_required_settings_include_every_secret_and_every_field_without_default(
                 assert name in required, f"{service}.{name}"
 
 
-def test_the_kafka_client_settings_the_kit_does_not_read_yet_are_only_the_sasl_ones(
+def test_every_kafka_client_setting_the_manifests_set_is_read_by_the_kit(
     rendered: dict[str, Docs], policy: ModuleType
 ) -> None:
-    """The TLS + SCRAM listener needs client settings the kit lacks (docs/deploy.md, Known
-    gaps). Only those may be set without a settings field; the list shrinks by itself as the
-    kit declares them (then `settings_problems` checks them like any other)."""
+    """The TLS + SCRAM listener's client settings (protocol, mechanism, user, password, CA)
+    are `ServiceSettings` fields, so `settings_problems` checks them like any other."""
     for overlay, docs in rendered.items():
-        for service, names in policy.pending_kit_settings(docs).items():
-            assert names <= policy.KIT_PENDING, (overlay, service)
-    assert policy.pending_kit_settings(rendered["prod"]), "prod authenticates to Kafka"
+        assert policy.pending_kit_settings(docs) == {}, overlay
+    for workload in policy.by_kind(rendered["prod"], "Deployment"):
+        service = workload["metadata"]["name"]
+        env = policy.resolve_env(rendered["prod"], policy.main_container(workload)).values
+        assert f"BANCONE_{service.upper()}_KAFKA_SECURITY_PROTOCOL" in env, service
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

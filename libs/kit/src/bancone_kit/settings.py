@@ -18,6 +18,8 @@ Environment = Literal["dev", "test", "prod"]
 LogFormat = Literal["json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 OtelExporter = Literal["none", "console", "otlp"]
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "password"})
@@ -57,6 +59,13 @@ class ServiceSettings(BaseSettings):
         default="localhost:9092", validation_alias=_kafka_aliases("BANCONE_")
     )
     kafka_idempotence: bool = True
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: KafkaSaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None, description="CA bundle to trust for TLS to Kafka (e.g. Strimzi's cluster CA)"
+    )
     http_host: str = "127.0.0.1"
     http_port: Port = 8080
     log_level: LogLevel = "INFO"

@@ -21,7 +21,7 @@ from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
 from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.logging import get_logger
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.keyed import KeyedDispatcher
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
@@ -106,11 +106,7 @@ def build_app(
     their own topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = make_broker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"bancone-{settings.service_name}",
-        idempotence=settings.kafka_idempotence,
-    )
+    broker = broker_for(settings)
     messaging = Messaging(broker, engine)
     client: httpx.AsyncClient | None = None
     if tools_for is None:

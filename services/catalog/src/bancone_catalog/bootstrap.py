@@ -12,7 +12,7 @@ from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.runtime import Messaging
 
 
@@ -22,11 +22,7 @@ def build_app(settings: CatalogSettings) -> FastAPI:
     The catalog consumes nothing; the broker only carries what the relay publishes.
     """
     engine = create_engine(settings.database_url)
-    broker = make_broker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"bancone-{settings.service_name}",
-        idempotence=settings.kafka_idempotence,
-    )
+    broker = broker_for(settings)
     messaging = Messaging(broker, engine)
 
     @asynccontextmanager

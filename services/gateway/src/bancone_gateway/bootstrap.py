@@ -17,7 +17,7 @@ from bancone_gateway.settings import GatewaySettings
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.runtime import Messaging
 
 
@@ -25,11 +25,7 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     """The gateway's ASGI app: database, broker (plus the outbox relay for channel events),
     secret boxes and routes; the lifespan connects messaging and disposes the engine."""
     engine = create_engine(settings.database_url)
-    broker = make_broker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"bancone-{settings.service_name}",
-        idempotence=settings.kafka_idempotence,
-    )
+    broker = broker_for(settings)
     messaging = Messaging(broker, engine)
     starter = ResilientMessagingStart(messaging, retry_seconds=settings.messaging_retry_seconds)
     sessions = session_factory(engine)

@@ -16,7 +16,7 @@ from bancone_ingest.handlers import IngestDeps
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 
@@ -90,11 +90,7 @@ def build_app(
     Tests pass their own `embedding` and their own topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = make_broker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"bancone-{settings.service_name}",
-        idempotence=settings.kafka_idempotence,
-    )
+    broker = broker_for(settings)
     # The ingest publishes nothing yet; the relay is there so an event staged later is sent.
     messaging = Messaging(broker, engine)
     embedding = embedding or build_embedding(settings)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
@@ -41,11 +41,7 @@ def build_app(
     topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = make_broker(
-        settings.kafka_bootstrap_servers,
-        client_id=f"bancone-{settings.service_name}",
-        idempotence=settings.kafka_idempotence,
-    )
+    broker = broker_for(settings)
     messaging = Messaging(broker, engine)
     client: httpx.AsyncClient | None = None
     if graph is None:

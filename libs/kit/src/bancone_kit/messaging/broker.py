@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import ssl
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 from prometheus_client import REGISTRY, CollectorRegistry
+
+from bancone_kit.settings import ServiceSettings
+
+_SASL = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+
+
+def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """TLS and SASL from the `kafka_*` settings (Strimzi: SASL_SSL + SCRAM-SHA-512 + cluster CA)."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile) if use_ssl else None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    if settings.kafka_sasl_username is None or settings.kafka_sasl_password is None:
+        raise ValueError(f"Kafka {protocol} needs kafka_sasl_username and kafka_sasl_password")
+    return _SASL[settings.kafka_sasl_mechanism](
+        settings.kafka_sasl_username,
+        settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=context,
+        use_ssl=use_ssl,
+    )
+
+
+def broker_for(settings: ServiceSettings) -> KafkaBroker:
+    """The service's broker from its settings: bootstrap, client id, idempotence, TLS/SASL."""
+    return make_broker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"bancone-{settings.service_name}",
+        idempotence=settings.kafka_idempotence,
+        security=kafka_security(settings),
+    )
 
 
 def make_broker(
@@ -17,6 +53,7 @@ def make_broker(
     idempotence: bool = True,
     tracer_provider: TracerProvider | None = None,
     registry: CollectorRegistry | None = None,
+    security: BaseSecurity | None = None,
 ) -> KafkaBroker:
     """A FastStream Kafka broker whose producer waits for every in-sync replica (acks=all).
 
@@ -32,6 +69,7 @@ def make_broker(
         client_id=client_id,
         acks="all",
         enable_idempotence=idempotence,
+        security=security,
         middlewares=(
             KafkaTelemetryMiddleware(
                 tracer_provider=tracer_provider or trace.get_tracer_provider()
