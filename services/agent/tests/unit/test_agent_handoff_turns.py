@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bancone_agent import operations
+from bancone_agent import handlers, operations
 from bancone_agent.adapters.tables import AgentTurnRecord, ConversationRecord, MessageRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import (
@@ -452,3 +452,36 @@ async def test_failed_turns_in_a_row_escalate_and_an_assistant_wanting_a_human_d
         ("resumed", "customer", None),
         ("escalated", "ai", "model"),
     ]
+
+
+async def test_a_conversation_resolved_while_a_muted_turn_commits_is_answered_after_all(
+    deps: AgentDeps,
+    engine: AsyncEngine,
+    assistant: ScriptedAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The turn planned silence (people held the chat), but an operator resolved it before
+    the commit: the turn is planned again and the customer is answered, not ignored."""
+    await handle_inbound(inbound("voglio parlare con una persona"), deps)
+    held = await conversation(engine)
+    planned = handlers._draft
+
+    async def resolved_meanwhile(plan: Any, deps_: AgentDeps) -> Any:
+        draft = await planned(plan, deps_)
+        if draft.muted:
+            await operations.resolve(deps.sessions, TENANT, held.id, "ops", deps.clock)
+        return draft
+
+    monkeypatch.setattr(handlers, "_draft", resolved_meanwhile)
+    await handle_inbound(inbound("Avete un Chianti?"), deps)
+
+    events = await staged(engine)
+    texts = replies(events)
+    assert len(texts) == 2
+    assert "Chianti Classico DOCG" in texts[1]
+    assert transitions(events)[-2:] == [
+        ("resolved", "operator", None),
+        ("resumed", "customer", None),
+    ]
+    assert outcomes(events) == ["escalated", "answered"]
+    assert [t.text for t in assistant.turns] == ["Avete un Chianti?"]
