@@ -46,6 +46,7 @@ from bancone_cli.importer import prepare_import
 from bancone_cli.runenv import parse_env_text
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_AGENT_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
 LOCAL = REPO / "deploy" / "local"
 DEV_ENV = LOCAL / "dev.env"
 T0 = time.monotonic()
@@ -213,6 +214,7 @@ def build_env(
         env.setdefault(f"{svc.prefix}DATABASE_URL", f"sqlite+aiosqlite:///{db}")
     env.setdefault("BANCONE_GATEWAY_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
     env.setdefault("BANCONE_CATALOG_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
+    env.setdefault("BANCONE_AGENT_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
     env.setdefault("BANCONE_INGEST_QDRANT_PATH", str(layout.qdrant))
     env.setdefault("BANCONE_AGENT_CATALOG_URL", base_url(env, CATALOG))
     env.setdefault("BANCONE_AGENT_INGEST_URL", base_url(env, INGEST))
@@ -715,18 +717,26 @@ class Launcher:
         self.children.append(child)
         return child
 
+    async def run_to_end(self, svc: Service, *args: str) -> None:
+        """Run a one-shot command of a service (migrate, config import); fail the step loudly."""
+        child = await self.spawn(svc, *args)
+        code = await child.process.wait()
+        self.children.remove(child)
+        if code != 0:
+            raise StepError(
+                f"{svc.command} {' '.join(args)} failed (exit {code}) on "
+                f"{self.env[f'{svc.prefix}DATABASE_URL']}",
+                logs=[(svc.name, self.layout.log(svc.name))],
+            )
+
     async def migrate_all(self) -> None:
         async def migrate(svc: Service) -> None:
             self.wait_for(f"migrate-{svc.name}", f"{svc.name} migrations")
-            child = await self.spawn(svc, "migrate")
-            code = await child.process.wait()
-            self.children.remove(child)
-            if code != 0:
-                raise StepError(
-                    f"{svc.command} migrate failed (exit {code}) on "
-                    f"{self.env[f'{svc.prefix}DATABASE_URL']}",
-                    logs=[(svc.name, self.layout.log(svc.name))],
-                )
+            await self.run_to_end(svc, "migrate")
+            if svc is AGENT:
+                # The demo shop's assistant configuration (versioned; unchanged on re-runs).
+                tenant, config = self.env["BANCONE_DEMO_TENANT_ID"], DEMO_AGENT_CONFIG
+                await self.run_to_end(svc, "config", "import", "--tenant", tenant, str(config))
             self.wait_for(f"migrate-{svc.name}", None)
 
         await together(*(migrate(svc) for svc in SERVICES))
