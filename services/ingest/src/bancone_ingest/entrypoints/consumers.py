@@ -1,57 +1,41 @@
 """Kafka subscribers of the ingest: thin, they parse the event and call its handler.
 
-The consumer kit commits an offset only after the handler returned (its work is committed
-through the inbox by then), retries a failing handler with backoff and dead-letters it after
-the last attempt; a record that is not the expected event, or whose tenant id is not a
-valid slug, goes to the DLQ at once (retrying cannot fix it).
+Keyed by entity, so one entity's changes apply in order while other entities index at once;
+an offset is committed only once everything before it is durable (the handler's inbox
+transaction). A record that is not the expected event, or whose tenant id is not a valid slug,
+goes to the DLQ at once (retrying cannot fix it); a failing handler is retried, then
+dead-lettered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from bancone_contracts.envelope import Envelope
-from bancone_contracts.events import EventDecodeError, parse_event
 from bancone_contracts.events.catalog import CatalogEntityChanged
-from bancone_ingest.domain import InvalidTenantError, checked_tenant_id
+from bancone_ingest.domain import checked_tenant_id
 from bancone_ingest.handlers import CONSUMER, EVENT_HANDLERS, IngestDeps
-from bancone_kit.messaging.consumer import subscribe
+from bancone_kit.messaging import subscriptions as kit
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, register
 
-
-@dataclass(frozen=True)
-class Subscription:
-    """Which event is read from which topic by which consumer group."""
-
-    event: type[Envelope[Any]]
-    topic: str
-    group: str
-
+__all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(CatalogEntityChanged, CatalogEntityChanged.topic, CONSUMER),
 )
 
 
-def parser_for(event_class: type[Envelope[Any]]) -> Callable[[bytes], Envelope[Any]]:
-    """Decode a record as `event_class`, judged by its contract topic whatever topic it came
-    on (tests use their own topics); anything else is undecodable."""
+def _valid_tenant(event: Envelope[Any]) -> None:
+    checked_tenant_id(event.tenant_id)
 
-    def parse(raw: bytes) -> Envelope[Any]:
-        event = parse_event(event_class.topic, raw)
-        if not isinstance(event, event_class):
-            raise EventDecodeError(f"expected {event_class.__name__}, got {event.type}")
-        try:
-            checked_tenant_id(event.tenant_id)
-        except InvalidTenantError as error:
-            raise EventDecodeError(str(error)) from error
-        return event
 
-    return parse
+def parser_for(event_class: type[Envelope[Any]]) -> Any:
+    """Decode `event_class`, refusing tenant ids that are not slugs."""
+    return kit.parser_for(event_class, _valid_tenant)
 
 
 def register_consumers(
@@ -62,17 +46,12 @@ def register_consumers(
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> None:
     """Subscribe the handler of each subscription's event (before the broker starts)."""
-    for subscription in subscriptions:
-        handler = EVENT_HANDLERS[subscription.event]
 
-        async def handle(event: Envelope[Any], handler: Any = handler) -> None:
+    def bound(handler: Any) -> Any:
+        async def handle(event: Envelope[Any]) -> None:
             await handler(event, deps)
 
-        subscribe(
-            broker,
-            subscription.topic,
-            group=subscription.group,
-            parse=parser_for(subscription.event),
-            handle=handle,
-            retry=retry,
-        )
+        return one_at_a_time(handle)
+
+    handlers = {event: bound(handler) for event, handler in EVENT_HANDLERS.items()}
+    register(broker, subscriptions, handlers, retry=retry, check=_valid_tenant)

@@ -7,30 +7,20 @@ record before it is handled; a failing handler is retried with backoff, then dea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from bancone_contracts.envelope import Envelope
-from bancone_contracts.events import EventDecodeError, parse_event
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
-from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, parser_for, register
 from bancone_notifier.handlers import HANDLERS, NotifierDeps
 
-
-@dataclass(frozen=True)
-class Subscription:
-    """Which event is read from which topic by which consumer group."""
-
-    event: type[Envelope[Any]]
-    topic: str
-    group: str
-
+__all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Compacted; a new group reads it from the earliest offset: every channel's last state.
@@ -38,19 +28,6 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(OutboundMessageRequested, OutboundMessageRequested.topic, "notifier"),
     Subscription(WhatsAppStatusUpdated, WhatsAppStatusUpdated.topic, "notifier-status"),
 )
-
-
-def parser_for(event_class: type[Envelope[Any]]) -> Callable[[bytes], Envelope[Any]]:
-    """Decode a record as `event_class` (judged by the contract topic, whatever topic it came
-    on); anything else is undecodable and goes to the DLQ."""
-
-    def parse(raw: bytes) -> Envelope[Any]:
-        event = parse_event(event_class.topic, raw)
-        if not isinstance(event, event_class):
-            raise EventDecodeError(f"expected {event_class.__name__}, got {event.type}")
-        return event
-
-    return parse
 
 
 def register_consumers(
@@ -62,19 +39,12 @@ def register_consumers(
     max_in_flight: int = 64,
 ) -> None:
     """Subscribe every handler of `HANDLERS` (before the broker starts)."""
-    for subscription in subscriptions:
-        handler = HANDLERS[subscription.event]
 
-        async def handle(events: Sequence[Envelope[Any]], handler: Any = handler) -> None:
-            for event in events:
-                await handler(event, deps)
+    def bound(handler: Any) -> Any:
+        async def handle(event: Envelope[Any]) -> None:
+            await handler(event, deps)
 
-        subscribe_keyed(
-            broker,
-            subscription.topic,
-            group=subscription.group,
-            parse=parser_for(subscription.event),
-            handle=handle,
-            retry=retry,
-            max_in_flight=max_in_flight,
-        )
+        return one_at_a_time(handle)
+
+    handlers = {event: bound(handler) for event, handler in HANDLERS.items()}
+    register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)

@@ -1,0 +1,89 @@
+"""Which event a service reads from which topic in which consumer group, wired in one place.
+
+Every consuming service lists its `Subscription`s and a handler per event class; `register`
+subscribes them as keyed consumers (`keyed.subscribe_keyed`). Records are decoded against the
+event's contract topic whatever topic they came on (tests use their own topics); anything else
+is undecodable and goes to the DLQ at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from bancone_contracts.envelope import Envelope
+from bancone_contracts.events import EventDecodeError, parse_event
+from bancone_kit.messaging.keyed import KeyedDispatcher, subscribe_keyed
+from bancone_kit.messaging.retry import RetryPolicy
+
+AnyEnvelope = Envelope[Any]
+BatchHandler = Callable[[Sequence[AnyEnvelope]], Awaitable[None]]
+EventCheck = Callable[[AnyEnvelope], None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """`fold` hands the handler every record queued for a key at once (one turn per burst)."""
+
+    event: type[AnyEnvelope]
+    topic: str
+    group: str
+    fold: bool = False
+
+
+def parser_for(
+    event_class: type[AnyEnvelope], check: EventCheck | None = None
+) -> Callable[[bytes], AnyEnvelope]:
+    """Decode a record as `event_class`; `check` may refuse it further (raise ValueError)."""
+
+    def parse(raw: bytes) -> AnyEnvelope:
+        event = parse_event(event_class.topic, raw)
+        if not isinstance(event, event_class):
+            raise EventDecodeError(f"expected {event_class.__name__}, got {event.type}")
+        if check is not None:
+            try:
+                check(event)
+            except ValueError as error:
+                raise EventDecodeError(str(error)) from error
+        return event
+
+    return parse
+
+
+def one_at_a_time(handle: Callable[[AnyEnvelope], Awaitable[None]]) -> BatchHandler:
+    """A batch handler for a non-folding subscription: each event, in order."""
+
+    async def handle_batch(events: Sequence[AnyEnvelope]) -> None:
+        for event in events:
+            await handle(event)
+
+    return handle_batch
+
+
+def register(
+    broker: KafkaBroker,
+    subscriptions: Sequence[Subscription],
+    handlers: Mapping[type[AnyEnvelope], BatchHandler],
+    *,
+    retry: RetryPolicy,
+    max_in_flight: int = 64,
+    check: EventCheck | None = None,
+) -> list[KeyedDispatcher[AnyEnvelope]]:
+    """Subscribe each subscription's handler (before the broker starts); the dispatchers are
+    returned so shutdown can let in-flight work finish."""
+    return [
+        subscribe_keyed(
+            broker,
+            subscription.topic,
+            group=subscription.group,
+            parse=parser_for(subscription.event, check),
+            handle=handlers[subscription.event],
+            max_in_flight=max_in_flight,
+            fold=subscription.fold,
+            retry=retry,
+        )
+        for subscription in subscriptions
+    ]
