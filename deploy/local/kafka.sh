@@ -157,7 +157,7 @@ start() {
     say "formatting KRaft storage in $STATE/data (cluster $cluster_id)"
     java -Xmx256m -cp "$cp" -Dlog4j2.configurationFile="$LOG4J_CONF" \
       -Dkafka.logs.dir="$STATE/logs" kafka.tools.StorageTool format \
-      --cluster-id "$cluster_id" --config "$STATE/server.properties" --ignore-formatted \
+      --cluster-id="$cluster_id" --config "$STATE/server.properties" --ignore-formatted \
       >"$STATE/logs/format.log" 2>&1 || { cat "$STATE/logs/format.log" >&2; die "format failed"; }
   fi
 
