@@ -16,12 +16,21 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bancone_scripted_llm import ReplySpec, Rule, Script, ToolCallSpec, running_scripted_llm
+from bancone_scripted_llm import (
+    Failure,
+    ReplySpec,
+    Rule,
+    Script,
+    ToolCallSpec,
+    running_scripted_llm,
+)
 
 if TYPE_CHECKING:
     from conftest import Platform
@@ -189,3 +198,82 @@ async def test_a_budget_question_through_the_llm_gets_the_catalogues_prices(
     [turn] = (await agent_get(platform, f"/conversations/{conversation['id']}"))["turns"]
     assert (turn["assistant"], turn["model"], turn["outcome"]) == ("llm", "scripted", "answered")
     assert [call["name"] for call in turn["tool_calls"]] == ["search_products"]
+
+
+@contextmanager
+def demo_on_scripted_llm(platform: Platform, script: Script, tmp_path: Path) -> Iterator[Any]:
+    """Point the demo tenant's agent configuration at a scripted LLM for the block."""
+    with running_scripted_llm(script) as llm:
+        document = json.loads(DEMO_AGENT_CONFIG.read_text(encoding="utf-8"))
+        document["llm"] = {"base_url": llm.base_url, "model": "scripted"}
+        with_llm = tmp_path / "agent-config-llm.json"
+        with_llm.write_text(json.dumps(document), encoding="utf-8")
+        import_agent_config(platform, with_llm)
+        try:
+            yield llm
+        finally:
+            import_agent_config(platform, DEMO_AGENT_CONFIG)
+
+
+async def only_turn(platform: Platform, customer: str) -> dict[str, Any]:
+    conversations = await agent_get(platform, "/conversations", state="bot", limit=200)
+    [conversation] = [c for c in conversations if c["customer_id"] == customer]
+    [turn] = (await agent_get(platform, f"/conversations/{conversation['id']}"))["turns"]
+    return turn
+
+
+INVENTING_SCRIPT = Script(
+    rules=[
+        Rule(
+            role="user",
+            match=r"sotto i (?P<max>\d+)",
+            reply=ReplySpec(
+                tool_calls=[
+                    ToolCallSpec(
+                        name="search_products",
+                        arguments={"text": "vino rosso", "max_price": "{max}"},
+                    )
+                ]
+            ),
+        ),
+        # Whatever the tools said, and even after the guard's correction: an invented price.
+        Rule(
+            role="any", match=r".", reply=ReplySpec(content="Il nostro Barolo costa solo € 4,99!")
+        ),
+    ],
+)
+
+
+async def test_an_invented_price_from_the_llm_never_reaches_the_customer(
+    platform: Platform, customer: str, tmp_path: Path
+) -> None:
+    with demo_on_scripted_llm(platform, INVENTING_SCRIPT, tmp_path):
+        _, response = await platform.say(
+            platform.tenants["demo"], customer, "Un vino rosso sotto i 20 euro?"
+        )
+        assert response.status_code == 200
+        await platform.replies(customer)
+        replies = await platform.settle(customer)
+    assert len(replies) == 1, replies
+    assert "4,99" not in replies[0], "the guard stopped the invented price"
+    turn = await only_turn(platform, customer)
+    assert turn["outcome"] == "fallback"
+    assert any(f["value"].startswith("4") for f in turn["guard_findings"]), turn["guard_findings"]
+
+
+async def test_the_llm_failing_still_gets_exactly_one_reply(
+    platform: Platform, customer: str, tmp_path: Path
+) -> None:
+    failing = Script(failures=[Failure(status=500, times=100)])
+    with demo_on_scripted_llm(platform, failing, tmp_path) as llm:
+        _, response = await platform.say(
+            platform.tenants["demo"], customer, "Avete un vino rosso sotto i 20 euro?"
+        )
+        assert response.status_code == 200
+        await platform.replies(customer)
+        replies = await platform.settle(customer)
+        assert llm.requests(), "the LLM was asked (and failed)"
+    assert len(replies) == 1, replies
+    turn = await only_turn(platform, customer)
+    assert turn["outcome"] in ("fallback", "escalated"), turn
+    assert turn["error"], "the failure is recorded in the run log"
