@@ -18,11 +18,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from bancone_agent.domain.conversation import ConversationState
+from bancone_kit.db.types import UtcDateTime
 
 __all__ = [
     "AgentConfigRecord",
@@ -38,25 +38,6 @@ __all__ = [
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class UtcDateTime(sa.TypeDecorator[datetime]):
-    """A timestamp that comes back timezone-aware UTC from SQLite too (it stores it naive)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime; agent times are UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class AgentTable(SQLModel, registry=registry()):

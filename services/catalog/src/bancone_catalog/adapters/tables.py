@@ -8,34 +8,15 @@ The `*_folded` columns hold lower-cased, accent-free copies of the searchable te
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from bancone_catalog.domain.fields import utcnow
-
-
-class UtcDateTime(sa.TypeDecorator[datetime]):
-    """A timestamp that is timezone-aware UTC on the way out too (SQLite stores it naive)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime; catalog times are UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from bancone_kit.db.types import UtcDateTime
 
 
 def _tenant_column() -> Any:
