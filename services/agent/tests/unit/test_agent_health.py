@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from bancone_agent.bootstrap import build_app
 from bancone_agent.settings import AgentSettings
+from bancone_kit.testing.service_checks import (
+    assert_healthz_answers,
+    assert_settings_read_their_port,
+)
 
 pytestmark = pytest.mark.unit
 
 
 def test_agent_settings_use_their_prefix_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert AgentSettings().http_port == 8083
-    monkeypatch.setenv("BANCONE_AGENT_HTTP_PORT", "9999")
-    assert AgentSettings().http_port == 9999
-    assert AgentSettings().database_url.endswith("/agent.sqlite")
+    assert_settings_read_their_port(
+        AgentSettings,
+        monkeypatch,
+        default_port=8083,
+        port_variable="BANCONE_AGENT_HTTP_PORT",
+        database_file="agent.sqlite",
+    )
 
 
 async def test_agent_healthz_answers() -> None:
-    app = build_app(AgentSettings(database_url="sqlite+aiosqlite:///:memory:"))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://agent") as client:
-        response = await client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert response.headers["x-request-id"]
+    await assert_healthz_answers(
+        build_app(AgentSettings(database_url="sqlite+aiosqlite:///:memory:"))
+    )
 
 
 def test_agent_settings_name_the_tool_backends_and_shops(monkeypatch: pytest.MonkeyPatch) -> None:

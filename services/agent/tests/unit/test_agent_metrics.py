@@ -8,10 +8,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
 import pytest
 from prometheus_client import REGISTRY
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bancone_agent.bootstrap import build_app, sessions_of
@@ -38,6 +36,7 @@ from bancone_contracts.events.inbound import (
 )
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.testing.service_checks import assert_http_series_served
 
 pytestmark = pytest.mark.unit
 
@@ -151,19 +150,8 @@ def test_turn_labels_without_a_run_record_follow_the_reply() -> None:
 
 async def test_agent_metrics_endpoint_serves_http_and_turn_series() -> None:
     app = build_app(AgentSettings(database_url="sqlite+aiosqlite:///:memory:"))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://agent"
-    ) as client:
-        status = (await client.get("/v1/tenants/demo/usage")).status_code  # no admin token
-        response = await client.get("/metrics")
-    assert response.headers["content-type"].startswith("text/plain")
-    series = {
-        (s.name, tuple(sorted(s.labels.items())))
-        for family in text_string_to_metric_families(response.text)
-        for s in family.samples
-    }
-    http = (("method", "GET"), ("route", "/v1/tenants/{tenant_id}/usage"), ("status", str(status)))
-    assert ("bancone_http_requests_total", http) in series
-    assert ("bancone_http_request_duration_seconds_count", http) in series
-    assert "# TYPE bancone_agent_turn_seconds histogram" in response.text
-    assert "# TYPE bancone_agent_llm_tokens_total counter" in response.text
+    scrape = await assert_http_series_served(  # no admin token: the status is in the labels
+        app, "GET", "/v1/tenants/demo/usage", route="/v1/tenants/{tenant_id}/usage"
+    )
+    assert "# TYPE bancone_agent_turn_seconds histogram" in scrape.text
+    assert "# TYPE bancone_agent_llm_tokens_total counter" in scrape.text

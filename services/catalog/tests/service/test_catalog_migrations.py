@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_database
+from bancone_kit.testing.service_checks import assert_migrations_round_trip
 
 pytestmark = pytest.mark.service
 
@@ -12,19 +12,7 @@ MIGRATIONS = "bancone_catalog.migrations"
 TABLES = {"outbox", "inbox"}
 
 
-@pytest.fixture(params=["postgres_url", "sqlite_url"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(request.param))
-
-
 async def test_catalog_migrations_upgrade_an_empty_database_and_downgrade_to_base(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    await upgrade_database(database_url, MIGRATIONS)
-    assert await table_names(database_url) >= TABLES
-
-    await downgrade_database(database_url, MIGRATIONS)
-    assert not TABLES & await table_names(database_url)
-
-    await upgrade_database(database_url, MIGRATIONS)
-    assert await table_names(database_url) >= TABLES
+    await assert_migrations_round_trip(empty_database_url, MIGRATIONS, TABLES)

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from bancone_gateway.bootstrap import build_app
 from bancone_gateway.settings import GatewaySettings
+from bancone_kit.testing.service_checks import (
+    assert_healthz_answers,
+    assert_settings_read_their_port,
+)
 
 pytestmark = pytest.mark.unit
 
 
 def test_gateway_settings_use_their_prefix_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert GatewaySettings().http_port == 8080
-    monkeypatch.setenv("BANCONE_GATEWAY_HTTP_PORT", "9999")
-    assert GatewaySettings().http_port == 9999
-    assert GatewaySettings().database_url.endswith("/gateway.sqlite")
+    assert_settings_read_their_port(
+        GatewaySettings,
+        monkeypatch,
+        default_port=8080,
+        port_variable="BANCONE_GATEWAY_HTTP_PORT",
+        database_file="gateway.sqlite",
+    )
 
 
 async def test_gateway_healthz_answers() -> None:
-    app = build_app(GatewaySettings(database_url="sqlite+aiosqlite:///:memory:"))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-        response = await client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert response.headers["x-request-id"]
+    await assert_healthz_answers(
+        build_app(GatewaySettings(database_url="sqlite+aiosqlite:///:memory:"))
+    )

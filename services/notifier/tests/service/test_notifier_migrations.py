@@ -3,15 +3,12 @@ and the schema it builds is the one the models describe."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy.engine import Connection
 
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_database
+from bancone_kit.testing.service_checks import (
+    assert_migrations_round_trip,
+    assert_schema_matches_models,
+)
 from bancone_notifier.adapters.tables import schema_metadata
 
 pytestmark = pytest.mark.service
@@ -20,35 +17,11 @@ MIGRATIONS = "bancone_notifier.migrations"
 TABLES = {"outbox", "inbox", "channels", "outbound_messages", "delivery_statuses"}
 
 
-@pytest.fixture(params=["postgres_url", "sqlite_url"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(request.param))
-
-
 async def test_notifier_migrations_upgrade_an_empty_database_and_downgrade_to_base(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    await upgrade_database(database_url, MIGRATIONS)
-    assert await table_names(database_url) >= TABLES
-
-    await downgrade_database(database_url, MIGRATIONS)
-    assert not TABLES & await table_names(database_url)
-
-    await upgrade_database(database_url, MIGRATIONS)
-    assert await table_names(database_url) >= TABLES
+    await assert_migrations_round_trip(empty_database_url, MIGRATIONS, TABLES)
 
 
 async def test_notifier_migrated_schema_matches_its_models(postgres_url: str) -> None:
-    await upgrade_database(postgres_url, MIGRATIONS)
-    engine = create_engine(postgres_url)
-
-    def diff(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, schema_metadata()))
-
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(diff)
-    finally:
-        await engine.dispose()
-    assert differences == []
+    await assert_schema_matches_models(postgres_url, MIGRATIONS, schema_metadata())

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Literal
 
-import httpx
 import pytest
 from prometheus_client import REGISTRY
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.testing.service_checks import assert_http_series_served
 from bancone_notifier.bootstrap import build_app
 from bancone_notifier.domain.sending import (
     Accepted,
@@ -112,17 +111,8 @@ def test_outcome_labels_keep_the_error_code_bounded() -> None:
 
 async def test_notifier_metrics_endpoint_serves_http_and_send_series() -> None:
     app = build_app(NotifierSettings(database_url="sqlite+aiosqlite:///:memory:"))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://notifier"
-    ) as client:
-        assert (await client.get("/v1/nothing-here")).status_code == 404
-        text = (await client.get("/metrics")).text
-    http = {"route": "unmatched", "method": "GET", "status": "404"}
-    assert any(
-        s.name == "bancone_http_requests_total" and s.labels == http
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    )
-    assert "# TYPE bancone_notifier_sends_total counter" in text
-    assert "# TYPE bancone_notifier_graph_requests_total counter" in text
-    assert "# TYPE faststream_received_messages_total counter" in text
+    scrape = await assert_http_series_served(app, "GET", "/v1/nothing-here", route="unmatched")
+    assert scrape.request_status == 404
+    assert "# TYPE bancone_notifier_sends_total counter" in scrape.text
+    assert "# TYPE bancone_notifier_graph_requests_total counter" in scrape.text
+    assert "# TYPE faststream_received_messages_total counter" in scrape.text

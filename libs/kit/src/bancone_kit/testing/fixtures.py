@@ -36,6 +36,9 @@ from bancone_kit.testing.provision import (
     unique_name,
 )
 
+# The shared service checks assert from a library module: rewrite them as pytest does tests.
+pytest.register_assert_rewrite("bancone_kit.testing.service_checks")
+
 T = TypeVar("T")
 
 KAFKA_ENV = "KAFKA_BOOTSTRAP_SERVERS"
@@ -187,6 +190,13 @@ async def postgres_url(new_postgres_url: NewPostgresUrlFactory) -> str:
 def sqlite_url(tmp_path: Path) -> str:
     """``sqlite+aiosqlite://`` URL of a file database in this test's temp dir."""
     return f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+
+
+@pytest.fixture(params=["postgres_url", "sqlite_url"])
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database of each engine in turn: PostgreSQL, then SQLite (``postgres_url``,
+    ``sqlite_url``), for what must hold on both, such as a service's migrations."""
+    return str(request.getfixturevalue(request.param))
 
 
 @pytest.fixture

@@ -1,0 +1,127 @@
+"""Checks every service's tests make the same way: its settings, `/healthz`, `/metrics` and
+Alembic history. Each service keeps its own test module stating its specifics (port, tables,
+routes); the steps and assertions live here once, so the five services are checked alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from bancone_kit.db import create_engine
+from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_database
+from bancone_kit.settings import ServiceSettings
+
+__all__ = [
+    "MetricsScrape",
+    "assert_healthz_answers",
+    "assert_http_series_served",
+    "assert_migrations_round_trip",
+    "assert_schema_matches_models",
+    "assert_settings_read_their_port",
+]
+
+HTTP_SERIES = ("bancone_http_requests_total", "bancone_http_request_duration_seconds_count")
+"""What the kit's app factory records for every request: a count and a latency histogram."""
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service")
+
+
+def assert_settings_read_their_port(
+    settings: Callable[[], ServiceSettings],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    default_port: int,
+    port_variable: str,
+    database_file: str,
+) -> None:
+    """The service's default port, overridden by its own prefixed variable; its default
+    database is a SQLite file named for it."""
+    assert settings().http_port == default_port
+    monkeypatch.setenv(port_variable, "9999")
+    assert settings().http_port == 9999
+    assert settings().database_url.endswith(f"/{database_file}")
+
+
+async def assert_healthz_answers(app: FastAPI) -> None:
+    """Liveness answers `ok` and carries a request id."""
+    async with _client(app) as client:
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsScrape:
+    """The status the probed request got, and `/metrics` as scraped right after it."""
+
+    request_status: int
+    text: str
+
+
+async def assert_http_series_served(
+    app: FastAPI, method: str, path: str, *, route: str
+) -> MetricsScrape:
+    """Make one request, scrape `/metrics`: Prometheus text holding that request's count and
+    latency, labelled by `route` (the template, not the raw path) and its status. Returns the
+    scrape for the service's own checks (its counters, the broker's)."""
+    async with _client(app) as client:
+        status = (await client.request(method, path)).status_code
+        response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    labels = {"route": route, "method": method, "status": str(status)}
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items())))
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+    for name in HTTP_SERIES:
+        assert (name, tuple(sorted(labels.items()))) in samples
+    return MetricsScrape(request_status=status, text=response.text)
+
+
+async def assert_migrations_round_trip(url: str, migrations: str, tables: Set[str]) -> None:
+    """The history builds `tables` on an empty database, removes them all going down to base,
+    and builds them again."""
+    await upgrade_database(url, migrations)
+    assert await table_names(url) >= tables
+
+    await downgrade_database(url, migrations)
+    assert not tables & await table_names(url)
+
+    await upgrade_database(url, migrations)
+    assert await table_names(url) >= tables
+
+
+async def assert_schema_matches_models(url: str, migrations: str, models: MetaData) -> None:
+    """Tables are created only by migrations: the models must describe exactly the schema the
+    history builds (Alembic's autogenerate finds nothing to add, drop or retype)."""
+    await upgrade_database(url, migrations)
+    engine = create_engine(url)
+
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, models))
+
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(diff)
+    finally:
+        await engine.dispose()
+    assert differences == []
