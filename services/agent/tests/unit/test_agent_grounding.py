@@ -118,3 +118,39 @@ def test_no_template_states_a_number_of_its_own(language: str) -> None:
     book = PHRASEBOOKS[language]
     templates = [value for value in vars(book).values() if isinstance(value, str)]
     assert [t for t in templates if any(ch.isdigit() for ch in t)] == []
+
+
+OFFER = KnowledgeHit(
+    kind="offer",
+    entity_id="natale",
+    score=0.0,
+    title="Natale: bollicine",
+    text="Sconto sulle bollicine per le feste.",
+    payload={
+        "discount_percent": "12.50",
+        "valid_from": "2026-11-15",
+        "valid_until": "2027-01-06",
+        "product_skus": ["CHI-1"],
+        "active": True,
+    },
+)
+
+
+def test_an_offers_discount_and_period_ground_a_reply_citing_it() -> None:
+    reply = Reply(
+        text="• *Natale: bollicine* — 12,5% di sconto, dal 15 novembre 2026 al 6 gennaio 2027",
+        language="it",
+        intent=Intent.OFFERS,
+        knowledge_cited=(OFFER,),
+    )
+    assert check_reply(reply) == []
+
+
+def test_a_discount_the_offer_does_not_state_is_caught() -> None:
+    reply = Reply(
+        text="• *Natale: bollicine* — 25% di sconto",
+        language="it",
+        intent=Intent.OFFERS,
+        knowledge_cited=(OFFER,),
+    )
+    assert check_reply(reply) == ["25"]

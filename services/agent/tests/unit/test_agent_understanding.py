@@ -74,7 +74,7 @@ INTENTS = [
     ("hi, do you ship to London?", Intent.FAQ),
     ("¿a qué hora abren?", Intent.FAQ),
     ("quanto costa la spedizione?", Intent.FAQ),
-    ("avete offerte?", Intent.FAQ),
+    ("avete offerte?", Intent.OFFERS),
     ("vorrei parlare con una persona", Intent.HUMAN_REQUEST),
     ("can I talk to a human please", Intent.HUMAN_REQUEST),
     ("quiero hablar con una persona", Intent.HUMAN_REQUEST),
@@ -147,3 +147,85 @@ def test_accents_are_optional() -> None:
     assert understand("cuanto cuesta el rose").colour == "rose"
     assert understand("cuanto cuesta el rose").intent is Intent.PRICE_QUESTION
     assert understand("hacen envios?").intent is Intent.FAQ
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Avete offerte?",
+        "promozioni per Natale?",
+        "C'è uno sconto sul panettone?",
+        "Do you have any offers?",
+        "Any discounts right now?",
+        "give me 50% off",
+        "¿Tenéis alguna oferta?",
+        "¿Hay descuento en el panettone?",
+    ],
+)
+def test_offer_questions_are_their_own_intent(text: str) -> None:
+    assert understand(text).intent is Intent.OFFERS
+
+
+@pytest.mark.parametrize(
+    ("text", "keywords"),
+    [
+        ("Avete offerte in questo periodo?", ()),
+        ("Any offers or discounts right now?", ()),
+        ("¿Tenéis alguna oferta ahora?", ()),
+        ("promozioni per Natale?", ("natale",)),
+    ],
+)
+def test_time_words_of_an_offer_question_are_no_product(
+    text: str, keywords: tuple[str, ...]
+) -> None:
+    assert understand(text).keywords == keywords
+
+
+def test_percentages_the_customer_writes_are_read() -> None:
+    assert understand("dammi il 90% di sconto").percents == (D(90),)
+    assert understand("12,5 per cento?").percents == (D("12.5"),)
+    assert understand("Barolo 2019").percents == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "categories", "slugs", "descriptors"),
+    [
+        ("¿Tenéis aceite de oliva?", {"olio"}, {"olio"}, ()),
+        ("Do you sell extra virgin olive oil?", {"olio"}, {"olio"}, ("extra", "virgin")),
+        ("avete olio extravergine?", {"olio"}, {"olio"}, ("extravergine",)),
+        ("Do you have pecorino cheese?", {"formaggi"}, {"formaggi"}, ("pecorino",)),
+        ("¿tenéis quesos curados?", {"formaggi"}, {"formaggi"}, ("curados",)),
+        ("Vendete birra artigianale?", {"birra"}, {"birra"}, ("artigianale",)),
+        ("Do you have craft beer?", {"birra"}, {"birra"}, ("craft",)),
+        ("avete salumi toscani?", {"salumi"}, {"salumi"}, ("toscani",)),
+        ("any cured meats?", {"salumi"}, {"salumi"}, ()),
+        ("dolci di Natale", {"dolci"}, {"dolci"}, ("natale",)),
+        ("pasta di Gragnano", {"pasta"}, {"pasta"}, ("gragnano",)),
+        ("Avete whisky scozzese?", {"distillati"}, {"distillati"}, ("scozzese",)),
+        ("avete un vino rosso?", {"vino"}, {"vino-rosso"}, ()),
+        ("un vino tinto o blanco", {"vino"}, {"vino-rosso", "vino-bianco"}, ()),
+        ("un bianco fresco", set(), {"vino-bianco"}, ("fresco",)),
+        ("bollicine per capodanno", set(), {"spumante"}, ("capodanno",)),
+        (
+            "avete vino?",
+            {"vino"},
+            {"vino-rosso", "vino-bianco", "vino-rosato", "spumante"},
+            (),
+        ),
+        ("quanto costa il barolo?", set(), set(), ("barolo",)),
+    ],
+)
+def test_product_types_map_to_the_catalogs_category_slugs(
+    text: str, categories: set[str], slugs: set[str], descriptors: tuple[str, ...]
+) -> None:
+    u = understand(text)
+    assert u.categories == categories
+    assert u.category_slugs == slugs
+    assert u.descriptors == descriptors
+    assert u.category == (next(iter(slugs)) if len(slugs) == 1 else None)
+
+
+def test_a_wine_for_a_pairing_keeps_both_types_and_no_single_filter() -> None:
+    u = understand("un vino per i salumi")
+    assert u.categories == {"vino", "salumi"}
+    assert u.category is None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from bancone_agent.domain.assistant import Product, Reply
+from bancone_agent.domain.assistant import KnowledgeHit, Product, Reply
 
 _NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])\d(?:[\d.,]*\d)?")
 _CURRENCY = r"(?:[€£$]|\b(?:eur|euro|euros|gbp|usd|chf|pounds?|dollars?|sterline|libras?)\b)"
@@ -93,10 +93,20 @@ def find_ungrounded_spans(
     return ungrounded
 
 
+def knowledge_texts(hits: Iterable[KnowledgeHit]) -> Iterable[str]:
+    """What knowledge hits state: title, text, answer, and every plain payload value (an
+    offer's `discount_percent`, `valid_from`, `valid_until`)."""
+    for hit in hits:
+        yield from (hit.title, hit.text, hit.answer)
+        for value in hit.payload.values():
+            if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+                yield str(value)
+
+
 def check_reply(reply: Reply, extra_texts: Iterable[str] = ()) -> list[str]:
     """`find_ungrounded_numbers` against what the reply says it relied on."""
     return find_ungrounded_numbers(
         reply.text,
         reply.products_cited,
-        (*extra_texts, *(hit.answer for hit in reply.knowledge_cited)),
+        (*extra_texts, *knowledge_texts(reply.knowledge_cited)),
     )

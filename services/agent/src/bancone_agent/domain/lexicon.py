@@ -44,6 +44,10 @@ class Lexicon:
     """Join its two amounts: "e", "and", "y"."""
     currencies: Mapping[str, str] = field(default_factory=dict)
     """Currency words of this language -> ISO code."""
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Product type -> cues naming it ("olio", "olive oil", "aceite"); types are shared keys
+    of `CATEGORY_SLUGS`. Only words that name a type, never a product ("biscotti" is a
+    product the search finds by its tags, "dolci" is the type)."""
 
 
 def _w(text: str) -> frozenset[str]:
@@ -84,7 +88,8 @@ ITALIAN = Lexicon(
         perfetto ottimo ok va benissimo prendo comprare acquistare ordinare un po grazie
         economico economica economici economiche conveniente convenienti caro cari massimo max
         budget almeno oltre spendere sui sul intorno attorno bottiglia bottiglie due tre
-        scusa scusate capito chiaro"""
+        scusa scusate capito chiaro periodo momento settimana mese attualmente attiva attive
+        attivo attivi corso"""
     ),
     shopping=_t(
         "avete|avreste|vendete|cerco|cercavo|sto cercando|vorrei|volevo|mi serve|"
@@ -145,6 +150,18 @@ ITALIAN = Lexicon(
     range_open=_t("tra|fra|da"),
     range_join=_t("e|a"),
     currencies={"euro": "EUR", "sterline": "GBP", "sterlina": "GBP", "dollari": "USD"},
+    categories={
+        "vino": _t(r"vin[oi]|vinello"),
+        "olio": _t(r"olio(?: d'oliva| di oliva| evo)?|oli"),
+        "pasta": _t("pasta"),
+        "formaggi": _t(r"formagg[io]|cacio"),
+        "salumi": _t(r"salum[ei]|salam[ei]|affettat[io]|insaccat[io]"),
+        "dolci": _t("dolci|dolciumi"),
+        "birra": _t(r"birr[ae]"),
+        "distillati": _t(
+            r"distillat[io]|superalcolic[io]|liquor[ei]|whisk(?:e)?y|grappa|gin|rum|vodka|cognac"
+        ),
+    },
 )
 
 ENGLISH = Lexicon(
@@ -159,7 +176,8 @@ ENGLISH = Lexicon(
         please price prices cost costs available stock still left under below less than more
         over between around max maximum most least budget euro euros pounds dollars cheap
         cheaper cheapest inexpensive affordable ok okay great perfect product products one
-        ones kind sort type stuff spend lot goes go around bottle bottles two three sorry"""
+        ones kind sort type stuff spend lot goes go around bottle bottles two three sorry as
+        right now currently current today week month moment special specials running"""
     ),
     shopping=_t(
         "do you have|have you got|got any|do you sell|looking for|i want|i need|i'd like|"
@@ -189,7 +207,10 @@ ENGLISH = Lexicon(
         "location": _t(
             r"where are you|where is your|where's your|address|located|pick\w*(?: it)? up|collect"
         ),
-        "offers": _t(r"offer\w*|promo\w*|discount\w*|deal|deals|coupon\w*"),
+        "offers": _t(
+            r"offer\w*|promo\w*|discount\w*|deal|deals|coupon\w*|"
+            r"\d+(?:[.,]\d+)?\s*(?:%|percent|per cent)\s+off"
+        ),
     },
     colours={
         "red": "red",
@@ -226,6 +247,18 @@ ENGLISH = Lexicon(
         "dollars": "USD",
         "bucks": "USD",
     },
+    categories={
+        "vino": _t(r"wines?"),
+        "olio": _t(r"(?:olive )?oils?"),
+        "pasta": _t("pasta"),
+        "formaggi": _t(r"cheeses?"),
+        "salumi": _t(r"cured meats?|charcuterie|salami|cold cuts"),
+        "dolci": _t("sweets|confectionery"),
+        "birra": _t(r"beers?|ales?|lagers?|ipa"),
+        "distillati": _t(
+            r"spirits|liquors?|whisk(?:e)?y|scotch|bourbon|grappa|gin|rum|vodka|cognac|brandy"
+        ),
+    },
 )
 
 SPANISH = Lexicon(
@@ -241,7 +274,8 @@ SPANISH = Lexicon(
         recomiendan recomendais precio precios cuesta cuestan valen disponible disponibles stock
         favor tal producto productos tipo euros euro perfecto genial llevo barato barata baratos
         baratas economico economica economicos asequible caro entre hasta maximo minimo
-        presupuesto gastar quedan queda botella botellas dos tres perdona perdon"""
+        presupuesto gastar quedan queda botella botellas dos tres perdona perdon momento semana
+        mes actualmente activa activas vigente vigentes especial especiales"""
     ),
     shopping=_t(
         "teneis|tienen|tienes|venden|vendeis|busco|buscando|quiero|quisiera|necesito|"
@@ -293,8 +327,48 @@ SPANISH = Lexicon(
     range_open=_t("entre|de"),
     range_join=_t("y|a"),
     currencies={"euros": "EUR", "euro": "EUR", "libras": "GBP", "libra": "GBP", "dolares": "USD"},
+    categories={
+        "vino": _t(r"vinos?"),
+        "olio": _t(r"aceites?(?: de oliva)?"),
+        "pasta": _t(r"pastas?"),
+        "formaggi": _t(r"quesos?"),
+        "salumi": _t(r"embutidos?|fiambres?|salchichon"),
+        "dolci": _t("dulces"),
+        "birra": _t(r"cervezas?"),
+        "distillati": _t(
+            r"destilados?|licores?|whisk(?:e)?y|aguardientes?|grappa|ginebra|gin|ron|vodka|conac"
+        ),
+    },
 )
 
 LEXICONS: Mapping[str, Lexicon] = {lex.code: lex for lex in (ITALIAN, ENGLISH, SPANISH)}
 
 CURRENCY_SYMBOLS: Mapping[str, str] = {"€": "EUR", "£": "GBP", "$": "USD", "eur": "EUR"}
+
+WINE_SLUGS = frozenset({"vino-rosso", "vino-bianco", "vino-rosato", "spumante"})
+
+CATEGORY_SLUGS: Mapping[str, frozenset[str]] = {
+    "vino": WINE_SLUGS,
+    "olio": frozenset({"olio"}),
+    "pasta": frozenset({"pasta"}),
+    "formaggi": frozenset({"formaggi"}),
+    "salumi": frozenset({"salumi"}),
+    "dolci": frozenset({"dolci"}),
+    "birra": frozenset({"birra"}),
+    "distillati": frozenset({"distillati"}),
+}
+"""Product type -> the catalog category slugs holding it (the shared convention: see the
+catalog import format). A type a shop doesn't sell still has its slug: asked for it, the
+search finds nothing in it and the assistant says so instead of matching a shared word."""
+
+COLOUR_CATEGORIES: Mapping[str, str] = {
+    "red": "vino-rosso",
+    "white": "vino-bianco",
+    "rose": "vino-rosato",
+    "sparkling": "spumante",
+}
+"""Canonical wine colour -> its category slug: "un rosso" is a search in `vino-rosso`."""
+
+KNOWN_SLUGS = frozenset().union(*CATEGORY_SLUGS.values(), COLOUR_CATEGORIES.values())
+"""Slugs the lexicon knows: a product in one of them is of a known type; a product in any
+other category (a shop's own slug) is judged by its words instead."""

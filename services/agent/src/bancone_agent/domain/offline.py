@@ -5,7 +5,9 @@ here (a tool that ignores a filter still can't make it cite a €30 wine for "un
 It is the embedded default and the fallback of the LLM assistant.
 """
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 
 from bancone_agent.domain.assistant import (
     SILENT_KINDS,
@@ -19,8 +21,10 @@ from bancone_agent.domain.assistant import (
     Turn,
 )
 from bancone_agent.domain.language import DEFAULT_DETECTOR, LanguageDetector
+from bancone_agent.domain.lexicon import KNOWN_SLUGS
+from bancone_agent.domain.offers import Offer, current_offers
 from bancone_agent.domain.phrases import PHRASEBOOKS, Phrasebook, phrasebook
-from bancone_agent.domain.text import fold
+from bancone_agent.domain.text import fold, mentions
 from bancone_agent.domain.understanding import (
     DEFAULT_READER,
     PRODUCT_INTENTS,
@@ -31,8 +35,13 @@ from bancone_agent.domain.understanding import (
 )
 
 
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
 class OfflineAssistant:
-    """Answers product, price, budget, availability and FAQ questions from the shop's data."""
+    """Answers product, price, budget, availability, offer and FAQ questions from the shop's
+    data."""
 
     def __init__(
         self,
@@ -40,14 +49,20 @@ class OfflineAssistant:
         max_products: int = 3,
         search_limit: int = 10,
         faq_min_score: float = 0.3,
+        max_offers: int = 3,
+        max_offer_products: int = 4,
         detector: LanguageDetector = DEFAULT_DETECTOR,
         reader: MessageReader = DEFAULT_READER,
+        today: Callable[[], date] = _utc_today,
     ) -> None:
         self._max_products = max_products
         self._search_limit = search_limit
         self._faq_min_score = faq_min_score
+        self._max_offers = max_offers
+        self._max_offer_products = max_offer_products
         self._detector = detector
         self._reader = reader
+        self._today = today
 
     async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
         if turn.kind in SILENT_KINDS:
@@ -79,6 +94,8 @@ class OfflineAssistant:
         if intent is Intent.HUMAN_REQUEST:
             handoff = book.human_handoff.format(shop=turn.shop_name)
             return self._say(book, intent, handoff, wants_human=True)
+        if intent is Intent.OFFERS:
+            return await self._offers(turn, tools, book, text, u)
         if intent is Intent.FAQ:
             return await self._faq(tools, book, text, u)
         if intent in PRODUCT_INTENTS:
@@ -92,21 +109,15 @@ class OfflineAssistant:
     async def _products(self, tools: ShopTools, book: Phrasebook, u: Understanding) -> Reply:
         if not u.has_product_criteria:
             return self._say(book, u.intent, book.ask_what)
-        query = ProductQuery(
-            text=u.search_text,
-            colour=u.colour,
-            min_price=u.budget.min_price if u.budget else None,
-            max_price=u.budget.max_price if u.budget else None,
-            sort=u.sort,
-            limit=self._search_limit,
-        )
-        chosen = select_products(await tools.search_products(query), u, self._max_products)
+        chosen, closest = await self._find_products(tools, u)
         if not chosen:
-            return self._say(book, u.intent, book.not_found_budget if u.budget else book.not_found)
+            return self._say(book, u.intent, self._not_found(book, u))
         intro = {
             Intent.PRICE_QUESTION: book.price_intro,
             Intent.AVAILABILITY: book.availability_intro,
         }.get(u.intent, book.products_intro_budget if u.budget else book.products_intro)
+        if closest:
+            intro = book.products_intro_closest
         lines = [
             f"• *{p.name}* — {book.price(p.price, p.currency)} · {book.stock(p.stock)}"
             for p in chosen
@@ -114,28 +125,187 @@ class OfflineAssistant:
         text = "\n".join((intro, *lines, book.products_outro))
         return Reply(text=text, language=book.code, intent=u.intent, products_cited=chosen)
 
+    async def _find_products(
+        self, tools: ShopTools, u: Understanding
+    ) -> tuple[tuple[Product, ...], bool]:
+        """The products to cite, and whether they match the request only in part.
+
+        In turn, until one finds something: the customer's words within the named category
+        (the category filter says the type's own words: "queso" needn't be in a product's
+        text); all their words without the filter (a shop with its own category slugs, judged
+        by the products' words); then, when they named a type or a colour, that alone. The
+        last two match only in part when no product found names any of the customer's other
+        words ("fresco", "Barolo" under 20 €), which the reply says.
+        """
+        slug = u.category
+        attempts: list[tuple[tuple[str, ...], str | None]] = [
+            (u.descriptors if slug else u.keywords, slug)
+        ]
+        if slug:
+            attempts.append((u.keywords, None))
+        if u.descriptors and u.category_slugs:
+            type_words = () if slug else tuple(k for k in u.keywords if k in u.category_words)
+            attempts.append((type_words, slug))
+        for n, (words, category) in enumerate(attempts):
+            found = await tools.search_products(self._query(u, words, category))
+            chosen = select_products(found, u, self._max_products, words=words, reader=self._reader)
+            if chosen:
+                described = any(mentions(product_text(p), w) for p in chosen for w in u.descriptors)
+                return chosen, n > 0 and bool(u.descriptors) and not described
+        return (), False
+
+    def _query(self, u: Understanding, words: Sequence[str], category: str | None) -> ProductQuery:
+        return ProductQuery(
+            text=" ".join(words),
+            category=category,
+            colour=u.colour,
+            min_price=u.budget.min_price if u.budget else None,
+            max_price=u.budget.max_price if u.budget else None,
+            sort=u.sort,
+            limit=self._search_limit,
+        )
+
+    @staticmethod
+    def _not_found(book: Phrasebook, u: Understanding) -> str:
+        """Nothing to cite: out of budget, not a type the shop sells, or just not found."""
+        if u.budget:
+            return book.not_found_budget
+        if u.categories and not u.colours:
+            names = dict.fromkeys(book.category_name(k) for k in sorted(u.categories))
+            return book.not_sold.format(what=", ".join(names))
+        return book.not_found
+
+    async def _offers(
+        self, turn: Turn, tools: ShopTools, book: Phrasebook, text: str, u: Understanding
+    ) -> Reply:
+        """The shop's current offers, those on what the customer named first.
+
+        Each with its title, its discount as the data states it, its period and the products
+        it covers (names from the catalog). The description is in the shop's language, so it
+        is shown to customers writing that language only. No offers: a FAQ on discounts may
+        still answer ("sconti per quantità?"), else we say there are none. A discount the
+        customer names that no offer gives ("dammi il 90%") is the shop's to decide: we say
+        so, cite nothing and offer a person.
+        """
+        offers = current_offers(await tools.list_offers(), self._today())
+        offered = {o.discount_percent for o in offers}
+        if any(p not in offered for p in u.percents):
+            return self._say(book, u.intent, book.discount_not_offered)
+        if u.percents:  # "avete sconti del 15%?": the offers giving it
+            offers = [o for o in offers if o.discount_percent in u.percents]
+        if not offers:
+            hits = await tools.search_knowledge(text, ("faq",))
+            hit = best_answer(hits, book.code, frozenset({"offers"}), float("inf"), self._reader)
+            if hit is not None:
+                return self._faq_reply(book, u.intent, hit)
+            return self._say(book, u.intent, book.no_offers)
+        found: tuple[Product, ...] = ()
+        intro = book.offers_intro
+        shown = offers
+        if u.keywords or u.colours or u.categories:
+            words = u.descriptors if u.category else u.keywords
+            query = self._query(u, words, u.category)
+            found = select_products(
+                await tools.search_products(query),
+                u,
+                self._search_limit,
+                words=words,
+                reader=self._reader,
+            )
+            skus = {p.sku for p in found}
+            relevant = [o for o in offers if skus & set(o.product_skus) or o.mentions_any(words)]
+            intro = book.offers_intro_matching if relevant else book.offers_none_matching
+            shown = relevant or offers
+        shown = shown[: self._max_offers]
+        products = await self._offer_products(tools, shown, found)
+        blocks = [intro]
+        for offer in shown:
+            blocks.append(self._offer_lines(book, offer, products, turn.default_language))
+        blocks.append(book.offers_outro)
+        named = {s: products[s] for o in shown for s in o.product_skus if s in products}
+        cited = tuple({p.id: p for p in named.values()}.values())
+        return Reply(
+            text="\n".join(blocks),
+            language=book.code,
+            intent=u.intent,
+            products_cited=cited,
+            knowledge_cited=tuple(o.hit for o in shown),
+        )
+
+    async def _offer_products(
+        self, tools: ShopTools, offers: Sequence[Offer], known: Iterable[Product]
+    ) -> dict[str, Product]:
+        """Sku -> the catalog's product, for the first few skus of each offer shown."""
+        by_sku = {p.sku: p for p in known}
+        wanted = dict.fromkeys(
+            sku for o in offers for sku in o.product_skus[: self._max_offer_products]
+        )
+        missing = [sku for sku in wanted if sku not in by_sku]
+        for product in await asyncio.gather(*(self._by_sku(tools, s) for s in missing)):
+            if product is not None:
+                by_sku[product.sku] = product
+        return by_sku
+
+    async def _by_sku(self, tools: ShopTools, sku: str) -> Product | None:
+        found = await tools.search_products(ProductQuery(text=sku, limit=5))
+        return next((p for p in found if p.sku == sku and p.active), None)
+
+    def _offer_lines(
+        self, book: Phrasebook, offer: Offer, products: dict[str, Product], shop_language: str
+    ) -> str:
+        terms = [
+            book.offer_discount.format(percent=book.percent(offer.discount_percent))
+            if offer.discount_percent is not None
+            else None,
+            book.validity(offer.valid_from, offer.valid_until),
+        ]
+        said = ", ".join(t for t in terms if t)
+        lines = [f"• *{offer.title}*" + (f" — {said}" if said else "")]
+        if offer.description and book.code == shop_language:
+            lines.append(f"  {offer.description}")
+        skus = offer.product_skus[: self._max_offer_products]
+        names = [products[s].name for s in skus if s in products]
+        if names:
+            more = "…" if len(offer.product_skus) > len(skus) else ""
+            lines.append("  " + book.offer_products.format(names="; ".join(names)) + more)
+        return "\n".join(lines)
+
     async def _faq(self, tools: ShopTools, book: Phrasebook, text: str, u: Understanding) -> Reply:
-        kinds = ("faq", "offer") if "offers" in u.faq_topics else ("faq",)
-        hits = await tools.search_knowledge(text, kinds)
+        hits = await tools.search_knowledge(text, ("faq",))  # offers have their own intent
         hit = best_answer(hits, book.code, u.faq_topics, self._faq_min_score, self._reader)
         if hit is None:
             return self._say(book, u.intent, book.faq_not_found, wants_human=False)
+        return self._faq_reply(book, u.intent, hit)
+
+    @staticmethod
+    def _faq_reply(book: Phrasebook, intent: Intent, hit: KnowledgeHit) -> Reply:
         answer = hit.answer.strip()
         if hit.language and hit.language != book.code:
             heading = book.faq_other_language.format(language=book.language_name(hit.language))
             answer = f"{heading}\n{answer}"
-        return Reply(text=answer, language=book.code, intent=u.intent, knowledge_cited=(hit,))
+        return Reply(text=answer, language=book.code, intent=intent, knowledge_cited=(hit,))
 
     @staticmethod
     def _say(book: Phrasebook, intent: Intent, text: str, *, wants_human: bool = False) -> Reply:
         return Reply(text=text, language=book.code, intent=intent, wants_human=wants_human)
 
 
-def select_products(found: Sequence[Product], u: Understanding, limit: int) -> tuple[Product, ...]:
-    """The products worth citing: active, within budget, of a named colour, no duplicates.
+def select_products(
+    found: Sequence[Product],
+    u: Understanding,
+    limit: int,
+    *,
+    words: Sequence[str] = (),
+    reader: MessageReader = DEFAULT_READER,
+) -> tuple[Product, ...]:
+    """The products worth citing: active, within budget, of a named colour and type, no
+    duplicates, and of those the ones naming most of the searched `words`.
 
-    Cheapest first when the customer asked for cheap; otherwise the tool's order, with what
-    is in stock first unless they asked about availability (then the asked item as it is).
+    A search matches any of its words, so "extra virgin olive oil" finds a Prosecco Extra
+    Dry and "Chianti Classico" a Verdicchio Classico: only the products naming the words
+    best stay (each word weighs by where it is named: name, then tags, then description). Cheapest first when the customer asked for cheap;
+    otherwise the tool's order, with what is in stock first unless they asked about
+    availability (then the asked item as it is).
     """
     seen: set[str] = set()
     kept: list[Product] = []
@@ -146,13 +316,62 @@ def select_products(found: Sequence[Product], u: Understanding, limit: int) -> t
             continue
         if u.colours and fold(product.colour or "") not in u.colours:
             continue
+        if not in_category(product, u, reader):
+            continue
         seen.add(product.id)
         kept.append(product)
+    kept = _naming_most(kept, words)
     if u.sort is SortOrder.PRICE_ASC:
         kept.sort(key=lambda p: p.price)
     if u.intent is not Intent.AVAILABILITY:
         kept.sort(key=lambda p: p.stock <= 0)
     return tuple(kept[:limit])
+
+
+def product_text(product: Product) -> str:
+    """Everything a product says about itself, folded: what a customer's words are met with."""
+    return "\n".join(_product_fields(product))
+
+
+def _product_fields(product: Product) -> tuple[str, str, str]:
+    """Name; category, tags and attributes; description — folded, most telling first."""
+    keywords = (product.category.replace("-", " "), *product.tags, *product.attributes.values())
+    return fold(product.name), fold(" ".join(keywords)), fold(product.description)
+
+
+_FIELD_WEIGHTS = (3, 2, 1)
+"""A word in the name tells more than one in the tags, more than one in the description."""
+
+
+def _relevance(product: Product, words: Sequence[str]) -> int:
+    fields = tuple(zip(_FIELD_WEIGHTS, _product_fields(product), strict=True))
+    return sum(
+        max((weight for weight, text in fields if mentions(text, w)), default=0) for w in words
+    )
+
+
+def in_category(product: Product, u: Understanding, reader: MessageReader = DEFAULT_READER) -> bool:
+    """Whether the product is of the type the customer asked for (any, when none).
+
+    A product filed under a category the lexicon knows is in or out by its slug; one under
+    a shop's own slug (or none) is in when its words name the asked type, or when only a
+    colour was asked (the colour filter decides).
+    """
+    slugs = u.category_slugs
+    if not slugs or product.category in slugs:
+        return True
+    if product.category in KNOWN_SLUGS:
+        return False
+    return not u.categories or bool(reader.categories_in(product_text(product)) & u.categories)
+
+
+def _naming_most(products: list[Product], words: Sequence[str]) -> list[Product]:
+    """The products that name the searched words best (a word in the name counts most)."""
+    if not words or not products:
+        return products
+    scores = [_relevance(p, words) for p in products]
+    best = max(scores)
+    return [p for p, n in zip(products, scores, strict=True) if n == best] if best else products
 
 
 def best_answer(

@@ -6,6 +6,7 @@ Adding a language is adding a `Phrasebook` here (plus its profile and lexicon).
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 SYMBOLS_BY_CURRENCY: Mapping[str, str] = {"EUR": "€", "GBP": "£", "USD": "$"}
@@ -38,6 +39,28 @@ class Phrasebook:
     thousands_separator: str
     space_after_symbol: bool
     """`€ 12,50` (it, es) or `€12.50` (en)."""
+    products_intro_closest: str
+    """Products matching the type, colour and budget asked, but not every word of it."""
+    not_sold: str
+    """No product of the named type at all ({what}: the type's name)."""
+    category_names: Mapping[str, str]
+    """Product type (lexicon category key) -> its name in this language."""
+    offers_intro: str
+    offers_intro_matching: str
+    offers_none_matching: str
+    """The customer named something no current offer covers; all offers follow."""
+    no_offers: str
+    discount_not_offered: str
+    """The customer named a discount no current offer gives."""
+    offers_outro: str
+    offer_discount: str
+    offer_until: str
+    offer_from: str
+    offer_between: str
+    offer_products: str
+    months: tuple[str, ...]
+    date_pattern: str
+    """How a date is written: {day}, {month} (a name from `months`), {year}."""
 
     def price(self, amount: Decimal, currency: str) -> str:
         """The exact catalog price, written the way this language writes money."""
@@ -55,6 +78,33 @@ class Phrasebook:
 
     def language_name(self, code: str) -> str:
         return self.language_names.get(code, code)
+
+    def percent(self, value: Decimal) -> str:
+        """A discount as the data states it: no rounding, only trailing zeros dropped."""
+        whole, _, fraction = f"{abs(value):f}".partition(".")
+        fraction = fraction.rstrip("0")
+        number = f"{whole}{self.decimal_separator}{fraction}" if fraction else whole
+        return f"{'-' if value < 0 else ''}{number}%"
+
+    def date_text(self, day: date) -> str:
+        return self.date_pattern.format(
+            day=day.day, month=self.months[day.month - 1], year=day.year
+        )
+
+    def validity(self, start: date | None, until: date | None) -> str | None:
+        """An offer's period in words; None when it is open at both ends."""
+        if start and until:
+            return self.offer_between.format(
+                start=self.date_text(start), until=self.date_text(until)
+            )
+        if until:
+            return self.offer_until.format(until=self.date_text(until))
+        if start:
+            return self.offer_from.format(start=self.date_text(start))
+        return None
+
+    def category_name(self, key: str) -> str:
+        return self.category_names.get(key, key)
 
 
 ITALIAN = Phrasebook(
@@ -109,6 +159,55 @@ ITALIAN = Phrasebook(
     decimal_separator=",",
     thousands_separator=".",
     space_after_symbol=True,
+    products_intro_closest=(
+        "Non ho trovato esattamente quello che cerchi; ecco cosa ci va più vicino:"
+    ),
+    not_sold=(
+        "Mi dispiace, non abbiamo {what} nel nostro catalogo. Posso aiutarti a trovare "
+        "qualcos'altro, o preferisci parlare con una persona del negozio?"
+    ),
+    category_names={
+        "vino": "vino",
+        "olio": "olio",
+        "pasta": "pasta",
+        "formaggi": "formaggi",
+        "salumi": "salumi",
+        "dolci": "dolci",
+        "birra": "birra",
+        "distillati": "distillati e superalcolici",
+    },
+    offers_intro="Ecco le offerte in corso:",
+    offers_intro_matching="Ecco le offerte in corso su quello che cerchi:",
+    offers_none_matching=(
+        "Al momento non ci sono offerte su quello che cerchi. Ecco le offerte in corso:"
+    ),
+    no_offers="Al momento non abbiamo offerte in corso. Posso aiutarti a scegliere un prodotto?",
+    discount_not_offered=(
+        "Non posso applicare sconti diversi dalle nostre offerte in corso: li decide il "
+        "negozio. Vuoi che ti metta in contatto con una persona, o preferisci vedere le "
+        "offerte attive?"
+    ),
+    offers_outro="Vuoi prezzi e disponibilità di uno di questi prodotti?",
+    offer_discount="{percent} di sconto",
+    offer_until="fino al {until}",
+    offer_from="dal {start}",
+    offer_between="dal {start} al {until}",
+    offer_products="Prodotti: {names}",
+    months=(
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ),
+    date_pattern="{day} {month} {year}",
 )
 
 ENGLISH = Phrasebook(
@@ -164,6 +263,50 @@ ENGLISH = Phrasebook(
     decimal_separator=".",
     thousands_separator=",",
     space_after_symbol=False,
+    products_intro_closest="I couldn't find exactly what you asked for; here's the closest we have:",
+    not_sold=(
+        "Sorry, we don't have {what} in our catalogue. Can I help you find something else, "
+        "or would you rather talk to someone from the shop?"
+    ),
+    category_names={
+        "vino": "wine",
+        "olio": "olive oil",
+        "pasta": "pasta",
+        "formaggi": "cheese",
+        "salumi": "cured meats",
+        "dolci": "sweets",
+        "birra": "beer",
+        "distillati": "spirits",
+    },
+    offers_intro="Here are our current offers:",
+    offers_intro_matching="Here are our current offers on what you're looking for:",
+    offers_none_matching="There's no current offer on that. Here are the offers we have:",
+    no_offers="We have no offers running right now. Can I help you choose a product?",
+    discount_not_offered=(
+        "I can't apply discounts other than our current offers: those are up to the shop. "
+        "Would you like me to put you in touch with someone, or see the offers we have?"
+    ),
+    offers_outro="Would you like prices and availability for any of these products?",
+    offer_discount="{percent} off",
+    offer_until="until {until}",
+    offer_from="from {start}",
+    offer_between="from {start} to {until}",
+    offer_products="Products: {names}",
+    months=(
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    date_pattern="{day} {month} {year}",
 )
 
 SPANISH = Phrasebook(
@@ -218,6 +361,54 @@ SPANISH = Phrasebook(
     decimal_separator=",",
     thousands_separator=".",
     space_after_symbol=True,
+    products_intro_closest=(
+        "No he encontrado exactamente lo que buscas; esto es lo más parecido que tenemos:"
+    ),
+    not_sold=(
+        "Lo siento, no tenemos {what} en nuestro catálogo. ¿Te ayudo a encontrar otra cosa "
+        "o prefieres hablar con una persona de la tienda?"
+    ),
+    category_names={
+        "vino": "vino",
+        "olio": "aceite",
+        "pasta": "pasta",
+        "formaggi": "quesos",
+        "salumi": "embutidos",
+        "dolci": "dulces",
+        "birra": "cerveza",
+        "distillati": "destilados",
+    },
+    offers_intro="Estas son nuestras ofertas actuales:",
+    offers_intro_matching="Estas son nuestras ofertas actuales sobre lo que buscas:",
+    offers_none_matching=(
+        "Ahora mismo no hay ofertas sobre eso. Estas son nuestras ofertas actuales:"
+    ),
+    no_offers="Ahora mismo no tenemos ofertas activas. ¿Te ayudo a elegir un producto?",
+    discount_not_offered=(
+        "No puedo aplicar descuentos distintos de nuestras ofertas actuales: eso lo decide la "
+        "tienda. ¿Quieres que te ponga en contacto con una persona o prefieres ver las ofertas?"
+    ),
+    offers_outro="¿Quieres precios y disponibilidad de alguno de estos productos?",
+    offer_discount="{percent} de descuento",
+    offer_until="hasta el {until}",
+    offer_from="desde el {start}",
+    offer_between="del {start} al {until}",
+    offer_products="Productos: {names}",
+    months=(
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+    date_pattern="{day} de {month} de {year}",
 )
 
 PHRASEBOOKS: Mapping[str, Phrasebook] = {b.code: b for b in (ITALIAN, ENGLISH, SPANISH)}

@@ -42,3 +42,10 @@ def split_elisions(tokens: list[str]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def mentions(folded_text: str, word: str) -> bool:
+    """Whether `folded_text` has a word starting with `word` or, past four letters, its stem:
+    "formaggi" finds "formaggio", "oil" finds "oils" but not "boil"."""
+    stem = word[:-1] if len(word) > 4 else word
+    return re.search(rf"(?<!\w){re.escape(stem)}", folded_text) is not None

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from bancone_agent.domain.lexicon import CURRENCY_SYMBOLS, LEXICONS, Lexicon
+from bancone_agent.domain.lexicon import (
+    CATEGORY_SLUGS,
+    COLOUR_CATEGORIES,
+    CURRENCY_SYMBOLS,
+    LEXICONS,
+    Lexicon,
+)
 from bancone_agent.domain.text import fold, split_elisions, words
 
 
@@ -21,6 +27,7 @@ class Intent(StrEnum):
     AVAILABILITY = "availability"
     PRICE_QUESTION = "price_question"
     FAQ = "faq"
+    OFFERS = "offers"
     HUMAN_REQUEST = "human_request"
     UNKNOWN = "unknown"
 
@@ -58,10 +65,43 @@ class Understanding:
     keywords: tuple[str, ...] = ()
     """Product words left once intent cues, slots and stopwords are gone."""
     faq_topics: frozenset[str] = field(default_factory=frozenset)
+    categories: frozenset[str] = frozenset()
+    """Product types the customer named (`CATEGORY_SLUGS` keys: olio, formaggi, birra...)."""
+    category_words: frozenset[str] = frozenset()
+    """The keywords that named them ("aceite", "cheese"): the category filter says them."""
+    percents: tuple[Decimal, ...] = ()
+    """Percentages the customer wrote ("dammi il 90% di sconto")."""
 
     @property
     def search_text(self) -> str:
         return " ".join(self.keywords)
+
+    @property
+    def descriptors(self) -> tuple[str, ...]:
+        """Keywords other than the type's own words: "pecorino" in "pecorino cheese"."""
+        return tuple(k for k in self.keywords if k not in self.category_words)
+
+    @property
+    def category_slugs(self) -> frozenset[str]:
+        """The catalog categories the asked products must be in; empty = any.
+
+        Each named type gives its slugs, narrowed by a named wine colour ("vino rosso" is
+        `vino-rosso`); a colour alone ("un bianco") gives its wine category.
+        """
+        by_colour = frozenset(COLOUR_CATEGORIES[c] for c in self.colours if c in COLOUR_CATEGORIES)
+        if not self.categories:
+            return by_colour
+        slugs: set[str] = set()
+        for key in self.categories:
+            own = CATEGORY_SLUGS.get(key, frozenset())
+            slugs |= (own & by_colour) or own
+        return frozenset(slugs)
+
+    @property
+    def category(self) -> str | None:
+        """The one category slug to filter a search on; None when there are none or several."""
+        slugs = self.category_slugs
+        return next(iter(slugs)) if len(slugs) == 1 else None
 
     @property
     def colour(self) -> str | None:
@@ -72,7 +112,11 @@ class Understanding:
     def has_product_criteria(self) -> bool:
         """Whether there is anything to search the catalog with."""
         return bool(
-            self.keywords or self.colours or self.budget or self.sort is not SortOrder.RELEVANCE
+            self.keywords
+            or self.colours
+            or self.categories
+            or self.budget
+            or self.sort is not SortOrder.RELEVANCE
         )
 
 
@@ -107,15 +151,22 @@ class MessageReader:
             topic: _alternation(p for lex in lexs for p in lex.faq_topics.get(topic, ()))
             for topic in sorted(topics)
         }
+        kinds = {kind for lex in lexs for kind in lex.categories}
+        self._categories = {
+            kind: _alternation(p for lex in lexs for p in lex.categories.get(kind, ()))
+            for kind in sorted(kinds)
+        }
         self._budget = _BudgetGrammar(lexs, self._currencies)
 
     def read(self, text: str) -> Understanding:
         folded = fold(text)
         budget, budget_spans = self._budget.parse(folded)
+        percents = tuple(_decimal(m[1]) for m in _PERCENT.finditer(folded))
         found = {name: pattern.search(folded) is not None for name, pattern in self._cues.items()}
         topics = frozenset(t for t, pattern in self._topics.items() if pattern.search(folded))
         masked = _mask(folded, budget_spans, self._cues.values(), self._topics.values())
         tokens = [t.rstrip("'") for t in split_elisions(words(masked))]
+        categories, category_words = self._types_in(masked)
         colours = frozenset(self._colours[t] for t in tokens if t in self._colours)
         keywords = tuple(
             dict.fromkeys(
@@ -135,8 +186,25 @@ class MessageReader:
             sort=sort,
             keywords=keywords,
             faq_topics=topics,
+            categories=categories,
+            category_words=category_words,
+            percents=percents,
         )
         return replace(slots, intent=_intent(slots, found, asks="?" in text))
+
+    def categories_in(self, text: str) -> frozenset[str]:
+        """The product types (`CATEGORY_SLUGS` keys) named in `text`: "olive oil" -> olio."""
+        return self._types_in(fold(text))[0]
+
+    def _types_in(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The product types named in folded `text`, and the words that named them."""
+        kinds: set[str] = set()
+        said: set[str] = set()
+        for kind, pattern in self._categories.items():
+            for m in pattern.finditer(text):
+                kinds.add(kind)
+                said.update(t.rstrip("'") for t in split_elisions(words(m[0])))
+        return frozenset(kinds), frozenset(said)
 
 
 MAX_BARE_KEYWORDS = 3
@@ -148,6 +216,8 @@ def _intent(slots: Understanding, found: dict[str, bool], *, asks: bool) -> Inte
     chit_chat = found["greeting"] or found["thanks"]
     if found["human"]:
         return Intent.HUMAN_REQUEST
+    if "offers" in slots.faq_topics:
+        return Intent.OFFERS
     if slots.faq_topics and not (slots.budget or slots.colours or found["cheap"]):
         return Intent.FAQ
     if found["price"]:
@@ -182,6 +252,9 @@ def _mask(text: str, spans: Iterable[tuple[int, int]], *patterns: Iterable[re.Pa
 
 
 _NUMBER = r"(?<![\d.,])\d+(?:[.,]\d{1,2})?(?![.,]?\d)"
+_PERCENT = re.compile(
+    r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?:%|per\s?cento|per\s?cent|percent|por\s?ciento)(?!\w)"
+)
 _FILLER = r"(?:\s+(?:i|ai|agli|gli|a|al|di|dei|de|del|los|las|the|of|que))*"
 
 

@@ -26,7 +26,7 @@ from bancone_agent.domain.text import fold
 from bancone_agent.domain.understanding import PRODUCT_INTENTS
 from bancone_agent.llm.tools import Evidence
 
-FACT_INTENTS = PRODUCT_INTENTS | {Intent.FAQ, Intent.UNKNOWN}
+FACT_INTENTS = PRODUCT_INTENTS | {Intent.FAQ, Intent.OFFERS, Intent.UNKNOWN}
 """Intents whose answer needs a fact; an answer to one that cites none is not grounded."""
 
 
