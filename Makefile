@@ -13,6 +13,7 @@ help:
 	@echo "make test-unit  unit tier only (no infrastructure)"
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
 	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
+	@echo "make bench      reply latency, slow-conversation isolation, embedders: tables (minutes)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
 install:
@@ -77,3 +78,17 @@ eval: install
 	@echo
 	@echo "==> eval: the LLM path through the scripted OpenAI-compatible server (services/agent/eval/scripted.json)"
 	@$(UV) run --frozen python services/agent/eval/run.py --scripted
+
+# `make bench`: speed and memory are measured here and printed as tables, never asserted in
+# tests. Each script starts its own platform (run.py, own state dir and ports, beside a
+# `make run`) and stops everything it started, also on failure or Ctrl-C. docs/benchmarks.md.
+.PHONY: bench
+bench: install
+	@echo "==> bench: reply latency, webhook → sandbox (bench/reply_latency.py, offline assistant)"
+	@$(UV) run --frozen --all-packages python bench/reply_latency.py
+	@echo
+	@echo "==> bench: one slow conversation vs the others (bench/slow_conversation.py, scripted LLM)"
+	@$(UV) run --frozen --all-packages python bench/slow_conversation.py
+	@echo
+	@echo "==> bench: offline embedders (services/ingest/bench/embedders.py)"
+	@$(UV) run --frozen python services/ingest/bench/embedders.py
