@@ -110,6 +110,14 @@ def configure_logging(settings: ServiceSettings, *, stream: TextIO | None = None
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Servers (uvicorn) install their own handlers and stop propagation when configured by
+    # dictConfig; route them through the root's JSON handler again, whoever configured them.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_logger = logging.getLogger(name)
+        for old in list(server_logger.handlers):
+            server_logger.removeHandler(old)
+        server_logger.propagate = True
+        server_logger.disabled = False
     for noisy in ("aiokafka", "sqlalchemy.engine", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
