@@ -40,6 +40,8 @@ from bench.harness import (
     latency_table,
     log_findings,
     machine_line,
+    messages_per_customer,
+    notifier_states,
     outbound_published,
     outcome_delta,
     ready_table,
@@ -47,6 +49,7 @@ from bench.harness import (
     run_main,
     running_platform,
     say,
+    sent_once_line,
     turns_by_outcome,
     write_results,
 )
@@ -101,6 +104,9 @@ async def bench(args: argparse.Namespace) -> int:
             )
             after = await turns_by_outcome(client, env)
             published = await outbound_published(env)
+            counts = await messages_per_customer(
+                client, env, [s.wa_id for s in [warm, *sequential, *burst]]
+            )
             finished = datetime.now(UTC)
         load = machine_line()
 
@@ -126,6 +132,8 @@ async def bench(args: argparse.Namespace) -> int:
         span = (max(replied) - min(s.sent_at for s in burst)).total_seconds()
         console.print(f"burst: last reply {span:.1f}s after the first POST")
     console.print(f"agent turns by outcome (run log): {outcome_delta(before, after)}")
+    console.print(sent_once_line(counts))
+    console.print(notifier_states(platform))
     for label, sent in (("sequential", sequential), ("burst", burst)):
         console.print()
         console.print(

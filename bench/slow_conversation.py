@@ -56,7 +56,9 @@ from bench.harness import (
     latency_table,
     log_findings,
     machine_line,
+    messages_per_customer,
     ms,
+    notifier_states,
     outbound_published,
     outcome_delta,
     post_text,
@@ -64,6 +66,7 @@ from bench.harness import (
     run_main,
     running_platform,
     say,
+    sent_once_line,
     spawn,
     turns_by_outcome,
     write_results,
@@ -299,6 +302,8 @@ async def bench(args: argparse.Namespace) -> int:
         ]
         after = await turns_by_outcome(client, env)
         published = await outbound_published(env)
+        everyone = [s.wa_id for r in rounds for s in [*r.baseline, *r.with_slow, r.slow]]
+        counts = await messages_per_customer(client, env, everyone)
         finished = datetime.now(UTC)
         llm_requests = await llm.requests(client)
         load = machine_line()
@@ -343,6 +348,8 @@ async def bench(args: argparse.Namespace) -> int:
         "conversations concurrently, also on one partition, each conversation in order."
     )
     console.print(f"agent turns by outcome (run log): {outcome_delta(before, after)}")
+    console.print(sent_once_line(counts))
+    console.print(notifier_states(platform))
     console.print(f"scripted LLM requests: {llm_requests}")
     for label, sent in (("baseline", baseline), ("with the slow conversation", with_slow)):
         console.print()
