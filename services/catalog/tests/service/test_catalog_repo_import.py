@@ -122,8 +122,7 @@ async def test_an_import_failing_half_way_leaves_no_row_and_no_event(
 async def test_demo_catalogue_imports_once_and_reimports_as_unchanged(
     uow: CatalogUnitOfWork, outbox_events: OutboxReader
 ) -> None:
-    if not DEMO.exists():
-        pytest.skip("the demo catalogue is not in the repository yet")
+    assert DEMO.exists(), "the demo catalogue belongs in the repository"
     parsed = parse_catalog(DEMO.read_bytes(), filename=DEMO.name)
 
     first = await handlers.import_catalog("demo", parsed, uow)
