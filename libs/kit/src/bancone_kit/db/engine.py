@@ -2,8 +2,12 @@
 
 SQLite is the embedded default, so it is tuned to behave like a real transactional database:
 WAL (readers never block the writer), foreign keys enforced, a busy timeout instead of
-immediate "database is locked" errors, and SQLAlchemy emitting BEGIN itself so that SELECTs,
-DDL and SAVEPOINTs take part in transactions (the sqlite3 driver's legacy mode skips them).
+immediate "database is locked" errors, and SQLAlchemy emitting the BEGIN itself so that
+SELECTs, DDL and SAVEPOINTs take part in transactions (the sqlite3 driver's legacy mode skips
+them). That BEGIN is IMMEDIATE: a deferred transaction that reads and then writes fails at once
+with SQLITE_BUSY (snapshot) when another connection wrote in between, whatever the busy
+timeout — `make bench` saw the outbox relays and the notifier hit exactly that. Taking the
+write lock up front makes writers queue on the busy timeout instead.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(
