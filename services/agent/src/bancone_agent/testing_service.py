@@ -14,13 +14,22 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
-from bancone_agent.domain import Assistant, Reply, ShopTools, Turn
+from bancone_agent.domain import (
+    Assistant,
+    KnowledgeHit,
+    Product,
+    ProductQuery,
+    Reply,
+    ShopTools,
+    Turn,
+)
 from bancone_contracts import ALL_TOPICS, parse_event
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.inbound import (
@@ -35,6 +44,31 @@ from bancone_contracts.events.outbound import OutboundMessageRequested, Outbound
 E = TypeVar("E")
 
 PHONE_NUMBER_ID = "106540352242922"
+
+CHIANTI = Product(
+    id="0b5e8c1e-2f4a-4d7e-9c1a-6a3f0e2d9b11",
+    sku="CHI-1",
+    name="Chianti Classico DOCG",
+    price=Decimal("14.50"),
+    stock=7,
+    attributes={"colour": "red"},
+)
+
+
+class Cellar:
+    """The shop's tools with one wine (`CHIANTI`), for any tenant."""
+
+    async def search_products(self, query: ProductQuery) -> list[Product]:
+        return [CHIANTI] if query.max_price is None or CHIANTI.price <= query.max_price else []
+
+    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
+        return []
+
+    async def get_product(self, product_id: str) -> Product | None:
+        return CHIANTI if product_id == CHIANTI.id else None
+
+    async def list_offers(self) -> list[KnowledgeHit]:
+        return []
 
 
 def inbound(

@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from decimal import Decimal
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
 from bancone_agent.bootstrap import build_app
-from bancone_agent.domain import KnowledgeHit, OfflineAssistant, Product, ProductQuery
+from bancone_agent.domain import OfflineAssistant
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.handlers import outbound_id_for
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import GatedAssistant, TopicTail, inbound, publish, running
+from bancone_agent.testing_service import (
+    Cellar,
+    GatedAssistant,
+    TopicTail,
+    inbound,
+    publish,
+    running,
+)
 from bancone_contracts import AGENT_TURNS, OUTBOUND, parse_event
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -30,28 +36,6 @@ from bancone_kit.messaging.tables import OutboxRecord
 pytestmark = pytest.mark.service
 
 WA_ID = "393335550001"
-CHIANTI = Product(
-    id=str(uuid.uuid4()),
-    sku="CHI-1",
-    name="Chianti Classico DOCG",
-    price=Decimal("14.50"),
-    stock=7,
-    attributes={"colour": "red"},
-)
-
-
-class Cellar:
-    async def search_products(self, query: ProductQuery) -> list[Product]:
-        return [CHIANTI]
-
-    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
-        return []
-
-    async def get_product(self, product_id: str) -> Product | None:
-        return None
-
-    async def list_offers(self) -> list[KnowledgeHit]:
-        return []
 
 
 async def staged_replies(postgres_url: str, tenant_id: str) -> list[OutboundMessageRequested]:

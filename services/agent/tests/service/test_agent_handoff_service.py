@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,12 +23,13 @@ from sqlmodel import col
 from bancone_agent import operations
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.bootstrap import build_app, sessions_of
-from bancone_agent.domain import KnowledgeHit, OfflineAssistant, Product, ProductQuery
+from bancone_agent.domain import OfflineAssistant
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
 from bancone_agent.settings import AgentSettings
 from bancone_agent.testing_service import (
+    Cellar,
     GatedAssistant,
     TopicTail,
     body_of,
@@ -51,30 +51,6 @@ pytestmark = pytest.mark.service
 WA_ID = "393331239876"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 HOLDING_IT = AgentConfig().holding_message["it"]
-CHIANTI = Product(
-    id=str(uuid.uuid4()),
-    sku="CHI-1",
-    name="Chianti Classico DOCG",
-    price=Decimal("14.50"),
-    stock=7,
-    attributes={"colour": "red"},
-)
-
-
-class Cellar:
-    """The shop's tools with one wine, for any tenant."""
-
-    async def search_products(self, query: ProductQuery) -> list[Product]:
-        return [CHIANTI]
-
-    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
-        return []
-
-    async def get_product(self, product_id: str) -> Product | None:
-        return None
-
-    async def list_offers(self) -> list[KnowledgeHit]:
-        return []
 
 
 @pytest.fixture

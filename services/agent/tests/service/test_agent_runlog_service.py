@@ -8,7 +8,7 @@ with the tool's lines, so the turn has a real tool call and real token counts.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -19,11 +19,17 @@ from sqlmodel import col
 from bancone_agent.adapters.config_store import update_config
 from bancone_agent.adapters.tables import AgentTurnRecord
 from bancone_agent.bootstrap import build_app, sessions_of
-from bancone_agent.domain import KnowledgeHit, Product, ProductQuery
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings, ModelPrice
-from bancone_agent.testing_service import TopicTail, body_of, inbound, publish, running
+from bancone_agent.testing_service import (
+    Cellar,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -36,28 +42,6 @@ pytestmark = pytest.mark.service
 
 WA_ID = "393337770001"
 ADMIN = {"Authorization": "Bearer runlog-admin"}
-CHIANTI = Product(
-    id=str(uuid.uuid4()),
-    sku="CHI-1",
-    name="Chianti Classico DOCG",
-    price=Decimal("14.50"),
-    stock=7,
-    attributes={"colour": "red"},
-)
-
-
-class Cellar:
-    async def search_products(self, query: ProductQuery) -> list[Product]:
-        return [CHIANTI] if query.max_price is None or CHIANTI.price <= query.max_price else []
-
-    async def search_knowledge(self, text: str, kinds: Sequence[str]) -> list[KnowledgeHit]:
-        return []
-
-    async def get_product(self, product_id: str) -> Product | None:
-        return CHIANTI if product_id == CHIANTI.id else None
-
-    async def list_offers(self) -> list[KnowledgeHit]:
-        return []
 
 
 SCRIPT = Script(
