@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bancone_contracts.topics import dlq
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.consumer import subscribe
+from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.subscriptions import one_at_a_time
 from bancone_kit.testing.probe import ProbeEvent, create_probe_schema, effects, record_effect
 
 pytestmark = pytest.mark.service
@@ -64,12 +65,12 @@ async def test_poison_event_goes_to_dlq_with_error_and_partition_keeps_flowing(
         done.set()
 
     broker = make_broker(kafka_bootstrap, client_id="dlq-test")
-    subscribe(
+    subscribe_keyed(
         broker,
         topic,
         group="dlq-test",
         parse=event_type.model_validate_json,
-        handle=handle,
+        handle=one_at_a_time(handle),
         retry=RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.05),
     )
     poison = event_type.make(1, poison=True)

@@ -14,10 +14,11 @@ from opentelemetry.trace import format_span_id, format_trace_id
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.consumer import subscribe
 from bancone_kit.messaging.inbox import claim
+from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.relay import OutboxRelay
+from bancone_kit.messaging.subscriptions import one_at_a_time
 from bancone_kit.testing.probe import ProbeEvent, create_probe_schema
 
 pytestmark = pytest.mark.service
@@ -77,7 +78,13 @@ async def test_trace_of_consumed_event_is_parent_of_what_it_produces(
             stage(session, out_type.make(event.data.n + 1))
 
     broker = make_broker(kafka_bootstrap, client_id="trace-test", tracer_provider=provider)
-    subscribe(broker, inbound, group="trace-test", parse=in_type.model_validate_json, handle=handle)
+    subscribe_keyed(
+        broker,
+        inbound,
+        group="trace-test",
+        parse=in_type.model_validate_json,
+        handle=one_at_a_time(handle),
+    )
     relay = OutboxRelay(engine, broker)
     reader = AIOKafkaConsumer(
         outbound, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"

@@ -1,6 +1,6 @@
 """Lifecycle of a service's messaging: the broker, its subscribers and the outbox relay.
 
-Bootstrap registers subscribers (`consumer.subscribe`) on the broker first, then the HTTP
+Bootstrap registers subscribers (`subscriptions.register`) on the broker first, then the HTTP
 app's lifespan calls `start`/`stop`; `/readyz` uses `check`.
 """
 

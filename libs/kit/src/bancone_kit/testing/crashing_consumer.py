@@ -16,8 +16,9 @@ import signal
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.consumer import subscribe
 from bancone_kit.messaging.inbox import claim
+from bancone_kit.messaging.keyed import subscribe_keyed
+from bancone_kit.messaging.subscriptions import one_at_a_time
 from bancone_kit.testing.probe import ProbeEffect, ProbeEvent
 
 
@@ -43,7 +44,14 @@ async def main(bootstrap: str, topic: str, group: str, db_url: str, crash: str) 
             _die()
         print(f"probe: handled {event.id}", flush=True)
 
-    subscribe(broker, topic, group=group, parse=ProbeEvent.model_validate_json, handle=handle)
+    # The keyed consumer is what every service runs (agent, ingest, notifier).
+    subscribe_keyed(
+        broker,
+        topic,
+        group=group,
+        parse=ProbeEvent.model_validate_json,
+        handle=one_at_a_time(handle),  # type: ignore[arg-type]
+    )
     await broker.start()
     print("probe: ready", flush=True)
     await asyncio.Event().wait()
