@@ -1,0 +1,45 @@
+"""The dev secrets of `make run`, generated once into `<state>/secrets.env` (0600) and reused:
+the gateway's keyring must still open the channel secrets it sealed on an earlier run."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bancone_cli.runenv import parse_env_text
+from bancone_devstack.launcher.layout import write_private
+
+
+def _keyring() -> str:
+    """A one-key keyring (`kid:base64(32 random bytes)`, see `bancone_kit.crypto`)."""
+    return f"local-{datetime.now(UTC):%Y%m%d}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+
+
+SECRET_GENERATORS: dict[str, Callable[[], str]] = {
+    "BANCONE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
+    "BANCONE_GATEWAY_SECRETS_KEYRING": _keyring,
+    "BANCONE_CHANNEL_KEYRING": _keyring,
+    "BANCONE_DEMO_APP_SECRET": lambda: secrets.token_hex(16),
+    "BANCONE_DEMO_VERIFY_TOKEN": lambda: secrets.token_urlsafe(24),
+    "BANCONE_DEMO_ACCESS_TOKEN": lambda: secrets.token_urlsafe(48),
+}
+
+
+def load_secrets(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The stored secrets plus any missing ones (generated and saved); the names generated."""
+    stored = parse_env_text(path.read_text(encoding="utf-8")) if path.exists() else {}
+    missing = [name for name in SECRET_GENERATORS if not stored.get(name)]
+    values = {**stored, **{name: SECRET_GENERATORS[name]() for name in missing}}
+    if missing:
+        lines = [
+            "# Dev secrets of `make run`, generated once by deploy/local/run.py and reused.",
+            "# Delete this file together with .bancone/data/ (sealed channel secrets need it).",
+            *(f"{name}={value}" for name, value in values.items()),
+        ]
+        write_private(path, "\n".join(lines) + "\n")
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return values, missing

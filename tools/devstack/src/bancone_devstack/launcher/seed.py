@@ -1,0 +1,167 @@
+"""The demo shop, seeded through the public APIs exactly as an operator would: the tenant and
+its WhatsApp channel at the gateway (webhook verification checked), the channel in the
+sandbox, the catalogue imported into the catalog service. Every call is idempotent, so a
+second `make run` on the same state reports "exists"/"unchanged" instead of failing."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bancone_cli.importer import prepare_import
+from bancone_devstack.launcher.environment import base_url
+from bancone_devstack.launcher.layout import Layout
+from bancone_devstack.launcher.report import Reporter, StepError
+from bancone_devstack.launcher.services import CATALOG, GATEWAY, SANDBOX, Service
+from bancone_devstack.readiness import summarise_response
+
+
+@dataclass
+class DemoSeed:
+    """Seeds the demo tenant named in `env` (dev.env's BANCONE_DEMO_* values)."""
+
+    env: Mapping[str, str]
+    layout: Layout
+    reporter: Reporter
+    catalog_file: Path
+    shown_catalog: str
+
+    async def call(
+        self,
+        client: httpx.AsyncClient,
+        svc: Service,
+        method: str,
+        path: str,
+        *,
+        expect: Iterable[int] = (200, 201),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One seeding call; anything unexpected fails naming the service, URL and answer."""
+        url = base_url(self.env, svc) + path
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.TransportError as error:
+            raise StepError(
+                f"seed: {method} {url} → {type(error).__name__}: {error}",
+                logs=[(svc.name, self.layout.log(svc.name))],
+            ) from error
+        if response.status_code not in set(expect):
+            raise StepError(
+                f"seed: {method} {url} → {summarise_response(response)}",
+                logs=[(svc.name, self.layout.log(svc.name))],
+            )
+        return response
+
+    async def run(self) -> None:
+        self.reporter.wait_for("seed", "demo seed")
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            await self.gateway(client)
+            await self.sandbox(client)
+            await self.catalog(client)
+        self.reporter.wait_for("seed", None)
+
+    async def gateway(self, client: httpx.AsyncClient) -> None:
+        env = self.env
+        tenant = env["BANCONE_DEMO_TENANT_ID"]
+        phone = env["BANCONE_DEMO_PHONE_NUMBER_ID"]
+        admin = {"Authorization": f"Bearer {env['BANCONE_GATEWAY_ADMIN_TOKEN']}"}
+        response = await self.call(
+            client,
+            GATEWAY,
+            "PUT",
+            f"/v1/tenants/{tenant}",
+            json={"name": env["BANCONE_DEMO_TENANT_NAME"]},
+            headers=admin,
+        )
+        tenant_change = "created" if response.status_code == 201 else "exists"
+        response = await self.call(
+            client,
+            GATEWAY,
+            "PUT",
+            f"/v1/tenants/{tenant}/channels/{phone}",
+            json={
+                "verify_token": env["BANCONE_DEMO_VERIFY_TOKEN"],
+                "app_secret": env["BANCONE_DEMO_APP_SECRET"],
+                "access_token": env["BANCONE_DEMO_ACCESS_TOKEN"],
+                "waba_id": env["BANCONE_DEMO_WABA_ID"],
+                "display_phone_number": env["BANCONE_DEMO_DISPLAY_PHONE_NUMBER"],
+            },
+            headers=admin,
+        )
+        channel_change = response.json().get("change", "?")
+        self.reporter.done(
+            f"gateway: tenant {tenant} {tenant_change}, channel {phone} {channel_change}"
+        )
+
+        challenge = secrets.token_hex(8)
+        response = await self.call(
+            client,
+            GATEWAY,
+            "GET",
+            "/webhooks/whatsapp",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": env["BANCONE_DEMO_VERIFY_TOKEN"],
+                "hub.challenge": challenge,
+            },
+            expect=(200,),
+        )
+        if response.text != challenge:
+            raise StepError(
+                f"seed: gateway answered the webhook verification with {response.text[:80]!r}, "
+                f"not the challenge {challenge!r}",
+                logs=[("gateway", self.layout.log("gateway"))],
+            )
+
+    async def sandbox(self, client: httpx.AsyncClient) -> None:
+        env = self.env
+        phone = env["BANCONE_DEMO_PHONE_NUMBER_ID"]
+        await self.call(
+            client,
+            SANDBOX,
+            "POST",
+            "/sandbox/channels",
+            json={
+                "phone_number_id": phone,
+                "access_token": env["BANCONE_DEMO_ACCESS_TOKEN"],
+                "app_secret": env["BANCONE_DEMO_APP_SECRET"],
+                "gateway_webhook_url": base_url(env, GATEWAY) + "/webhooks/whatsapp",
+                "display_phone_number": env["BANCONE_DEMO_DISPLAY_PHONE_NUMBER"],
+                "waba_id": env["BANCONE_DEMO_WABA_ID"],
+            },
+        )
+        self.reporter.done(f"sandbox: channel {phone} registered (status webhooks → gateway)")
+
+    async def catalog(self, client: httpx.AsyncClient) -> None:
+        tenant = self.env["BANCONE_DEMO_TENANT_ID"]
+        admin = {"Authorization": f"Bearer {self.env['BANCONE_CATALOG_ADMIN_TOKEN']}"}
+        upload = prepare_import(self.catalog_file)
+        response = await self.call(
+            client,
+            CATALOG,
+            "POST",
+            f"/v1/tenants/{tenant}/import",
+            content=upload.body,
+            params=upload.params(),
+            headers={**admin, "Content-Type": upload.content_type},
+        )
+        self.reporter.done(
+            f"catalog: imported {self.shown_catalog} "
+            f"(created/updated/unchanged: {import_summary(response.json())})"
+        )
+
+
+def import_summary(report: Any) -> str:
+    """`products 35/0/0, faqs 5/0/0, offers 2/0/0` (created/updated/unchanged) of a report."""
+    report = report if isinstance(report, dict) else {}
+    parts = []
+    for kind in ("products", "faqs", "offers"):
+        counts = report.get(kind) or {}
+        numbers = "/".join(str(counts.get(k, 0)) for k in ("created", "updated", "unchanged"))
+        parts.append(f"{kind} {numbers}")
+    return ", ".join(parts)
