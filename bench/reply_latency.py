@@ -31,29 +31,37 @@ from bench.harness import (
     LLM_VARIABLES,
     REPO,
     RunEnv,
-    SandboxWatcher,
-    ask_and_wait,
-    ask_at_once,
-    ask_sequentially,
     console,
-    hops,
-    latency_table,
-    log_findings,
     machine_line,
-    messages_per_customer,
-    notifier_states,
-    outbound_published,
-    outcome_delta,
     ready_table,
-    replies_and_acks,
     run_main,
     running_platform,
     say,
+)
+from bench.numbers import (
+    latency_table,
+    replies_and_acks,
+)
+from bench.outcomes import (
+    messages_per_customer,
+    notifier_states,
+    outcome_delta,
     sent_once_line,
     turns_by_outcome,
     write_results,
 )
 from bench.questions import QUESTIONS
+from bench.service_logs import (
+    hops,
+    log_findings,
+    outbound_published,
+)
+from bench.traffic import (
+    SandboxWatcher,
+    ask_and_wait,
+    ask_at_once,
+    ask_sequentially,
+)
 
 WARM_UP = "Ciao! Avete del Chianti?"
 

@@ -41,37 +41,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` as a pac
 from aiokafka.partitioner import murmur2
 
 from bancone_contracts.topics import CONVERSATION_PARTITIONS, conversation_key
+from bancone_devstack import (
+    Child,
+    ExitedBeforeReadyError,
+    NotReadyError,
+    free_port,
+    wait_ready,
+)
 from bench.harness import (
     REPO,
-    Child,
     RunEnv,
-    SandboxWatcher,
-    Sent,
-    Summary,
-    ask_and_wait,
-    ask_sequentially,
     console,
-    free_port,
-    hops,
-    latency_table,
-    log_findings,
     machine_line,
-    messages_per_customer,
-    ms,
-    notifier_states,
-    outbound_published,
-    outcome_delta,
-    post_text,
     ready_table,
     run_main,
     running_platform,
     say,
-    sent_once_line,
     spawn,
+    stop,
+)
+from bench.numbers import (
+    Summary,
+    latency_table,
+    ms,
+)
+from bench.outcomes import (
+    messages_per_customer,
+    notifier_states,
+    outcome_delta,
+    sent_once_line,
     turns_by_outcome,
     write_results,
 )
 from bench.questions import QUESTIONS
+from bench.service_logs import (
+    hops,
+    log_findings,
+    outbound_published,
+)
+from bench.traffic import (
+    SandboxWatcher,
+    Sent,
+    ask_and_wait,
+    ask_sequentially,
+    post_text,
+)
 
 SLOW_TEXT = "Mi prepari una verticale di Barolo dal 2013 a oggi, annata per annata?"
 SLOW_MATCH = "verticale di Barolo"
@@ -159,19 +173,14 @@ async def scripted_llm(state: Path, slow_seconds: float) -> AsyncIterator[Script
     child: Child = await spawn("scripted LLM", argv, os.environ, state / "scripted-llm.log")
     llm = ScriptedLlm(f"http://127.0.0.1:{port}")
     try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{llm.url}/healthz")).status_code == 200:
-                        break
-                if child.process.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the scripted LLM did not start: see {child.log}")
-                await asyncio.sleep(0.1)
+        try:
+            await wait_ready(child, f"{llm.url}/healthz", deadline_seconds=30, poll=0.1)
+        except (ExitedBeforeReadyError, NotReadyError):
+            raise RuntimeError(f"the scripted LLM did not start: see {child.log}") from None
         say(f"scripted LLM on {llm.base_url} (script: {script_file})")
         yield llm
     finally:
-        await asyncio.shield(child.stop(10.0))
+        await asyncio.shield(stop(child, 10.0))
         say("scripted LLM stopped")
 
 

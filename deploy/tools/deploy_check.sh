@@ -7,9 +7,9 @@
 #  2. KafkaTopics generated from bancone_contracts are current (gen_topics.py --check)
 #  3. kustomize builds every overlay, and base + each component alone
 #  4. every core object validates against the Kubernetes schema (strict, two versions)
-#  5. hadolint on every Dockerfile
+#  5. hadolint on the service Dockerfile template
 #  6. checkov's Kubernetes checks on every rendered overlay (skips justified in checkov.yaml)
-#  7. each Dockerfile's builder stage replayed with uv (dockerfile_replay.py)
+#  7. the template's builder stage replayed with uv for each service (dockerfile_replay.py)
 #  8. policy tests over the rendered YAML (pytest tests/deploy)
 #
 # Rendered manifests are left in .bancone/deploy/rendered/ for a look.
@@ -60,9 +60,9 @@ for version in "${KUBE_VERSIONS[@]}"; do args+=(--kubernetes-version "$version")
 "$TOOLS_PYTHON" "$HERE/validate_core.py" "${args[@]}" "$OUT"/rendered/*.yaml
 took
 
-step "hadolint on deploy/docker/*.Dockerfile"
-"$HADOLINT" deploy/docker/*.Dockerfile
-echo "    $(ls deploy/docker/*.Dockerfile | wc -l) Dockerfiles clean"
+step "hadolint on deploy/docker/Dockerfile (one template, --build-arg SERVICE)"
+"$HADOLINT" deploy/docker/Dockerfile
+echo "    the Dockerfile template is clean"
 took
 
 step "checkov (Kubernetes checks) on the rendered overlays"
@@ -70,7 +70,7 @@ step "checkov (Kubernetes checks) on the rendered overlays"
 echo "    no failed check in $(ls "$OUT"/rendered/*.yaml | wc -l) rendered overlays"
 took
 
-step "Dockerfile builder stages replayed with uv (no Docker engine here)"
+step "Dockerfile builder stage replayed with uv per service (no Docker engine here)"
 uv run --frozen python "$HERE/dockerfile_replay.py"
 took
 

@@ -1,14 +1,17 @@
-"""Replay the builder stage of each service Dockerfile without a Docker engine.
+"""Replay the builder stage of the service Dockerfile template, once per service, without a
+Docker engine.
 
 There is no Docker engine on the machines this project is built on, so the images are never
 built here. What can be checked is the part most likely to break: that the files the builder
-stage COPYs are enough for its `uv sync` commands to install the service from the lock file,
-that the result holds that service's packages and no other service's, and that its console
-script answers. This script copies exactly those COPY sources into a scratch directory, runs
-the same `uv sync` commands there (the venv path redirected into the scratch directory), and
-checks the outcome. The base image, the final stage and the user are not exercised.
+stage COPYs (with `--build-arg SERVICE=<service>`) are enough for its `uv sync` commands to
+install the service from the lock file, that the result holds that service's packages and no
+other service's, and that the image's entry point (`bancone-service`, the link to the
+service's console script) answers. This script copies exactly those COPY sources into a
+scratch directory, runs the same RUN commands there (the venv path redirected into the
+scratch directory), and checks the outcome. The base image, the final stage and the user are
+not exercised.
 
-    python deploy/tools/dockerfile_replay.py [SERVICE ...]     (default: every Dockerfile)
+    python deploy/tools/dockerfile_replay.py [SERVICE ...]     (default: every service)
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DOCKER_DIR = REPO / "deploy" / "docker"
+DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 SHARED_PACKAGES = {"bancone_contracts", "bancone_kit"}
+ENTRYPOINT_LINK = "bancone-service"
+"""The fixed name the template's ENTRYPOINT runs, linked to `bancone-<service>`."""
+IMAGE_VENV = "/app/.venv"
 
 
 @dataclass
@@ -87,24 +93,34 @@ def stages(text: str) -> dict[str, Stage]:
     return found
 
 
-def uv_commands(run: str) -> list[list[str]]:
-    """The `uv ...` commands of a RUN line (BuildKit `--mount` options skipped)."""
-    commands = []
-    for part in re.split(r"&&|;", run):
-        words = shlex.split(part)
-        while words and words[0].startswith("--"):
-            words.pop(0)
-        if words[:1] == ["uv"]:
-            commands.append(words)
-    return commands
+def without_mounts(run: str) -> str:
+    """A RUN line without its leading BuildKit options (`--mount=...`)."""
+    words = run.split()
+    while words and words[0].startswith("--"):
+        words.pop(0)
+    return " ".join(words)
 
 
-def replay(dockerfile: Path) -> list[str]:
-    """Problems found replaying `dockerfile`'s builder stage (empty when it works)."""
-    service = dockerfile.name.removesuffix(".Dockerfile")
-    builder = stages(dockerfile.read_text()).get("builder")
+def replayed_commands(run: str, venv: Path) -> list[list[str]]:
+    """What to run for one RUN line: `uv` commands as they are, anything else (the SERVICE
+    check, the entry point link) through `sh -c`; the image's venv path redirected."""
+    command = without_mounts(run).replace(IMAGE_VENV, str(venv))
+    if command.startswith("uv "):
+        return [shlex.split(part) for part in re.split(r"&&|;", command) if part.strip()]
+    return [["sh", "-c", command]]
+
+
+def for_service(text: str, service: str) -> str:
+    """The template as `docker build --build-arg SERVICE=<service>` reads it."""
+    return text.replace("${SERVICE}", service).replace("$SERVICE", service)
+
+
+def replay(dockerfile: Path, service: str) -> list[str]:
+    """Problems found replaying `dockerfile`'s builder stage for `service` (empty: it works)."""
+    label = f"{dockerfile.name} (SERVICE={service})"
+    builder = stages(for_service(dockerfile.read_text(), service)).get("builder")
     if builder is None:
-        return [f"{dockerfile.name}: no stage named 'builder'"]
+        return [f"{label}: no stage named 'builder'"]
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix=f"replay-{service}-") as scratch:
         root = Path(scratch)
@@ -120,20 +136,19 @@ def replay(dockerfile: Path) -> list[str]:
         env["UV_PYTHON"] = "3.11"  # the image's /usr/local/bin/python3.11 is not here
         env["UV_LINK_MODE"] = "hardlink"  # same packages, faster than the image's copy mode
         env["UV_COMPILE_BYTECODE"] = "0"  # the image compiles; here it would only cost time
-        commands = [c for run in builder.runs for c in uv_commands(run)]
-        if not any("sync" in c for c in commands):
-            problems.append(f"{dockerfile.name}: the builder runs no `uv sync`")
+        env["SERVICE"] = service
+        commands = [c for run in builder.runs for c in replayed_commands(run, venv)]
+        if not any(c[:2] == ["uv", "sync"] for c in commands):
+            problems.append(f"{label}: the builder runs no `uv sync`")
         for command in commands:
             # The commands come from this repository's own Dockerfiles.
             done = subprocess.run(  # noqa: S603
                 command, cwd=workdir, env=env, capture_output=True, text=True, check=False
             )
             if done.returncode != 0:
-                problems.append(
-                    f"{dockerfile.name}: `{shlex.join(command)}` failed:\n{done.stderr}"
-                )
+                problems.append(f"{label}: `{shlex.join(command)}` failed:\n{done.stderr}")
                 return problems
-        problems += check_venv(dockerfile.name, service, venv)
+        problems += check_venv(label, service, venv)
     return problems
 
 
@@ -169,15 +184,19 @@ def check_venv(label: str, service: str, venv: Path) -> list[str]:
     script = venv / "bin" / f"bancone-{service}"
     if not script.exists():
         return [*problems, f"{label}: no console script bancone-{service}"]
-    # One call imports the whole service (its __main__ imports bootstrap) and lists commands.
+    entrypoint = venv / "bin" / ENTRYPOINT_LINK
+    if not entrypoint.is_symlink() or entrypoint.resolve() != script.resolve():
+        return [*problems, f"{label}: {ENTRYPOINT_LINK} is not a link to bancone-{service}"]
+    # One call through the entry point imports the whole service (its __main__ imports
+    # bootstrap) and lists its commands.
     done = subprocess.run(  # noqa: S603 - the console script this replay just installed
-        [str(script), "--help"], capture_output=True, text=True, check=False, cwd=venv
+        [str(entrypoint), "--help"], capture_output=True, text=True, check=False, cwd=venv
     )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-3:])
-        problems.append(f"{label}: `bancone-{service} --help` failed: {tail}")
+        problems.append(f"{label}: `{ENTRYPOINT_LINK} --help` failed: {tail}")
     elif not {"serve", "migrate"} <= set(re.findall(r"\w+", done.stdout)):
-        problems.append(f"{label}: `bancone-{service} --help` lists no serve/migrate commands")
+        problems.append(f"{label}: `{ENTRYPOINT_LINK} --help` lists no serve/migrate commands")
     migrations = site / f"bancone_{service}" / "migrations" / "env.py"
     if not migrations.exists():
         problems.append(f"{label}: the installed package has no migrations/env.py")
@@ -185,21 +204,19 @@ def check_venv(label: str, service: str, venv: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    files = sorted(DOCKER_DIR.glob("*.Dockerfile"))
-    if argv:
-        files = [DOCKER_DIR / f"{name}.Dockerfile" for name in argv]
+    services = argv or sorted(p.parent.name for p in (REPO / "services").glob("*/pyproject.toml"))
     failed = False
-    for dockerfile in files:
+    for service in services:
         started = time.monotonic()
-        problems = replay(dockerfile)
+        problems = replay(DOCKERFILE, service)
         took = time.monotonic() - started
         if problems:
             failed = True
-            print(f"FAIL {dockerfile.name} ({took:.1f}s)")
+            print(f"FAIL {DOCKERFILE.name} SERVICE={service} ({took:.1f}s)")
             for problem in problems:
                 print(f"  - {problem}")
         else:
-            print(f"ok   {dockerfile.name}: builder stage replayed with uv ({took:.1f}s)")
+            print(f"ok   {DOCKERFILE.name} SERVICE={service}: builder stage replayed ({took:.1f}s)")
     return 1 if failed else 0
 
 

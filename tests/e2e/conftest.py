@@ -14,9 +14,6 @@ import base64
 import contextlib
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -33,6 +30,15 @@ from sqlalchemy.engine import make_url
 
 from bancone_cli.webhooks import build_text_webhook, encode, sign
 from bancone_contracts.topics import ALL_TOPICS
+from bancone_devstack import (
+    Child,
+    ExitedBeforeReadyError,
+    NotReadyError,
+    Supervisor,
+    free_port,
+    tail_text,
+    wait_ready,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CATALOG = REPO / "deploy" / "local" / "demo" / "enoteca.json"
@@ -65,12 +71,6 @@ RIVAL_CATALOG: dict[str, Any] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def keyring(kid: str) -> str:
     return f"{kid}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
@@ -86,76 +86,42 @@ class Tenant:
 
 
 @dataclass
-class Process:
-    name: str
-    args: list[str]
-    env: dict[str, str]
-    log_path: Path
-    url: str
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no offset commit, no graceful anything."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def log_has_line(self, *parts: str) -> bool:
-        """Whether one line of the process's log contains every one of `parts`."""
-        if not self.log_path.exists():
-            return False
-        lines = self.log_path.read_text(errors="replace").splitlines()
-        return any(all(part in line for part in parts) for line in lines)
-
-
-@dataclass
 class Platform:
-    processes: dict[str, Process]
+    """The running processes (supervised by `bancone_devstack`, as in `make run`) and the
+    tenants seeded on them; `processes[name]` is each one's `Child` (`.proc`, `.env`,
+    `.kill()`, `.log_has_line()` for the fault runs)."""
+
+    supervisor: Supervisor
+    urls: dict[str, str]
     tenants: dict[str, Tenant]
     admin_token: str
     kafka_bootstrap: str
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
 
+    @property
+    def processes(self) -> dict[str, Child]:
+        return self.supervisor.children
+
     def url(self, name: str) -> str:
-        return self.processes[name].url
+        return self.urls[name]
 
     async def wait_ready(self, name: str, seconds: float = READY_SECONDS) -> None:
-        process = self.processes[name]
+        child = self.processes[name]
         path = "/healthz" if name == "sandbox" else "/readyz"
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if process.proc is not None and process.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited during start-up:\n{process.log_tail()}")
-            try:
-                if (await self.http.get(process.url + path, timeout=3)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-        raise TimeoutError(f"{name} not ready after {seconds}s:\n{process.log_tail()}")
+        try:
+            await wait_ready(child, self.url(name) + path, deadline_seconds=seconds)
+        except ExitedBeforeReadyError:
+            raise RuntimeError(
+                f"{name} exited during start-up:\n{tail_text(child.log, 40)}"
+            ) from None
+        except NotReadyError:
+            raise TimeoutError(
+                f"{name} not ready after {seconds}s:\n{tail_text(child.log, 40)}"
+            ) from None
 
     async def restart(self, name: str) -> None:
-        self.processes[name].start()
+        """Start a killed process again (once the old one is gone) and wait until it is ready."""
+        await self.supervisor.restart(name)
         await self.wait_ready(name)
 
     def admin(self) -> dict[str, str]:
@@ -311,15 +277,15 @@ async def platform(
             "send_retry_initial_seconds": "0.2",
         },
     }
-    processes: dict[str, Process] = {
-        "sandbox": Process(
+    supervisor = Supervisor()
+    children = [
+        Child(
             "sandbox",
-            ["-m", "bancone_sandbox", "--port", str(ports["sandbox"])],
+            (sys.executable, "-m", "bancone_sandbox", "--port", str(ports["sandbox"])),
             {**base, "BANCONE_SANDBOX_STATUS_INTERVAL_SECONDS": "0.05"},
             e2e_dir / "sandbox.log",
-            urls["sandbox"],
         )
-    }
+    ]
     for name in SERVICES:
         env = service_env(
             base,
@@ -331,11 +297,10 @@ async def platform(
                 "http_port": str(ports[name]),
             },
         )
-        processes[name] = Process(
-            name, ["-m", f"bancone_{name}", "serve"], env, e2e_dir / f"{name}.log", urls[name]
-        )
+        argv = (sys.executable, "-m", f"bancone_{name}", "serve")
+        children.append(Child(name, argv, env, e2e_dir / f"{name}.log"))
 
-    platform = Platform(processes, tenants, admin_token, kafka_bootstrap)
+    platform = Platform(supervisor, urls, tenants, admin_token, kafka_bootstrap)
     try:
         migrations = [
             asyncio.create_subprocess_exec(
@@ -343,7 +308,7 @@ async def platform(
                 "-m",
                 f"bancone_{name}",
                 "migrate",
-                env=processes[name].env,
+                env=next(child.env for child in children if child.name == name),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
             )
@@ -352,15 +317,14 @@ async def platform(
         for name, proc in zip(SERVICES, await asyncio.gather(*migrations), strict=True):
             _, err = await proc.communicate()
             assert proc.returncode == 0, f"{name} migrate failed:\n{err.decode()[-3000:]}"
-        for process in processes.values():
-            process.start()
-        await asyncio.gather(*(platform.wait_ready(name) for name in processes))
+        for child in children:
+            await supervisor.start(child)
+        await asyncio.gather(*(platform.wait_ready(child.name) for child in children))
         await seed(platform)
         yield platform
     finally:
         await platform.http.aclose()
-        for process in processes.values():
-            process.stop()
+        await supervisor.stop_all(grace=30)
 
 
 async def seed(platform: Platform) -> None:

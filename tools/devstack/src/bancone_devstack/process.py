@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bancone_devstack.logs import log_has_line
+
 
 @dataclass(frozen=True)
 class Stopped:
@@ -116,6 +118,10 @@ class Child:
         await self.proc.wait()
         hurried = hurried_task is not None and hurried_task in done
         return Stopped(self.proc.returncode, killed=True, hurried=hurried)
+
+    def log_has_line(self, *parts: str) -> bool:
+        """Whether one line of this child's log contains every one of `parts`."""
+        return log_has_line(self.log, *parts)
 
     def exit_description(self) -> str:
         """`killed by SIGKILL` or `exited with code 3`."""
