@@ -1,5 +1,5 @@
 """What the platform benchmarks share: start and stop `make run`, print as they go, and stop
-cleanly when interrupted. Traffic is in `bench.traffic`, numbers and tables in `bench.numbers`,
+cleanly when interrupted. Traffic is in `bench.traffic`, numbers and tables in `bench.latencies`,
 what the services logged in `bench.service_logs`, what they recorded in `bench.outcomes`.
 
 Benchmarks measure and print; they assert nothing (the project's rule: speed targets live in

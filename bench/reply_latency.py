@@ -38,7 +38,7 @@ from bench.harness import (
     running_platform,
     say,
 )
-from bench.numbers import (
+from bench.latencies import (
     latency_table,
     replies_and_acks,
 )

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from bancone_contracts.topics import CONVERSATION_PARTITIONS, OUTBOUND
 from bench.harness import Platform, RunEnv
-from bench.numbers import Summary
+from bench.latencies import Summary
 from bench.traffic import Sent
 
 

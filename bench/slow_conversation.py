@@ -60,7 +60,7 @@ from bench.harness import (
     spawn,
     stop,
 )
-from bench.numbers import (
+from bench.latencies import (
     Summary,
     latency_table,
     ms,
