@@ -25,10 +25,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 
@@ -40,6 +40,7 @@ from bancone_devstack import (
     Stopped,
     Supervisor,
     rotate,
+    together,
 )
 from bancone_devstack.launcher.broker import FLAVOUR_NAMES, BrokerControl
 from bancone_devstack.launcher.environment import base_url, build_env, host_port, run_env_values
@@ -346,16 +347,6 @@ class Launcher:
             code = how.returncode
             note = "" if code in (0, -signal.SIGTERM) else f" (exit {code})"
             self.report.say(f"{child.name} stopped{note}")
-
-
-async def together(*steps: Coroutine[Any, Any, None]) -> None:
-    """Run steps concurrently; the first to fail cancels the others and is raised as is."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for step in steps:
-                group.create_task(step)
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
 
 
 def shown_path(path: Path) -> str:

@@ -8,7 +8,7 @@ from bancone_devstack.logs import log_has_line, readable_tail, rotate, tail_text
 from bancone_devstack.ports import free_port, port_in_use
 from bancone_devstack.process import Child, Stopped
 from bancone_devstack.readiness import ExitedBeforeReadyError, NotReadyError, wait_ready
-from bancone_devstack.supervisor import Supervisor
+from bancone_devstack.supervisor import Supervisor, together
 
 __all__ = [
     "Child",
@@ -22,5 +22,6 @@ __all__ = [
     "readable_tail",
     "rotate",
     "tail_text",
+    "together",
     "wait_ready",
 ]

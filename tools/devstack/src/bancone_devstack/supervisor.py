@@ -5,7 +5,8 @@ e2e fault runs."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from bancone_devstack.process import Child, Stopped
 
@@ -85,3 +86,14 @@ class Supervisor:
                 on_stopped(child, stopped)
 
         await asyncio.gather(*(reap(child) for child in self.alive()))
+
+
+async def together(*steps: Coroutine[Any, Any, None]) -> None:
+    """Run steps concurrently; the first to fail cancels the others and is raised as is (a
+    launcher reports that one failure, not an exception group)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for step in steps:
+                group.create_task(step)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
