@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
+from agent_support.service import TopicTail, body_of, inbound, publish, running
 
 from bancone_agent.bootstrap import build_app
 from bancone_agent.domain import KnowledgeHit, Product, ProductQuery
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import TopicTail, body_of, inbound, publish, running
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived

@@ -10,14 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import col
-
-from bancone_agent.bootstrap import build_app
-from bancone_agent.domain import OfflineAssistant
-from bancone_agent.entrypoints.consumers import Subscription
-from bancone_agent.handlers import outbound_id_for
-from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import (
+from agent_support.service import (
     Cellar,
     GatedAssistant,
     TopicTail,
@@ -25,6 +18,13 @@ from bancone_agent.testing_service import (
     publish,
     running,
 )
+from sqlmodel import col
+
+from bancone_agent.bootstrap import build_app
+from bancone_agent.domain import OfflineAssistant
+from bancone_agent.domain.turn import outbound_id_for
+from bancone_agent.entrypoints.consumers import Subscription
+from bancone_agent.settings import AgentSettings
 from bancone_contracts import AGENT_TURNS, OUTBOUND, parse_event
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived

@@ -18,6 +18,7 @@ from decimal import Decimal
 import httpx
 import pytest
 import sqlalchemy as sa
+from agent_support.shop_api import FakeShopApi, catalog_product, serve
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import col
 
@@ -26,10 +27,9 @@ from bancone_agent.adapters.tables import MessageRecord
 from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain import ProductQuery
 from bancone_agent.domain.phrases import phrasebook
+from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.entrypoints.consumers import Subscription
-from bancone_agent.handlers import outbound_id_for
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing import FakeShopApi, catalog_product, serve
 from bancone_contracts import OUTBOUND, conversation_key, parse_event
 from bancone_contracts.events.inbound import (
     Customer,

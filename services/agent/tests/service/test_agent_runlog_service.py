@@ -14,6 +14,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from agent_support.service import (
+    Cellar,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 from sqlmodel import col
 
 from bancone_agent.adapters.config_store import update_config
@@ -22,14 +30,6 @@ from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings, ModelPrice
-from bancone_agent.testing_service import (
-    Cellar,
-    TopicTail,
-    body_of,
-    inbound,
-    publish,
-    running,
-)
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived

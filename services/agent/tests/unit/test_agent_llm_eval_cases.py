@@ -12,9 +12,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from agent_support.memory_shop import demo_shop
 
 from bancone_agent.domain import Intent, Reply
-from bancone_agent.llm.testing import demo_shop
 from bancone_scripted_llm import Script
 
 pytestmark = pytest.mark.unit

@@ -8,10 +8,10 @@ import json
 from decimal import Decimal
 
 import pytest
+from agent_support.memory_shop import demo_shop
 
 from bancone_agent.domain import ProductQuery, ToolError
-from bancone_agent.llm.testing import demo_shop
-from bancone_agent.llm.tools import (
+from bancone_agent.domain.tools import (
     TOOLS,
     EscalateArgs,
     SearchProductsArgs,
