@@ -64,7 +64,7 @@ class OfflineAssistant:
     async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
         if turn.kind in SILENT_KINDS:
             return None
-        language = self.reply_language(turn)
+        language = turn.reply_language
         book = phrasebook(language)
         text = (turn.text or "").strip()
         if turn.kind is ContentKind.ORDER:
@@ -76,12 +76,6 @@ class OfflineAssistant:
             return await self._answer(turn, tools, book, text, understanding)
         except ToolError:
             return self._say(book, understanding.intent, book.tools_unavailable, wants_human=True)
-
-    @staticmethod
-    def reply_language(turn: Turn) -> str:
-        """The customer's language if we can write it, else the shop's, else English (decided
-        once per turn: `Turn.reply_language`)."""
-        return turn.reply_language
 
     async def _answer(
         self, turn: Turn, tools: ShopTools, book: Phrasebook, text: str, u: Understanding
