@@ -47,9 +47,10 @@ from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import running_scripted_llm
 
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))  # the demo shop in memory
-from agent_support.memory_shop import demo_shop
+sys.path.insert(0, str(Path(__file__).parents[3]))  # the demo shop in memory (test helper)
 from scoring import CaseFile, Outcome, Shop, score, summary, table
+
+from services.agent.tests.support.memory_shop import demo_shop
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]

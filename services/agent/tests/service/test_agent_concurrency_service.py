@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
-from agent_support.service import TopicTail, body_of, inbound, publish, running
 
 from bancone_agent.bootstrap import build_app
 from bancone_agent.domain import KnowledgeHit, Product, ProductQuery
@@ -24,6 +23,7 @@ from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import ReplySpec, Rule, Script, running_scripted_llm
+from services.agent.tests.support.service import TopicTail, body_of, inbound, publish, running
 
 pytestmark = pytest.mark.service
 

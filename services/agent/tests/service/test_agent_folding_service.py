@@ -10,14 +10,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
-from agent_support.service import (
-    Cellar,
-    GatedAssistant,
-    TopicTail,
-    inbound,
-    publish,
-    running,
-)
 from sqlmodel import col
 
 from bancone_agent.bootstrap import build_app
@@ -32,6 +24,14 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.service import (
+    Cellar,
+    GatedAssistant,
+    TopicTail,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 

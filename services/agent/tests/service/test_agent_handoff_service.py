@@ -18,15 +18,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from agent_support.service import (
-    Cellar,
-    GatedAssistant,
-    TopicTail,
-    body_of,
-    inbound,
-    publish,
-    running,
-)
 from sqlmodel import col
 
 from bancone_agent import handlers
@@ -46,6 +37,15 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.service import (
+    Cellar,
+    GatedAssistant,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 

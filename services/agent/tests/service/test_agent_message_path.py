@@ -18,7 +18,6 @@ from decimal import Decimal
 import httpx
 import pytest
 import sqlalchemy as sa
-from agent_support.shop_api import FakeShopApi, catalog_product, serve
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlmodel import col
 
@@ -42,6 +41,7 @@ from bancone_contracts.topics import CONVERSATION_PARTITIONS
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import InboxRecord
+from services.agent.tests.support.shop_api import FakeShopApi, catalog_product, serve
 
 pytestmark = pytest.mark.service
 

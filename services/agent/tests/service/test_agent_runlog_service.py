@@ -14,14 +14,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from agent_support.service import (
-    Cellar,
-    TopicTail,
-    body_of,
-    inbound,
-    publish,
-    running,
-)
 from sqlmodel import col
 
 from bancone_agent.adapters.config_store import update_config
@@ -37,6 +29,14 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import ReplySpec, Rule, Script, ToolCallSpec, running_scripted_llm
+from services.agent.tests.support.service import (
+    Cellar,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from agent_support.memory_shop import demo_shop
 
 from bancone_agent.domain import Intent, Reply
 from bancone_scripted_llm import Script
+from services.agent.tests.support.memory_shop import demo_shop
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from agent_support.memory_shop import demo_shop
 
 from bancone_agent.domain import ProductQuery, ToolError
 from bancone_agent.domain.tools import (
@@ -18,6 +17,7 @@ from bancone_agent.domain.tools import (
     TurnTools,
     offered_tools,
 )
+from services.agent.tests.support.memory_shop import demo_shop
 
 pytestmark = pytest.mark.unit
 

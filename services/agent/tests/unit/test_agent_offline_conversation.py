@@ -2,18 +2,18 @@
 of the conversation, and no number in a reply that the tools did not give."""
 
 import pytest
-from agent_support.offline_shop import (
-    SHOP,
-    FakeShopTools,
-    ask,
-    turn,
-)
 
 from bancone_agent.domain import (
     ContentKind,
     Intent,
     OfflineAssistant,
     check_reply,
+)
+from services.agent.tests.support.offline_shop import (
+    SHOP,
+    FakeShopTools,
+    ask,
+    turn,
 )
 
 pytestmark = pytest.mark.unit

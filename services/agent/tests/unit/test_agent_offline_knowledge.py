@@ -4,18 +4,18 @@ language when there is one; offers valid today with the data's own figures, no o
 import re
 
 import pytest
-from agent_support.offline_shop import (
-    OFFERS,
-    SHOP,
-    FakeShopTools,
-    ask,
-    offer,
-)
 
 from bancone_agent.domain import (
     Intent,
     KnowledgeHit,
     check_reply,
+)
+from services.agent.tests.support.offline_shop import (
+    OFFERS,
+    SHOP,
+    FakeShopTools,
+    ask,
+    offer,
 )
 
 pytestmark = pytest.mark.unit

@@ -5,14 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from agent_support.offline_shop import (
-    CATALOG,
-    FakeShopTools,
-    ask,
-    en_prices_in,
-    prices_in,
-    wine,
-)
 
 from bancone_agent.domain import (
     Assistant,
@@ -20,6 +12,14 @@ from bancone_agent.domain import (
     OfflineAssistant,
     Product,
     ProductQuery,
+)
+from services.agent.tests.support.offline_shop import (
+    CATALOG,
+    FakeShopTools,
+    ask,
+    en_prices_in,
+    prices_in,
+    wine,
 )
 
 pytestmark = pytest.mark.unit

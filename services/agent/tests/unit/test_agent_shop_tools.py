@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from agent_support.shop_api import FakeShopApi, catalog_faq, catalog_product
 
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import ProductQuery, ToolError
+from services.agent.tests.support.shop_api import FakeShopApi, catalog_faq, catalog_product
 
 pytestmark = pytest.mark.unit
 
