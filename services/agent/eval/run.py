@@ -33,11 +33,11 @@ import httpx
 import structlog
 from fastapi import FastAPI
 
+from bancone_agent.adapters.llm_assistant import LlmAssistant
+from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Turn
 from bancone_agent.domain.config import AgentConfig
-from bancone_agent.llm import LlmAssistant, LlmOptions
-from bancone_agent.llm.testing import demo_shop
 from bancone_agent.settings import AgentSettings
 from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.entrypoints.http import build_http_app
@@ -47,7 +47,10 @@ from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import running_scripted_llm
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[3]))  # the demo shop in memory (test helper)
 from scoring import CaseFile, Outcome, Shop, score, summary, table
+
+from services.agent.tests.support.memory_shop import demo_shop
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]

@@ -21,9 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bancone_agent.domain import KnowledgeHit, Product, Reply, understand
+from bancone_agent.domain.guard import GroundingSources, check_grounding, name_key
 from bancone_agent.domain.language import detect_language
 from bancone_agent.domain.text import fold
-from bancone_agent.llm.guard import GroundingSources, check_grounding, name_key
 
 
 class Expect(BaseModel):

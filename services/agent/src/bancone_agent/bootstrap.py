@@ -11,12 +11,13 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bancone_agent.adapters.llm_assistant import LlmAssistant
+from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
-from bancone_agent.llm import build_assistant as build_llm_assistant
 from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
 from bancone_kit.http.health import NamedCheck, database_check
@@ -67,8 +68,9 @@ def http_tools_factory(
 
 def build_assistant(settings: AgentSettings) -> Assistant:
     """The LLM assistant, which answers with the offline assistant for every tenant without an
-    LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`)."""
-    return build_llm_assistant(settings)
+    LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`): with neither, it
+    is the offline assistant with a run record."""
+    return LlmAssistant(LlmOptions.from_settings(settings))
 
 
 def shop_directory(settings: AgentSettings) -> Callable[[str], Shop]:

@@ -1,7 +1,8 @@
 """Prometheus metrics of the agent, served at `/metrics` by the kit's app.
 
 Module-level, so they are registered once per process however many apps a test builds.
-The handler times every assistant turn (`observe_turn`, around `Assistant.respond`) and counts
+The guard's findings are counted here too (`record_findings`). The handler times every
+assistant turn (`observe_turn`, around `Assistant.respond`) and counts
 the LLM tokens the turn reports in `Reply.run` — one place for every assistant, so an
 assistant implementation fills `TurnRun` and does not touch these counters itself (that would
 count its tokens twice).
@@ -10,13 +11,18 @@ count its tokens twice).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from prometheus_client import Counter, Histogram
 
 from bancone_agent.domain import Reply
+from bancone_agent.domain.guard import Finding, run_log_findings
+from bancone_agent.domain.run import GuardFinding
+from bancone_kit.logging import get_logger
+
+log = get_logger(__name__)
 
 LLM_TOKENS = Counter(
     "bancone_agent_llm_tokens",
@@ -29,6 +35,12 @@ TURN_SECONDS = Histogram(
     "(offline, llm) and outcome (answered, escalated, fallback, muted, no_reply, error).",
     ["assistant", "outcome"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0),
+)
+GUARD_VIOLATIONS = Counter(
+    "bancone_agent_guard_violations",
+    "Facts an LLM reply stated without a tool result behind them, by kind (price, stock, "
+    "number, discount, product_name) and attempt (1 = first answer, 2 = corrective retry).",
+    ["kind", "attempt"],
 )
 
 
@@ -84,3 +96,20 @@ def assistant_name(assistant: object) -> str:
         return name
     cls = type(assistant).__name__
     return (cls.removesuffix("Assistant") or cls).lower()
+
+
+def record_findings(
+    findings: Sequence[Finding], attempt: int, *, tenant_id: str, conversation_id: str
+) -> list[GuardFinding]:
+    """Log and count a guard check's findings; the run-log form of them."""
+    for finding in findings:
+        GUARD_VIOLATIONS.labels(kind=finding.kind, attempt=str(attempt)).inc()
+    if findings:
+        log.warning(
+            "llm.guard_violation",
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            attempt=attempt,
+            findings=[f"{f.kind}:{f.value}" for f in findings],
+        )
+    return run_log_findings(findings, attempt)

@@ -17,13 +17,13 @@ from bancone_agent.bootstrap import build_app
 from bancone_agent.domain import KnowledgeHit, Product, ProductQuery
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import TopicTail, body_of, inbound, publish, running
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import ReplySpec, Rule, Script, running_scripted_llm
+from services.agent.tests.support.service import TopicTail, body_of, inbound, publish, running
 
 pytestmark = pytest.mark.service
 

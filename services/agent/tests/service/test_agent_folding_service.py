@@ -14,17 +14,9 @@ from sqlmodel import col
 
 from bancone_agent.bootstrap import build_app
 from bancone_agent.domain import OfflineAssistant
+from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.entrypoints.consumers import Subscription
-from bancone_agent.handlers import outbound_id_for
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import (
-    Cellar,
-    GatedAssistant,
-    TopicTail,
-    inbound,
-    publish,
-    running,
-)
 from bancone_contracts import AGENT_TURNS, OUTBOUND, parse_event
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -32,6 +24,14 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.service import (
+    Cellar,
+    GatedAssistant,
+    TopicTail,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 

@@ -20,23 +20,15 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from bancone_agent import operations
+from bancone_agent import handlers
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain import OfflineAssistant
+from bancone_agent.domain.commands import TakeOver
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing_service import (
-    Cellar,
-    GatedAssistant,
-    TopicTail,
-    body_of,
-    inbound,
-    publish,
-    running,
-)
 from bancone_contracts import AGENT_TURNS, CONVERSATION, OUTBOUND, parse_event
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.conversation import ConversationChanged
@@ -45,6 +37,15 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.service import (
+    Cellar,
+    GatedAssistant,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 
@@ -218,9 +219,7 @@ async def test_no_reply_is_staged_after_a_takeover_commits_whatever_the_interlea
                 # commit, some while it holds the lock, some after it.
                 for _ in range(round_trips):
                     await connections[round_trips].execute(sa.text("SELECT 1"))
-                await operations.takeover(
-                    deps.sessions, tenant_id, ids[customer], "giulia", deps.clock
-                )
+                await handlers.take_over(TakeOver(tenant_id, ids[customer], "giulia"), deps)
 
             gated.release("vino")
             await asyncio.gather(*turns, *(takeover_after(i, c) for i, c in enumerate(customers)))

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
+from bancone_agent.adapters.llm_assistant import LlmAssistant
+from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.domain import Reply, Turn
 from bancone_agent.domain.config import AgentConfig, LlmOverride
 from bancone_agent.domain.run import TurnOutcome
-from bancone_agent.llm import LlmAssistant, LlmOptions
-from bancone_agent.llm.testing import MemoryShopTools, demo_shop
 from bancone_agent.settings import ModelPrice
 from bancone_scripted_llm import ScriptedLlm, running_scripted_llm
+from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop
 
 pytestmark = pytest.mark.service
 

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from bancone_agent.adapters.llm_assistant import LlmAssistant
+from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Turn
 from bancone_agent.domain.config import AgentConfig
-from bancone_agent.llm import LlmAssistant, LlmOptions
-from bancone_agent.testing import FakeShopApi, catalog_product, serve
 from bancone_scripted_llm import ScriptedLlm, running_scripted_llm
+from services.agent.tests.support.shop_api import FakeShopApi, catalog_product, serve
 
 pytestmark = pytest.mark.service
 

@@ -26,10 +26,9 @@ from bancone_agent.adapters.tables import MessageRecord
 from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain import ProductQuery
 from bancone_agent.domain.phrases import phrasebook
+from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.entrypoints.consumers import Subscription
-from bancone_agent.handlers import outbound_id_for
 from bancone_agent.settings import AgentSettings
-from bancone_agent.testing import FakeShopApi, catalog_product, serve
 from bancone_contracts import OUTBOUND, conversation_key, parse_event
 from bancone_contracts.events.inbound import (
     Customer,
@@ -42,6 +41,7 @@ from bancone_contracts.topics import CONVERSATION_PARTITIONS
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import InboxRecord
+from services.agent.tests.support.shop_api import FakeShopApi, catalog_product, serve
 
 pytestmark = pytest.mark.service
 

@@ -22,14 +22,6 @@ from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings, ModelPrice
-from bancone_agent.testing_service import (
-    Cellar,
-    TopicTail,
-    body_of,
-    inbound,
-    publish,
-    running,
-)
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -37,6 +29,14 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import ReplySpec, Rule, Script, ToolCallSpec, running_scripted_llm
+from services.agent.tests.support.service import (
+    Cellar,
+    TopicTail,
+    body_of,
+    inbound,
+    publish,
+    running,
+)
 
 pytestmark = pytest.mark.service
 

@@ -29,16 +29,10 @@ from bancone_agent.domain import (
     ShopTools,
     Turn,
 )
+from bancone_agent.domain.delivery import advances
 from bancone_agent.domain.phrases import phrasebook
-from bancone_agent.handlers import (
-    AgentDeps,
-    Shop,
-    advances,
-    handle_delivery,
-    handle_inbound,
-    outbound_id_for,
-    read_content,
-)
+from bancone_agent.domain.turn import outbound_id_for, read_content
+from bancone_agent.handlers import AgentDeps, Shop, handle_delivery, handle_inbound
 from bancone_contracts import OUTBOUND, conversation_key, parse_event
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from bancone_contracts.events.inbound import (

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bancone_agent import handlers, operations
+from bancone_agent import handlers
 from bancone_agent.adapters.tables import AgentTurnRecord, ConversationRecord, MessageRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import (
@@ -29,15 +29,11 @@ from bancone_agent.domain import (
     ShopTools,
     Turn,
 )
+from bancone_agent.domain.commands import Resolve, TakeOver
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.run import ToolCallRecord, TurnOutcome, TurnRun
-from bancone_agent.handlers import (
-    AgentDeps,
-    Shop,
-    handle_inbound,
-    handle_inbound_batch,
-    outbound_id_for,
-)
+from bancone_agent.domain.turn import outbound_id_for
+from bancone_agent.handlers import AgentDeps, Shop, handle_inbound, handle_inbound_batch
 from bancone_contracts import parse_event
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.conversation import ConversationChanged
@@ -249,10 +245,10 @@ async def test_takeover_mutes_and_resolve_hands_the_next_message_back_to_the_ass
     await handle_inbound(inbound("Ciao"), deps)
     conv = await conversation(engine)
 
-    taken = await operations.takeover(deps.sessions, TENANT, conv.id, "giulia", deps.clock)
-    again = await operations.takeover(deps.sessions, TENANT, conv.id, "giulia", deps.clock)
+    taken = await handlers.take_over(TakeOver(TENANT, conv.id, "giulia"), deps)
+    again = await handlers.take_over(TakeOver(TENANT, conv.id, "giulia"), deps)
     await handle_inbound(inbound("Avete un Chianti?"), deps)
-    resolved = await operations.resolve(deps.sessions, TENANT, conv.id, "giulia", deps.clock)
+    resolved = await handlers.resolve(Resolve(TENANT, conv.id, "giulia"), deps)
     await handle_inbound(inbound("Avete un Chianti?"), deps)
 
     assert taken is not None
@@ -279,7 +275,7 @@ async def test_takeover_mutes_and_resolve_hands_the_next_message_back_to_the_ass
 
 
 async def test_takeover_of_an_unknown_conversation_finds_nothing(deps: AgentDeps) -> None:
-    assert await operations.takeover(deps.sessions, TENANT, uuid.uuid4(), "x", deps.clock) is None
+    assert await handlers.take_over(TakeOver(TENANT, uuid.uuid4(), "x"), deps) is None
 
 
 async def test_a_takeover_while_the_assistant_thinks_mutes_the_reply_it_computed(
@@ -292,7 +288,7 @@ async def test_a_takeover_while_the_assistant_thinks_mutes_the_reply_it_computed
 
     turn = asyncio.create_task(handle_inbound(inbound("Avete un Chianti?"), deps))
     await assistant.started.wait()
-    await operations.takeover(deps.sessions, TENANT, conv.id, "giulia", deps.clock)
+    await handlers.take_over(TakeOver(TENANT, conv.id, "giulia"), deps)
     assistant.gate.set()
     await turn
 
@@ -441,7 +437,7 @@ async def test_failed_turns_in_a_row_escalate_and_an_assistant_wanting_a_human_d
     async with sessions_of(engine)() as session:
         conv = await session.scalar(sa.select(ConversationRecord))
         assert conv is not None
-    await operations.resolve(deps.sessions, TENANT, conv.id, "ops", deps.clock)
+    await handlers.resolve(Resolve(TENANT, conv.id, "ops"), deps)
     assistant.replies = [llm_reply("Passo a un collega", wants_human=True)]
     await handle_inbound(inbound("E un bianco?"), deps)
 
@@ -469,7 +465,7 @@ async def test_a_conversation_resolved_while_a_muted_turn_commits_is_answered_af
     async def resolved_meanwhile(plan: Any, deps_: AgentDeps) -> Any:
         draft = await planned(plan, deps_)
         if draft.muted:
-            await operations.resolve(deps.sessions, TENANT, held.id, "ops", deps.clock)
+            await handlers.resolve(Resolve(TENANT, held.id, "ops"), deps)
         return draft
 
     monkeypatch.setattr(handlers, "_draft", resolved_meanwhile)

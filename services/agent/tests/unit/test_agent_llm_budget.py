@@ -9,19 +9,13 @@ from decimal import Decimal
 import pytest
 from pydantic import SecretStr
 
+from bancone_agent.adapters.llm_assistant import LlmAssistant
+from bancone_agent.adapters.llm_client import NO_KEY, LlmOptions, endpoint_for
+from bancone_agent.bootstrap import build_assistant
 from bancone_agent.domain import Turn
+from bancone_agent.domain.budget import BudgetExhaustedError, TurnBudget, estimate_cost
 from bancone_agent.domain.config import AgentConfig, LlmOverride
-from bancone_agent.llm import LlmAssistant, build_assistant
-from bancone_agent.llm.assistant import customer_messages
-from bancone_agent.llm.client import (
-    NO_KEY,
-    BudgetExhaustedError,
-    LlmOptions,
-    TurnBudget,
-    endpoint_for,
-    estimate_cost,
-)
-from bancone_agent.llm.prompt import system_prompt
+from bancone_agent.domain.prompt import customer_messages, system_prompt
 from bancone_agent.settings import AgentSettings, ModelPrice
 
 pytestmark = pytest.mark.unit

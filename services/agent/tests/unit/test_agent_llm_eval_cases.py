@@ -14,8 +14,8 @@ from types import ModuleType
 import pytest
 
 from bancone_agent.domain import Intent, Reply
-from bancone_agent.llm.testing import demo_shop
 from bancone_scripted_llm import Script
+from services.agent.tests.support.memory_shop import demo_shop
 
 pytestmark = pytest.mark.unit
 

@@ -9,15 +9,15 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bancone_agent.domain import KnowledgeHit, Product
-from bancone_agent.llm.guard import (
+from bancone_agent.domain.guard import (
     CatalogueNames,
     Finding,
     GroundingSources,
     check_grounding,
     correction,
     name_key,
-    record_findings,
 )
+from bancone_agent.metrics import record_findings
 
 pytestmark = pytest.mark.unit
 

@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 
 from bancone_agent.domain import ProductQuery, ToolError
-from bancone_agent.llm.testing import demo_shop
-from bancone_agent.llm.tools import (
+from bancone_agent.domain.tools import (
     TOOLS,
     EscalateArgs,
     SearchProductsArgs,
     TurnTools,
     offered_tools,
 )
+from services.agent.tests.support.memory_shop import demo_shop
 
 pytestmark = pytest.mark.unit
 

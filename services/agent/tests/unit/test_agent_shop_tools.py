@@ -11,7 +11,7 @@ import pytest
 
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import ProductQuery, ToolError
-from bancone_agent.testing import FakeShopApi, catalog_faq, catalog_product
+from services.agent.tests.support.shop_api import FakeShopApi, catalog_faq, catalog_product
 
 pytestmark = pytest.mark.unit
 

@@ -10,11 +10,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, model_validator
 
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.language import DEFAULT_DETECTOR
+from bancone_agent.domain.phrases import PHRASEBOOKS
 from bancone_agent.domain.run import TurnRun
-from bancone_agent.domain.understanding import Intent, SortOrder
+from bancone_agent.domain.understanding import DEFAULT_READER, Intent, SortOrder, Understanding
 
 
 class ContentKind(StrEnum):
@@ -64,7 +66,13 @@ SILENT_KINDS = frozenset({ContentKind.REACTION, ContentKind.STATUS, ContentKind.
 
 
 class Turn(BaseModel):
-    """One customer message, as the assistant needs it."""
+    """One customer turn (its messages folded into `text`), as the assistant needs it.
+
+    The text is understood and the customer's language decided once, when the turn is built
+    (`understanding`, `language`): escalation rules, assistants and their fallbacks all read
+    them from here instead of reading the text again. Whoever builds a turn may pass them
+    (the handler does, reusing what it read per message); else they are computed here.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,6 +90,36 @@ class Turn(BaseModel):
     """The tenant's agent configuration (version 0 = built-in defaults)."""
     history: tuple[str, ...] = ()
     """Earlier customer texts folded into this turn (sent while the previous turn ran)."""
+    understanding: SkipValidation[Understanding] = Field(
+        default_factory=lambda: DEFAULT_READER.read("")
+    )
+    """What the text asks for (intent, slots), read once per turn."""
+    language: str = ""
+    """The customer's language: the text's, else the conversation's so far, else the shop's."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _understood(cls, data: Any) -> Any:
+        """Read the text and decide the language when the builder did not."""
+        if not isinstance(data, dict):
+            return data
+        text = data.get("text")
+        filled = dict(data)
+        if filled.get("understanding") is None:
+            filled["understanding"] = DEFAULT_READER.read((text or "").strip())
+        if not filled.get("language"):
+            filled["language"] = DEFAULT_DETECTOR.choose(
+                text, filled.get("previous_language"), filled.get("default_language", "it")
+            )
+        return filled
+
+    @property
+    def reply_language(self) -> str:
+        """The language to write in: the customer's if there is a phrasebook for it, else the
+        shop's, else English."""
+        if self.language in PHRASEBOOKS:
+            return self.language
+        return self.default_language if self.default_language in PHRASEBOOKS else "en"
 
 
 class Product(BaseModel):

@@ -19,7 +19,12 @@ from bancone_agent.domain.assistant import Reply
 from bancone_agent.domain.config import AgentConfig, EscalationRules, OpeningHours
 from bancone_agent.domain.run import TurnOutcome
 from bancone_agent.domain.text import fold
-from bancone_agent.domain.understanding import DEFAULT_READER, Intent, MessageReader
+from bancone_agent.domain.understanding import (
+    DEFAULT_READER,
+    Intent,
+    MessageReader,
+    Understanding,
+)
 
 
 class EscalationReason(StrEnum):
@@ -57,6 +62,14 @@ class CustomerSaid:
     text: str | None
     button_id: str | None = None
     """The id of the interactive button or list row the customer tapped, if any."""
+    understanding: Understanding | None = None
+    """The text as the turn read it (once); read here only when the caller did not."""
+
+    def understood(self, reader: MessageReader = DEFAULT_READER) -> Understanding | None:
+        """What the text asks for; None when there is no text."""
+        if not self.text:
+            return None
+        return self.understanding or reader.read(self.text)
 
 
 HUMAN_BUTTON_IDS: Final = frozenset(
@@ -74,7 +87,11 @@ def is_human_button(button_id: str | None) -> bool:
 
 def asks_for_human(text: str | None, reader: MessageReader = DEFAULT_READER) -> bool:
     """The customer asks for a person, in any language the reader knows (it, en, es)."""
-    return bool(text) and reader.read(text or "").intent is Intent.HUMAN_REQUEST
+    return _asks_for_human(CustomerSaid(text).understood(reader))
+
+
+def _asks_for_human(understood: Understanding | None) -> bool:
+    return understood is not None and understood.intent is Intent.HUMAN_REQUEST
 
 
 def _phrase(pattern: str) -> re.Pattern[str]:
@@ -91,14 +108,17 @@ def matching_keyword(text: str, keywords: Iterable[str]) -> str | None:
 
 
 def matching_topic(
-    text: str, topics: Iterable[str], reader: MessageReader = DEFAULT_READER
+    text: str,
+    topics: Iterable[str],
+    reader: MessageReader = DEFAULT_READER,
+    understood: Understanding | None = None,
 ) -> str | None:
     """The first configured topic the text is about: an intent (`order`, `price_question`),
     a FAQ topic (`returns`, `shipping`), or — for topics the reader doesn't know — the word."""
     wanted = [t for t in topics if t.strip()]
     if not wanted:
         return None
-    understood = reader.read(text)
+    understood = understood or reader.read(text)
     known = {understood.intent.value, *understood.faq_topics}
     for topic in wanted:
         if topic in known or matching_keyword(text, (topic.replace("_", " "),)):
@@ -115,16 +135,16 @@ def before_turn(
     for message in said:
         if is_human_button(message.button_id):
             return Escalation(EscalationReason.CUSTOMER_REQUEST, "customer", "button")
-    for message in said:
-        if asks_for_human(message.text, reader):
-            return Escalation(EscalationReason.CUSTOMER_REQUEST, "customer")
-    for message in said:
+    understood = [message.understood(reader) for message in said]
+    if any(_asks_for_human(u) for u in understood):
+        return Escalation(EscalationReason.CUSTOMER_REQUEST, "customer")
+    for message, reading in zip(said, understood, strict=True):
         if not message.text:
             continue
         keyword = matching_keyword(message.text, rules.keywords)
         if keyword is not None:
             return Escalation(EscalationReason.KEYWORD, "system", keyword)
-        topic = matching_topic(message.text, rules.topics, reader)
+        topic = matching_topic(message.text, rules.topics, reader, reading)
         if topic is not None:
             return Escalation(EscalationReason.TOPIC, "system", topic)
     return None

@@ -20,10 +20,9 @@ from bancone_agent.domain.assistant import (
     ToolError,
     Turn,
 )
-from bancone_agent.domain.language import DEFAULT_DETECTOR, LanguageDetector
 from bancone_agent.domain.lexicon import KNOWN_SLUGS
 from bancone_agent.domain.offers import Offer, current_offers
-from bancone_agent.domain.phrases import PHRASEBOOKS, Phrasebook, phrasebook
+from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.text import fold, mentions
 from bancone_agent.domain.understanding import (
     DEFAULT_READER,
@@ -51,7 +50,6 @@ class OfflineAssistant:
         faq_min_score: float = 0.3,
         max_offers: int = 3,
         max_offer_products: int = 4,
-        detector: LanguageDetector = DEFAULT_DETECTOR,
         reader: MessageReader = DEFAULT_READER,
         today: Callable[[], date] = _utc_today,
     ) -> None:
@@ -60,32 +58,24 @@ class OfflineAssistant:
         self._faq_min_score = faq_min_score
         self._max_offers = max_offers
         self._max_offer_products = max_offer_products
-        self._detector = detector
         self._reader = reader
         self._today = today
 
     async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
         if turn.kind in SILENT_KINDS:
             return None
-        language = self.reply_language(turn)
+        language = turn.reply_language
         book = phrasebook(language)
         text = (turn.text or "").strip()
         if turn.kind is ContentKind.ORDER:
             return self._say(book, Intent.HUMAN_REQUEST, book.order_received, wants_human=True)
         if not text:
             return self._say(book, Intent.UNKNOWN, book.media_unsupported)
-        understanding = self._reader.read(text)
+        understanding = turn.understanding
         try:
             return await self._answer(turn, tools, book, text, understanding)
         except ToolError:
             return self._say(book, understanding.intent, book.tools_unavailable, wants_human=True)
-
-    def reply_language(self, turn: Turn) -> str:
-        """The customer's language if we can write it, else the shop's, else English."""
-        language = self._detector.choose(turn.text, turn.previous_language, turn.default_language)
-        if language in PHRASEBOOKS:
-            return language
-        return turn.default_language if turn.default_language in PHRASEBOOKS else "en"
 
     async def _answer(
         self, turn: Turn, tools: ShopTools, book: Phrasebook, text: str, u: Understanding

@@ -1,5 +1,6 @@
 """The agent's HTTP routes: operator actions on conversations and usage; health and readiness
-come from the kit's app factory.
+come from the kit's app factory. Each route translates the request into a command
+(`domain.commands`) and calls its handler; the response models translate back.
 
 Every route needs `Authorization: Bearer <admin token>` (settings) until operator accounts
 exist; the tenant is the path's and scopes every query.
@@ -19,9 +20,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.types import Lifespan
 
-from bancone_agent import operations
-from bancone_agent.adapters import repository
+from bancone_agent import handlers
 from bancone_agent.adapters.tables import AgentTurnRecord, ConversationRecord, MessageRecord
+from bancone_agent.domain.commands import (
+    ListConversations,
+    Resolve,
+    ShowConversation,
+    SumDailyUsage,
+    TakeOver,
+)
+from bancone_agent.domain.usage import Usage
 from bancone_agent.handlers import AgentDeps
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
@@ -165,7 +173,7 @@ class UsageOut(BaseModel):
     estimated_cost: Decimal = Field(description="EUR (the price table), a decimal string.")
 
     @classmethod
-    def of(cls, u: operations.Usage) -> UsageOut:
+    def of(cls, u: Usage) -> UsageOut:
         return cls(
             turns=u.turns,
             prompt_tokens=u.prompt_tokens,
@@ -195,8 +203,7 @@ async def list_conversations(
 ) -> list[ConversationOut]:
     """The tenant's conversations (by default those waiting for or held by people)."""
     wanted = state or ["waiting_for_human", "human"]
-    async with deps.sessions() as session:
-        found = await repository.conversations_in_state(session, tenant_id, wanted, limit)
+    found = await handlers.list_conversations(ListConversations(tenant_id, wanted, limit), deps)
     return [ConversationOut.of(c) for c in found]
 
 
@@ -205,7 +212,7 @@ async def get_conversation(
     tenant_id: TenantId, conversation_id: ConversationId, deps: Deps
 ) -> ConversationOut:
     """A conversation with its latest messages and the run log of its turns."""
-    view = await operations.conversation_view(deps.sessions, tenant_id, conversation_id)
+    view = await handlers.show_conversation(ShowConversation(tenant_id, conversation_id), deps)
     if view is None:
         raise _NOT_FOUND
     return ConversationOut.of(
@@ -224,9 +231,7 @@ async def takeover(
 ) -> ConversationOut:
     """A person takes the conversation over: the assistant is silent from now on."""
     operator = (action or OperatorAction()).operator_id
-    done = await operations.takeover(
-        deps.sessions, tenant_id, conversation_id, operator, deps.clock
-    )
+    done = await handlers.take_over(TakeOver(tenant_id, conversation_id, operator), deps)
     if done is None:
         raise _NOT_FOUND
     return ConversationOut.of(done.conversation, changed=done.changed)
@@ -241,7 +246,7 @@ async def resolve(
 ) -> ConversationOut:
     """Close the conversation; the customer's next message goes to the assistant again."""
     operator = (action or OperatorAction()).operator_id
-    done = await operations.resolve(deps.sessions, tenant_id, conversation_id, operator, deps.clock)
+    done = await handlers.resolve(Resolve(tenant_id, conversation_id, operator), deps)
     if done is None:
         raise _NOT_FOUND
     return ConversationOut.of(done.conversation, changed=done.changed)
@@ -254,7 +259,7 @@ async def usage(
     day: Annotated[date, Query(alias="date", description="The day (UTC), YYYY-MM-DD.")],
 ) -> DailyUsageOut:
     """Assistant turns, tokens and estimated cost of one day, in total and by outcome."""
-    summary = await operations.daily_usage(deps.sessions, tenant_id, day)
+    summary = await handlers.sum_daily_usage(SumDailyUsage(tenant_id, day), deps)
     total = UsageOut.of(summary.total)
     return DailyUsageOut(
         **total.model_dump(),

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from bancone_agent.domain import KnowledgeHit, Product, ProductQuery, ShopTools
+from bancone_agent.domain.assistant import KnowledgeHit, Product, ProductQuery, ShopTools
 from bancone_agent.domain.run import ToolCallRecord
 
 Price = Annotated[

@@ -23,6 +23,8 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
+from bancone_agent.adapters.llm_client import Endpoint, LlmClients, LlmOptions, endpoint_for
+from bancone_agent.adapters.recorded_tools import RecordedShopTools
 from bancone_agent.domain import (
     SILENT_KINDS,
     ContentKind,
@@ -33,30 +35,21 @@ from bancone_agent.domain import (
     ToolError,
     Turn,
 )
-from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
-from bancone_agent.domain.text import fold
-from bancone_agent.domain.understanding import DEFAULT_READER, Understanding
-from bancone_agent.llm.client import (
-    BudgetExhaustedError,
-    Endpoint,
-    LlmClients,
-    LlmOptions,
-    TurnBudget,
-    endpoint_for,
-    estimate_cost,
-)
-from bancone_agent.llm.fallback import offline_answer
-from bancone_agent.llm.guard import (
+from bancone_agent.domain.budget import BudgetExhaustedError, TurnBudget, estimate_cost
+from bancone_agent.domain.fallback import offline_answer
+from bancone_agent.domain.guard import (
     CatalogueNames,
     Finding,
     GroundingSources,
     check_grounding,
     correction,
     name_key,
-    record_findings,
 )
-from bancone_agent.llm.prompt import system_prompt
-from bancone_agent.llm.tools import TurnTools
+from bancone_agent.domain.prompt import customer_messages, system_prompt
+from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
+from bancone_agent.domain.text import fold
+from bancone_agent.domain.tools import TurnTools
+from bancone_agent.metrics import record_findings
 from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -129,8 +122,8 @@ class _Session:
         self.endpoint = endpoint
         self.text = text
         self.config = turn.config
-        self.language = owner._offline.reply_language(turn)
-        self.understanding: Understanding = DEFAULT_READER.read(text)
+        self.language = turn.reply_language
+        self.understanding = turn.understanding
         self.tools = TurnTools(shop, self.config.enabled_tools)
         self.budget = TurnBudget(
             max_rounds=self.config.max_tool_rounds,
@@ -299,8 +292,9 @@ class _Session:
         the guard like any reply; else the holding message and a hand-off."""
         evidence = self.tools.evidence
         try:
+            recorded = None if evidence.empty else RecordedShopTools(evidence)
             reply, tools_failed = await offline_answer(
-                self.owner._offline, self.turn, self.shop, evidence
+                self.owner._offline, self.turn, self.shop, recorded
             )
         except Exception as error:  # the fallback must not fail the customer either
             log.exception("llm.fallback_crashed", tenant_id=self.turn.tenant_id)
@@ -337,18 +331,6 @@ class _Session:
             outcome=outcome,
             error=self.error[:1000] if self.error else None,
         )
-
-
-def customer_messages(turn: Turn, text: str) -> list[str]:
-    """The turn's customer messages, one each: folded earlier ones, then the last."""
-    history = [h for h in turn.history if h.strip()]
-    if not history:
-        return [text]
-    prefix = "\n".join(history)
-    if text.startswith(prefix):
-        rest = text[len(prefix) :].strip()
-        return [*history, rest] if rest else history
-    return [*history, text]
 
 
 def _assistant_message(content: str | None, calls: Sequence[Any]) -> Message:

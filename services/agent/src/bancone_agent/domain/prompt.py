@@ -1,13 +1,15 @@
-"""The system prompt: who the assistant is (the tenant's persona and business context) and
-the rules no customer message changes. The rules ask; the grounding guard enforces."""
+"""What the model reads: the system prompt — who the assistant is (the tenant's persona and
+business context) and the rules no customer message changes — and the customer's messages.
+The rules ask; the grounding guard enforces."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
+from bancone_agent.domain.assistant import Turn
 from bancone_agent.domain.config import AgentConfig
-from bancone_agent.llm.tools import ESCALATE
+from bancone_agent.domain.tools import ESCALATE
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "es": "Spanish"}
 
@@ -41,3 +43,15 @@ def system_prompt(
         + "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))
     )
     return "\n\n".join(parts)
+
+
+def customer_messages(turn: Turn, text: str) -> list[str]:
+    """The turn's customer messages, one each: folded earlier ones, then the last."""
+    history = [h for h in turn.history if h.strip()]
+    if not history:
+        return [text]
+    prefix = "\n".join(history)
+    if text.startswith(prefix):
+        rest = text[len(prefix) :].strip()
+        return [*history, rest] if rest else history
+    return [*history, text]

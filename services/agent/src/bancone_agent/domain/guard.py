@@ -33,22 +33,10 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from prometheus_client import Counter
-
-from bancone_agent.domain import KnowledgeHit, Product
+from bancone_agent.domain.assistant import KnowledgeHit, Product
 from bancone_agent.domain.grounding import find_ungrounded_spans, readings
 from bancone_agent.domain.run import GuardFinding
 from bancone_agent.domain.text import fold
-from bancone_kit.logging import get_logger
-
-log = get_logger(__name__)
-
-GUARD_VIOLATIONS = Counter(
-    "bancone_agent_guard_violations",
-    "Facts an LLM reply stated without a tool result behind them, by kind (price, stock, "
-    "number, discount, product_name) and attempt (1 = first answer, 2 = corrective retry).",
-    ["kind", "attempt"],
-)
 
 DENOMINATIONS = frozenset(
     fold(name)
@@ -311,20 +299,8 @@ class CatalogueNames:
         return frozenset(self._names.get(tenant_id, ()))
 
 
-def record_findings(
-    findings: Sequence[Finding], attempt: int, *, tenant_id: str, conversation_id: str
-) -> list[GuardFinding]:
-    """Log and count a check's findings; the run-log form of them."""
-    for finding in findings:
-        GUARD_VIOLATIONS.labels(kind=finding.kind, attempt=str(attempt)).inc()
-    if findings:
-        log.warning(
-            "llm.guard_violation",
-            tenant_id=tenant_id,
-            conversation_id=conversation_id,
-            attempt=attempt,
-            findings=[f"{f.kind}:{f.value}" for f in findings],
-        )
+def run_log_findings(findings: Sequence[Finding], attempt: int) -> list[GuardFinding]:
+    """The run-log form of a check's findings."""
     return [GuardFinding(kind=f.kind, value=f.value, attempt=attempt) for f in findings]
 
 

@@ -1,0 +1,332 @@
+"""Reads and writes of the agent's conversations. Reads: what a turn starts from, what an
+operator looks at. Writes and state changes, inside a transaction the
+caller owns (`repository.claim_all`, `inbox.claim` or `session.begin()`): the customer, the
+conversation and its state, the messages in and out, the run log and delivery statuses —
+each event that announces a change staged in the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bancone_agent.adapters import repository
+from bancone_agent.adapters.config_store import get_active_config
+from bancone_agent.adapters.tables import (
+    AgentTurnRecord,
+    ConversationRecord,
+    CustomerRecord,
+    Direction,
+    MessageRecord,
+)
+from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.conversation import ConversationState, Trigger, move
+from bancone_agent.domain.delivery import advances, delivery_error
+from bancone_agent.domain.events import (
+    Actor,
+    TurnLog,
+    conversation_event,
+    reply_event,
+    turn_completed_event,
+)
+from bancone_agent.domain.turn import Incoming, Plan
+from bancone_contracts.events.delivery import DeliveryUpdated
+from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
+from bancone_kit.logging import get_logger
+from bancone_kit.messaging.outbox import stage
+
+log = get_logger(__name__)
+
+
+async def read_plan(
+    session: AsyncSession,
+    consumer: str,
+    events: Sequence[InboundMessageReceived],
+    fallback_config: Callable[[str], AgentConfig],
+) -> Plan | None:
+    """What a turn starts from, read without locks: which events are new (None when none is),
+    which of them repeat a recorded wamid, the conversation's state and the tenant's config."""
+    unique = list({e.id: e for e in events}.values())
+    tenant_id = unique[0].tenant_id
+    customer_id = unique[0].data.customer.customer_id
+    done = await repository.processed_event_ids(session, consumer, [e.id for e in unique])
+    new = [e for e in unique if e.id not in done]
+    for event in unique:
+        if event.id in done:
+            log.info("inbound.duplicate_event", **_fields(event))
+    if not new:
+        return None
+    recorded = await repository.recorded_wamids(
+        session, tenant_id, [e.data.message_id for e in new]
+    )
+    fresh: list[Incoming] = []
+    repeats: list[InboundMessageReceived] = []
+    seen: set[str] = set(recorded)
+    for event in new:
+        if event.data.message_id in seen:
+            repeats.append(event)
+            log.info("inbound.duplicate_wamid", **_fields(event))
+        else:
+            seen.add(event.data.message_id)
+            fresh.append(Incoming.of(event))
+    known = await repository.find_conversation(session, tenant_id, customer_id)
+    config = await get_active_config(session, tenant_id, fallback=fallback_config(tenant_id))
+    return Plan(
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        fresh=tuple(fresh),
+        repeats=tuple(repeats),
+        conversation_id=known.id if known is not None else uuid.uuid4(),
+        state=ConversationState(known.state) if known is not None else ConversationState.BOT,
+        language=known.language if known is not None else None,
+        failed_turns=known.failed_turns if known is not None else 0,
+        config=config,
+    )
+
+
+def _fields(event: InboundMessageReceived) -> dict[str, str]:
+    return {"tenant_id": event.tenant_id, "event_id": str(event.id), "wamid": event.data.message_id}
+
+
+async def save_customer(
+    tx: AsyncSession, event: InboundMessageReceived, now: datetime, language: str | None
+) -> CustomerRecord:
+    who = event.data.customer
+    new = CustomerRecord(
+        tenant_id=event.tenant_id,
+        customer_id=who.customer_id,
+        wa_id=who.wa_id,
+        user_id=who.user_id,
+        profile_name=who.profile_name,
+        language=language,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
+    customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
+    assert customer is not None, "just inserted or already there"
+    changes = {
+        "wa_id": who.wa_id or customer.wa_id,
+        "user_id": who.user_id or customer.user_id,
+        "profile_name": who.profile_name or customer.profile_name,
+        "language": language or customer.language,
+    }
+    if any(getattr(customer, name) != value for name, value in changes.items()):
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        customer.updated_at = now
+    return customer
+
+
+async def open_conversation(
+    tx: AsyncSession, plan: Plan, now: datetime
+) -> tuple[ConversationRecord, bool]:
+    """The customer's conversation, created on their first message and locked until commit
+    (its state read fresh under the lock); True when this call created it (its `opened`
+    event is staged then)."""
+    last = plan.last.data
+    new = ConversationRecord(
+        tenant_id=plan.tenant_id,
+        id=plan.conversation_id,
+        customer_id=plan.customer_id,
+        phone_number_id=last.phone_number_id,
+        opened_at=now,
+        updated_at=now,
+        state_changed_at=now,
+        last_inbound_at=last.timestamp,
+    )
+    created = await repository.insert_ignoring_conflict(
+        tx, ConversationRecord, repository.row_values(new)
+    )
+    conversation = await repository.find_conversation(
+        tx, plan.tenant_id, plan.customer_id, for_update=True
+    )
+    assert conversation is not None, "just inserted or already there"
+    conversation.phone_number_id = last.phone_number_id
+    newest = max(i.event.data.timestamp for i in plan.fresh)
+    if conversation.last_inbound_at is None or conversation.last_inbound_at < newest:
+        conversation.last_inbound_at = newest
+    conversation.updated_at = now
+    if created:
+        opened = conversation_event(
+            conversation.tenant_id,
+            conversation.id,
+            conversation.customer_id,
+            "opened",
+            actor="customer",
+            reason=None,
+            operator_id=None,
+            now=now,
+        )
+        stage(tx, opened)
+    return conversation, created
+
+
+async def record_inbound(
+    tx: AsyncSession, incoming: Incoming, conversation: ConversationRecord, now: datetime
+) -> bool:
+    """Store the message; False when its wamid is already stored (same message, new event)."""
+    event = incoming.event
+    record = MessageRecord(
+        tenant_id=event.tenant_id,
+        conversation_id=conversation.id,
+        direction=Direction.IN.value,
+        sender="customer",
+        kind=incoming.kind.value,
+        text=incoming.text,
+        wamid=event.data.message_id,
+        event_id=event.id,
+        occurred_at=event.data.timestamp,
+        created_at=now,
+    )
+    return await repository.insert_ignoring_conflict(
+        tx, MessageRecord, repository.row_values(record)
+    )
+
+
+def change_state(
+    tx: AsyncSession,
+    conversation: ConversationRecord,
+    trigger: Trigger,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+    operator_id: str | None = None,
+    now: datetime,
+) -> bool:
+    """Move a conversation LOCKED in `tx` and stage the event announcing the move (the state
+    machine says which moves have one); True when the state changed."""
+    step = move(conversation.state, trigger)
+    if step.transition is None:
+        return False
+    conversation.state = step.state.value
+    conversation.state_changed_at = now
+    conversation.updated_at = now
+    if step.state is ConversationState.WAITING_FOR_HUMAN:
+        conversation.escalation_reason = reason
+    elif step.state is ConversationState.BOT:
+        conversation.escalation_reason = None
+    if operator_id is not None:
+        conversation.operator_id = operator_id
+    conversation.failed_turns = 0
+    event = conversation_event(
+        conversation.tenant_id,
+        conversation.id,
+        conversation.customer_id,
+        step.transition,
+        actor=actor,
+        reason=reason,
+        operator_id=operator_id,
+        now=now,
+    )
+    stage(tx, event)
+    log.info(
+        "conversation.changed",
+        tenant_id=conversation.tenant_id,
+        conversation_id=str(conversation.id),
+        transition=step.transition,
+        state=step.state.value,
+        reason=reason,
+        actor=actor,
+    )
+    return True
+
+
+def record_reply(
+    tx: AsyncSession,
+    event: InboundMessageReceived,
+    conversation: ConversationRecord,
+    text: str,
+    language: str,
+    now: datetime,
+) -> OutboundMessageRequested:
+    """Stage the reply to `event` and keep it among the conversation's messages."""
+    outbound = reply_event(event, conversation.id, text)
+    stage(tx, outbound)
+    content = outbound.data.content
+    tx.add(
+        MessageRecord(
+            tenant_id=event.tenant_id,
+            conversation_id=conversation.id,
+            direction=Direction.OUT.value,
+            sender="ai",
+            kind=content.kind,
+            text=content.body if isinstance(content, OutboundText) else None,
+            language=language,
+            outbound_id=outbound.data.outbound_id,
+            event_id=event.id,
+            reply_to=outbound.data.reply_to,
+            delivery_status="requested",
+            created_at=now,
+        )
+    )
+    conversation.language = language
+    conversation.updated_at = now
+    return outbound
+
+
+def record_turn(tx: AsyncSession, entry: TurnLog) -> None:
+    """The run-log row of a turn and its `agent.turn.completed` event, in the transaction of
+    the reply (or the silence) they describe."""
+    tx.add(
+        AgentTurnRecord(
+            tenant_id=entry.tenant_id,
+            id=entry.id,
+            conversation_id=entry.conversation_id,
+            config_version=entry.config_version,
+            assistant=entry.assistant,
+            model=entry.model,
+            prompt_tokens=entry.prompt_tokens,
+            completion_tokens=entry.completion_tokens,
+            estimated_cost=entry.estimated_cost,
+            latency_ms=entry.latency_ms,
+            tool_calls=entry.tool_calls,
+            guard_findings=entry.guard_findings,
+            outcome=entry.outcome,
+            escalation_reason=entry.escalation_reason,
+            error=entry.error,
+            message_ids=entry.message_ids,
+            created_at=entry.created_at,
+        )
+    )
+    stage(tx, turn_completed_event(entry))
+
+
+async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> bool:
+    """Note on our outbound message what the notifier reports; False when it is not ours."""
+    result = event.data
+    row = await repository.find_outbound(tx, event.tenant_id, result.outbound_id)
+    if row is None:
+        return False
+    if result.wamid and not row.wamid:
+        row.wamid = result.wamid
+    if advances(row.delivery_status, result.status):
+        row.delivery_status = result.status
+        row.delivery_updated_at = result.occurred_at or event.time
+        if result.status == "failed":
+            row.delivery_error = delivery_error(result.error_code, result.error_title)
+    return True
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    conversation: ConversationRecord
+    messages: list[MessageRecord]
+    turns: list[AgentTurnRecord]
+
+
+async def conversation_view(
+    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, last_messages: int
+) -> ConversationView | None:
+    """A conversation with its latest messages and the run log of its latest turns."""
+    conversation = await repository.get_conversation(session, tenant_id, conversation_id)
+    if conversation is None:
+        return None
+    messages = await repository.messages_of(session, tenant_id, conversation_id, last=last_messages)
+    turns = await repository.turns_of(session, tenant_id, conversation_id)
+    return ConversationView(conversation, messages, turns[-last_messages:])
