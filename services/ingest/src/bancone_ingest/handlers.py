@@ -38,6 +38,7 @@ from typing import Any, Final, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.subscriptions import consumer_group
 from bancone_contracts.events.catalog import (
     CatalogChange,
     CatalogEntityChanged,
@@ -60,11 +61,13 @@ from bancone_ingest.domain import (
 )
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
+from bancone_kit.messaging.subscriptions import Subscription
 
 log = get_logger(__name__)
 
-CONSUMER = "ingest"
-"""The inbox consumer name (and the Kafka consumer group) of the catalog subscription."""
+CATALOG_CHANGES: Final = consumer_group("ingest", CatalogEntityChanged)
+"""The declared subscription to catalog changes: its group, and the inbox name its events are
+recorded under (`bancone_contracts.subscriptions`)."""
 
 DEFAULT_FAQ_LANGUAGE = "it"
 
@@ -169,7 +172,7 @@ async def handle_catalog_change(event: CatalogEntityChanged, deps: IngestDeps) -
         "entity_id": change.entity_id,
         "op": change.op,
     }
-    async with inbox.claim(deps.sessions, CONSUMER, event.id) as tx:
+    async with inbox.claim(deps.sessions, CATALOG_CHANGES.inbox, event.id) as tx:
         if tx is None:
             log.info("catalog_change.duplicate_event", **fields)
             return
@@ -231,3 +234,6 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     CatalogEntityChanged: handle_catalog_change,
 }
 """Which handler reacts to which event (consumers subscribe them in `entrypoints`)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = (Subscription.of(CATALOG_CHANGES),)
+"""Where those events are read from (the group `bancone_contracts.subscriptions` declares)."""
