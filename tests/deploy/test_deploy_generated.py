@@ -46,7 +46,9 @@ def test_the_generated_acls_and_triggers_are_exactly_the_declared_subscriptions(
     docs.append(kafka)
 
     assert policy.kafka_acl_problems(docs) == []
-    assert [p for p in policy.autoscaling_problems(docs) if "HorizontalPodAutoscaler" not in p] == []
+    assert [
+        p for p in policy.autoscaling_problems(docs) if "HorizontalPodAutoscaler" not in p
+    ] == []
 
 
 def test_the_generator_imports_no_service_package() -> None:

@@ -397,6 +397,9 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
+COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {}
+"""The notifier has no HTTP-triggered use case (its HTTP app is health and metrics only)."""
+
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses)."""

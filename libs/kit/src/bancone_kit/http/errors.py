@@ -35,17 +35,17 @@ class ErrorProblem:
     detail: Callable[[Any], str | None] = field(default=_message)
     extensions: Callable[[Any], Mapping[str, Any]] = field(default=_no_extensions)
 
-    def title_for(self, error: BaseException) -> str:
+    def title_for(self, error: Exception) -> str:
         if callable(self.title):
             return self.title(error)
         return self.title or HTTPStatus(self.status).phrase
 
 
-ErrorProblems = Mapping[type[BaseException], ErrorProblem]
+ErrorProblems = Mapping[type[Exception], ErrorProblem]
 """A service's exception → problem table; a subclass not listed takes its nearest base's row."""
 
 
-def problem_of(errors: ErrorProblems, error: BaseException) -> ErrorProblem | None:
+def problem_of(errors: ErrorProblems, error: Exception) -> ErrorProblem | None:
     """The row of the most specific class of `error` that `errors` lists, if any."""
     for cls in type(error).__mro__:
         if cls in errors:
