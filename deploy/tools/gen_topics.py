@@ -1,7 +1,13 @@
-"""Write deploy/k8s/base/kafka/topics.yaml: one Strimzi KafkaTopic per `ALL_TOPICS` entry.
+"""Write the Kafka manifests derived from the contracts, so code and YAML cannot drift:
 
-The topic list lives in `bancone_contracts.topics`; the manifest is generated from it so the
-two cannot drift (tests/deploy fails, naming this command, when they do):
+- deploy/k8s/base/kafka/topics.yaml: one Strimzi KafkaTopic per `bancone_contracts.topics`
+  `ALL_TOPICS` entry;
+- deploy/k8s/base/kafka/users.yaml, deploy/k8s/components/keda/{scaledobjects,kafka-lag-reader}.yaml:
+  the KafkaUser ACLs and KEDA lag triggers of the consumer groups declared in
+  `bancone_contracts.subscriptions` (rendered by `gen_kafka_access.py` beside this file).
+
+`--check` writes nothing and fails, naming this command, when a committed file differs
+(deploy-check runs it; tests/deploy checks the same):
 
     uv run --frozen python deploy/tools/gen_topics.py [--check]
 """
@@ -9,9 +15,13 @@ two cannot drift (tests/deploy fails, naming this command, when they do):
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bancone_contracts.topics import ALL_TOPICS, DLQ_SUFFIX, TopicSpec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_kafka_access  # a sibling script, not a package
 
 TARGET = Path(__file__).resolve().parents[1] / "k8s" / "base" / "kafka" / "topics.yaml"
 
@@ -65,15 +75,25 @@ def render() -> str:
     return "".join(parts)
 
 
+GENERATED: dict[Path, Callable[[], str]] = {TARGET: render, **gen_kafka_access.GENERATED}
+"""Every file this command writes, and what renders it."""
+
+
+def stale() -> list[Path]:
+    """The generated files whose committed text is not what the contracts give today."""
+    return [
+        path for path, text in GENERATED.items() if not path.exists() or path.read_text() != text()
+    ]
+
+
 def main(argv: list[str]) -> int:
-    text = render()
     if "--check" in argv:
-        if TARGET.read_text() != text:
-            print(f"{TARGET} is stale: run `uv run --frozen python deploy/tools/gen_topics.py`")
-            return 1
-        return 0
-    TARGET.write_text(text)
-    print(f"wrote {len(ALL_TOPICS)} KafkaTopics to {TARGET}")
+        for path in stale():
+            print(f"{path} is stale: run `uv run --frozen python deploy/tools/gen_topics.py`")
+        return 1 if stale() else 0
+    for path, text in GENERATED.items():
+        path.write_text(text())
+        print(f"wrote {path}")
     return 0
 
 

@@ -25,10 +25,12 @@ OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if p.is_dir())
 Docs = list[dict[str, Any]]
 
 
-def _load_module(name: str, path: Path) -> ModuleType:
+def _load_package(name: str, path: Path) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(
+        name, path / "__init__.py", submodule_search_locations=[str(path)]
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -39,8 +41,8 @@ def _load_module(name: str, path: Path) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def policy() -> ModuleType:
-    """tests/deploy/deploy_policy.py: the checks, each returning the problems it finds."""
-    return _load_module("bancone_deploy_policy", Path(__file__).with_name("deploy_policy.py"))
+    """tests/deploy/deploy_policy/: the checks, each returning the problems it finds."""
+    return _load_package("bancone_deploy_policy", Path(__file__).with_name("deploy_policy"))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from bancone_kit.http.app import create_app
-from bancone_kit.http.errors import ProblemError
+from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -14,10 +14,34 @@ pytestmark = pytest.mark.unit
 PROBLEM = "application/problem+json"
 
 
-class ProductNotFoundError(ProblemError):
-    status = 404
-    title = "Product not found"
-    type_ = "https://bancone.dev/problems/product-not-found"
+class CatalogError(Exception):
+    """A plain domain exception: nothing HTTP about it."""
+
+
+class ProductNotFoundError(CatalogError):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"no product {sku}")
+        self.sku = sku
+
+
+class TeapotError(CatalogError):
+    pass
+
+
+class ConflictError(CatalogError):
+    pass
+
+
+ERRORS: ErrorProblems = {
+    ProductNotFoundError: ErrorProblem(
+        404,
+        "Product not found",
+        type_="https://bancone.dev/problems/product-not-found",
+        extensions=lambda error: {"sku": error.sku},
+    ),
+    TeapotError: ErrorProblem(418, lambda error: f"Short and {error}", detail=lambda _: None),
+    CatalogError: ErrorProblem(409),
+}
 
 
 class Order(BaseModel):
@@ -26,7 +50,7 @@ class Order(BaseModel):
 
 
 def build() -> FastAPI:
-    app = create_app("test", ServiceSettings(service_name="test"))
+    app = create_app("test", ServiceSettings(service_name="test"), errors=ERRORS)
 
     @app.post("/orders")
     async def place(order: Order, channel: int) -> dict[str, str]:
@@ -34,11 +58,15 @@ def build() -> FastAPI:
 
     @app.get("/products/{sku}")
     async def product(sku: str) -> dict[str, str]:
-        raise ProductNotFoundError(detail=f"no product {sku}", sku=sku)
+        raise ProductNotFoundError(sku)
 
     @app.get("/teapot")
     async def teapot() -> None:
-        raise ProblemError(418, "Short and stout")
+        raise TeapotError("stout")
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise ConflictError()
 
     @app.get("/forbidden")
     async def forbidden() -> None:
@@ -101,11 +129,21 @@ async def test_domain_error_maps_to_its_own_problem(client: httpx.AsyncClient) -
     }
 
 
-async def test_problem_error_title_defaults_to_status_phrase(client: httpx.AsyncClient) -> None:
+async def test_a_title_may_be_read_off_the_error(client: httpx.AsyncClient) -> None:
     response = await client.get("/teapot")
     assert response.status_code == 418
     assert response.json()["title"] == "Short and stout"
-    assert ProblemError(409).title == "Conflict"
+    assert "detail" not in response.json()
+
+
+async def test_an_unlisted_subclass_takes_its_bases_row_and_the_status_phrase(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/conflict")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["title"] == "Conflict"
+    assert "detail" not in response.json()
 
 
 async def test_http_exception_keeps_its_detail_and_headers(client: httpx.AsyncClient) -> None:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
 from bancone_kit.db import create_engine, session_factory
@@ -37,5 +36,4 @@ def build_app(settings: CatalogSettings) -> FastAPI:
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
     app = build_http_app(settings, checks, lifespan)
     app.state.session_factory = session_factory(engine)
-    app.include_router(catalog_router)
     return app

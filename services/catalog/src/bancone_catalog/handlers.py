@@ -1,18 +1,23 @@
-"""Catalog use cases: `(tenant_id, command, uow) -> result`.
+"""Catalog use cases: `(tenant_id, command, uow) -> result`; the registry at the bottom lists
+them.
 
 Each write runs in one unit of work and stages its `bancone.catalog.v1` event in the outbox
 in the same transaction, so a change and its event are committed together or not at all.
 The tenant always comes from the caller (the URL an admin called), never from the payload.
+Products, FAQs and offers share one shape (create by natural key, change, delete, get): the
+shared steps are the helpers at the end, each kind keeps only what is its own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from functools import partial
 from typing import Any, Final, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from bancone_catalog.adapters.repository import CatalogRepository
 from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
 from bancone_catalog.domain import events
@@ -24,13 +29,16 @@ from bancone_catalog.domain.errors import (
     UnknownSkusError,
 )
 from bancone_catalog.domain.faqs import FaqCreate, FaqPublic, FaqUpdate
-from bancone_catalog.domain.imports import ImportReport, ParsedCatalog
+from bancone_catalog.domain.imports import EntityKind, ImportReport, ParsedCatalog
 from bancone_catalog.domain.imports.report import Outcome
 from bancone_catalog.domain.offers import OfferCreate, OfferPublic, OfferUpdate
 from bancone_catalog.domain.products import ProductCreate, ProductPublic, ProductUpdate
 from bancone_catalog.domain.search import ProductSearch
+from bancone_contracts.events.catalog import CatalogEntityChanged
+from bancone_kit.messaging.subscriptions import Subscription, declared
 
 RecordT = TypeVar("RecordT", ProductRecord, FaqRecord, OfferRecord)
+Loader = Callable[[CatalogRepository, str, uuid.UUID], Awaitable[RecordT | None]]
 ProgressCallback = Callable[[int, int], None]
 """Called as `(rows_done, rows_total)` while an import writes."""
 
@@ -54,8 +62,7 @@ async def create_product(
     tenant_id: str, data: ProductCreate, uow: CatalogUnitOfWork
 ) -> ProductPublic:
     async with uow:
-        if await uow.catalog.products_by_sku(tenant_id, [data.sku]):
-            raise AlreadyExistsError("product", data.sku)
+        await _refuse_taken(uow.catalog.products_by_sku(tenant_id, [data.sku]), "product", data.sku)
         product = _product(uow.catalog.add_product(tenant_id, data))
         uow.publish(events.product_upserted(product))
         await _commit_new(uow, "product", data.sku)
@@ -67,19 +74,15 @@ async def update_product(
 ) -> ProductPublic:
     """Apply the fields given; publishes nothing when they equal what is stored."""
     async with uow:
-        record = _found(await uow.catalog.get_product(tenant_id, product_id), "product", product_id)
-        if uow.catalog.change_product(record, changes.changes()):
-            uow.publish(events.product_upserted(_product(record)))
-            await uow.commit()
-        return _product(record)
+        record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
+        changed = uow.catalog.change_product(record, changes.changes())
+        product = _product(record)
+        await _publish_if(uow, changed, lambda: events.product_upserted(product))
+        return product
 
 
 async def delete_product(tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork) -> None:
-    async with uow:
-        record = _found(await uow.catalog.get_product(tenant_id, product_id), "product", product_id)
-        await uow.catalog.delete(record)
-        uow.publish(events.entity_deleted(tenant_id, "product", product_id))
-        await uow.commit()
+    await _delete(uow, _PRODUCT, "product", tenant_id, product_id)
 
 
 async def adjust_stock(
@@ -89,9 +92,7 @@ async def adjust_stock(
     async with uow:
         record = await uow.catalog.add_stock(tenant_id, product_id, delta)
         if record is None:
-            current = _found(
-                await uow.catalog.get_product(tenant_id, product_id), "product", product_id
-            )
+            current = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
             raise InsufficientStockError(current.sku, current.stock, delta)
         product = _product(record)
         uow.publish(events.stock_changed(product))
@@ -103,9 +104,7 @@ async def get_product(
     tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork
 ) -> ProductPublic:
     async with uow:
-        return _product(
-            _found(await uow.catalog.get_product(tenant_id, product_id), "product", product_id)
-        )
+        return _product(await _get(uow, _PRODUCT, "product", tenant_id, product_id))
 
 
 async def get_products(
@@ -130,8 +129,7 @@ async def search_products(
 
 async def create_faq(tenant_id: str, data: FaqCreate, uow: CatalogUnitOfWork) -> FaqPublic:
     async with uow:
-        if await uow.catalog.faqs_by_key(tenant_id, [data.key]):
-            raise AlreadyExistsError("faq", data.key)
+        await _refuse_taken(uow.catalog.faqs_by_key(tenant_id, [data.key]), "faq", data.key)
         faq = _faq(uow.catalog.add_faq(tenant_id, data))
         uow.publish(events.faq_upserted(faq))
         await _commit_new(uow, "faq", data.key)
@@ -142,24 +140,20 @@ async def update_faq(
     tenant_id: str, faq_id: uuid.UUID, changes: FaqUpdate, uow: CatalogUnitOfWork
 ) -> FaqPublic:
     async with uow:
-        record = _found(await uow.catalog.get_faq(tenant_id, faq_id), "faq", faq_id)
-        if uow.catalog.change(record, changes.changes()):
-            uow.publish(events.faq_upserted(_faq(record)))
-            await uow.commit()
-        return _faq(record)
+        record = await _get(uow, _FAQ, "faq", tenant_id, faq_id)
+        changed = uow.catalog.change(record, changes.changes())
+        faq = _faq(record)
+        await _publish_if(uow, changed, lambda: events.faq_upserted(faq))
+        return faq
 
 
 async def delete_faq(tenant_id: str, faq_id: uuid.UUID, uow: CatalogUnitOfWork) -> None:
-    async with uow:
-        record = _found(await uow.catalog.get_faq(tenant_id, faq_id), "faq", faq_id)
-        await uow.catalog.delete(record)
-        uow.publish(events.entity_deleted(tenant_id, "faq", faq_id))
-        await uow.commit()
+    await _delete(uow, _FAQ, "faq", tenant_id, faq_id)
 
 
 async def get_faq(tenant_id: str, faq_id: uuid.UUID, uow: CatalogUnitOfWork) -> FaqPublic:
     async with uow:
-        return _faq(_found(await uow.catalog.get_faq(tenant_id, faq_id), "faq", faq_id))
+        return _faq(await _get(uow, _FAQ, "faq", tenant_id, faq_id))
 
 
 async def list_faqs(
@@ -176,8 +170,7 @@ async def list_faqs(
 async def create_offer(tenant_id: str, data: OfferCreate, uow: CatalogUnitOfWork) -> OfferPublic:
     """A new offer; every sku it names must be one of the tenant's products."""
     async with uow:
-        if await uow.catalog.offers_by_code(tenant_id, [data.code]):
-            raise AlreadyExistsError("offer", data.code)
+        await _refuse_taken(uow.catalog.offers_by_code(tenant_id, [data.code]), "offer", data.code)
         product_ids = await _product_ids(uow, tenant_id, data.product_skus)
         offer = _offer(uow.catalog.add_offer(tenant_id, data))
         uow.publish(events.offer_upserted(offer, product_ids))
@@ -189,28 +182,24 @@ async def update_offer(
     tenant_id: str, offer_id: uuid.UUID, changes: OfferUpdate, uow: CatalogUnitOfWork
 ) -> OfferPublic:
     async with uow:
-        record = _found(await uow.catalog.get_offer(tenant_id, offer_id), "offer", offer_id)
+        record = await _get(uow, _OFFER, "offer", tenant_id, offer_id)
         stored = OfferCreate.model_validate(record, from_attributes=True)
         # Validate the result as a whole: new dates must still be in order with stored ones.
         merged = OfferCreate.model_validate({**stored.model_dump(), **changes.changes()})
         product_ids = await _product_ids(uow, tenant_id, merged.product_skus)
-        if uow.catalog.change(record, changes.changes()):
-            uow.publish(events.offer_upserted(_offer(record), product_ids))
-            await uow.commit()
-        return _offer(record)
+        changed = uow.catalog.change(record, changes.changes())
+        offer = _offer(record)
+        await _publish_if(uow, changed, lambda: events.offer_upserted(offer, product_ids))
+        return offer
 
 
 async def delete_offer(tenant_id: str, offer_id: uuid.UUID, uow: CatalogUnitOfWork) -> None:
-    async with uow:
-        record = _found(await uow.catalog.get_offer(tenant_id, offer_id), "offer", offer_id)
-        await uow.catalog.delete(record)
-        uow.publish(events.entity_deleted(tenant_id, "offer", offer_id))
-        await uow.commit()
+    await _delete(uow, _OFFER, "offer", tenant_id, offer_id)
 
 
 async def get_offer(tenant_id: str, offer_id: uuid.UUID, uow: CatalogUnitOfWork) -> OfferPublic:
     async with uow:
-        return _offer(_found(await uow.catalog.get_offer(tenant_id, offer_id), "offer", offer_id))
+        return _offer(await _get(uow, _OFFER, "offer", tenant_id, offer_id))
 
 
 async def list_offers(
@@ -263,40 +252,33 @@ async def import_catalog(
             raise InvalidImportError(issues)
 
         for product_row in parsed.products:
-            data = product_row.item
-            record = products.get(data.sku)
-            if record is None:
-                products[data.sku] = catalog.add_product(tenant_id, data)
-                outcome: Outcome = "created"
-            else:
-                changed = catalog.change_product(record, _given(data))
-                outcome = "updated" if changed else "unchanged"
+            product_record, outcome = _upsert(
+                products,
+                product_row.item.sku,
+                product_row.item,
+                partial(catalog.add_product, tenant_id, product_row.item),
+                catalog.change_product,
+            )
             if outcome != "unchanged":
-                uow.publish(events.product_upserted(_product(products[data.sku])))
+                uow.publish(events.product_upserted(_product(product_record)))
             report.products.count(outcome)
             advance()
 
         for faq_row in parsed.faqs:
-            faq_record = faqs.get(faq_row.item.key)
-            if faq_record is None:
-                faq_record = catalog.add_faq(tenant_id, faq_row.item)
-                outcome = "created"
-            else:
-                changed = catalog.change(faq_record, _given(faq_row.item))
-                outcome = "updated" if changed else "unchanged"
+            add_faq = partial(catalog.add_faq, tenant_id, faq_row.item)
+            faq_record, outcome = _upsert(
+                faqs, faq_row.item.key, faq_row.item, add_faq, catalog.change
+            )
             if outcome != "unchanged":
                 uow.publish(events.faq_upserted(_faq(faq_record)))
             report.faqs.count(outcome)
             advance()
 
         for offer_row in parsed.offers:
-            offer_record = offers.get(offer_row.item.code)
-            if offer_record is None:
-                offer_record = catalog.add_offer(tenant_id, offer_row.item)
-                outcome = "created"
-            else:
-                changed = catalog.change(offer_record, _given(offer_row.item))
-                outcome = "updated" if changed else "unchanged"
+            add_offer = partial(catalog.add_offer, tenant_id, offer_row.item)
+            offer_record, outcome = _upsert(
+                offers, offer_row.item.code, offer_row.item, add_offer, catalog.change
+            )
             if outcome != "unchanged":
                 ids = [products[sku].id for sku in offer_record.product_skus]
                 uow.publish(events.offer_upserted(_offer(offer_record), ids))
@@ -315,10 +297,65 @@ def _given(row: ProductCreate | FaqCreate | OfferCreate) -> dict[str, Any]:
     return row.model_dump(exclude_unset=True)
 
 
-def _found(record: RecordT | None, kind: str, ref: uuid.UUID) -> RecordT:
+def _upsert(
+    stored: dict[str, RecordT],
+    key: str,
+    row: ProductCreate | FaqCreate | OfferCreate,
+    add: Callable[[], RecordT],
+    change: Callable[[RecordT, dict[str, Any]], bool],
+) -> tuple[RecordT, Outcome]:
+    """One import row by its natural key: added, changed by the fields it states, or neither."""
+    record = stored.get(key)
+    if record is None:
+        stored[key] = record = add()
+        return record, "created"
+    return record, "updated" if change(record, _given(row)) else "unchanged"
+
+
+_PRODUCT: Final[Loader[ProductRecord]] = CatalogRepository.get_product
+_FAQ: Final[Loader[FaqRecord]] = CatalogRepository.get_faq
+_OFFER: Final[Loader[OfferRecord]] = CatalogRepository.get_offer
+
+
+async def _get(
+    uow: CatalogUnitOfWork,
+    load: Loader[RecordT],
+    kind: EntityKind,
+    tenant_id: str,
+    ref: uuid.UUID,
+) -> RecordT:
+    """The tenant's record, or NotFoundError (another tenant's counts as none)."""
+    record = await load(uow.catalog, tenant_id, ref)
     if record is None:
         raise NotFoundError(kind, ref)
     return record
+
+
+async def _refuse_taken(found: Awaitable[Mapping[str, object]], kind: str, key: str) -> None:
+    if await found:
+        raise AlreadyExistsError(kind, key)
+
+
+async def _publish_if(
+    uow: CatalogUnitOfWork, changed: bool, event: Callable[[], CatalogEntityChanged]
+) -> None:
+    """Publish and commit a change; an update equal to what is stored publishes nothing."""
+    if changed:
+        uow.publish(event())
+        await uow.commit()
+
+
+async def _delete(
+    uow: CatalogUnitOfWork,
+    load: Loader[RecordT],
+    kind: EntityKind,
+    tenant_id: str,
+    ref: uuid.UUID,
+) -> None:
+    async with uow:
+        await uow.catalog.delete(await _get(uow, load, kind, tenant_id, ref))
+        uow.publish(events.entity_deleted(tenant_id, kind, ref))
+        await uow.commit()
 
 
 async def _commit_new(uow: CatalogUnitOfWork, kind: str, key: str) -> None:
@@ -341,5 +378,30 @@ async def _product_ids(
 
 # -- registry -------------------------------------------------------------------------------
 
+COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
+    "create_product": create_product,
+    "update_product": update_product,
+    "delete_product": delete_product,
+    "adjust_stock": adjust_stock,
+    "get_product": get_product,
+    "get_products": get_products,
+    "search_products": search_products,
+    "create_faq": create_faq,
+    "update_faq": update_faq,
+    "delete_faq": delete_faq,
+    "get_faq": get_faq,
+    "list_faqs": list_faqs,
+    "create_offer": create_offer,
+    "update_offer": update_offer,
+    "delete_offer": delete_offer,
+    "get_offer": get_offer,
+    "list_offers": list_offers,
+    "import_catalog": import_catalog,
+}
+"""Every HTTP-triggered use case of the catalog, by name (`entrypoints/catalog_api.py`)."""
+
 EVENT_HANDLERS: Final[Mapping[type, Callable[..., Any]]] = {}
 """The catalog reacts to no event; it only publishes `CatalogEntityChanged` (see domain.events)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared("catalog")
+"""Empty, as `bancone_contracts.subscriptions` declares (so its KafkaUser may read nothing)."""

@@ -1,4 +1,4 @@
-"""The catalog HTTP contract over the real router, problem handlers and a migrated database."""
+"""The catalog HTTP contract over the real app (router and problem table) and a migrated database."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bancone_catalog.entrypoints.catalog_api import router
+from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_kit.db import session_factory
-from bancone_kit.http.app import create_app
 
 pytestmark = pytest.mark.service
 
@@ -43,9 +42,8 @@ class _Settings(CatalogSettings):
 
 @pytest.fixture
 async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app("catalog under test", _Settings(admin_token=SecretStr(TOKEN)))
+    app: FastAPI = build_http_app(_Settings(admin_token=SecretStr(TOKEN)), [])
     app.state.session_factory = session_factory(engine)
-    app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as http:
         yield http

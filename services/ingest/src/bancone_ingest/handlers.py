@@ -1,5 +1,6 @@
-"""The ingest's use case: keep the knowledge index in step with the catalog.
-Plain functions `(event, deps)`; the registry at the bottom says who handles what.
+"""The ingest's use cases: keep the knowledge index in step with the catalog (an event), and
+search it or count it for a tenant (HTTP). Plain functions; the registries at the bottom say
+who handles what.
 
 Idempotency and order. Writing to Qdrant is idempotent by itself (a point id is a uuid5 of
 tenant, kind and entity), but the order of writes matters: applying an older upsert after a
@@ -30,7 +31,7 @@ redelivered and the write repeated, which the deterministic point ids make harml
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -47,24 +48,31 @@ from bancone_contracts.events.catalog import (
     ProductSnapshot,
     ServiceSnapshot,
 )
+from bancone_contracts.subscriptions import consumer_group
 from bancone_ingest.adapters.tables import IndexedEntityRecord, utcnow
 from bancone_ingest.domain import (
+    KINDS,
     CatalogEntity,
     Faq,
+    Hit,
     IndexDocument,
     Kind,
     Offer,
     Product,
+    SearchQuery,
     Service,
     build_document,
+    checked_tenant_id,
 )
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
+from bancone_kit.messaging.subscriptions import Subscription
 
 log = get_logger(__name__)
 
-CONSUMER = "ingest"
-"""The inbox consumer name (and the Kafka consumer group) of the catalog subscription."""
+CATALOG_CHANGES: Final = consumer_group("ingest", CatalogEntityChanged)
+"""The declared subscription to catalog changes: its group, and the inbox name its events are
+recorded under (`bancone_contracts.subscriptions`)."""
 
 DEFAULT_FAQ_LANGUAGE = "it"
 
@@ -169,7 +177,7 @@ async def handle_catalog_change(event: CatalogEntityChanged, deps: IngestDeps) -
         "entity_id": change.entity_id,
         "op": change.op,
     }
-    async with inbox.claim(deps.sessions, CONSUMER, event.id) as tx:
+    async with inbox.claim(deps.sessions, CATALOG_CHANGES.inbox, event.id) as tx:
         if tx is None:
             log.info("catalog_change.duplicate_event", **fields)
             return
@@ -223,6 +231,28 @@ async def _apply(event: CatalogEntityChanged, row: IndexedEntityRecord, index: I
         row.stock_changed_at, row.stock, row.in_stock = event.time, level.quantity, level.in_stock
 
 
+# --- search (HTTP) -------------------------------------------------------------------------
+
+
+class IndexReader(Protocol):
+    """What the searches need of the index (the app's `IndexHandle`, or a test fake)."""
+
+    async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]: ...
+
+    async def count(self, tenant_id: str, kind: Kind | None = None) -> int: ...
+
+
+async def search_index(tenant_id: str, query: SearchQuery, index: IndexReader) -> list[Hit]:
+    """The tenant's best documents for the query: vectors, keywords and filters fused."""
+    return await index.search(checked_tenant_id(tenant_id), query)
+
+
+async def count_indexed(tenant_id: str, index: IndexReader) -> dict[Kind, int]:
+    """How many documents of each kind the tenant has indexed (e.g. to wait for an import)."""
+    tenant_id = checked_tenant_id(tenant_id)
+    return {kind: await index.count(tenant_id, kind) for kind in KINDS}
+
+
 # --- registry -------------------------------------------------------------------------------
 
 Handler = Callable[[Any, IngestDeps], Awaitable[None]]
@@ -231,3 +261,12 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     CatalogEntityChanged: handle_catalog_change,
 }
 """Which handler reacts to which event (consumers subscribe them in `entrypoints`)."""
+
+COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
+    "search_index": search_index,
+    "count_indexed": count_indexed,
+}
+"""Every HTTP-triggered use case of the ingest, by name (`entrypoints/search_api.py`)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = (Subscription.of(CATALOG_CHANGES),)
+"""Where those events are read from (the group `bancone_contracts.subscriptions` declares)."""

@@ -30,6 +30,7 @@ from bancone_kit.crypto import Sealed, SecretBox, SecretBoxError
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
 from bancone_notifier.adapters.graph import GraphApi
 from bancone_notifier.adapters.tables import (
@@ -389,9 +390,16 @@ async def handle_status_updated(event: WhatsAppStatusUpdated, deps: NotifierDeps
 
 Handler = Callable[[Any, NotifierDeps], Awaitable[None]]
 
-HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
+EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     ChannelChanged: handle_channel_changed,
     OutboundMessageRequested: handle_outbound_requested,
     WhatsAppStatusUpdated: handle_status_updated,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
+
+COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {}
+"""The notifier has no HTTP-triggered use case (its HTTP app is health and metrics only)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
+"""Where each of those events is read from: the groups `bancone_contracts.subscriptions`
+declares for the notifier (channels, outbound messages, statuses)."""

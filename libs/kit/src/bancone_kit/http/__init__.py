@@ -1,5 +1,5 @@
 """HTTP runtime: app factory, RFC 9457 problem responses, request ids, health and readiness.
 
 Import from the modules (`bancone_kit.http.app`, `.errors`, ...). `errors` imports no web
-framework, so domain code can raise `ProblemError` subclasses without depending on FastAPI.
+framework: a service's exception → problem table can be read without FastAPI.
 """

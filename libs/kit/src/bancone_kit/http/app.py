@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import Lifespan
 
+from bancone_kit.http.errors import ErrorProblems
 from bancone_kit.http.health import ReadinessCheck, health_router
 from bancone_kit.http.metrics import install_metrics
 from bancone_kit.http.problems import UnhandledErrorMiddleware, install_problem_handlers
@@ -23,17 +24,19 @@ def create_app(
     lifespan: Lifespan[FastAPI] | None = None,
     *,
     readiness_timeout_s: float = 3.0,
+    errors: ErrorProblems | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with health routes, `/metrics`, problem responses, request ids and
     server spans.
 
     `readiness_checks` decide `/readyz` (see `database_check`, `kafka_check`); `lifespan`
-    opens and closes what the service's `bootstrap` built. The settings are on `app.state`.
+    opens and closes what the service's `bootstrap` built; `errors` is the service's table of
+    domain exceptions and the problems they become. The settings are on `app.state`.
     """
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_options)
     app.state.settings = settings
-    install_problem_handlers(app)
+    install_problem_handlers(app, errors)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(readiness_checks, readiness_timeout_s))

@@ -1,34 +1,53 @@
-"""The base of errors that become RFC 9457 problem responses; free of any web framework."""
+"""How a service's plain domain exceptions become RFC 9457 problems: one table per service.
+
+Domain errors stay plain `Exception` subclasses (no kit or framework base class); each service
+says in one `ErrorProblems` table what each class means over HTTP and hands it to
+`bancone_kit.http.app.create_app`, whose problem handlers (`problems.py`) render it. Free of
+any web framework, so the tables can be read and tested without one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 
-class ProblemError(Exception):
-    """An error with an HTTP meaning, mapped to `application/problem+json` in one place.
+def _message(error: Any) -> str | None:
+    return str(error) or None
 
-    Either raise it directly, `ProblemError(404, "Product not found", detail="...")`, or
-    subclass it with class-level defaults and raise `ProductNotFound(detail="...")`.
-    Extra keyword arguments become extension members of the problem body.
-    """
 
-    status: int = 500
-    title: str | None = None
+def _no_extensions(_: Any) -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorProblem:
+    """What one exception class means over HTTP: its status and title (a fixed string, or
+    read off the error), a problem type URI, its detail (the error's message unless told
+    otherwise) and any
+    extension members (e.g. the rejected rows of an import)."""
+
+    status: int
+    title: str | Callable[[Any], str] | None = None
     type_: str = "about:blank"
+    detail: Callable[[Any], str | None] = field(default=_message)
+    extensions: Callable[[Any], Mapping[str, Any]] = field(default=_no_extensions)
 
-    def __init__(
-        self,
-        status: int | None = None,
-        title: str | None = None,
-        detail: str | None = None,
-        type_: str | None = None,
-        **extensions: Any,
-    ) -> None:
-        self.status = status if status is not None else type(self).status
-        self.title = title or type(self).title or HTTPStatus(self.status).phrase
-        self.type_ = type_ or type(self).type_
-        self.detail = detail
-        self.extensions = extensions
-        super().__init__(detail or self.title)
+    def title_for(self, error: Exception) -> str:
+        if callable(self.title):
+            return self.title(error)
+        return self.title or HTTPStatus(self.status).phrase
+
+
+ErrorProblems = Mapping[type[Exception], ErrorProblem]
+"""A service's exception → problem table; a subclass not listed takes its nearest base's row."""
+
+
+def problem_of(errors: ErrorProblems, error: Exception) -> ErrorProblem | None:
+    """The row of the most specific class of `error` that `errors` lists, if any."""
+    for cls in type(error).__mro__:
+        if cls in errors:
+            return errors[cls]
+    return None

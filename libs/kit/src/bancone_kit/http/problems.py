@@ -1,8 +1,14 @@
-"""RFC 9457 problem responses for every error an app can produce, installed in one place."""
+"""RFC 9457 problem responses for every error an app can produce, installed in one place.
+
+`install_problem_handlers` is the one mapping: the service's own table of domain exceptions
+(`errors.ErrorProblems`), the framework's HTTP exceptions (unknown route, wrong method, a
+failed authentication dependency) and request validation errors all leave as
+`application/problem+json`; anything else is a bare 500 (`UnhandledErrorMiddleware`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -13,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bancone_kit.http.errors import ProblemError
+from bancone_kit.http.errors import ErrorProblems, problem_of
 from bancone_kit.http.request_id import current_request_id
 from bancone_kit.logging import get_logger
 
@@ -79,16 +85,23 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return details
 
 
-async def _on_problem_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
-    return problem_response(
-        exc.status,
-        exc.title,
-        exc.detail,
-        type_=exc.type_,
-        instance=request.url.path,
-        **exc.extensions,
-    )
+def _domain_error_handler(
+    errors: ErrorProblems,
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        problem = problem_of(errors, exc)
+        if problem is None:  # registered for a base class the table lists: cannot happen
+            raise exc
+        return problem_response(
+            problem.status,
+            problem.title_for(exc),
+            problem.detail(exc),
+            type_=problem.type_,
+            instance=request.url.path,
+            **problem.extensions(exc),
+        )
+
+    return on_domain_error
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
@@ -120,9 +133,13 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Map `ProblemError`, HTTP exceptions and request validation errors to problems."""
-    app.add_exception_handler(ProblemError, _on_problem_error)
+def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) -> None:
+    """Map the service's domain exceptions (`errors`), HTTP exceptions and request validation
+    errors to problems."""
+    table = dict(errors or {})
+    handler = _domain_error_handler(table)
+    for error_class in table:
+        app.add_exception_handler(error_class, handler)
     app.add_exception_handler(HTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
 

@@ -1,14 +1,16 @@
 """Which event a service reads from which topic in which consumer group, wired in one place.
 
-Every consuming service lists its `Subscription`s and a handler per event class; `register`
-subscribes them as keyed consumers (`keyed.subscribe_keyed`). Records are decoded against the
+The groups are declared once, as data, in `bancone_contracts.subscriptions` (the deploy
+tooling derives the KafkaUser ACLs and KEDA triggers from the same table); a service turns its
+declarations into `Subscription`s with `declared` and hands them, with a handler per event
+class, to `register`, which subscribes them as keyed consumers (`keyed.subscribe_keyed`). Records are decoded against the
 event's contract topic whatever topic they came on (tests use their own topics); anything else
 is undecodable and goes to the DLQ at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from faststream.kafka import KafkaBroker
 
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events import EventDecodeError, parse_event
+from bancone_contracts.subscriptions import ConsumerGroup, consumer_groups
 from bancone_kit.messaging.keyed import KeyedDispatcher, subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 
@@ -26,12 +29,27 @@ EventCheck = Callable[[AnyEnvelope], None]
 
 @dataclass(frozen=True)
 class Subscription:
-    """`fold` hands the handler every record queued for a key at once (one turn per burst)."""
+    """A consumer to run: the event, the topic and group it is read from (the declared ones, or
+    a test's own), and whether `fold` hands the handler every record queued for a key at once
+    (one turn per burst)."""
 
     event: type[AnyEnvelope]
     topic: str
     group: str
     fold: bool = False
+
+    @classmethod
+    def of(cls, declaration: ConsumerGroup, *, fold: bool = False) -> Subscription:
+        """The subscription a declaration of `bancone_contracts.subscriptions` stands for."""
+        return cls(declaration.event, declaration.topic, declaration.group, fold)
+
+
+def declared(service: str, *, fold: Collection[type[AnyEnvelope]] = ()) -> tuple[Subscription, ...]:
+    """Every subscription `bancone_contracts.subscriptions` declares for `service`; events in
+    `fold` are read in bursts."""
+    return tuple(
+        Subscription.of(group, fold=group.event in fold) for group in consumer_groups(service)
+    )
 
 
 def parser_for(

@@ -56,3 +56,15 @@ class InvalidImportError(CatalogError):
         count = len(issues)
         super().__init__(f"import rejected: {count} problem{'s' if count != 1 else ''}")
         self.issues = list(issues)
+
+
+class ImportTooLargeError(CatalogError):
+    """An import body is over the size the catalog parses."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"an import body may be at most {limit} bytes")
+        self.limit = limit
+
+
+class InvalidIdsError(CatalogError):
+    """A batch read names no ids, too many, or something that is not a product id."""

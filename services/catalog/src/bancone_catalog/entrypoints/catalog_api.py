@@ -1,30 +1,20 @@
 """The catalog's HTTP API under `/v1/tenants/{tenant_id}/`: thin routes that call a handler.
 
-Reads are open; writes need the admin bearer token. Business errors become RFC 9457
-problems in one place, `CatalogRoute`: 404 unknown (or another tenant's) id, 409 a natural
-key taken, 422 an import with bad rows (all of them listed in `issues`) or an unknown sku.
+Reads are open; writes need the admin bearer token. Catalog errors become RFC 9457 problems
+through the app's one table (`entrypoints/http.py`, `CATALOG_PROBLEMS`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from bancone_catalog import handlers
-from bancone_catalog.domain.errors import (
-    AlreadyExistsError,
-    CatalogError,
-    InsufficientStockError,
-    InvalidImportError,
-    NotFoundError,
-    UnknownSkusError,
-)
+from bancone_catalog.domain.errors import ImportTooLargeError, InvalidIdsError
 from bancone_catalog.domain.faqs import FaqCreate, FaqPublic, FaqUpdate
 from bancone_catalog.domain.fields import LanguageCode
 from bancone_catalog.domain.imports import EntityKind, ImportReport, parse_catalog
@@ -37,45 +27,12 @@ from bancone_catalog.domain.products import (
 )
 from bancone_catalog.domain.search import MAX_LIMIT, ProductSearch
 from bancone_catalog.entrypoints.deps import AdminOnly, TenantId, UowDep
-from bancone_kit.http.errors import ProblemError
 from bancone_kit.http.problems import Problem
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 """An import body larger than this is refused with 413 before it is parsed."""
 
 ItemT = TypeVar("ItemT")
-
-
-def problem_for(error: CatalogError) -> ProblemError:
-    """The one mapping from catalog errors to HTTP problems."""
-    if isinstance(error, NotFoundError):
-        return ProblemError(404, f"{error.kind.capitalize()} not found", str(error))
-    if isinstance(error, AlreadyExistsError):
-        return ProblemError(409, f"{error.kind.capitalize()} already exists", str(error))
-    if isinstance(error, InsufficientStockError):
-        return ProblemError(409, "Insufficient stock", str(error), stock=error.stock)
-    if isinstance(error, UnknownSkusError):
-        return ProblemError(422, "Unknown product skus", str(error), skus=error.skus)
-    if isinstance(error, InvalidImportError):
-        issues = [issue.model_dump(mode="json") for issue in error.issues]
-        detail = f"{len(issues)} problem(s) found; nothing was imported"
-        return ProblemError(422, "Import rejected", detail, issues=issues)
-    return ProblemError(400, "Catalog request refused", str(error))
-
-
-class CatalogRoute(APIRoute):
-    """Routes whose `CatalogError`s become problem responses (the kit's handlers render them)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def handle_catalog_errors(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except CatalogError as error:
-                raise problem_for(error) from error
-
-        return handle_catalog_errors
 
 
 class Page(BaseModel, Generic[ItemT]):
@@ -93,7 +50,7 @@ class ProductBatch(Page[ProductPublic]):
 _problems: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem} for status in (401, 404, 409, 422)
 }
-router = APIRouter(prefix="/v1/tenants/{tenant_id}", route_class=CatalogRoute, responses=_problems)
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", responses=_problems)
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
@@ -264,24 +221,20 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to be over `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise ImportTooLargeError(limit)
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise _too_large(limit)
+            raise ImportTooLargeError(limit)
     return bytes(body)
-
-
-def _too_large(limit: int) -> ProblemError:
-    return ProblemError(413, "Import too large", f"an import body may be at most {limit} bytes")
 
 
 def _uuid_list(ids: str) -> list[uuid.UUID]:
     parts = [part.strip() for part in ids.split(",") if part.strip()]
     if not parts or len(parts) > MAX_LIMIT:
-        raise ProblemError(422, "Invalid ids", f"give between 1 and {MAX_LIMIT} product ids")
+        raise InvalidIdsError(f"give between 1 and {MAX_LIMIT} product ids")
     try:
         return [uuid.UUID(part) for part in parts]
     except ValueError as error:
-        raise ProblemError(422, "Invalid ids", f"not a product id: {error}") from error
+        raise InvalidIdsError(f"not a product id: {error}") from error

@@ -1,17 +1,58 @@
-"""The catalog's HTTP routes; health and readiness come from the kit's app factory."""
+"""The catalog's HTTP app: the catalog API (`catalog_api.py`); health and readiness come from
+the kit's app factory, and `CATALOG_PROBLEMS` says what each catalog error means over HTTP."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from bancone_catalog.domain.errors import (
+    AlreadyExistsError,
+    CatalogError,
+    ImportTooLargeError,
+    InsufficientStockError,
+    InvalidIdsError,
+    InvalidImportError,
+    NotFoundError,
+    UnknownSkusError,
+)
+from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.settings import CatalogSettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
-router = APIRouter()
+
+def _import_issues(error: InvalidImportError) -> dict[str, Any]:
+    return {"issues": [issue.model_dump(mode="json") for issue in error.issues]}
+
+
+CATALOG_PROBLEMS: ErrorProblems = {
+    NotFoundError: ErrorProblem(404, lambda error: f"{error.kind.capitalize()} not found"),
+    AlreadyExistsError: ErrorProblem(
+        409, lambda error: f"{error.kind.capitalize()} already exists"
+    ),
+    InsufficientStockError: ErrorProblem(
+        409, "Insufficient stock", extensions=lambda error: {"stock": error.stock}
+    ),
+    UnknownSkusError: ErrorProblem(
+        422, "Unknown product skus", extensions=lambda error: {"skus": error.skus}
+    ),
+    InvalidImportError: ErrorProblem(
+        422,
+        "Import rejected",
+        detail=lambda error: f"{len(error.issues)} problem(s) found; nothing was imported",
+        extensions=_import_issues,
+    ),
+    ImportTooLargeError: ErrorProblem(413, "Import too large"),
+    InvalidIdsError: ErrorProblem(422, "Invalid ids"),
+    CatalogError: ErrorProblem(400, "Catalog request refused"),
+}
+"""Every catalog error and the problem it becomes: 404 an unknown (or another tenant's) id,
+409 a natural key taken or stock short, 422 an import with bad rows or an unknown sku."""
 
 
 def build_http_app(
@@ -19,6 +60,8 @@ def build_http_app(
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
-    app = create_app("Bancone catalog", settings, readiness_checks, lifespan)
-    app.include_router(router)
+    app = create_app(
+        "Bancone catalog", settings, readiness_checks, lifespan, errors=CATALOG_PROBLEMS
+    )
+    app.include_router(catalog_router)
     return app

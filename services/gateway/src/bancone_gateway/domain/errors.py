@@ -1,54 +1,44 @@
-"""The gateway's failures, each with its HTTP meaning (mapped to problems by the kit)."""
+"""The gateway's failures: plain exceptions whose message is the detail an operator or Meta
+reads. What each means over HTTP is said once, in `entrypoints/http.py` (`GATEWAY_PROBLEMS`)."""
 
 from __future__ import annotations
 
-from bancone_kit.http.errors import ProblemError
+
+class InvalidSignatureError(Exception):
+    """The webhook's X-Hub-Signature-256 is missing, malformed or wrong."""
 
 
-class InvalidSignatureError(ProblemError):
-    status = 401
-    title = "Invalid webhook signature"
+class MalformedWebhookError(Exception):
+    """The webhook body is not JSON of Meta's shape, or its Content-Length is invalid."""
 
 
-class MalformedWebhookError(ProblemError):
-    status = 400
-    title = "Malformed webhook"
+class PayloadTooLargeError(Exception):
+    """The webhook body is over the configured limit."""
 
 
-class PayloadTooLargeError(ProblemError):
-    status = 413
-    title = "Payload too large"
+class VerificationRefusedError(Exception):
+    """Meta's subscription handshake named a mode or verify token we do not know."""
 
 
-class PublishUnavailableError(ProblemError):
+class PublishUnavailableError(Exception):
     """Kafka did not acknowledge every event: 503 so Meta delivers the webhook again."""
 
-    status = 503
-    title = "Events could not be published"
 
-
-class StorageUnavailableError(ProblemError):
+class StorageUnavailableError(Exception):
     """The database did not answer: 503 so Meta delivers the webhook again."""
 
-    status = 503
-    title = "Storage unavailable"
+
+class TenantNotFoundError(Exception):
+    pass
 
 
-class TenantNotFoundError(ProblemError):
-    status = 404
-    title = "Tenant not found"
+class TenantExistsError(Exception):
+    pass
 
 
-class TenantExistsError(ProblemError):
-    status = 409
-    title = "Tenant already exists"
+class ChannelNotFoundError(Exception):
+    pass
 
 
-class ChannelNotFoundError(ProblemError):
-    status = 404
-    title = "Channel not found"
-
-
-class ChannelConflictError(ProblemError):
-    status = 409
-    title = "Channel conflict"
+class ChannelConflictError(Exception):
+    """The phone number id belongs to another tenant, or changed under a concurrent write."""

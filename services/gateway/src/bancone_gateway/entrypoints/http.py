@@ -1,6 +1,6 @@
 """The gateway's HTTP app: WhatsApp webhooks and the provisioning API; health, readiness and
 `/metrics` (which serves the counters of `bancone_gateway.metrics`) come from the kit's app
-factory."""
+factory, and `GATEWAY_PROBLEMS` says what each domain error means over HTTP."""
 
 from __future__ import annotations
 
@@ -9,10 +9,37 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from bancone_gateway.domain.errors import (
+    ChannelConflictError,
+    ChannelNotFoundError,
+    InvalidSignatureError,
+    MalformedWebhookError,
+    PayloadTooLargeError,
+    PublishUnavailableError,
+    StorageUnavailableError,
+    TenantExistsError,
+    TenantNotFoundError,
+    VerificationRefusedError,
+)
 from bancone_gateway.entrypoints import admin, webhooks
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
+
+GATEWAY_PROBLEMS: ErrorProblems = {
+    InvalidSignatureError: ErrorProblem(401, "Invalid webhook signature"),
+    MalformedWebhookError: ErrorProblem(400, "Malformed webhook"),
+    PayloadTooLargeError: ErrorProblem(413, "Payload too large"),
+    VerificationRefusedError: ErrorProblem(403),
+    PublishUnavailableError: ErrorProblem(503, "Events could not be published"),
+    StorageUnavailableError: ErrorProblem(503, "Storage unavailable"),
+    TenantNotFoundError: ErrorProblem(404, "Tenant not found"),
+    TenantExistsError: ErrorProblem(409, "Tenant already exists"),
+    ChannelNotFoundError: ErrorProblem(404, "Channel not found"),
+    ChannelConflictError: ErrorProblem(409, "Channel conflict"),
+}
+"""Every gateway error and the problem it becomes (Meta retries the 503s)."""
 
 
 def build_http_app(
@@ -20,7 +47,9 @@ def build_http_app(
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
-    app = create_app("Bancone gateway", settings, readiness_checks, lifespan)
+    app = create_app(
+        "Bancone gateway", settings, readiness_checks, lifespan, errors=GATEWAY_PROBLEMS
+    )
     app.include_router(webhooks.router)
     app.include_router(admin.router)
     return app

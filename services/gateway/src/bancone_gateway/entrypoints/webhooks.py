@@ -14,11 +14,15 @@ from bancone_gateway.domain.body_limit import (
     check_declared_length,
     read_limited,
 )
-from bancone_gateway.domain.errors import MalformedWebhookError, PayloadTooLargeError
+from bancone_gateway.domain.errors import (
+    MalformedWebhookError,
+    PayloadTooLargeError,
+    VerificationRefusedError,
+)
 from bancone_gateway.domain.signature import SIGNATURE_HEADER
 from bancone_gateway.entrypoints.deps import DepsDep, SettingsDep
 from bancone_gateway.handlers.webhook import receive_webhook, verify_subscription
-from bancone_kit.http.problems import Problem, problem_response
+from bancone_kit.http.problems import Problem
 
 router = APIRouter(tags=["whatsapp"])
 
@@ -42,7 +46,7 @@ async def verify_webhook(
     """Answer the challenge as plain text when the verify token is a registered channel's."""
     answer = await verify_subscription(mode, verify_token, challenge, deps)
     if answer is None:
-        return problem_response(403, detail="verification refused", instance=PATH)
+        raise VerificationRefusedError("verification refused")
     return PlainTextResponse(answer)
 
 
@@ -76,6 +80,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
         return await read_limited(request.stream(), limit)
     except BodyTooLargeError as exc:
         metrics.WEBHOOK_REJECTED.labels(reason="too_large").inc()
-        raise PayloadTooLargeError(detail=f"the body exceeds {exc.limit} bytes") from exc
+        raise PayloadTooLargeError(f"the body exceeds {exc.limit} bytes") from exc
     except BadContentLengthError as exc:
-        raise MalformedWebhookError(detail="invalid Content-Length") from exc
+        raise MalformedWebhookError("invalid Content-Length") from exc

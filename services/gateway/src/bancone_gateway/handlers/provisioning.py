@@ -87,11 +87,11 @@ async def create_tenant(draft: TenantDraft, deps: GatewayDeps) -> Tenant:
     try:
         async with deps.sessions() as session, session.begin():
             if await session.get(TenantRecord, draft.id) is not None:
-                raise TenantExistsError(detail=f"tenant {draft.id!r} already exists")
+                raise TenantExistsError(f"tenant {draft.id!r} already exists")
             record = TenantRecord(id=draft.id, name=draft.name)
             session.add(record)
     except IntegrityError as exc:
-        raise TenantExistsError(detail=f"tenant {draft.id!r} already exists") from exc
+        raise TenantExistsError(f"tenant {draft.id!r} already exists") from exc
     log.info("tenant.created", tenant_id=record.id)
     return _tenant(record)
 
@@ -126,13 +126,13 @@ async def get_tenant(tenant_id: str, deps: GatewayDeps) -> Tenant:
     async with deps.sessions() as session:
         record = await session.get(TenantRecord, tenant_id)
     if record is None:
-        raise TenantNotFoundError(detail=f"no tenant {tenant_id!r}")
+        raise TenantNotFoundError(f"no tenant {tenant_id!r}")
     return _tenant(record)
 
 
 async def _require_tenant(session: AsyncSession, tenant_id: str) -> None:
     if await session.get(TenantRecord, tenant_id) is None:
-        raise TenantNotFoundError(detail=f"no tenant {tenant_id!r}")
+        raise TenantNotFoundError(f"no tenant {tenant_id!r}")
 
 
 async def _owned_record(
@@ -140,9 +140,7 @@ async def _owned_record(
 ) -> ChannelRecord | None:
     record = await channel_store.find_record(session, phone_number_id, for_update=True)
     if record is not None and record.tenant_id != tenant_id:
-        raise ChannelConflictError(
-            detail=f"phone number id {phone_number_id!r} belongs to another tenant"
-        )
+        raise ChannelConflictError(f"phone number id {phone_number_id!r} belongs to another tenant")
     return record
 
 
@@ -194,7 +192,7 @@ async def put_channel(
                 )
     except IntegrityError as exc:
         raise ChannelConflictError(
-            detail=f"phone number id {phone_number_id!r} was changed concurrently; retry"
+            f"phone number id {phone_number_id!r} was changed concurrently; retry"
         ) from exc
     log.info("channel.put", tenant_id=tenant_id, phone_number_id=phone_number_id, outcome=outcome)
     return _channel(record), outcome
@@ -204,9 +202,7 @@ async def get_channel(tenant_id: str, phone_number_id: str, deps: GatewayDeps) -
     async with deps.sessions() as session:
         record = await channel_store.find_record(session, phone_number_id)
     if record is None or record.tenant_id != tenant_id:
-        raise ChannelNotFoundError(
-            detail=f"tenant {tenant_id!r} has no channel {phone_number_id!r}"
-        )
+        raise ChannelNotFoundError(f"tenant {tenant_id!r} has no channel {phone_number_id!r}")
     return _channel(record)
 
 
@@ -215,9 +211,7 @@ async def disable_channel(tenant_id: str, phone_number_id: str, deps: GatewayDep
     async with deps.sessions() as session, session.begin():
         record = await channel_store.find_record(session, phone_number_id, for_update=True)
         if record is None or record.tenant_id != tenant_id:
-            raise ChannelNotFoundError(
-                detail=f"tenant {tenant_id!r} has no channel {phone_number_id!r}"
-            )
+            raise ChannelNotFoundError(f"tenant {tenant_id!r} has no channel {phone_number_id!r}")
         if record.status == "disabled":
             return "unchanged"
         record.status = "disabled"

@@ -76,7 +76,7 @@ async def receive_webhook(
         return await _receive(raw_body, signature_header, deps)
     except (DBAPIError, OSError) as exc:
         log.error("webhook.storage_unavailable", error=type(exc).__name__)
-        raise _reject("storage_unavailable", StorageUnavailableError(detail="retry later")) from exc
+        raise _reject("storage_unavailable", StorageUnavailableError("retry later")) from exc
 
 
 async def _receive(
@@ -91,12 +91,12 @@ async def _receive(
     if not signature.is_well_formed(signature_header):
         raise _reject(
             "signature_missing",
-            InvalidSignatureError(detail="missing or malformed X-Hub-Signature-256"),
+            InvalidSignatureError("missing or malformed X-Hub-Signature-256"),
         )
     try:
         payload = parse_webhook(raw_body)
     except ValidationError as exc:
-        raise _reject("malformed", MalformedWebhookError(detail=_describe(exc))) from exc
+        raise _reject("malformed", MalformedWebhookError(_describe(exc))) from exc
 
     ids = phone_number_ids(payload)
     routes = await _routes(deps, ids)
@@ -110,7 +110,7 @@ async def _receive(
         signature.verify_signature(raw_body, signature_header, route.app_secret)
         for route in routes.values()
     ):
-        raise _reject("signature_invalid", InvalidSignatureError(detail="signature does not match"))
+        raise _reject("signature_invalid", InvalidSignatureError("signature does not match"))
 
     try:
         events = normalise(
@@ -121,7 +121,7 @@ async def _receive(
         )
     except (ValidationError, ValueError) as exc:
         raise _reject(
-            "unnormalisable", MalformedWebhookError(detail="webhook content is invalid")
+            "unnormalisable", MalformedWebhookError("webhook content is invalid")
         ) from exc
 
     receipts = receipts_for(events)
@@ -136,7 +136,7 @@ async def _receive(
             log.error("webhook.publish_failed", events=len(fresh), error=str(exc))
             raise _reject(
                 "publish_failed",
-                PublishUnavailableError(detail="the event broker is unavailable; retry later"),
+                PublishUnavailableError("the event broker is unavailable; retry later"),
             ) from exc
 
     for r in receipts:

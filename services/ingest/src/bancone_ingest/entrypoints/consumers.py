@@ -15,18 +15,13 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from bancone_contracts.envelope import Envelope
-from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_ingest.domain import checked_tenant_id
-from bancone_ingest.handlers import CONSUMER, EVENT_HANDLERS, IngestDeps
+from bancone_ingest.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, IngestDeps
 from bancone_kit.messaging import subscriptions as kit
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, register
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
-
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription(CatalogEntityChanged, CatalogEntityChanged.topic, CONSUMER),
-)
 
 
 def _valid_tenant(event: Envelope[Any]) -> None:

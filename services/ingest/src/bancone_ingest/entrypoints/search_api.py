@@ -1,32 +1,28 @@
 """The ingest's HTTP API under `/v1/tenants/{tenant_id}/`: hybrid search and index counts.
 
-The tenant comes from the path only, never from the body, and every index call is scoped to
-it (`adapters/vectors.py`). A query the domain refuses (bad limit, price range or tenant id)
-is a 422 problem; an index that is not open yet is a 503.
+Thin routes that call the ingest's search handlers. The tenant comes from the path only, never
+from the body, and every index call is scoped to it (`adapters/vectors.py`). A query the domain
+refuses (bad limit, price range or tenant id) is a 422 problem, an index that is not open yet a
+503 (`entrypoints/http.py`, `INGEST_PROBLEMS`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Annotated, Any, Protocol, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from bancone_ingest.adapters.index_handle import IndexNotReadyError
+from bancone_ingest import handlers
 from bancone_ingest.domain import (
-    KINDS,
     Hit,
-    InvalidQueryError,
-    InvalidTenantError,
     Kind,
     Order,
     SearchQuery,
-    checked_tenant_id,
 )
+from bancone_ingest.handlers import IndexReader
 from bancone_ingest.settings import IngestSettings
-from bancone_kit.http.errors import ProblemError
 from bancone_kit.http.problems import Problem
 
 T = TypeVar("T")
@@ -35,14 +31,6 @@ HIDDEN_PAYLOAD_FIELDS = frozenset({"keywords"})
 """Index internals left out of a hit's payload (the folded terms of the keyword score)."""
 
 MAX_TEXT_LENGTH = 2000
-
-
-class IndexReader(Protocol):
-    """What the routes need of the index (the app's `IndexHandle`)."""
-
-    async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]: ...
-
-    async def count(self, tenant_id: str, kind: Kind | None = None) -> int: ...
 
 
 class SearchRequest(BaseModel):
@@ -117,18 +105,6 @@ router = APIRouter(
 )
 
 
-async def _answer(call: Callable[[], Awaitable[T]]) -> T:
-    """Run an index call, turning the domain's refusals into problems."""
-    try:
-        return await call()
-    except InvalidTenantError as error:
-        raise ProblemError(422, "Invalid tenant id", str(error)) from error
-    except InvalidQueryError as error:
-        raise ProblemError(422, "Invalid search query", str(error)) from error
-    except IndexNotReadyError as error:
-        raise ProblemError(503, "Index not ready", str(error)) from error
-
-
 def _public(hit: Hit) -> SearchHit:
     payload = {k: v for k, v in hit.payload.items() if k not in HIDDEN_PAYLOAD_FIELDS}
     return SearchHit(
@@ -146,22 +122,13 @@ async def search(
     tenant_id: str, body: SearchRequest, index: IndexDep, settings: SettingsDep
 ) -> SearchResponse:
     """The tenant's best documents for the query: vectors, keywords and filters fused."""
-
-    async def run() -> list[Hit]:
-        checked_tenant_id(tenant_id)
-        return await index.search(tenant_id, body.to_query(settings.search_default_limit))
-
-    hits = await _answer(run)
+    query = body.to_query(settings.search_default_limit)
+    hits = await handlers.search_index(tenant_id, query, index)
     return SearchResponse(hits=[_public(hit) for hit in hits])
 
 
 @router.get("/stats", response_model=IndexStats)
 async def stats(tenant_id: str, index: IndexDep) -> IndexStats:
     """How many documents of each kind the tenant has indexed (e.g. to wait for an import)."""
-
-    async def run() -> dict[Kind, int]:
-        checked_tenant_id(tenant_id)
-        return {kind: await index.count(tenant_id, kind) for kind in KINDS}
-
-    documents = await _answer(run)
+    documents = await handlers.count_indexed(tenant_id, index)
     return IndexStats(tenant_id=tenant_id, documents=documents, total=sum(documents.values()))

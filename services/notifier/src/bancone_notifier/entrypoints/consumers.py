@@ -13,21 +13,11 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from bancone_contracts.envelope import Envelope
-from bancone_contracts.events.channel import ChannelChanged
-from bancone_contracts.events.outbound import OutboundMessageRequested
-from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, parser_for, register
-from bancone_notifier.handlers import HANDLERS, NotifierDeps
+from bancone_notifier.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, NotifierDeps
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
-
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    # Compacted; a new group reads it from the earliest offset: every channel's last state.
-    Subscription(ChannelChanged, ChannelChanged.topic, "notifier-channels"),
-    Subscription(OutboundMessageRequested, OutboundMessageRequested.topic, "notifier"),
-    Subscription(WhatsAppStatusUpdated, WhatsAppStatusUpdated.topic, "notifier-status"),
-)
 
 
 def register_consumers(
@@ -38,7 +28,7 @@ def register_consumers(
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
     max_in_flight: int = 64,
 ) -> None:
-    """Subscribe every handler of `HANDLERS` (before the broker starts)."""
+    """Subscribe every handler of `EVENT_HANDLERS` (before the broker starts)."""
 
     def bound(handler: Any) -> Any:
         async def handle(event: Envelope[Any]) -> None:
@@ -46,5 +36,5 @@ def register_consumers(
 
         return one_at_a_time(handle)
 
-    handlers = {event: bound(handler) for event, handler in HANDLERS.items()}
+    handlers = {event: bound(handler) for event, handler in EVENT_HANDLERS.items()}
     register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)

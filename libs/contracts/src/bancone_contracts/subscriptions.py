@@ -1,0 +1,80 @@
+"""Who reads which event in which consumer group, and who writes which topic: declared once.
+
+Data, not code: each consuming service subscribes from these declarations (through
+`bancone_kit.messaging.subscriptions`), its inbox records processed events under the group's
+name, and `deploy/tools/gen_topics.py` derives the Strimzi KafkaUser ACLs and the KEDA lag
+triggers from the same table. It lives in the contracts because both the services and the
+deploy tooling may import the contracts, while the tooling may not import a service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bancone_contracts import topics
+from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.catalog import CatalogEntityChanged
+from bancone_contracts.events.channel import ChannelChanged
+from bancone_contracts.events.delivery import DeliveryUpdated
+from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.outbound import OutboundMessageRequested
+from bancone_contracts.events.status import WhatsAppStatusUpdated
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerGroup:
+    """`service` reads `event` (on its contract topic) as the Kafka consumer group `group`."""
+
+    service: str
+    event: type[Envelope[Any]]
+    group: str
+
+    @property
+    def topic(self) -> str:
+        return self.event.topic
+
+    @property
+    def inbox(self) -> str:
+        """The consumer name its processed event ids are recorded under (the group's name, so a
+        test reading under a throwaway group still dedupes like production)."""
+        return self.group
+
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
+    ConsumerGroup("agent", InboundMessageReceived, "agent"),
+    ConsumerGroup("agent", DeliveryUpdated, "agent-delivery"),
+    ConsumerGroup("ingest", CatalogEntityChanged, "ingest"),
+    # Compacted; a new group reads it from the earliest offset: every channel's last state.
+    ConsumerGroup("notifier", ChannelChanged, "notifier-channels"),
+    ConsumerGroup("notifier", OutboundMessageRequested, "notifier"),
+    ConsumerGroup("notifier", WhatsAppStatusUpdated, "notifier-status"),
+)
+"""Every consumer group of every service (DESIGN.md, "Events")."""
+
+PRODUCES: dict[str, tuple[str, ...]] = {
+    "gateway": (topics.INBOUND, topics.STATUS, topics.CHANNEL),
+    "catalog": (topics.CATALOG,),
+    "ingest": (),
+    "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS),
+    "notifier": (topics.DELIVERY,),
+}
+"""Which topics each service writes (its outbox or the gateway's webhook publisher); the dead
+letters of what it consumes come on top. Every service is a key, in deployment order."""
+
+SERVICES: tuple[str, ...] = tuple(PRODUCES)
+
+
+def consumer_groups(service: str) -> tuple[ConsumerGroup, ...]:
+    """The declared subscriptions of one service, in declaration order."""
+    if service not in PRODUCES:
+        raise KeyError(f"unknown service {service!r}")
+    return tuple(group for group in CONSUMER_GROUPS if group.service == service)
+
+
+def consumer_group(service: str, event: type[Envelope[Any]]) -> ConsumerGroup:
+    """The one declared subscription of `service` to `event`."""
+    for group in consumer_groups(service):
+        if group.event is event:
+            return group
+    raise LookupError(f"{service} has no declared subscription to {event.__name__}")
