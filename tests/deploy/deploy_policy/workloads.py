@@ -169,7 +169,7 @@ def image_problems(docs: list[Doc]) -> list[str]:
             entrypoint = dockerfile_entrypoint(service)
             if entrypoint != [script]:
                 problems.append(
-                    f"{where}: deploy/docker/{service}.Dockerfile ENTRYPOINT is {entrypoint}"
+                    f"{where}: deploy/docker/Dockerfile (SERVICE={service}) ENTRYPOINT is {entrypoint}"
                 )
             command = container.get("command")
             if command and command != [script]:
@@ -185,13 +185,22 @@ def image_problems(docs: list[Doc]) -> list[str]:
 
 
 def dockerfile_entrypoint(service: str) -> list[str] | None:
-    path = DOCKER_DIR / f"{service}.Dockerfile"
+    """The ENTRYPOINT of the image deploy/docker/Dockerfile builds with --build-arg
+    SERVICE=<service>: the template runs `bancone-service`, which its builder links to
+    `bancone-${SERVICE}`; returned as the console script that link runs."""
+    path = DOCKER_DIR / "Dockerfile"
     if not path.exists():
         return None
-    found = re.findall(r"^ENTRYPOINT\s+(\[.*\])\s*$", path.read_text(), re.MULTILINE)
+    text = path.read_text().replace("${SERVICE}", service)
+    found = re.findall(r"^ENTRYPOINT\s+(\[.*\])\s*$", text, re.MULTILINE)
     if not found:
         return None
-    return [part.strip().strip('"') for part in found[-1].strip("[]").split(",")]
+    entrypoint = [part.strip().strip('"') for part in found[-1].strip("[]").split(",")]
+    links = {
+        name: target
+        for target, name in re.findall(r'ln -s "?([\w-]+)"? /app/\.venv/bin/([\w-]+)', text)
+    }
+    return [links.get(entrypoint[0], entrypoint[0]), *entrypoint[1:]]
 
 
 def monitoring_problems(docs: list[Doc]) -> list[str]:
