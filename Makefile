@@ -24,9 +24,11 @@ install:
 	@$(UV) sync --all-packages --frozen
 
 lint: install
-	@echo "==> lint: ruff check + ruff format --check"
+	@echo "==> lint: ruff check + ruff format --check + import boundaries (docs/architecture.md)"
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen lint-imports
+	@$(UV) run --frozen python deploy/tools/check_imports.py
 
 fmt: install
 	@echo "==> fmt: ruff check --fix + ruff format"
