@@ -4,8 +4,10 @@
 suites, `bench/`, `deploy/` scripts and a service's `eval/` are not packages, so this scan
 reads their imports with `ast` and applies the same rule: an e2e test, a bench, a deploy
 script or the kit's tests talk to services as processes (HTTP, Kafka), never through their
-code; a service's own tests, eval and bench import that service and no other. Test fakes do
-not live in a service's `src/` (they belong to its tests, see docs/architecture.md).
+code; a service's own tests, eval and bench import that service and no other; `libs/` and
+`tools/` do not even name a service (to start it). Running code (src/, deploy/, bench/, an
+eval) imports no test support, and test fakes do not live in a service's `src/` (they belong
+to its tests, see docs/architecture.md).
 
     uv run --frozen python deploy/tools/check_imports.py [--root DIR]
 
@@ -30,6 +32,10 @@ SERVICE_NAME = re.compile(rf"bancone[_-]({'|'.join(SERVICES)})(\.[\w.]+)?")
 
 NAMELESS_AREAS = ("libs", "tools")
 """The shared libraries and tools sit below the services: they do not even start one."""
+
+TEST_SUPPORT = ("pytest", "bancone_kit.testing")
+"""What only tests import: running code (src/, deploy/, bench/, an eval) gets what it needs
+from a non-testing module instead."""
 
 SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist"}
 
@@ -99,6 +105,19 @@ def own_service(path: PurePosixPath) -> str | None:
     return None
 
 
+def is_test_code(path: PurePosixPath) -> bool:
+    """Tests, their conftest files, and the kit's own pytest plugin (`bancone_kit.testing`)."""
+    return (
+        "tests" in path.parts[:-1]
+        or path.name == "conftest.py"
+        or "/bancone_kit/testing/" in f"/{path.parent}/"
+    )
+
+
+def _is_module(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
 def check_file(root: Path, path: PurePosixPath) -> list[Violation]:
     """The violations in one file: imports of a service it may not import, or a test fake
     module inside a service's `src/`."""
@@ -112,6 +131,8 @@ def check_file(root: Path, path: PurePosixPath) -> list[Violation]:
     allowed = own_service(path)
     source = (root / path).read_text(encoding="utf-8")
     for line, module in imported_modules(source, str(path)):
+        if not is_test_code(path) and any(_is_module(module, t) for t in TEST_SUPPORT):
+            found.append(Violation(path, line, f"running code imports test support {module}"))
         service = SERVICE_PACKAGES.get(module.partition(".")[0])
         if service is None or service == allowed:
             continue
