@@ -114,6 +114,14 @@ def is_test_code(path: PurePosixPath) -> bool:
     )
 
 
+def is_fake_in_src(path: PurePosixPath) -> bool:
+    """A `testing*.py` module or `testing*/` package inside a service's `src/`."""
+    if path.parts[0] != "services" or "src" not in path.parts:
+        return False
+    inside = path.parts[path.parts.index("src") + 1 :]
+    return any(PurePosixPath(part).stem.startswith("testing") for part in inside)
+
+
 def _is_module(module: str, package: str) -> bool:
     return module == package or module.startswith(f"{package}.")
 
@@ -122,11 +130,7 @@ def check_file(root: Path, path: PurePosixPath) -> list[Violation]:
     """The violations in one file: imports of a service it may not import, or a test fake
     module inside a service's `src/`."""
     found: list[Violation] = []
-    if (
-        path.parts[0] == "services"
-        and "src" in path.parts
-        and PurePosixPath(path.name).stem.startswith("testing")
-    ):
+    if is_fake_in_src(path):
         found.append(Violation(path, 1, "test fakes in a service's src/: move them to its tests/"))
     allowed = own_service(path)
     source = (root / path).read_text(encoding="utf-8")

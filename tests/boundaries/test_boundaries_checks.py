@@ -148,6 +148,11 @@ def test_the_import_scan_passes_a_tree_that_keeps_the_boundaries(tree: Path) -> 
             "FAKE = 1\n",
             "test fakes in a service's src/",
         ),
+        (
+            "services/agent/src/bancone_agent/testing/fakes.py",
+            "FAKE = 1\n",
+            "services/agent/src/bancone_agent/testing/fakes.py:1: test fakes in a service's src/",
+        ),
     ],
 )
 def test_the_import_scan_fails_on_a_planted_forbidden_import(
