@@ -23,6 +23,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -200,8 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.then_scripted:
         passes.append(parser.parse_args(["--scripted"]))
     cases = [CaseFile.model_validate_json(Path(a.cases).read_text("utf-8")) for a in passes]
+    # SIGTERM unwinds like Ctrl-C, so the catalog process and its broker are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     asyncio.run(evaluate(list(zip(passes, cases, strict=True))))
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 async def evaluate(passes: Sequence[tuple[argparse.Namespace, CaseFile]]) -> None:
