@@ -24,9 +24,11 @@ install:
 	@$(UV) sync --all-packages --frozen
 
 lint: install
-	@echo "==> lint: ruff check + ruff format --check"
+	@echo "==> lint: ruff check + ruff format --check + import boundaries (docs/architecture.md)"
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen lint-imports
+	@$(UV) run --frozen python deploy/tools/check_imports.py
 
 fmt: install
 	@echo "==> fmt: ruff check --fix + ruff format"
@@ -68,16 +70,14 @@ infra-down:
 	@bash deploy/local/infra.sh down
 
 # `make eval`: the assistant on the labelled cases (services/agent/eval/cases.json) against the
-# demo shop, then the same through the scripted LLM. EVAL_ARGS go to the first run, e.g.
+# demo shop (a catalog process on a private broker, started once), then the same through the
+# scripted LLM. EVAL_ARGS go to the first run, e.g.
 # EVAL_ARGS="--llm-base-url http://localhost:11434/v1 --llm-model qwen2.5:7b -v".
 EVAL_ARGS ?=
 .PHONY: eval
 eval: install
 	@echo "==> eval: configured assistant (offline unless BANCONE_LLM_BASE_URL or EVAL_ARGS name an LLM)"
-	@$(UV) run --frozen python services/agent/eval/run.py $(EVAL_ARGS)
-	@echo
-	@echo "==> eval: the LLM path through the scripted OpenAI-compatible server (services/agent/eval/scripted.json)"
-	@$(UV) run --frozen python services/agent/eval/run.py --scripted
+	@$(UV) run --frozen python services/agent/eval/run.py $(EVAL_ARGS) --then-scripted
 
 # `make bench`: speed and memory are measured here and printed as tables, never asserted in
 # tests. Each script starts its own platform (run.py, own state dir and ports, beside a

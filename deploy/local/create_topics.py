@@ -12,7 +12,7 @@ import os
 import sys
 
 from bancone_contracts.topics import ALL_TOPICS
-from bancone_kit.testing.provision import ensure_topics
+from bancone_kit.messaging.topic_admin import ensure_topics
 
 
 def main() -> int:

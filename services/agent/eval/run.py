@@ -4,13 +4,15 @@
                                                                   # BANCONE_LLM_BASE_URL is set
     uv run python services/agent/eval/run.py --scripted           # the scripted LLM (eval script)
     uv run python services/agent/eval/run.py --llm-base-url URL [--llm-model M]   # any endpoint
+    uv run python services/agent/eval/run.py --then-scripted      # make eval: both, one catalog
 
-The shop's data is real: the catalog service's own app and migrations on a temporary SQLite
-file, the demo catalogue (`deploy/local/demo/enoteca.json`) imported through its import
-route, and the agent's `HttpShopTools` calling it in process. Ingest is not running (no
-embedding model here), so tools take the path they take when ingest is down: the catalog's
-keyword search for products, the catalog's FAQ and offer lists for knowledge. The demo's
-agent configuration (`deploy/local/demo/agent-config.json`) is used when present.
+The shop's data is real: a catalog PROCESS (`bancone-catalog migrate` + `serve` on a
+temporary SQLite file, a free port and a private broker, see `catalog_process.py`), the demo
+catalogue (`deploy/local/demo/enoteca.json`) imported through its HTTP import route, and the
+agent's `HttpShopTools` calling it over HTTP. Ingest is not running (no embedding model here),
+so tools take the path they take when ingest is down: the catalog's keyword search for
+products, the catalog's FAQ and offer lists for knowledge. The demo's agent configuration
+(`deploy/local/demo/agent-config.json`) is used when present.
 Cases run one after another, through one assistant, as one agent process would.
 """
 
@@ -21,6 +23,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -39,25 +42,21 @@ from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Turn
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.settings import AgentSettings
-from bancone_catalog.entrypoints.catalog_api import router as catalog_router
-from bancone_catalog.entrypoints.http import build_http_app
-from bancone_catalog.settings import CatalogSettings
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
 from bancone_scripted_llm import running_scripted_llm
 
 sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[3]))  # the demo shop in memory (test helper)
+from catalog_process import demo_catalog
+from demo_data import load_demo_shop
 from scoring import CaseFile, Outcome, Shop, score, summary, table
-
-from services.agent.tests.support.memory_shop import demo_shop
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
 DEMO_DATA = REPO / "deploy" / "local" / "demo" / "enoteca.json"
 DEMO_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
-ADMIN_TOKEN = "eval-admin-token"  # noqa: S105 - a throwaway in-process catalog
-CATALOG, INGEST = "http://catalog.eval", "http://ingest.eval"
+INGEST = "http://ingest.eval"
+SCRIPTED_HEADING = (
+    "the LLM path through the scripted OpenAI-compatible server (services/agent/eval/scripted.json)"
+)
 
 
 def _ingest_down() -> FastAPI:
@@ -72,34 +71,27 @@ def _ingest_down() -> FastAPI:
 
 
 @asynccontextmanager
-async def demo_catalog(tenant_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The catalog service in process on a fresh SQLite file with the demo shop imported."""
+async def shop_http(tenant_id: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """An HTTP client reaching the demo catalog process (and ingest, down), and its URL."""
     with tempfile.TemporaryDirectory(prefix="bancone-eval-") as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/catalog.sqlite"
-        await upgrade_database(url, "bancone_catalog.migrations")
-        settings = CatalogSettings(database_url=url, admin_token=ADMIN_TOKEN)
-        engine = create_engine(url)
-        app = build_http_app(settings, [])
-        app.state.session_factory = session_factory(engine)
-        app.include_router(catalog_router)
-        mounts = {
-            CATALOG: httpx.ASGITransport(app=app),
-            INGEST: httpx.ASGITransport(app=_ingest_down()),
-        }
-        try:
+        async with demo_catalog(Path(tmp), tenant_id, DEMO_DATA) as catalog_url:
+            mounts = {INGEST: httpx.ASGITransport(app=_ingest_down())}
             async with httpx.AsyncClient(mounts=mounts, timeout=30) as http:
-                response = await http.post(
-                    f"{CATALOG}/v1/tenants/{tenant_id}/import",
-                    content=DEMO_DATA.read_bytes(),
-                    headers={
-                        "content-type": "application/json",
-                        "authorization": f"Bearer {ADMIN_TOKEN}",
-                    },
-                )
-                response.raise_for_status()
-                yield http
-        finally:
-            await engine.dispose()
+                yield http, catalog_url
+
+
+class Catalogs:
+    """The demo catalog processes of a whole `make eval`: both passes share one per tenant, so
+    the processes start once."""
+
+    def __init__(self, stack: AsyncExitStack) -> None:
+        self._stack = stack
+        self._open: dict[str, tuple[httpx.AsyncClient, str]] = {}
+
+    async def open(self, tenant_id: str) -> tuple[httpx.AsyncClient, str]:
+        if tenant_id not in self._open:
+            self._open[tenant_id] = await self._stack.enter_async_context(shop_http(tenant_id))
+        return self._open[tenant_id]
 
 
 def _agent_config(shop_name: str) -> AgentConfig:
@@ -135,7 +127,7 @@ def _options(args: argparse.Namespace, stack: AsyncExitStack) -> tuple[LlmOption
     return options, label
 
 
-async def run(args: argparse.Namespace, cases_file: CaseFile) -> list[Outcome]:
+async def run(args: argparse.Namespace, cases_file: CaseFile, catalogs: Catalogs) -> list[Outcome]:
     cases = [
         c
         for c in cases_file.cases
@@ -145,7 +137,7 @@ async def run(args: argparse.Namespace, cases_file: CaseFile) -> list[Outcome]:
     tenant_id = cases_file.shop.get("tenant_id", "demo")
     shop_name = cases_file.shop.get("shop_name", "Enoteca Bancone")
     config = _agent_config(shop_name)
-    memory = demo_shop(DEMO_DATA)
+    memory = load_demo_shop(DEMO_DATA)
     shop = Shop(
         products=memory.products,
         knowledge=[*memory.faqs, *memory.offers],
@@ -157,9 +149,9 @@ async def run(args: argparse.Namespace, cases_file: CaseFile) -> list[Outcome]:
         print(f"eval: {len(cases)} cases, {label}, demo shop {shop_name!r} ({tenant_id})")
         assistant = LlmAssistant(options)
         stack.push_async_callback(assistant.aclose)
-        http = await stack.enter_async_context(demo_catalog(tenant_id))
+        http, catalog_url = await catalogs.open(tenant_id)
         for case in cases:
-            tools = HttpShopTools(tenant_id, CATALOG, INGEST, http, timeout=30, attempts=1)
+            tools = HttpShopTools(tenant_id, catalog_url, INGEST, http, timeout=30, attempts=1)
             turn = Turn(
                 tenant_id=tenant_id,
                 conversation_id=f"eval-{case.id}",
@@ -198,11 +190,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lang", action="append", help="only these languages")
     parser.add_argument("--json", default=None, help="write every outcome to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="show failing cases")
+    parser.add_argument(
+        "--then-scripted",
+        action="store_true",
+        help="then every case again through the scripted LLM, on the same catalog (make eval)",
+    )
     args = parser.parse_args(argv)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     logging.disable(logging.WARNING)
-    cases_file = CaseFile.model_validate_json(Path(args.cases).read_text(encoding="utf-8"))
-    outcomes = asyncio.run(run(args, cases_file))
+    passes = [args]
+    if args.then_scripted:
+        passes.append(parser.parse_args(["--scripted"]))
+    cases = [CaseFile.model_validate_json(Path(a.cases).read_text("utf-8")) for a in passes]
+    # SIGTERM unwinds like Ctrl-C, so the catalog process and its broker are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    asyncio.run(evaluate(list(zip(passes, cases, strict=True))))
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+async def evaluate(passes: Sequence[tuple[argparse.Namespace, CaseFile]]) -> None:
+    """Each pass's cases, tables and summary, in order, on catalog processes they share."""
+    async with AsyncExitStack() as stack:
+        catalogs = Catalogs(stack)
+        for number, (args, cases_file) in enumerate(passes):
+            if number:
+                print()
+                print(f"==> eval: {SCRIPTED_HEADING}")
+            outcomes = await run(args, cases_file, catalogs)
+            _report(args, outcomes)
+
+
+def _report(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
     print()
     print(table(outcomes))
     print()
@@ -227,7 +249,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             for o in outcomes
         ]
         Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
-    return 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from sqlmodel import func, select
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.handlers import IngestDeps, handle_catalog_change
-from bancone_ingest.testing import (
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.messaging.tables import InboxRecord
+from services.ingest.tests.support import (
     FakeIndex,
     at,
     deleted,
@@ -20,9 +23,6 @@ from bancone_ingest.testing import (
     product_upserted,
     stock_changed,
 )
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.tables import InboxRecord
 
 pytestmark = pytest.mark.service
 

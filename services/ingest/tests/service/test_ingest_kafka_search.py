@@ -22,7 +22,10 @@ from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.bootstrap import build_app
 from bancone_ingest.entrypoints.consumers import Subscription
 from bancone_ingest.settings import IngestSettings
-from bancone_ingest.testing import (
+from bancone_kit.db import create_engine, session_factory
+from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.messaging.broker import make_broker
+from services.ingest.tests.support import (
     at,
     deleted,
     faq_upserted,
@@ -30,9 +33,6 @@ from bancone_ingest.testing import (
     product_upserted,
     stock_changed,
 )
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.broker import make_broker
 
 pytestmark = pytest.mark.service
 

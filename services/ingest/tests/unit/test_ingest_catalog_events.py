@@ -21,7 +21,7 @@ from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.domain import Faq, Offer, Product, Service
 from bancone_ingest.entrypoints.consumers import SUBSCRIPTIONS, parser_for
 from bancone_ingest.handlers import entity_from, is_stale
-from bancone_ingest.testing import at, deleted, faq_upserted, product_upserted, stock_changed
+from services.ingest.tests.support import at, deleted, faq_upserted, product_upserted, stock_changed
 
 pytestmark = pytest.mark.unit
 

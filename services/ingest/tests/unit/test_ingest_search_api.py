@@ -13,7 +13,7 @@ import pytest
 from bancone_ingest.bootstrap import build_app
 from bancone_ingest.domain import Hit, Product, SearchQuery, build_document
 from bancone_ingest.settings import IngestSettings
-from bancone_ingest.testing import FakeIndex
+from services.ingest.tests.support import FakeIndex
 
 pytestmark = pytest.mark.unit
 

@@ -38,7 +38,7 @@ from bancone_notifier.handlers import (
     handle_outbound_requested,
     handle_status_updated,
 )
-from bancone_notifier.testing import EventFactory, FakeGraphApi, new_keyring, new_wa_id
+from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service
 

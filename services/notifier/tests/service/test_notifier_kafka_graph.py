@@ -36,9 +36,9 @@ from bancone_notifier.bootstrap import build_app
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.entrypoints.consumers import Subscription
 from bancone_notifier.settings import NotifierSettings
-from bancone_notifier.testing import EventFactory, new_keyring, new_wa_id
 from bancone_sandbox import ChannelConfig, SandboxSettings
 from bancone_sandbox.testing import running_sandbox
+from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service
 

@@ -31,7 +31,7 @@ from bancone_notifier.handlers import (
 )
 from bancone_notifier.metrics import outcome_labels
 from bancone_notifier.settings import NotifierSettings
-from bancone_notifier.testing import EventFactory, FakeGraphApi, new_keyring, new_wa_id
+from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING
 from bancone_notifier.settings import NotifierSettings
-from bancone_notifier.testing import new_keyring
+from services.notifier.tests.support import new_keyring
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,7 @@
 """Test helpers: catalog events as the catalog publishes them, and an in-memory index.
 
-Shipped with the package so service and e2e tests build events one way.
+Test-only code: it lives beside the ingest service's tests, not in its package, and the tests
+import it as `services.ingest.tests.support` (see docs/architecture.md, "Test helpers").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Builders of the events the notifier consumes, and a fake Graph API, for tests.
 
-Lives in the package (like `bancone_kit.testing`) so the service tests and the e2e suite share
-it; nothing here runs in production.
+Test-only code: it lives beside the notifier's tests, not in its package, and the tests import
+it as `services.notifier.tests.support` (see docs/architecture.md, "Test helpers").
 """
 
 from __future__ import annotations

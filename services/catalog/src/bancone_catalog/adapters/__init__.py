@@ -1,0 +1,1 @@
+"""Everything the catalog does with the outside: its database tables and repositories."""

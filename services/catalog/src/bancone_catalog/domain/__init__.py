@@ -1,0 +1,1 @@
+"""The catalog's business logic, pure: products, offers, FAQs, search and import rules."""
