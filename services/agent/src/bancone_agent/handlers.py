@@ -67,6 +67,7 @@ from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
+from bancone_kit.messaging.subscriptions import Subscription, declared
 
 log = get_logger(__name__)
 
@@ -392,3 +393,7 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     SumDailyUsage: sum_daily_usage,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared("agent", fold={InboundMessageReceived})
+"""Where each of those events is read from: the groups `bancone_contracts.subscriptions`
+declares for the agent; a conversation's queued inbound messages are folded into one turn."""

@@ -16,20 +16,13 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
-from bancone_agent.handlers import EVENT_HANDLERS, AgentDeps
+from bancone_agent.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, AgentDeps
 from bancone_contracts.envelope import Envelope
-from bancone_contracts.events.delivery import DeliveryUpdated
-from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_kit.messaging.keyed import KeyedDispatcher
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, parser_for, register
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
-
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription(InboundMessageReceived, InboundMessageReceived.topic, "agent", fold=True),
-    Subscription(DeliveryUpdated, DeliveryUpdated.topic, "agent-delivery"),
-)
 
 
 def register_consumers(
