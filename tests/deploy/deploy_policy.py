@@ -40,7 +40,7 @@ PG_CLUSTER = "bancone-pg"
 PG_HOST = f"{PG_CLUSTER}-rw"
 
 PRODUCES: dict[str, set[str]] = {
-    "gateway": {topics.INBOUND, topics.STATUS, topics.CHANNEL},
+    "gateway": {topics.INBOUND, topics.STATUS, topics.CHANNEL, topics.AUDIT},
     "catalog": {topics.CATALOG},
     "ingest": set(),
     "agent": {topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS},
