@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from bancone_gateway.entrypoints import admin, webhooks
+from bancone_gateway.entrypoints import admin, auth, webhooks
+from bancone_gateway.entrypoints.identity_errors import install_identity_error_handlers
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
@@ -23,4 +24,7 @@ def build_http_app(
     app = create_app("Bancone gateway", settings, readiness_checks, lifespan)
     app.include_router(webhooks.router)
     app.include_router(admin.router)
+    app.include_router(auth.jwks_router)
+    app.include_router(auth.router)
+    install_identity_error_handlers(app)
     return app
