@@ -69,11 +69,11 @@ def build_identity(
 
 async def _start_identity(identity: IdentityDeps) -> None:
     """Load (or create) the signing key and the platform account; a database not migrated yet
-    only delays this to the first request that needs it."""
+    or a database that is down only delays this to the first request that needs it."""
     try:
         await identity.keys.keyring()
         await ensure_platform_operator(identity)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, OSError) as exc:
         log.warning("identity.start_deferred", error=type(exc).__name__)
 
 
