@@ -38,7 +38,8 @@ def check_password_strength(password: str, user_inputs: Sequence[str] = ()) -> N
 
 def _words(value: str) -> list[str]:
     """The user's own inputs and their parts (`ada.rossi@shop.it` → ada, rossi, shop)."""
-    parts = [value]
+    parts = [value, *value.split("@")]
     for separator in "@.-_+ ":
         parts = [piece for part in parts for piece in part.split(separator)]
-    return [value, *(part for part in parts if len(part) >= 3)]
+    local = value.split("@")[0]
+    return [value, local, *(part for part in parts if len(part) >= 3)]
