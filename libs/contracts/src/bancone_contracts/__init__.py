@@ -19,6 +19,7 @@ from bancone_contracts.events import (
     EVENT_CLASSES,
     AgentTurnCompleted,
     AnyEvent,
+    AuditRecorded,
     CatalogEntityChanged,
     ChannelChanged,
     ConversationChanged,
@@ -32,6 +33,7 @@ from bancone_contracts.events import (
 from bancone_contracts.topics import (
     AGENT_TURNS,
     ALL_TOPICS,
+    AUDIT,
     CATALOG,
     CHANNEL,
     CONVERSATION,
@@ -50,6 +52,7 @@ from bancone_contracts.topics import (
 __all__ = [
     "AGENT_TURNS",
     "ALL_TOPICS",
+    "AUDIT",
     "CATALOG",
     "CHANNEL",
     "CONVERSATION",
@@ -61,6 +64,7 @@ __all__ = [
     "STATUS",
     "AgentTurnCompleted",
     "AnyEvent",
+    "AuditRecorded",
     "CatalogEntityChanged",
     "ChannelChanged",
     "ContractModel",

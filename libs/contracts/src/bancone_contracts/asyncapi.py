@@ -38,6 +38,7 @@ after retries, with the error in headers.
 _KEY_DESCRIPTION = {
     topics.CATALOG: "tenant_id:entity_id",
     topics.CHANNEL: "phone_number_id",
+    topics.AUDIT: "tenant_id",
 }
 _DEFAULT_KEY_DESCRIPTION = "tenant_id:customer_id (the conversation key)"
 

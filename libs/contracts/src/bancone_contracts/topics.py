@@ -15,6 +15,7 @@ DELIVERY = "bancone.delivery.v1"
 CATALOG = "bancone.catalog.v1"
 CHANNEL = "bancone.channel.v1"
 AGENT_TURNS = "bancone.agent-turns.v1"
+AUDIT = "bancone.audit.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -52,6 +53,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(CATALOG, CONVERSATION_PARTITIONS),
     TopicSpec(CHANNEL, 3, compacted=True),
     TopicSpec(AGENT_TURNS, CONVERSATION_PARTITIONS),
+    TopicSpec(AUDIT, 3),
 )
 
 ALL_TOPICS: list[TopicSpec] = [
@@ -71,6 +73,11 @@ def conversation_key(tenant_id: str, customer_id: str) -> str:
 def entity_key(tenant_id: str, entity_id: str) -> str:
     """Partition key (and envelope subject) of catalog events about one entity."""
     return f"{_tenant(tenant_id)}:{_part(entity_id, 'entity_id')}"
+
+
+def tenant_key(tenant_id: str) -> str:
+    """Partition key of tenant-wide events (the audit log): one tenant's actions in order."""
+    return _tenant(tenant_id)
 
 
 def channel_key(phone_number_id: str) -> str:

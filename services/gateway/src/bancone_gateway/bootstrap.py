@@ -7,18 +7,74 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bancone_gateway.adapters.login_throttle import LoginLimits, LoginThrottle
 from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
+from bancone_gateway.adapters.password_hashing import PasswordHashing
 from bancone_gateway.adapters.publisher import KafkaEventPublisher
 from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
+from bancone_gateway.adapters.signing_keys import SigningKeyStore
+from bancone_gateway.adapters.token_issuer import TokenIssuer
 from bancone_gateway.entrypoints.http import build_http_app
 from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_gateway.handlers.identity_deps import IdentityDeps
+from bancone_gateway.handlers.platform import ensure_platform_operator
 from bancone_gateway.settings import GatewaySettings
+from bancone_kit.auth.jwks import JwksCache, StaticJwks
+from bancone_kit.auth.verifier import TokenVerifier
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
+from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.runtime import Messaging
+
+log = get_logger(__name__)
+
+
+def build_identity(
+    settings: GatewaySettings, sessions: async_sessionmaker[AsyncSession], secrets: SecretBox
+) -> IdentityDeps:
+    """Operator identity: signing keys sealed with the at-rest keyring, issuer, throttle."""
+    keys = SigningKeyStore(sessions, secrets, reload_seconds=settings.signing_keys_reload_seconds)
+    return IdentityDeps(
+        sessions=sessions,
+        keys=keys,
+        issuer=TokenIssuer(
+            keys,
+            issuer=settings.token_issuer,
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            service_ttl=timedelta(seconds=settings.service_token_ttl_seconds),
+        ),
+        hashing=PasswordHashing(),
+        throttle=LoginThrottle(
+            LoginLimits(
+                per_account=settings.login_max_failures_per_account,
+                per_ip=settings.login_max_failures_per_ip,
+                window_seconds=settings.login_failure_window_seconds,
+            )
+        ),
+        service_clients=settings.service_client_secrets(),
+        refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        invite_ttl=timedelta(hours=settings.invite_ttl_hours),
+        reset_ttl=timedelta(hours=settings.password_reset_ttl_hours),
+        public_base_url=settings.public_base_url,
+        platform_email=settings.platform_operator_email,
+        platform_password=settings.platform_password(),
+    )
+
+
+async def _start_identity(identity: IdentityDeps) -> None:
+    """Load (or create) the signing key and the platform account; a database not migrated yet
+    or a database that is down only delays this to the first request that needs it."""
+    try:
+        await identity.keys.keyring()
+        await ensure_platform_operator(identity)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("identity.start_deferred", error=type(exc).__name__)
 
 
 def build_app(settings: GatewaySettings) -> FastAPI:
@@ -42,9 +98,17 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         keep_webhook_payloads=settings.webhook_keep_payloads,
     )
 
+    identity = build_identity(settings, sessions, deps.secrets)
+    verifier = TokenVerifier(
+        JwksCache(StaticJwks(identity.keys.jwks), max_age=30.0, min_refresh_interval=1.0),
+        service="gateway",
+        issuer=settings.token_issuer,
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await starter.start()
+        await _start_identity(identity)
         pruner.start()
         try:
             yield
@@ -56,4 +120,6 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
     app = build_http_app(settings, checks, lifespan)
     app.state.deps = deps
+    app.state.identity = identity
+    app.state.token_verifier = verifier
     return app

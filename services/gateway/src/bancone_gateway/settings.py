@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_gateway.domain.body_limit import DEFAULT_MAX_BODY_BYTES
+from bancone_gateway.domain.passwords import WeakPasswordError, check_password_strength
 from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
+from bancone_gateway.domain.service_clients import ServiceClients
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
 from bancone_kit.settings import Port, ServiceSettings
+
+DEV_PLATFORM_PASSWORD = "dev-platform-password-only-for-make-run"  # noqa: S105 (dev only)
+"""The platform operator's password when `environment=dev` sets none (refused elsewhere)."""
+DEV_SERVICE_CLIENTS = "agent:dev-agent-service-secret-not-for-prod"
+"""Service clients when `environment=dev` sets none (refused elsewhere)."""
 
 SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """One variable gateway and notifier may both read, so a local run sets the shared key once."""
@@ -71,6 +78,68 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="When Kafka is unreachable at start, how often to try connecting again.",
     )
+
+    token_issuer: str = Field(default="bancone-gateway", description="`iss` of every token.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Where operators reach the gateway; invite and reset links start with it.",
+    )
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    service_token_ttl_seconds: int = Field(default=300, ge=60, le=3600)
+    refresh_token_ttl_days: int = Field(default=14, ge=1, le=90)
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 14)
+    password_reset_ttl_hours: int = Field(default=2, ge=1, le=48)
+    signing_keys_reload_seconds: float = Field(
+        default=30.0, gt=0, description="How soon a key rotation on one replica reaches others."
+    )
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    platform_operator_email: str = Field(
+        default="platform@bancone.local",
+        description="The platform operator created at start (creates tenants and first owners).",
+    )
+    platform_bootstrap_password: SecretStr | None = Field(
+        default=None,
+        description="Its password, set when the account is first created. Unset outside dev: "
+        "no platform account. Dev falls back to a fixed dev password.",
+    )
+    service_clients: SecretStr | None = Field(
+        default=None,
+        description="`name:secret[,...]`: services that may get service tokens (agent → "
+        "catalog/ingest). Unset outside dev: none may. Dev falls back to a dev agent secret.",
+    )
+
+    def platform_password(self) -> SecretStr | None:
+        if self.platform_bootstrap_password is None and self.environment == "dev":
+            return SecretStr(DEV_PLATFORM_PASSWORD)
+        return self.platform_bootstrap_password
+
+    def service_client_secrets(self) -> ServiceClients:
+        spec = self.service_clients
+        if spec is None:
+            return ServiceClients.parse(DEV_SERVICE_CLIENTS if self.environment == "dev" else "")
+        return ServiceClients.parse(spec.get_secret_value())
+
+    @model_validator(mode="after")
+    def _refuse_weak_identity_secrets(self) -> GatewaySettings:
+        """Outside dev, the bootstrap credentials may not be dev values or guessable."""
+        if self.environment == "dev":
+            return self
+        password = self.platform_bootstrap_password
+        if password is not None:
+            value = password.get_secret_value()
+            if value == DEV_PLATFORM_PASSWORD:
+                raise ValueError("platform_bootstrap_password is the dev placeholder")
+            try:
+                check_password_strength(value, [self.platform_operator_email])
+            except WeakPasswordError as exc:
+                raise ValueError(f"platform_bootstrap_password is too weak: {exc}") from exc
+        clients = self.service_clients
+        if clients is not None and clients.get_secret_value() == DEV_SERVICE_CLIENTS:
+            raise ValueError("service_clients is the dev placeholder")
+        self.service_client_secrets()
+        return self
 
     @field_validator("secrets_keyring", "channel_keyring")
     @classmethod

@@ -8,6 +8,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
+from bancone_contracts.events.audit import AuditRecorded
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.conversation import ConversationChanged
@@ -25,7 +26,8 @@ AnyEvent = Annotated[
     | ConversationChanged
     | CatalogEntityChanged
     | ChannelChanged
-    | AgentTurnCompleted,
+    | AgentTurnCompleted
+    | AuditRecorded,
     Field(discriminator="type"),
 ]
 
@@ -38,6 +40,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     CatalogEntityChanged,
     ChannelChanged,
     AgentTurnCompleted,
+    AuditRecorded,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -82,6 +85,7 @@ __all__ = [
     "EVENT_CLASS_BY_TYPE",
     "AgentTurnCompleted",
     "AnyEvent",
+    "AuditRecorded",
     "CatalogEntityChanged",
     "ChannelChanged",
     "ConversationChanged",

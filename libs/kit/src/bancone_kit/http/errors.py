@@ -22,18 +22,23 @@ def _no_extensions(_: Any) -> Mapping[str, Any]:
     return {}
 
 
+def _no_headers(_: Any) -> Mapping[str, str]:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorProblem:
     """What one exception class means over HTTP: its status and title (a fixed string, or
     read off the error), a problem type URI, its detail (the error's message unless told
-    otherwise) and any
-    extension members (e.g. the rejected rows of an import)."""
+    otherwise), any extension members (e.g. the rejected rows of an import) and any response
+    headers (`WWW-Authenticate` on a 401, `Retry-After` on a 429)."""
 
     status: int
     title: str | Callable[[Any], str] | None = None
     type_: str = "about:blank"
     detail: Callable[[Any], str | None] = field(default=_message)
     extensions: Callable[[Any], Mapping[str, Any]] = field(default=_no_extensions)
+    headers: Callable[[Any], Mapping[str, str]] = field(default=_no_headers)
 
     def title_for(self, error: Exception) -> str:
         if callable(self.title):

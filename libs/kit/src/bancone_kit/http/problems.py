@@ -98,6 +98,7 @@ def _domain_error_handler(
             problem.detail(exc),
             type_=problem.type_,
             instance=request.url.path,
+            headers=dict(problem.headers(exc)) or None,
             **problem.extensions(exc),
         )
 

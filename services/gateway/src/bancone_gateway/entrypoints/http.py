@@ -21,7 +21,8 @@ from bancone_gateway.domain.errors import (
     TenantNotFoundError,
     VerificationRefusedError,
 )
-from bancone_gateway.entrypoints import admin, webhooks
+from bancone_gateway.entrypoints import admin, auth, webhooks
+from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
@@ -38,6 +39,7 @@ GATEWAY_PROBLEMS: ErrorProblems = {
     TenantExistsError: ErrorProblem(409, "Tenant already exists"),
     ChannelNotFoundError: ErrorProblem(404, "Channel not found"),
     ChannelConflictError: ErrorProblem(409, "Channel conflict"),
+    **IDENTITY_PROBLEMS,
 }
 """Every gateway error and the problem it becomes (Meta retries the 503s)."""
 
@@ -52,4 +54,6 @@ def build_http_app(
     )
     app.include_router(webhooks.router)
     app.include_router(admin.router)
+    app.include_router(auth.jwks_router)
+    app.include_router(auth.router)
     return app
