@@ -47,7 +47,7 @@ from bancone_contracts.events.catalog import (
     ProductSnapshot,
     ServiceSnapshot,
 )
-from bancone_ingest.adapters.tables import IndexedEntityRecord, utcnow
+from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.domain import (
     CatalogEntity,
     Faq,
@@ -58,6 +58,7 @@ from bancone_ingest.domain import (
     Service,
     build_document,
 )
+from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 

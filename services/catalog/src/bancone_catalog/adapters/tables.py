@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from bancone_catalog.domain.fields import utcnow
+from bancone_kit.clock import utcnow
 from bancone_kit.db.types import UtcDateTime
 
 

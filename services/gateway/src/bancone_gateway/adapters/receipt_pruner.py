@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_gateway.adapters.receipts import prune_receipts
-from bancone_gateway.adapters.tables import utcnow
+from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)

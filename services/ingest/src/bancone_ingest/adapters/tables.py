@@ -10,19 +10,16 @@ so a process importing several services' models never sees tables collide.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from bancone_kit.clock import utcnow
 from bancone_kit.db.types import UtcDateTime
 from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class IngestTable(SQLModel, registry=registry()):

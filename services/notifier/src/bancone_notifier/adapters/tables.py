@@ -8,18 +8,15 @@ that also imports another service's models (the test session, e2e helpers) never
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from bancone_kit.clock import utcnow
 from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class NotifierTable(SQLModel, registry=registry()):
