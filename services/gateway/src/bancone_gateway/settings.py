@@ -69,7 +69,8 @@ class GatewaySettings(ServiceSettings):
     messaging_retry_seconds: float = Field(
         default=5.0,
         gt=0,
-        description="When Kafka is unreachable at start, how often to try connecting again.",
+        description="When Kafka is unreachable at start, the longest wait between two tries to "
+        "connect (the waits grow from one second to this, jittered).",
     )
 
     @field_validator("secrets_keyring", "channel_keyring")

@@ -55,6 +55,7 @@ def build_app(
             attempts=settings.send_max_attempts,
             initial_delay=settings.send_retry_initial_seconds,
             max_delay=settings.send_retry_max_seconds,
+            jitter=settings.send_retry_initial_seconds,
         ),
     )
     register_consumers(

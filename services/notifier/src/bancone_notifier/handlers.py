@@ -31,7 +31,7 @@ from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_notifier.adapters import repository
-from bancone_notifier.adapters.graph import GraphApi
+from bancone_notifier.adapters.graph import GraphApi, send_with_retries
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
@@ -46,7 +46,6 @@ from bancone_notifier.domain.sending import (
     SendReport,
     Unknown,
     is_retryable,
-    send_with_retries,
 )
 from bancone_notifier.metrics import count_send, count_unsent, counted
 
