@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -19,11 +19,17 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_database
+from bancone_kit.db.migrations import (
+    downgrade_database,
+    service_metadata,
+    table_names,
+    upgrade_database,
+)
 from bancone_kit.settings import ServiceSettings
 
 __all__ = [
     "MetricsScrape",
+    "ServiceShellChecks",
     "assert_healthz_answers",
     "assert_http_series_served",
     "assert_migrations_round_trip",
@@ -125,3 +131,68 @@ async def assert_schema_matches_models(url: str, migrations: str, models: MetaDa
     finally:
         await engine.dispose()
     assert differences == []
+
+
+class ServiceShellChecks:
+    """The checks every service passes, run by subclassing: a service's tests declare it once,
+
+        class TestNotifierShell(ServiceShellChecks):
+            settings_class = NotifierSettings
+            app_factory = staticmethod(build_app)
+            default_port = 8084
+            tables = frozenset({"channels", "outbound_messages", "delivery_statuses"})
+            models = NotifierTable.metadata
+
+    and pytest runs its settings, liveness and Alembic checks (unit and service tiers).
+    """
+
+    settings_class: ClassVar[type[ServiceSettings]]
+    app_factory: ClassVar[Callable[[Any], FastAPI]]
+    default_port: ClassVar[int]
+    tables: ClassVar[frozenset[str]] = frozenset()
+    """The service's own tables (the kit's outbox and inbox are always expected too)."""
+    models: ClassVar[MetaData | None] = None
+    """The models' metadata the migrated schema must match; None skips that check."""
+
+    def _settings(self, **values: Any) -> ServiceSettings:
+        return type(self).settings_class(**values)
+
+    @property
+    def _name(self) -> str:
+        return str(type(self).settings_class.model_fields["service_name"].default)
+
+    @property
+    def _migrations(self) -> str:
+        return f"bancone_{self._name}.migrations"
+
+    @pytest.mark.unit
+    def test_settings_use_their_prefix_and_port(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefix = str(type(self).settings_class.model_config.get("env_prefix") or "")
+        assert_settings_read_their_port(
+            self._settings,
+            monkeypatch,
+            default_port=type(self).default_port,
+            port_variable=f"{prefix}HTTP_PORT",
+            database_file=f"{self._name}.sqlite",
+        )
+
+    @pytest.mark.unit
+    async def test_healthz_answers(self) -> None:
+        settings = self._settings(database_url="sqlite+aiosqlite:///:memory:")
+        await assert_healthz_answers(type(self).app_factory(settings))
+
+    @pytest.mark.service
+    async def test_migrations_upgrade_an_empty_database_and_downgrade_to_base(
+        self, empty_database_url: str
+    ) -> None:
+        tables = {"outbox", "inbox", *type(self).tables}
+        await assert_migrations_round_trip(empty_database_url, self._migrations, tables)
+
+    @pytest.mark.service
+    async def test_migrated_schema_matches_its_models(self, empty_database_url: str) -> None:
+        models = type(self).models
+        if models is None:
+            pytest.skip("this service declares no models to compare")
+        await assert_schema_matches_models(
+            empty_database_url, self._migrations, service_metadata(models)
+        )
