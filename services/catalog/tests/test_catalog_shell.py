@@ -5,12 +5,6 @@ from __future__ import annotations
 from bancone_catalog.adapters.tables import CatalogTable
 from bancone_catalog.bootstrap import build_app
 from bancone_catalog.settings import CatalogSettings
-from bancone_kit.testing.service_checks import ServiceShellChecks
+from bancone_kit.testing.service_checks import service_shell_checks
 
-
-class TestCatalogShell(ServiceShellChecks):
-    settings_class = CatalogSettings
-    app_factory = staticmethod(build_app)
-    default_port = 8081
-    tables = frozenset({"products", "faqs", "offers"})
-    models = CatalogTable.metadata
+TestCatalogShell = service_shell_checks(CatalogSettings, build_app, 8081, CatalogTable.metadata)

@@ -5,12 +5,6 @@ from __future__ import annotations
 from bancone_gateway.adapters.tables import GatewayTable
 from bancone_gateway.bootstrap import build_app
 from bancone_gateway.settings import GatewaySettings
-from bancone_kit.testing.service_checks import ServiceShellChecks
+from bancone_kit.testing.service_checks import service_shell_checks
 
-
-class TestGatewayShell(ServiceShellChecks):
-    settings_class = GatewaySettings
-    app_factory = staticmethod(build_app)
-    default_port = 8080
-    tables = frozenset({"tenants", "channels", "webhook_receipts"})
-    models = GatewayTable.metadata
+TestGatewayShell = service_shell_checks(GatewaySettings, build_app, 8080, GatewayTable.metadata)

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from bancone_kit.testing.service_checks import ServiceShellChecks
+from bancone_kit.testing.service_checks import service_shell_checks
 from bancone_notifier.adapters.tables import NotifierTable
 from bancone_notifier.bootstrap import build_app
 from bancone_notifier.settings import NotifierSettings
 
-
-class TestNotifierShell(ServiceShellChecks):
-    settings_class = NotifierSettings
-    app_factory = staticmethod(build_app)
-    default_port = 8084
-    tables = frozenset({"channels", "outbound_messages", "delivery_statuses"})
-    models = NotifierTable.metadata
+TestNotifierShell = service_shell_checks(NotifierSettings, build_app, 8084, NotifierTable.metadata)

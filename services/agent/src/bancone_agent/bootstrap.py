@@ -23,7 +23,6 @@ from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.keyed import KeyedDispatcher
-from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 
 log = get_logger(__name__)
@@ -121,10 +120,7 @@ def build_app(
     dispatchers = register_consumers(
         broker,
         deps,
-        retry=RetryPolicy(
-            attempts=settings.consumer_retry_attempts,
-            max_delay=settings.consumer_retry_max_seconds,
-        ),
+        retry=settings.consumer_retry,
         max_in_flight=settings.max_in_flight,
         subscriptions=subscriptions,
     )

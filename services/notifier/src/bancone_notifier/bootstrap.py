@@ -61,10 +61,7 @@ def build_app(
     register_consumers(
         broker,
         deps,
-        retry=RetryPolicy(
-            attempts=settings.consumer_retry_attempts,
-            max_delay=settings.consumer_retry_max_seconds,
-        ),
+        retry=settings.consumer_retry,
         subscriptions=subscriptions,
     )
 

@@ -35,6 +35,7 @@ __all__ = [
     "assert_migrations_round_trip",
     "assert_schema_matches_models",
     "assert_settings_read_their_port",
+    "service_shell_checks",
 ]
 
 HTTP_SERIES = ("bancone_http_requests_total", "bancone_http_request_duration_seconds_count")
@@ -134,25 +135,15 @@ async def assert_schema_matches_models(url: str, migrations: str, models: MetaDa
 
 
 class ServiceShellChecks:
-    """The checks every service passes, run by subclassing: a service's tests declare it once,
-
-        class TestNotifierShell(ServiceShellChecks):
-            settings_class = NotifierSettings
-            app_factory = staticmethod(build_app)
-            default_port = 8084
-            tables = frozenset({"channels", "outbound_messages", "delivery_statuses"})
-            models = NotifierTable.metadata
-
-    and pytest runs its settings, liveness and Alembic checks (unit and service tiers).
-    """
+    """The checks every service passes: its settings, liveness and Alembic history (unit and
+    service tiers). A service's tests declare it in one line with `service_shell_checks`."""
 
     settings_class: ClassVar[type[ServiceSettings]]
     app_factory: ClassVar[Callable[[Any], FastAPI]]
     default_port: ClassVar[int]
-    tables: ClassVar[frozenset[str]] = frozenset()
-    """The service's own tables (the kit's outbox and inbox are always expected too)."""
-    models: ClassVar[MetaData | None] = None
-    """The models' metadata the migrated schema must match; None skips that check."""
+    models: ClassVar[MetaData]
+    """The service's tables: its history must build exactly these (plus the kit's outbox and
+    inbox), and remove them going down."""
 
     def _settings(self, **values: Any) -> ServiceSettings:
         return type(self).settings_class(**values)
@@ -185,14 +176,28 @@ class ServiceShellChecks:
     async def test_migrations_upgrade_an_empty_database_and_downgrade_to_base(
         self, empty_database_url: str
     ) -> None:
-        tables = {"outbox", "inbox", *type(self).tables}
+        tables = set(service_metadata(type(self).models).tables)
         await assert_migrations_round_trip(empty_database_url, self._migrations, tables)
 
     @pytest.mark.service
     async def test_migrated_schema_matches_its_models(self, empty_database_url: str) -> None:
-        models = type(self).models
-        if models is None:
-            pytest.skip("this service declares no models to compare")
-        await assert_schema_matches_models(
-            empty_database_url, self._migrations, service_metadata(models)
-        )
+        models = service_metadata(type(self).models)
+        await assert_schema_matches_models(empty_database_url, self._migrations, models)
+
+
+def service_shell_checks(
+    settings_class: type[ServiceSettings],
+    app_factory: Callable[[Any], FastAPI],
+    default_port: int,
+    models: MetaData,
+) -> type[ServiceShellChecks]:
+    """The `ServiceShellChecks` of one service, for a test module to bind to a `Test...` name:
+    `TestNotifierShell = service_shell_checks(NotifierSettings, build_app, 8084, metadata)`."""
+    attributes = {
+        "settings_class": settings_class,
+        "app_factory": staticmethod(app_factory),
+        "default_port": default_port,
+        "models": models,
+    }
+    name = f"Test{settings_class.__name__.removesuffix('Settings')}Shell"
+    return type(name, (ServiceShellChecks,), attributes)
