@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bancone_kit.settings import ConsumerSettings, Port
+from bancone_kit.settings import AdminApiSettings, ConsumerSettings, Port
 
 
 class ModelPrice(BaseModel):
@@ -24,7 +24,7 @@ AssistantKind = Literal["offline"]
 """Which `Assistant` answers; the LLM assistant (issue 4) joins this list."""
 
 
-class AgentSettings(ConsumerSettings):
+class AgentSettings(ConsumerSettings, AdminApiSettings):
     """Everything the agent reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_AGENT_")
@@ -63,11 +63,6 @@ class AgentSettings(ConsumerSettings):
         min_length=2,
         max_length=8,
         description="The shops' language: replies use it when the customer's can't be told.",
-    )
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the operator routes (takeover, resolve, usage) until "
-        "operator accounts exist.",
     )
     max_in_flight: int = Field(
         default=64,

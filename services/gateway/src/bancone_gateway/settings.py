@@ -8,13 +8,13 @@ from pydantic_settings import SettingsConfigDict
 from bancone_gateway.domain.body_limit import DEFAULT_MAX_BODY_BYTES
 from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import AdminApiSettings, Port
 
 SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """One variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(AdminApiSettings):
     """Everything the gateway reads from its environment; built in `bootstrap`, never at import.
 
     The secrets default to dev-only values; outside `environment=dev` they must be set.
@@ -27,10 +27,6 @@ class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http_port: Port = 8080
 
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the provisioning API (`/v1/`) until operator accounts exist.",
-    )
     secrets_keyring: SecretStr = Field(
         default=SecretStr(DEV_SECRETS_KEYRING),
         description="Seals channel secrets at rest; only the gateway holds it.",
