@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -19,7 +18,6 @@ from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.llm import build_assistant as build_llm_assistant
 from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
-from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.keyed import KeyedDispatcher
@@ -125,23 +123,16 @@ def build_app(
         subscriptions=subscriptions,
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await messaging.start()
-        try:
-            yield
-        finally:
-            await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
-            await messaging.stop()
-            close = getattr(deps.assistant, "aclose", None)
-            if close is not None:
-                await close()
-            if client is not None:
-                await client.aclose()
-            await engine.dispose()
+    async def let_turns_finish() -> None:
+        await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
 
-    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan)
+    lifespan = messaging.lifespan(
+        getattr(deps.assistant, "aclose", None),
+        client.aclose if client is not None else None,
+        engine.dispose,
+        before_stop=let_turns_finish,
+    )
+    app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     app.state.dispatchers = dispatchers
     return app

@@ -14,6 +14,7 @@ import contextlib
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
+from bancone_kit.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -58,11 +59,8 @@ class ResilientMessagingStart:
         await self._retry.call(self._start_once)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.started:
             await self._messaging.stop()
             self.started = False
