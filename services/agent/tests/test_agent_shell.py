@@ -5,6 +5,6 @@ from __future__ import annotations
 from bancone_agent.adapters.tables import AgentTable
 from bancone_agent.bootstrap import build_app
 from bancone_agent.settings import AgentSettings
-from bancone_kit.testing.service_checks import service_shell_checks
+from bancone_kit.testing.service_checks import shell_checks
 
-TestAgentShell = service_shell_checks(AgentSettings, build_app, 8083, AgentTable.metadata)
+TestAgentShell = shell_checks(AgentSettings, build_app, 8083, AgentTable.metadata)

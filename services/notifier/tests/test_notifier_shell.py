@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bancone_kit.testing.service_checks import service_shell_checks
+from bancone_kit.testing.service_checks import shell_checks
 from bancone_notifier.adapters.tables import NotifierTable
 from bancone_notifier.bootstrap import build_app
 from bancone_notifier.settings import NotifierSettings
 
-TestNotifierShell = service_shell_checks(NotifierSettings, build_app, 8084, NotifierTable.metadata)
+TestNotifierShell = shell_checks(NotifierSettings, build_app, 8084, NotifierTable.metadata)
