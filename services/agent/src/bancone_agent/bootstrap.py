@@ -103,8 +103,7 @@ def build_app(
     their own topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = broker_for(settings)
-    messaging = Messaging(broker, engine)
+    messaging = Messaging(broker_for(settings), engine)
     client: httpx.AsyncClient | None = None
     if tools_for is None:
         client = tools_http_client(settings)
@@ -116,7 +115,7 @@ def build_app(
         shop_for=shop_directory(settings),
     )
     dispatchers = register_consumers(
-        broker,
+        messaging.broker,
         deps,
         retry=settings.consumer_retry,
         max_in_flight=settings.max_in_flight,

@@ -39,8 +39,7 @@ def build_app(
     topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = broker_for(settings)
-    messaging = Messaging(broker, engine)
+    messaging = Messaging(broker_for(settings), engine)
     client: httpx.AsyncClient | None = None
     if graph is None:
         client = graph_http_client(settings)
@@ -57,7 +56,7 @@ def build_app(
         ),
     )
     register_consumers(
-        broker,
+        messaging.broker,
         deps,
         retry=settings.consumer_retry,
         subscriptions=subscriptions,
