@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bancone_contracts.topics import dlq
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.consumer import subscribe
 from bancone_kit.messaging.keyed import subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.metrics import render
@@ -54,14 +53,15 @@ async def test_consumed_published_and_dead_lettered_events_are_counted_per_topic
     event_type = ProbeEvent.on(topic)
     handled = asyncio.Event()
 
-    async def handle(event: ProbeEvent) -> None:
-        if event.data.poison:
-            raise PoisonError(f"cannot handle probe {event.data.n}")
-        await record_effect(sessions, "metrics-test", event)
+    async def handle(events: Sequence[ProbeEvent]) -> None:
+        for event in events:
+            if event.data.poison:
+                raise PoisonError(f"cannot handle probe {event.data.n}")
+            await record_effect(sessions, "metrics-test", event)
         handled.set()
 
     broker = make_broker(kafka_bootstrap, client_id=CLIENT)
-    subscribe(
+    subscribe_keyed(
         broker,
         topic,
         group="metrics-test",

@@ -1,7 +1,8 @@
 """The command line every service shares: `bancone-<service> serve | migrate`.
 
-Each service's `__main__.main` passes its settings class, its `bootstrap.build_app` and its
-migrations package; process-wide set-up (logging, tracing) happens here and nowhere else.
+Each service's `__main__.main` passes its settings class and its `bootstrap.build_app`; the
+service's name (and so `bancone_<name>.migrations`) comes from the settings' `service_name`.
+Process-wide set-up (logging, tracing) happens here and nowhere else.
 """
 
 from __future__ import annotations
@@ -58,15 +59,27 @@ def _serve(settings: ServiceSettings, app: FastAPI, host: str | None, port: int 
     )
 
 
+def _service_name(load_settings: Callable[[], ServiceSettings]) -> str:
+    fields = getattr(load_settings, "model_fields", {})
+    field = fields.get("service_name")
+    if field is None or not isinstance(field.default, str):
+        raise TypeError("pass service= unless load_settings is a ServiceSettings class")
+    return field.default
+
+
 def run_service_cli(
     argv: Sequence[str] | None,
     *,
-    service: str,
     load_settings: Callable[[], S],
     build_app: Callable[[S], FastAPI],
-    migrations_package: str,
+    service: str | None = None,
+    migrations_package: str | None = None,
 ) -> int:
-    """Parse `argv` and run the command; returns the process exit code."""
+    """Parse `argv` and run the command; returns the process exit code. `service` defaults to
+    the settings class's `service_name`, `migrations_package` to `bancone_<service>.migrations`.
+    """
+    service = service or _service_name(load_settings)
+    migrations_package = migrations_package or f"bancone_{service}.migrations"
     args = _parser(service).parse_args(argv)
     try:
         settings = load_settings()

@@ -14,6 +14,8 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bancone_kit.messaging.retry import RetryPolicy
+
 Environment = Literal["dev", "test", "prod"]
 LogFormat = Literal["json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -116,3 +118,32 @@ class ServiceSettings(BaseSettings):
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
             yield name, (self.database_url_safe if name == "database_url" else value)
+
+
+class ConsumerSettings(ServiceSettings):
+    """`ServiceSettings` of a service that consumes events: how its handlers are retried
+    before an event goes to the topic's DLQ."""
+
+    consumer_retry_attempts: int = Field(
+        default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=5.0, ge=0, description="Longest backoff between two handler attempts."
+    )
+
+    @property
+    def consumer_retry(self) -> RetryPolicy:
+        """The retry policy of this service's consumers."""
+        return RetryPolicy(
+            attempts=self.consumer_retry_attempts, max_delay=self.consumer_retry_max_seconds
+        )
+
+
+class AdminApiSettings(ServiceSettings):
+    """`ServiceSettings` of a service with admin routes (`bancone_kit.http.auth.AdminOnly`)."""
+
+    admin_token: SecretStr = Field(
+        default=SecretStr("dev-admin-token"),
+        description="Bearer token of the service's admin and operator routes until operator "
+        "accounts exist (see bancone_kit.http.auth).",
+    )

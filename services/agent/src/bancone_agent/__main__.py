@@ -33,13 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["config"]:
         return config_command(args[1:])
-    return run_service_cli(
-        args,
-        service="agent",
-        load_settings=AgentSettings,
-        build_app=build_app,
-        migrations_package="bancone_agent.migrations",
-    )
+    return run_service_cli(args, load_settings=AgentSettings, build_app=build_app)
 
 
 def _parser() -> argparse.ArgumentParser:

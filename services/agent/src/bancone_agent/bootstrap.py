@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -20,11 +19,9 @@ from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
 from bancone_kit.db import create_engine
-from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.keyed import KeyedDispatcher
-from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 
 log = get_logger(__name__)
@@ -108,8 +105,7 @@ def build_app(
     their own topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = broker_for(settings)
-    messaging = Messaging(broker, engine)
+    messaging = Messaging(broker_for(settings), engine)
     client: httpx.AsyncClient | None = None
     if tools_for is None:
         client = tools_http_client(settings)
@@ -121,33 +117,23 @@ def build_app(
         shop_for=shop_directory(settings),
     )
     dispatchers = register_consumers(
-        broker,
+        messaging.broker,
         deps,
-        retry=RetryPolicy(
-            attempts=settings.consumer_retry_attempts,
-            max_delay=settings.consumer_retry_max_seconds,
-        ),
+        retry=settings.consumer_retry,
         max_in_flight=settings.max_in_flight,
         subscriptions=subscriptions,
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await messaging.start()
-        try:
-            yield
-        finally:
-            await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
-            await messaging.stop()
-            close = getattr(deps.assistant, "aclose", None)
-            if close is not None:
-                await close()
-            if client is not None:
-                await client.aclose()
-            await engine.dispose()
+    async def let_turns_finish() -> None:
+        await _let_turns_finish(dispatchers, settings.shutdown_grace_seconds)
 
-    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan)
+    lifespan = messaging.lifespan(
+        getattr(deps.assistant, "aclose", None),
+        client.aclose if client is not None else None,
+        engine.dispose,
+        before_stop=let_turns_finish,
+    )
+    app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     app.state.dispatchers = dispatchers
     return app

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import AdminApiSettings, ConsumerSettings, Port
 
 
 class ModelPrice(BaseModel):
@@ -24,7 +24,7 @@ AssistantKind = Literal["offline"]
 """Which `Assistant` answers; the LLM assistant (issue 4) joins this list."""
 
 
-class AgentSettings(ServiceSettings):
+class AgentSettings(ConsumerSettings, AdminApiSettings):
     """Everything the agent reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_AGENT_")
@@ -63,11 +63,6 @@ class AgentSettings(ServiceSettings):
         min_length=2,
         max_length=8,
         description="The shops' language: replies use it when the customer's can't be told.",
-    )
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the operator routes (takeover, resolve, usage) until "
-        "operator accounts exist.",
     )
     max_in_flight: int = Field(
         default=64,
@@ -112,12 +107,6 @@ class AgentSettings(ServiceSettings):
         ge=0,
         description="On shutdown, how long turns in flight may take to commit before the "
         "broker closes (what doesn't finish is redelivered).",
-    )
-    consumer_retry_attempts: int = Field(
-        default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
-    )
-    consumer_retry_max_seconds: float = Field(
-        default=5.0, gt=0, description="Longest backoff between two handler attempts."
     )
 
     @field_validator("catalog_url", "ingest_url", mode="after")

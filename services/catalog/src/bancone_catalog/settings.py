@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import AdminApiSettings, Port
 
 
-class CatalogSettings(ServiceSettings):
+class CatalogSettings(AdminApiSettings):
     """Everything the catalog reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_CATALOG_")
 
     service_name: str = "catalog"
     http_port: Port = 8081
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the write routes until operator accounts exist.",
-    )

@@ -10,7 +10,7 @@ from bancone_gateway.domain.passwords import WeakPasswordError, check_password_s
 from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
 from bancone_gateway.domain.service_clients import ServiceClients
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import AdminApiSettings, Port
 
 DEV_PLATFORM_PASSWORD = "dev-platform-password-only-for-make-run"  # noqa: S105 (dev only)
 """The platform operator's password when `environment=dev` sets none (refused elsewhere)."""
@@ -21,7 +21,7 @@ SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """One variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(AdminApiSettings):
     """Everything the gateway reads from its environment; built in `bootstrap`, never at import.
 
     The secrets default to dev-only values; outside `environment=dev` they must be set.
@@ -34,10 +34,6 @@ class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http_port: Port = 8080
 
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the provisioning API (`/v1/`) until operator accounts exist.",
-    )
     secrets_keyring: SecretStr = Field(
         default=SecretStr(DEV_SECRETS_KEYRING),
         description="Seals channel secrets at rest; only the gateway holds it.",
@@ -76,7 +72,8 @@ class GatewaySettings(ServiceSettings):
     messaging_retry_seconds: float = Field(
         default=5.0,
         gt=0,
-        description="When Kafka is unreachable at start, how often to try connecting again.",
+        description="When Kafka is unreachable at start, the longest wait between two tries to "
+        "connect (the waits grow from one second to this, jittered).",
     )
 
     token_issuer: str = Field(default="bancone-gateway", description="`iss` of every token.")

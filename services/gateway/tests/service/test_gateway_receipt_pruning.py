@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
-from bancone_gateway.adapters.tables import utcnow
+from bancone_kit.clock import utcnow
 from bancone_kit.db import create_engine, session_factory
 
 pytestmark = pytest.mark.service

@@ -10,13 +10,7 @@ from bancone_kit.cli import run_service_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_service_cli(
-        argv,
-        service="ingest",
-        load_settings=IngestSettings,
-        build_app=build_app,
-        migrations_package="bancone_ingest.migrations",
-    )
+    return run_service_cli(argv, load_settings=IngestSettings, build_app=build_app)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from bancone_ingest.settings import IngestSettings
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.messaging.broker import broker_for
-from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 
 
@@ -99,10 +98,7 @@ def build_app(
     register_consumers(
         broker,
         deps,
-        retry=RetryPolicy(
-            attempts=settings.consumer_retry_attempts,
-            max_delay=settings.consumer_retry_max_seconds,
-        ),
+        retry=settings.consumer_retry,
         subscriptions=subscriptions,
     )
 

@@ -49,7 +49,7 @@ from bancone_contracts.events.catalog import (
     ServiceSnapshot,
 )
 from bancone_contracts.subscriptions import consumer_group
-from bancone_ingest.adapters.tables import IndexedEntityRecord, utcnow
+from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.domain import (
     KINDS,
     CatalogEntity,
@@ -64,6 +64,7 @@ from bancone_ingest.domain import (
     build_document,
     checked_tenant_id,
 )
+from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.subscriptions import Subscription

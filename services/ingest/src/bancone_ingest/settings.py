@@ -16,14 +16,14 @@ from pydantic_settings import SettingsConfigDict
 
 from bancone_ingest.adapters.vectors import CANDIDATE_POOL, DEFAULT_COLLECTION
 from bancone_ingest.domain.search import MAX_LIMIT
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import ConsumerSettings, Port
 
 EmbedderKind = Literal["use", "openai"]
 """`use`: multilingual Universal Sentence Encoder, offline (docs/embeddings.md); `openai`:
 OpenAI or any OpenAI-compatible embeddings endpoint."""
 
 
-class IngestSettings(ServiceSettings):
+class IngestSettings(ConsumerSettings):
     """Everything the ingest reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_INGEST_")
@@ -72,12 +72,6 @@ class IngestSettings(ServiceSettings):
         ge=MAX_LIMIT,
         le=1000,
         description="Points fetched per vector query before fusion (twice when keywords match).",
-    )
-    consumer_retry_attempts: int = Field(
-        default=5, ge=1, description="Handler attempts before an event goes to the DLQ."
-    )
-    consumer_retry_max_seconds: float = Field(
-        default=5.0, gt=0, description="Longest backoff between two handler attempts."
     )
 
     @model_validator(mode="after")

@@ -4,13 +4,12 @@ into embedded Qdrant in tmp_path; the search API answers from it, one tenant at 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -33,20 +32,9 @@ from services.ingest.tests.support import (
     product_upserted,
     stock_changed,
 )
+from bancone_kit.testing.polling import eventually
 
 pytestmark = pytest.mark.service
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 60.0) -> T:
-    """Poll `probe` until it returns something truthy, or fail after `within` seconds."""
-    async with asyncio.timeout(within):
-        while True:
-            value = await probe()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -10,13 +10,7 @@ from bancone_notifier.settings import NotifierSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_service_cli(
-        argv,
-        service="notifier",
-        load_settings=NotifierSettings,
-        build_app=build_app,
-        migrations_package="bancone_notifier.migrations",
-    )
+    return run_service_cli(argv, load_settings=NotifierSettings, build_app=build_app)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 import httpx
 from fastapi import FastAPI
 
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
-from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
@@ -41,8 +39,7 @@ def build_app(
     topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
-    broker = broker_for(settings)
-    messaging = Messaging(broker, engine)
+    messaging = Messaging(broker_for(settings), engine)
     client: httpx.AsyncClient | None = None
     if graph is None:
         client = graph_http_client(settings)
@@ -55,30 +52,17 @@ def build_app(
             attempts=settings.send_max_attempts,
             initial_delay=settings.send_retry_initial_seconds,
             max_delay=settings.send_retry_max_seconds,
+            jitter=settings.send_retry_initial_seconds,
         ),
     )
     register_consumers(
-        broker,
+        messaging.broker,
         deps,
-        retry=RetryPolicy(
-            attempts=settings.consumer_retry_attempts,
-            max_delay=settings.consumer_retry_max_seconds,
-        ),
+        retry=settings.consumer_retry,
         subscriptions=subscriptions,
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await messaging.start()
-        try:
-            yield
-        finally:
-            await messaging.stop()
-            if client is not None:
-                await client.aclose()
-            await engine.dispose()
-
-    checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan)
+    lifespan = messaging.lifespan(client.aclose if client is not None else None, engine.dispose)
+    app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     return app

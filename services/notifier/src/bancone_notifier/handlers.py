@@ -32,7 +32,7 @@ from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
-from bancone_notifier.adapters.graph import GraphApi
+from bancone_notifier.adapters.graph import GraphApi, send_with_retries
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
@@ -47,7 +47,6 @@ from bancone_notifier.domain.sending import (
     SendReport,
     Unknown,
     is_retryable,
-    send_with_retries,
 )
 from bancone_notifier.metrics import count_send, count_unsent, counted
 

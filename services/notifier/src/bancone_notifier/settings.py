@@ -6,13 +6,13 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, Keyring
-from bancone_kit.settings import Port, ServiceSettings
+from bancone_kit.settings import ConsumerSettings, Port
 
 SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """The variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(ConsumerSettings):
     """Everything the notifier reads from its environment; built in `bootstrap`, never at import.
 
     The channel keyring opens the access tokens the gateway seals on `bancone.channel.v1`
@@ -52,9 +52,6 @@ class NotifierSettings(ServiceSettings):
         ge=1,
         description="Handler attempts before an event goes to the DLQ (e.g. an outbound for a "
         "channel not yet known while the channel topic is still being read).",
-    )
-    consumer_retry_max_seconds: float = Field(
-        default=5.0, ge=0, description="Longest backoff between handler attempts."
     )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),

@@ -9,7 +9,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +31,7 @@ from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.broker import make_broker
 from bancone_kit.messaging.tables import OutboxRecord
+from bancone_kit.testing.polling import eventually
 from bancone_notifier.adapters.tables import DeliveryStatusRecord, OutboundMessageRecord
 from bancone_notifier.bootstrap import build_app
 from bancone_notifier.domain.bodies import send_body
@@ -42,18 +43,7 @@ from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service
 
-T = TypeVar("T")
 GRAPH_TIMEOUT_SECONDS = 2.0
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 60.0) -> T:
-    """Poll `probe` until it returns something truthy, or fail after `within` seconds."""
-    async with asyncio.timeout(within):
-        while True:
-            value = await probe()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
 
 
 @dataclass

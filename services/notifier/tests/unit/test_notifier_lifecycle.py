@@ -39,8 +39,8 @@ def test_a_late_lower_or_equal_status_changes_nothing(current: str, status: str)
     assert apply_status(current, status) is None
 
 
-@pytest.mark.parametrize("current", ["accepted", "sent", "delivered"])
-def test_failed_ends_a_message_not_yet_read(current: str) -> None:
+@pytest.mark.parametrize("current", ["accepted", "sent"])
+def test_failed_ends_a_message_not_yet_delivered(current: str) -> None:
     assert apply_status(current, "failed") == "failed"
 
 
@@ -49,8 +49,9 @@ def test_nothing_revives_a_failed_message(status: str) -> None:
     assert apply_status("failed", status) is None
 
 
-def test_read_proves_arrival_so_a_later_failed_is_not_applied() -> None:
-    assert apply_status("read", "failed") is None
+@pytest.mark.parametrize("current", ["delivered", "read"])
+def test_delivered_or_read_proves_arrival_so_a_later_failed_is_not_applied(current: str) -> None:
+    assert apply_status(current, "failed") is None
 
 
 def test_unknown_values_change_nothing() -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.graph import outcome_of
+from bancone_notifier.adapters.graph import outcome_of, send_with_retries
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -18,7 +18,6 @@ from bancone_notifier.domain.sending import (
     SendOutcome,
     Unknown,
     is_retryable,
-    send_with_retries,
 )
 
 pytestmark = pytest.mark.unit

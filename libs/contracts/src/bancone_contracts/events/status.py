@@ -11,9 +11,7 @@ from bancone_contracts.common import ContractModel, UtcDatetime, WhatsAppError, 
 from bancone_contracts.envelope import Envelope
 
 WhatsAppStatus = Literal["sent", "delivered", "read", "failed", "played"]
-
-STATUS_RANK: dict[str, int] = {"sent": 1, "delivered": 2, "read": 3, "played": 4}
-"""Progress order of non-failed statuses; they arrive unordered and may skip steps."""
+"""They arrive unordered and may skip steps; `bancone_contracts.delivery_status` orders them."""
 
 
 class StatusConversation(ContractModel):

@@ -1,8 +1,9 @@
 """Alembic driven from code: each service keeps its history in its own `migrations` package.
 
 No `alembic.ini`: the script location is the package's directory, the URL comes from the
-service settings. Every service's `migrations/env.py` is one call to `run_alembic_env`, so the
-environment logic (async engines, batch mode for SQLite) exists once, here.
+service settings. Every service's `migrations/env.py` is one call, `run_alembic_env(<its
+tables' metadata>)`, so the environment logic (async engines, batch mode for SQLite, the
+kit's outbox and inbox in the autogenerate target) exists once, here.
 
 The async functions run inside an event loop (tests, a lifespan); `run_migrations` and
 `downgrade` wrap them for the command line.
@@ -26,6 +27,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
 from bancone_kit.db.engine import create_engine, is_sqlite, normalize_database_url
+from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
 
 _MIGRATION_LOCK_ID = zlib.crc32(b"bancone-migrations")
 """PostgreSQL advisory lock held while migrating (each service has its own database)."""
@@ -131,6 +133,19 @@ def downgrade(url: str | URL, migrations_package: str, revision: str = "base") -
     asyncio.run(downgrade_database(url, migrations_package, revision))
 
 
+def service_metadata(*metadata: MetaData) -> MetaData:
+    """What a service's migrations create: the tables of `metadata` (its models' registries)
+    plus the kit's outbox and inbox — the autogenerate target, and what schema checks compare.
+    """
+    shared = OutboxRecord.metadata.tables
+    messaging = [shared[str(record.__tablename__)] for record in (OutboxRecord, InboxRecord)]
+    combined = MetaData()
+    for table in [*(t for source in metadata for t in source.tables.values()), *messaging]:
+        if table.name not in combined.tables:
+            table.to_metadata(combined)
+    return combined
+
+
 def _run_on_connection(connection: Connection, target_metadata: MetaData | None) -> None:
     from alembic import context
 
@@ -154,14 +169,16 @@ async def _run_on_new_connection(url: str, target_metadata: MetaData | None) -> 
         await engine.dispose()
 
 
-def run_alembic_env(target_metadata: MetaData | None = None) -> None:
-    """The body of every service's `migrations/env.py`.
+def run_alembic_env(*metadata: MetaData) -> None:
+    """The body of every service's `migrations/env.py`: `run_alembic_env(MyTable.metadata)`.
 
-    Uses the connection the functions above hand over in `config.attributes`; opens its own
-    when Alembic is driven some other way; renders SQL in offline (`--sql`) mode.
+    The target (for --autogenerate) is `service_metadata(*metadata)`. Uses the connection the
+    functions above hand over in `config.attributes`; opens its own when Alembic is driven
+    some other way; renders SQL in offline (`--sql`) mode.
     """
     from alembic import context
 
+    target_metadata = service_metadata(*metadata)
     config = context.config
     url = config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():

@@ -10,21 +10,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bancone_kit.messaging.tables import InboxRecord, utcnow
-
-
-def _insert_ignoring_duplicates(dialect: str, consumer: str, event_id: uuid.UUID) -> sa.Insert:
-    values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
-    table = InboxRecord.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(table).values(values).on_conflict_do_nothing()
-    raise RuntimeError(f"inbox: unsupported database dialect {dialect!r}")
+from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_kit.messaging.tables import InboxRecord
 
 
 @asynccontextmanager
@@ -38,9 +28,8 @@ async def claim(
     The transaction commits when the block exits normally and rolls back on an exception.
     """
     async with session_factory() as session, session.begin():
-        dialect = session.get_bind().dialect.name
-        result = await session.execute(_insert_ignoring_duplicates(dialect, consumer, event_id))
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
+        if not await insert_ignoring_conflict(session, InboxRecord, values):
             yield None
             return
         yield session

@@ -7,7 +7,9 @@ order; different keys run concurrently (bounded by `max_in_flight`, which also a
 backpressure: the subscriber waits for a free slot before taking another record).
 
 Offsets: a partition's offset is committed only up to the lowest record still in flight, so
-a crash redelivers everything not yet durable (consumers dedupe with `inbox.claim`).
+a crash redelivers everything not yet durable (consumers dedupe with `inbox.claim`). A failing
+handler is retried by the `RetryPolicy`, then its records go to `<topic>.dlq`; a record that
+cannot even be parsed goes there at once (retrying cannot fix it).
 
 `fold=True` hands a key's worker every record queued for that key at pickup time as one batch
 (e.g. three quick customer messages become one assistant turn).
@@ -29,7 +31,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as CurrentMessage
 
-from bancone_kit.messaging.consumer import dead_letter
+from bancone_kit.messaging.dead_letter import dead_letter
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.metrics import EVENT_HANDLER_SECONDS
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bancone_kit.messaging.outbox import NOTIFY_CHANNEL, register_waker
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.messaging.tracecontext import attached
+from bancone_kit.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -64,11 +65,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._listener is not None:
             await self._listener.close()
             self._listener = None

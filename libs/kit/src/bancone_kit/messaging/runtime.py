@@ -1,16 +1,25 @@
 """Lifecycle of a service's messaging: the broker, its subscribers and the outbox relay.
 
-Bootstrap registers subscribers (`subscriptions.register`) on the broker first, then the HTTP
-app's lifespan calls `start`/`stop`; `/readyz` uses `check`.
+Bootstrap registers subscribers (`subscriptions.register`) on the broker first, then builds
+the HTTP app with `lifespan(...)` (start, serve, stop, close the rest) and
+`readiness_checks(engine)` for `/readyz`.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Lifespan
 
+from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.messaging.outbox_metrics import unwatch_outbox, watch_outbox
 from bancone_kit.messaging.relay import OutboxRelay
+
+Closer = Callable[[], Awaitable[object]]
 
 
 class BrokerUnreachableError(RuntimeError):
@@ -44,3 +53,27 @@ class Messaging:
         """Readiness: the broker answers within a few seconds."""
         if not await self.broker.ping(timeout=3.0):
             raise BrokerUnreachableError("Kafka broker did not answer")
+
+    def readiness_checks(self, engine: AsyncEngine) -> list[NamedCheck]:
+        """`/readyz` of a service with a database and Kafka: both must answer."""
+        return [database_check(engine), NamedCheck("kafka", self.check)]
+
+    def lifespan(self, *closers: Closer | None, before_stop: Closer | None = None) -> Lifespan[Any]:
+        """An app lifespan: messaging runs while the app serves; on the way out `before_stop`
+        runs (e.g. let work in flight finish), messaging stops, then `closers` run in order
+        (None entries are skipped: optional clients)."""
+
+        @asynccontextmanager
+        async def lifespan(_: Any) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                if before_stop is not None:
+                    await before_stop()
+                await self.stop()
+                for close in closers:
+                    if close is not None:
+                        await close()
+
+        return lifespan

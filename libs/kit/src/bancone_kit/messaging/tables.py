@@ -7,14 +7,12 @@ They are created by each service's Alembic history (see `bancone_kit.db.migratio
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bancone_kit.clock import utcnow
 
 
 class OutboxRecord(SQLModel, table=True):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -19,16 +19,24 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import downgrade_database, table_names, upgrade_database
+from bancone_kit.db.migrations import (
+    downgrade_database,
+    service_metadata,
+    table_names,
+    upgrade_database,
+)
 from bancone_kit.settings import ServiceSettings
 
 __all__ = [
+    "MetricsProbe",
     "MetricsScrape",
+    "ServiceShellChecks",
     "assert_healthz_answers",
     "assert_http_series_served",
     "assert_migrations_round_trip",
     "assert_schema_matches_models",
     "assert_settings_read_their_port",
+    "shell_checks",
 ]
 
 HTTP_SERIES = ("bancone_http_requests_total", "bancone_http_request_duration_seconds_count")
@@ -125,3 +133,97 @@ async def assert_schema_matches_models(url: str, migrations: str, models: MetaDa
     finally:
         await engine.dispose()
     assert differences == []
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsProbe:
+    """A request whose HTTP series `/metrics` must then serve under `route` (the template),
+    next to the other `series` (metric families) the service promises."""
+
+    method: str
+    path: str
+    route: str
+    series: tuple[str, ...] = ("faststream_published_messages_total",)
+
+
+class ServiceShellChecks:
+    """The checks every service passes: its settings, liveness, `/metrics` and Alembic history
+    (unit and service tiers). A service's tests declare it in one line with `shell_checks`."""
+
+    settings_class: ClassVar[type[ServiceSettings]]
+    app_factory: ClassVar[Callable[[Any], FastAPI]]
+    default_port: ClassVar[int]
+    models: ClassVar[MetaData]
+    """The service's tables: its history must build exactly these (plus the kit's outbox and
+    inbox), and remove them going down."""
+    metrics: ClassVar[MetricsProbe | None] = None
+
+    def _settings(self, **values: Any) -> ServiceSettings:
+        return type(self).settings_class(**values)
+
+    @property
+    def _name(self) -> str:
+        return str(type(self).settings_class.model_fields["service_name"].default)
+
+    @property
+    def _migrations(self) -> str:
+        return f"bancone_{self._name}.migrations"
+
+    @pytest.mark.unit
+    def test_settings_use_their_prefix_and_port(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        prefix = str(type(self).settings_class.model_config.get("env_prefix") or "")
+        assert_settings_read_their_port(
+            self._settings,
+            monkeypatch,
+            default_port=type(self).default_port,
+            port_variable=f"{prefix}HTTP_PORT",
+            database_file=f"{self._name}.sqlite",
+        )
+
+    @pytest.mark.unit
+    async def test_healthz_answers(self) -> None:
+        settings = self._settings(database_url="sqlite+aiosqlite:///:memory:")
+        await assert_healthz_answers(type(self).app_factory(settings))
+
+    @pytest.mark.unit
+    async def test_metrics_count_a_request_by_route_template(self) -> None:
+        probe = type(self).metrics
+        assert probe is not None
+        app = type(self).app_factory(self._settings(database_url="sqlite+aiosqlite:///:memory:"))
+        scrape = await assert_http_series_served(app, probe.method, probe.path, route=probe.route)
+        for name in probe.series:
+            assert f"# TYPE {name} counter" in scrape.text, f"{name} is served too"
+
+    @pytest.mark.service
+    async def test_migrations_upgrade_an_empty_database_and_downgrade_to_base(
+        self, empty_database_url: str
+    ) -> None:
+        tables = set(service_metadata(type(self).models).tables)
+        await assert_migrations_round_trip(empty_database_url, self._migrations, tables)
+
+    @pytest.mark.service
+    async def test_migrated_schema_matches_its_models(self, empty_database_url: str) -> None:
+        models = service_metadata(type(self).models)
+        await assert_schema_matches_models(empty_database_url, self._migrations, models)
+
+
+def shell_checks(
+    settings_class: type[ServiceSettings],
+    app_factory: Callable[[Any], FastAPI],
+    default_port: int,
+    models: MetaData,
+    metrics: MetricsProbe | None = None,
+) -> type[ServiceShellChecks]:
+    """The `ServiceShellChecks` of one service, for a test module to bind to a `Test...` name:
+    `TestNotifierShell = shell_checks(NotifierSettings, build_app, 8084, metadata)`."""
+    attributes: dict[str, Any] = {
+        "settings_class": settings_class,
+        "app_factory": staticmethod(app_factory),
+        "default_port": default_port,
+        "models": models,
+        "metrics": metrics,
+    }
+    if metrics is None:  # the service checks its /metrics in its own tests
+        attributes["test_metrics_count_a_request_by_route_template"] = None
+    name = f"Test{settings_class.__name__.removesuffix('Settings')}Shell"
+    return type(name, (ServiceShellChecks,), attributes)

@@ -20,9 +20,11 @@ from sqlmodel import col
 from bancone_agent.adapters.repository import take_write_lock
 from bancone_agent.adapters.tables import AgentConfigRecord
 from bancone_agent.domain.config import AgentConfig
-from bancone_contracts.common import utc_now
+from bancone_kit.clock import utcnow
+from bancone_kit.messaging.retry import RetryPolicy
 
-_WRITE_ATTEMPTS = 5
+_WRITE_RETRY = RetryPolicy(attempts=5, initial_delay=0.0, max_delay=0.05, jitter=0.01)
+"""A lost race for a version number is retried at once (a little jitter spreads the racers)."""
 
 
 class ConfigError(ValueError):
@@ -117,29 +119,27 @@ async def _store(
 ) -> tuple[int, bool]:
     """Write the configuration `build(current)` returns as the next version, unless it equals
     the current one; retried when a concurrent writer took the same version number."""
-    for attempt in range(_WRITE_ATTEMPTS):
-        try:
-            async with sessions() as session, session.begin():
-                await take_write_lock(session)
-                current = await get_active_config(session, tenant_id, fallback=fallback)
-                wanted: AgentConfig = build(current)
-                if current.version > 0 and config_document(wanted) == config_document(current):
-                    return current.version, False
-                version = current.version + 1
-                session.add(
-                    AgentConfigRecord(
-                        tenant_id=tenant_id,
-                        version=version,
-                        config=config_document(wanted),
-                        created_at=utc_now(),
-                        created_by=actor,
-                    )
+
+    async def write() -> tuple[int, bool]:
+        async with sessions() as session, session.begin():
+            await take_write_lock(session)
+            current = await get_active_config(session, tenant_id, fallback=fallback)
+            wanted: AgentConfig = build(current)
+            if current.version > 0 and config_document(wanted) == config_document(current):
+                return current.version, False
+            version = current.version + 1
+            session.add(
+                AgentConfigRecord(
+                    tenant_id=tenant_id,
+                    version=version,
+                    config=config_document(wanted),
+                    created_at=utcnow(),
+                    created_by=actor,
                 )
-            return version, True
-        except IntegrityError:
-            if attempt == _WRITE_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+            )
+        return version, True
+
+    return await _WRITE_RETRY.call(write, IntegrityError)
 
 
 async def update_config(

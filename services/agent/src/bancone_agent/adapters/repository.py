@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -26,24 +25,9 @@ from bancone_agent.adapters.tables import (
     CustomerRecord,
     MessageRecord,
 )
-from bancone_kit.messaging.tables import InboxRecord, utcnow
-
-
-async def insert_ignoring_conflict(
-    session: AsyncSession, model: type[AgentTable] | type[InboxRecord], values: dict[str, Any]
-) -> bool:
-    """Insert a row unless a unique key already holds it; True when this call inserted it."""
-    table: sa.Table = model.__table__  # type: ignore[union-attr]
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import insert_ignoring_conflict as insert_ignoring_conflict
+from bancone_kit.messaging.tables import InboxRecord
 
 
 def row_values(record: AgentTable) -> dict[str, Any]:

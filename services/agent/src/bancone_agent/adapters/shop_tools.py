@@ -14,7 +14,6 @@ timeout, 429, 5xx) is retried briefly, and a request that still fails raises `To
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -22,15 +21,14 @@ from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
-from tenacity import wait_exponential_jitter as backoff
 
 from bancone_agent.domain import KnowledgeHit, Product, ProductQuery, ToolError
+from bancone_contracts.tenancy import is_tenant_id
 from bancone_kit.logging import get_logger
+from bancone_kit.messaging.retry import RetryPolicy, parse_retry_after
 
 log = get_logger(__name__)
 
-TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 INGEST_MAX_LIMIT = 50
 INGEST_MAX_TEXT = 2000
 CATALOG_MAX_LIMIT = 100
@@ -40,7 +38,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _TransientError(Exception):
-    """A failure worth one more try: the network, a timeout, 429 or a 5xx."""
+    """A failure worth one more try: the network, a timeout, 429 or a 5xx (with the server's
+    `Retry-After`, when it sent one)."""
+
+    def __init__(self, reason: str, retry_after_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class _Page(BaseModel):
@@ -68,15 +71,16 @@ class HttpShopTools:
         retry_delay: float = 0.2,
         knowledge_limit: int = 5,
     ) -> None:
-        if not TENANT_ID.fullmatch(tenant_id):
+        if not is_tenant_id(tenant_id):
             raise ValueError(f"not a tenant id: {tenant_id!r}")
         self.tenant_id = tenant_id
         self._catalog = f"{catalog_url.rstrip('/')}/v1/tenants/{tenant_id}"
         self._ingest = f"{ingest_url.rstrip('/')}/v1/tenants/{tenant_id}"
         self._http = http
         self._timeout = timeout
-        self._attempts = attempts
-        self._retry_delay = retry_delay
+        self._retry = RetryPolicy(
+            attempts=attempts, initial_delay=retry_delay, max_delay=2.0, jitter=retry_delay
+        )
         self._knowledge_limit = knowledge_limit
 
     # -- ShopTools ---------------------------------------------------------------------------
@@ -239,22 +243,14 @@ class HttpShopTools:
 
         With `not_found`, a 404 (or 422: not an id the route accepts) is None, not an error.
         """
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._attempts),
-            wait=backoff(multiplier=self._retry_delay, max=2.0, jitter=self._retry_delay),
-            retry=retry_if_exception_type(_TransientError),
-            reraise=True,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._request(
-                        method, url, params=params, json=json, not_found=not_found
-                    )
+            return await self._retry.call(
+                lambda: self._request(method, url, params=params, json=json, not_found=not_found),
+                _TransientError,
+            )
         except (_TransientError, httpx.HTTPError, ValueError) as error:
             path = httpx.URL(url).path
             raise ToolError(f"{method} {path} failed: {error}") from error
-        raise ToolError(f"{method} {url}: no attempt made")  # pragma: no cover - attempts >= 1
 
     async def _request(
         self,
@@ -272,7 +268,8 @@ class HttpShopTools:
         except httpx.TransportError as error:
             raise _TransientError(f"{type(error).__name__}: {error}") from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise _TransientError(f"HTTP {response.status_code}")
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise _TransientError(f"HTTP {response.status_code}", retry_after)
         if not_found and response.status_code in (404, 422):
             return None
         response.raise_for_status()

@@ -12,7 +12,7 @@ session) never sees two `customers` or `messages` tables collide.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from bancone_agent.domain.conversation import ConversationState
+from bancone_kit.clock import utcnow
 from bancone_kit.db.types import UtcDateTime
 
 __all__ = [
@@ -34,10 +35,6 @@ __all__ = [
     "Direction",
     "MessageRecord",
 ]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AgentTable(SQLModel, registry=registry()):

@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord
 from bancone_catalog.domain.faqs import FaqBase
-from bancone_catalog.domain.fields import utcnow
 from bancone_catalog.domain.offers import OfferBase
 from bancone_catalog.domain.products import ProductBase
 from bancone_catalog.domain.search import (
@@ -28,6 +27,7 @@ from bancone_catalog.domain.search import (
     ProductSearch,
     canonical_colour,
 )
+from bancone_kit.clock import utcnow
 
 RecordT = TypeVar("RecordT", ProductRecord, FaqRecord, OfferRecord)
 IN_CHUNK = 500

@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from bancone_catalog.domain.fields import utcnow
+from bancone_kit.clock import utcnow
 from bancone_kit.db.types import UtcDateTime
 
 
@@ -35,7 +36,12 @@ def _updated_column() -> Any:
     return Field(default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False))
 
 
-class ProductRecord(SQLModel, table=True):
+class CatalogTable(SQLModel, registry=registry()):
+    """Base of the catalog's tables: their own metadata (`CatalogTable.metadata`), which
+    `migrations/env.py` hands to the kit."""
+
+
+class ProductRecord(CatalogTable, table=True):
     __tablename__ = "products"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "sku", name="uq_products_tenant_sku"),
@@ -66,7 +72,7 @@ class ProductRecord(SQLModel, table=True):
     updated_at: datetime = _updated_column()
 
 
-class FaqRecord(SQLModel, table=True):
+class FaqRecord(CatalogTable, table=True):
     __tablename__ = "faqs"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "key", name="uq_faqs_tenant_key"),)
 
@@ -81,7 +87,7 @@ class FaqRecord(SQLModel, table=True):
     updated_at: datetime = _updated_column()
 
 
-class OfferRecord(SQLModel, table=True):
+class OfferRecord(CatalogTable, table=True):
     __tablename__ = "offers"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "code", name="uq_offers_tenant_code"),)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self
 
@@ -18,12 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 CENTS = Decimal("0.01")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def fold(text: str) -> str:
@@ -76,7 +70,6 @@ def _clean_attributes(value: object) -> object:
     return cleaned
 
 
-TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
 Sku = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"),

@@ -1,6 +1,7 @@
-"""Alembic environment of the catalog; the logic is shared in `bancone_kit.db.migrations`."""
+"""Alembic environment of the catalog: its tables plus the kit's outbox and inbox (see
+`bancone_kit.db.migrations`)."""
 
+from bancone_catalog.adapters.tables import CatalogTable
 from bancone_kit.db.migrations import run_alembic_env
 
-# Pass the service's SQLModel metadata here once it has tables, for --autogenerate.
-run_alembic_env(target_metadata=None)
+run_alembic_env(CatalogTable.metadata)

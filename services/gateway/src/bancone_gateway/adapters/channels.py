@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bancone_gateway.adapters.tables import ChannelRecord, utcnow
+from bancone_gateway.adapters.tables import ChannelRecord
 from bancone_gateway.domain.channels import (
     SECRET_FIELDS,
     ChannelCredentials,
@@ -16,6 +16,7 @@ from bancone_gateway.domain.channels import (
     StoredChannel,
     at_rest_aad,
 )
+from bancone_kit.clock import utcnow
 from bancone_kit.crypto import SecretBox
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from bancone_gateway.adapters.tables import GatewayTable
 
 
 def _now() -> datetime:
@@ -22,7 +24,7 @@ def _when(nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
 
 
-class OperatorRecord(SQLModel, table=True):
+class OperatorRecord(GatewayTable, table=True):
     """A person who logs in; `password_hash` is None until an invite is accepted."""
 
     __tablename__ = "operators"
@@ -38,7 +40,7 @@ class OperatorRecord(SQLModel, table=True):
     password_changed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
-class MembershipRecord(SQLModel, table=True):
+class MembershipRecord(GatewayTable, table=True):
     """An operator's role in one tenant."""
 
     __tablename__ = "memberships"
@@ -67,7 +69,7 @@ class MembershipRecord(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=_when())
 
 
-class InviteRecord(SQLModel, table=True):
+class InviteRecord(GatewayTable, table=True):
     """A pending invitation; the link carries a signed token naming this row (one use)."""
 
     __tablename__ = "operator_invites"
@@ -89,7 +91,7 @@ class InviteRecord(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
-class PasswordResetRecord(SQLModel, table=True):
+class PasswordResetRecord(GatewayTable, table=True):
     """A password reset an owner/admin issued; the link names this row (one use)."""
 
     __tablename__ = "password_resets"
@@ -110,7 +112,7 @@ class PasswordResetRecord(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
-class RefreshTokenRecord(SQLModel, table=True):
+class RefreshTokenRecord(GatewayTable, table=True):
     """One refresh token (its SHA-256 only) in a family that a login started."""
 
     __tablename__ = "refresh_tokens"
@@ -135,7 +137,7 @@ class RefreshTokenRecord(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
-class SigningKeyRecord(SQLModel, table=True):
+class SigningKeyRecord(GatewayTable, table=True):
     """An Ed25519 token-signing key: the newest unretired one signs, all unretired verify."""
 
     __tablename__ = "signing_keys"
@@ -147,7 +149,7 @@ class SigningKeyRecord(SQLModel, table=True):
     retired_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
-class AuditRecord(SQLModel, table=True):
+class AuditRecord(GatewayTable, table=True):
     """One operator or platform action; also published as `bancone.audit.v1` (outbox)."""
 
     __tablename__ = "audit_log"

@@ -8,15 +8,15 @@ let consumers' inboxes drop anything that still slips through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_gateway.adapters.receipts import prune_receipts
-from bancone_gateway.adapters.tables import utcnow
+from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
+from bancone_kit.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -54,8 +54,5 @@ class ReceiptPruner:
         self._task = asyncio.create_task(self._run(), name="gateway-receipt-pruner")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

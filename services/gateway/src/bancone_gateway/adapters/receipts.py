@@ -7,28 +7,21 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bancone_gateway.adapters.tables import WebhookReceipt, utcnow
+from bancone_gateway.adapters.tables import WebhookReceipt
 from bancone_gateway.domain.receipts import Receipt
+from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import insert_ignoring_conflict_statement
 
 _TABLE: sa.Table = WebhookReceipt.__table__  # type: ignore[attr-defined]
 
 
 def _insert(dialect: str, rows: list[dict[str, Any]]) -> sa.Insert:
-    if dialect == "postgresql":
-        insert: Any = postgresql.insert(_TABLE)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_TABLE)
-    else:
-        raise RuntimeError(f"receipts: unsupported database dialect {dialect!r}")
-    statement: sa.Insert = (
-        insert.values(rows)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_TABLE.c.dedupe_key)
+    statement = insert_ignoring_conflict_statement(
+        dialect, _TABLE, rows, index_elements=["dedupe_key"]
     )
-    return statement
+    return statement.returning(_TABLE.c.dedupe_key)
 
 
 async def record_new(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bancone_kit.clock import utcnow
 
 
-class TenantRecord(SQLModel, table=True):
+class GatewayTable(SQLModel, registry=registry()):
+    """Base of the gateway's tables: their own metadata (`GatewayTable.metadata`), which
+    `migrations/env.py` hands to the kit."""
+
+
+class TenantRecord(GatewayTable, table=True):
     """A business workspace; every other tenant-owned row points here."""
 
     __tablename__ = "tenants"
@@ -27,7 +31,7 @@ class TenantRecord(SQLModel, table=True):
     )
 
 
-class ChannelRecord(SQLModel, table=True):
+class ChannelRecord(GatewayTable, table=True):
     """A WhatsApp business number routed to a tenant; secrets sealed (`kid:base64`)."""
 
     __tablename__ = "channels"
@@ -60,7 +64,7 @@ class ChannelRecord(SQLModel, table=True):
     )
 
 
-class WebhookReceipt(SQLModel, table=True):
+class WebhookReceipt(GatewayTable, table=True):
     """One message or status already published: Meta's redelivery of it is dropped.
 
     `payload` (the normalised event) is kept only when `webhook_keep_payloads` is on. Rows

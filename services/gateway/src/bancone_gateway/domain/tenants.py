@@ -6,10 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+from bancone_contracts.tenancy import TENANT_ID_PATTERN, TenantId
 
-TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
-"""A slug such as `demo`: lower-case letters, digits and dashes, 2 to 63 characters."""
+__all__ = ["TENANT_ID_PATTERN", "TenantDraft", "TenantId", "TenantName", "TenantRename"]
 
 TenantName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

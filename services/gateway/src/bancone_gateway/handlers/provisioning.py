@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.events.channel import ChannelChange, ChannelChanged, ChannelChangeKind
 from bancone_gateway.adapters import channels as channel_store
-from bancone_gateway.adapters.tables import ChannelRecord, TenantRecord, utcnow
+from bancone_gateway.adapters.tables import ChannelRecord, TenantRecord
 from bancone_gateway.domain.channels import (
     ChannelCredentials,
     ChannelStatus,
@@ -30,6 +30,7 @@ from bancone_gateway.domain.errors import (
 )
 from bancone_gateway.domain.tenants import TenantDraft
 from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_kit.clock import utcnow
 from bancone_kit.crypto import SecretBox
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import outbox

@@ -10,19 +10,14 @@ so a process importing several services' models never sees tables collide.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from bancone_kit.clock import utcnow
 from bancone_kit.db.types import UtcDateTime
-from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class IngestTable(SQLModel, registry=registry()):
@@ -63,14 +58,3 @@ class IndexedEntityRecord(IngestTable, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False)
     )
-
-
-def schema_metadata() -> MetaData:
-    """Everything the ingest's migrations create: its own table plus the kit's outbox/inbox
-    (what `migrations/env.py` compares against for --autogenerate)."""
-    combined = MetaData()
-    for table in IngestTable.metadata.tables.values():
-        table.to_metadata(combined)
-    for record in (OutboxRecord, InboxRecord):
-        SQLModel.metadata.tables[str(record.__tablename__)].to_metadata(combined)
-    return combined

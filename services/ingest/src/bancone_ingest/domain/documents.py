@@ -8,7 +8,6 @@ Prices stay exact in `price_text`; the float exists only for range filters and s
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from bancone_contracts.tenancy import is_tenant_id
 from bancone_ingest.domain.catalog import CatalogEntity, Faq, Offer, Product, Service
 from bancone_ingest.domain.keywords import COLOUR_WORDS, canonical_colour, fold, terms_of
 
@@ -23,7 +23,6 @@ Kind = Literal["product", "service", "faq", "offer"]
 KINDS: tuple[Kind, ...] = ("product", "service", "faq", "offer")
 Payload = dict[str, Any]
 
-_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _POINT_NAMESPACE = uuid.UUID("6f1d2c0e-8a57-5b0e-9d53-2b6c1a4e7f10")
 
 
@@ -33,7 +32,7 @@ class InvalidTenantError(ValueError):
 
 def checked_tenant_id(tenant_id: str) -> str:
     """Return the tenant id if it is a valid slug, else raise InvalidTenantError."""
-    if not _TENANT_ID.fullmatch(tenant_id):
+    if not is_tenant_id(tenant_id):
         raise InvalidTenantError(f"invalid tenant id: {tenant_id!r}")
     return tenant_id
 

@@ -8,18 +8,21 @@ it has to guess about. The bearer token is used for the one request and never lo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
 
+from bancone_kit.messaging.retry import RetryPolicy, parse_retry_after
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
     NotSent,
     Rejected,
     SendOutcome,
+    SendReport,
     Unknown,
+    should_retry,
 )
 
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
@@ -96,11 +99,7 @@ def _int(value: Any) -> int | None:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: rare from Meta; the backoff applies
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def graph_error(status: int, payload: Any, headers: Mapping[str, str]) -> GraphError:
@@ -117,3 +116,36 @@ def graph_error(status: int, payload: Any, headers: Mapping[str, str]) -> GraphE
         title=title or None,
         retry_after_seconds=_retry_after(headers),
     )
+
+
+class _RetryableOutcomeError(Exception):
+    """An outcome worth another attempt, carried through the kit's retry helper (with Meta's
+    `Retry-After`, when a refusal had one)."""
+
+    def __init__(self, outcome: SendOutcome) -> None:
+        super().__init__(repr(outcome))
+        self.outcome = outcome
+        self.retry_after_seconds = (
+            outcome.error.retry_after_seconds if isinstance(outcome, Rejected) else None
+        )
+
+
+async def send_with_retries(
+    send: Callable[[], Awaitable[SendOutcome]], policy: RetryPolicy
+) -> SendReport:
+    """Call `send` until an outcome that is not worth retrying (`should_retry`), or the policy
+    is spent; the report says how many attempts it took and whether retries ran out."""
+    attempts = 0
+
+    async def attempt() -> SendReport:
+        nonlocal attempts
+        attempts += 1
+        outcome = await send()
+        if should_retry(outcome):
+            raise _RetryableOutcomeError(outcome)
+        return SendReport(outcome, attempts)
+
+    try:
+        return await policy.call(attempt, _RetryableOutcomeError)
+    except _RetryableOutcomeError as spent:
+        return SendReport(spent.outcome, attempts, exhausted=True)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bancone_kit.db.conflicts import insert_ignoring_conflict as insert_ignoring_conflict
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
-    NotifierTable,
     OutboundMessageRecord,
 )
 
@@ -29,23 +27,6 @@ _WAMID_LOCK_CLASS = 0x0B_A4C0
 def aware(moment: datetime) -> datetime:
     """SQLite hands timezone-aware columns back naive (they were stored as UTC): mark them UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-async def insert_ignoring_conflict(
-    session: AsyncSession, table: type[NotifierTable], values: dict[str, Any]
-) -> bool:
-    """Insert one row; False (and nothing written) when its key already exists."""
-    target = table.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    statement: sa.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
-    else:
-        raise RuntimeError(f"notifier: unsupported database dialect {dialect!r}")
-    result = await session.exec(statement)
-    return bool(result.rowcount)
 
 
 async def get_channel(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:

@@ -8,18 +8,13 @@ that also imports another service's models (the test session, e2e helpers) never
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bancone_kit.clock import utcnow
 
 
 class NotifierTable(SQLModel, registry=registry()):
@@ -123,14 +118,3 @@ class DeliveryStatusRecord(NotifierTable, table=True):
         default=None, sa_column=sa.Column(sa.String(500), nullable=True)
     )
     applied: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False))
-
-
-def schema_metadata() -> MetaData:
-    """Everything the notifier's migrations create: its own tables plus the kit's outbox/inbox
-    (what `migrations/env.py` compares against for --autogenerate)."""
-    combined = MetaData()
-    for table in NotifierTable.metadata.tables.values():
-        table.to_metadata(combined)
-    for record in (OutboxRecord, InboxRecord):
-        SQLModel.metadata.tables[str(record.__tablename__)].to_metadata(combined)
-    return combined

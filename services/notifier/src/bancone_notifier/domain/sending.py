@@ -1,26 +1,16 @@
-"""What a send attempt can end in, which outcomes are retried, and the bounded retry loop.
+"""What a send attempt can end in, and which outcomes are worth another attempt.
 
 Branch on the Graph error `code`, never on its text (WHATSAPP.md): known transient codes are
 retried, known permanent ones are not, and only an unlisted code falls back to the HTTP status
 (429 and 5xx retried). A transport error is retried only when the request provably never left
 (connect failures); once it may have reached Meta the outcome is *unknown* and is never retried,
-because a customer must not get the same message twice.
+because a customer must not get the same message twice. The retry loop itself (backoff,
+`Retry-After`, limits) is the adapter's: `bancone_notifier.adapters.graph.send_with_retries`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
-
-from bancone_kit.messaging.retry import RetryPolicy
 
 RETRYABLE_CODES = frozenset({130429, 131056, 4, 80007, 131057, 1, 2, 131000, 131016})
 """Throughput, pair and app rate limits, maintenance, transient/unknown/unavailable."""
@@ -100,51 +90,3 @@ class SendReport:
     outcome: SendOutcome
     attempts: int
     exhausted: bool = False
-
-
-class _RetryableOutcomeError(Exception):
-    def __init__(self, outcome: SendOutcome) -> None:
-        super().__init__(repr(outcome))
-        self.outcome = outcome
-
-
-def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    """Exponential backoff with jitter, stretched to a Retry-After header when Meta gives one."""
-    backoff = wait_exponential_jitter(
-        multiplier=policy.initial_delay, max=policy.max_delay, jitter=policy.initial_delay
-    )
-
-    def wait(state: RetryCallState) -> float:
-        delay = float(backoff(state))
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _RetryableOutcomeError) and isinstance(error.outcome, Rejected):
-            hint = error.outcome.error.retry_after_seconds
-            if hint is not None:
-                delay = min(max(delay, hint), policy.max_delay)
-        return delay
-
-    return wait
-
-
-async def send_with_retries(
-    send: Callable[[], Awaitable[SendOutcome]], policy: RetryPolicy
-) -> SendReport:
-    """Call `send` until an outcome that is not worth retrying, or `policy.attempts` run out."""
-    attempts = 0
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=_wait(policy),
-        retry=retry_if_exception_type(_RetryableOutcomeError),
-        reraise=True,
-    )
-    try:
-        async for attempt in retrying:
-            with attempt:
-                attempts += 1
-                outcome = await send()
-                if should_retry(outcome):
-                    raise _RetryableOutcomeError(outcome)
-                return SendReport(outcome, attempts)
-    except _RetryableOutcomeError as spent:
-        return SendReport(spent.outcome, attempts, exhausted=True)
-    raise AssertionError("unreachable: tenacity either returns, retries or re-raises")
