@@ -21,7 +21,7 @@ from bancone_kit.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
 
-ISSUER = "bancone-gateway"
+ISSUER = "bancone"
 
 
 class Signer:

@@ -76,7 +76,7 @@ class GatewaySettings(AdminApiSettings):
         "connect (the waits grow from one second to this, jittered).",
     )
 
-    token_issuer: str = Field(default="bancone-gateway", description="`iss` of every token.")
+    token_issuer: str = Field(default="bancone", description="`iss` of every token.")
     public_base_url: str = Field(
         default="http://127.0.0.1:8080",
         description="Where operators reach the gateway; invite and reset links start with it.",

@@ -55,7 +55,7 @@ async def test_argon2_hashes_verify_only_the_same_password() -> None:
 def _sign(ring: SigningKeyring, **claims: object) -> str:
     key = ring.current
     payload = {
-        "iss": "bancone-gateway",
+        "iss": "bancone",
         "aud": "bancone",
         "sub": "op",
         "kind": "operator",

@@ -24,6 +24,7 @@ from bancone_ingest.settings import IngestSettings
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.broker import make_broker
+from bancone_kit.testing.polling import eventually
 from services.ingest.tests.support import (
     at,
     deleted,
@@ -32,7 +33,6 @@ from services.ingest.tests.support import (
     product_upserted,
     stock_changed,
 )
-from bancone_kit.testing.polling import eventually
 
 pytestmark = pytest.mark.service
 

@@ -27,6 +27,7 @@ from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, De
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_kit.crypto import Sealed, SecretBox, SecretBoxError
+from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
@@ -201,7 +202,7 @@ def _new_row(event: OutboundMessageRequested, state: str) -> OutboundMessageReco
 async def _claim(session: AsyncSession, event: OutboundMessageRequested, state: str) -> bool:
     row = _new_row(event, state)
     values = {c.name: getattr(row, c.name) for c in OutboundMessageRecord.__table__.columns}  # type: ignore[attr-defined]
-    return await repository.insert_ignoring_conflict(session, OutboundMessageRecord, values)
+    return await insert_ignoring_conflict(session, OutboundMessageRecord, values)
 
 
 def _settle_redelivery(session: AsyncSession, row: OutboundMessageRecord) -> None:
@@ -358,7 +359,7 @@ async def handle_status_updated(event: WhatsAppStatusUpdated, deps: NotifierDeps
         await repository.lock_wamid(session, update.wamid)
         row = await repository.find_outbound_by_wamid(session, event.tenant_id, update.wamid)
         moves = row is not None and apply_status(row.state, update.status) is not None
-        inserted = await repository.insert_ignoring_conflict(
+        inserted = await insert_ignoring_conflict(
             session,
             DeliveryStatusRecord,
             {

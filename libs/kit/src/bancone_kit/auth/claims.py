@@ -16,7 +16,8 @@ from typing import Final, Literal
 ALGORITHM: Final = "EdDSA"
 """Ed25519 signatures (RFC 8037): small keys, fast verification, no parameter choices."""
 
-DEFAULT_ISSUER: Final = "bancone-gateway"
+DEFAULT_ISSUER: Final = "bancone"
+"""`iss` of every token: the deployment's identity service (the gateway signs them)."""
 OPERATOR_AUDIENCE: Final = "bancone"
 """Audience of operator access tokens: every Bancone service accepts them."""
 

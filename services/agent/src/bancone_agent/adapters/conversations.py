@@ -37,6 +37,7 @@ from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
+from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 
@@ -107,7 +108,7 @@ async def save_customer(
         created_at=now,
         updated_at=now,
     )
-    await repository.insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
+    await insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
     customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
     assert customer is not None, "just inserted or already there"
     changes = {
@@ -140,9 +141,7 @@ async def open_conversation(
         state_changed_at=now,
         last_inbound_at=last.timestamp,
     )
-    created = await repository.insert_ignoring_conflict(
-        tx, ConversationRecord, repository.row_values(new)
-    )
+    created = await insert_ignoring_conflict(tx, ConversationRecord, repository.row_values(new))
     conversation = await repository.find_conversation(
         tx, plan.tenant_id, plan.customer_id, for_update=True
     )
@@ -184,9 +183,7 @@ async def record_inbound(
         occurred_at=event.data.timestamp,
         created_at=now,
     )
-    return await repository.insert_ignoring_conflict(
-        tx, MessageRecord, repository.row_values(record)
-    )
+    return await insert_ignoring_conflict(tx, MessageRecord, repository.row_values(record))
 
 
 def change_state(

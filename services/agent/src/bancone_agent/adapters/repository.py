@@ -26,7 +26,7 @@ from bancone_agent.adapters.tables import (
     MessageRecord,
 )
 from bancone_kit.clock import utcnow
-from bancone_kit.db.conflicts import insert_ignoring_conflict as insert_ignoring_conflict
+from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.messaging.tables import InboxRecord
 
 

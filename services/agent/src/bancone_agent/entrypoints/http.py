@@ -8,7 +8,6 @@ exist; the tenant is the path's and scopes every query.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -16,7 +15,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.types import Lifespan
 
@@ -32,31 +30,13 @@ from bancone_agent.domain.commands import (
 from bancone_agent.domain.usage import Usage
 from bancone_agent.handlers import AgentDeps
 from bancone_agent.settings import AgentSettings
+from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import AdminOnly
 from bancone_kit.http.health import ReadinessCheck
 from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)
-
-TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-
-_bearer = HTTPBearer(auto_error=False, description="The platform admin token.")
-
-
-def require_admin(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Operator routes need the admin bearer token; without one configured, none passes."""
-    settings: AgentSettings = request.app.state.settings
-    secret = settings.admin_token.get_secret_value().encode()
-    given = credentials.credentials.encode() if credentials is not None else b""
-    if not (secret and given and hmac.compare_digest(given, secret)):
-        raise HTTPException(
-            401,
-            detail="a valid admin bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
 
 def get_deps(request: Request) -> AgentDeps:
@@ -70,7 +50,7 @@ TenantId = Annotated[
 ConversationId = Annotated[uuid.UUID, Path(description="The conversation's id.")]
 Deps = Annotated[AgentDeps, Depends(get_deps)]
 
-router = APIRouter(prefix="/v1/tenants/{tenant_id}", dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", dependencies=[AdminOnly])
 
 
 class MessageOut(BaseModel):

@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, Field
 
+from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_gateway.domain.channels import (
     PHONE_NUMBER_ID_PATTERN,
     ChannelCredentials,
     ChannelStatus,
     Outcome,
 )
-from bancone_gateway.domain.tenants import TENANT_ID_PATTERN, TenantDraft, TenantRename
+from bancone_gateway.domain.tenants import TenantDraft, TenantRename
 from bancone_gateway.entrypoints.deps import AdminOnly, DepsDep
 from bancone_gateway.handlers import provisioning
 from bancone_kit.http.problems import Problem

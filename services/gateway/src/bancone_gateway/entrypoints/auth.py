@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_gateway.adapters.audit_log import Actor
 from bancone_gateway.domain.identity import Role
-from bancone_gateway.domain.tenants import TENANT_ID_PATTERN, TenantId, TenantName
+from bancone_gateway.domain.tenants import TenantId, TenantName
 from bancone_gateway.handlers import identity, platform, sessions
 from bancone_gateway.handlers.identity_deps import IdentityDeps
 from bancone_kit.auth.dependencies import require_platform, require_role

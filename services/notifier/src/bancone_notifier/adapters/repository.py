@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bancone_kit.db.conflicts import insert_ignoring_conflict as insert_ignoring_conflict
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,

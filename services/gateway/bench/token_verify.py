@@ -1,6 +1,6 @@
 """Cost of verifying one operator access token with the kit's verifier (µs per request).
 
-Not part of `make bench`: run `uv run python -m bench.token_verify [--n 20000]`. It signs a
+Not part of `make bench`: run `uv run python services/gateway/bench/token_verify.py [--n 20000]`. It signs a
 token the way the gateway does (Ed25519, `kid`) and verifies it repeatedly through
 `TokenVerifier` with a warm JWKS cache, i.e. the per-request cost a service pays.
 """
@@ -23,7 +23,7 @@ from bancone_kit.auth import JwksCache, StaticJwks, TokenVerifier
 def _token(ring: SigningKeyring) -> str:
     now = datetime.now(UTC)
     claims = {
-        "iss": "bancone-gateway",
+        "iss": "bancone",
         "aud": "bancone",
         "sub": str(uuid.uuid4()),
         "kind": "operator",
