@@ -39,7 +39,12 @@ def build_identity(
     settings: GatewaySettings, sessions: async_sessionmaker[AsyncSession], secrets: SecretBox
 ) -> IdentityDeps:
     """Operator identity: signing keys sealed with the at-rest keyring, issuer, throttle."""
-    keys = SigningKeyStore(sessions, secrets, reload_seconds=settings.signing_keys_reload_seconds)
+    keys = SigningKeyStore(
+        sessions,
+        secrets,
+        reload_seconds=settings.signing_keys_reload_seconds,
+        activation_seconds=settings.signing_key_activation_seconds,
+    )
     return IdentityDeps(
         sessions=sessions,
         keys=keys,

@@ -89,6 +89,13 @@ class GatewaySettings(AdminApiSettings):
     signing_keys_reload_seconds: float = Field(
         default=30.0, gt=0, description="How soon a key rotation on one replica reaches others."
     )
+    signing_key_activation_seconds: float = Field(
+        default=90.0,
+        ge=0,
+        description="A rotated key is published in the JWKS at once and signs only after this "
+        "delay, longer than the replicas' reload plus the verifiers' JWKS refresh interval (30 s "
+        "each), so no verifier meets a token whose key it cannot fetch yet.",
+    )
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)

@@ -295,18 +295,22 @@ async def test_a_service_gets_a_tenant_scoped_token_that_only_its_callee_accepts
         await wrong.token(tenant, "catalog")
 
 
-async def test_after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_key(
+async def test_a_rotated_key_is_published_at_once_and_the_old_key_signs_until_it_activates(
     gateway: Any, unique: Callable[[str], str]
 ) -> None:
     tenant = unique("shop")
     email = f"owner-{tenant}@shop.test"
     before = await new_tenant_with_owner(gateway, tenant, email)
+    old_kid = jwt.get_unverified_header(before["access_token"])["kid"]
     rotated = await gateway.client.post(
         "/v1/platform/signing-keys/rotate", headers=bearer(await platform_token(gateway))
     )
     assert rotated.status_code == 201, rotated.text
+    new_kid = rotated.json()["kid"]
+    published = (await gateway.client.get("/.well-known/jwks.json")).json()
+    assert {new_kid, old_kid} <= {key["kid"] for key in published["keys"]}
     after = (await login(gateway, email, OWNER_PASSWORD)).json()
-    assert jwt.get_unverified_header(after["access_token"])["kid"] == rotated.json()["kid"]
+    assert jwt.get_unverified_header(after["access_token"])["kid"] == old_kid
     verifier = verifier_against(gateway)
     await verifier.verify(before["access_token"])
     await verifier.verify(after["access_token"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -88,6 +89,18 @@ async def test_after_rotation_the_new_key_signs_and_old_tokens_verify_until_reti
     fresh = TokenVerifier(JwksCache(StaticJwks(holder["ring"].jwks)), service="gateway")
     with pytest.raises(InvalidTokenError):
         await fresh.verify(old_token)
+
+
+def test_a_rotated_key_signs_only_after_the_activation_delay() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    first = generate_signing_key(start)
+    ring = SigningKeyring([first], activation=timedelta(seconds=90))
+    assert ring.signing_key(start).kid == first.kid  # the only key signs at once
+    second = generate_signing_key(start + timedelta(hours=1))
+    ring = ring.rotated(second)
+    assert {key["kid"] for key in ring.jwks()["keys"]} == {first.kid, second.kid}
+    assert ring.signing_key(second.created_at + timedelta(seconds=89)).kid == first.kid
+    assert ring.signing_key(second.created_at + timedelta(seconds=90)).kid == second.kid
 
 
 def test_the_jwks_publishes_public_halves_only() -> None:

@@ -81,6 +81,24 @@ def one_at_a_time(handle: Callable[[AnyEnvelope], Awaitable[None]]) -> BatchHand
     return handle_batch
 
 
+def with_deps(
+    handlers: Mapping[type[AnyEnvelope], Callable[[Any, Any], Awaitable[None]]],
+    deps: object,
+    *,
+    batches: bool = False,
+) -> dict[type[AnyEnvelope], BatchHandler]:
+    """A service's `EVENT_HANDLERS` (`handler(event, deps)`, or `handler(events, deps)` when
+    `batches`) bound to its dependencies, as `register` takes them."""
+
+    def bound(handler: Callable[[Any, Any], Awaitable[None]]) -> BatchHandler:
+        async def handle(item: Any) -> None:
+            await handler(item, deps)
+
+        return handle if batches else one_at_a_time(handle)
+
+    return {event: bound(handler) for event, handler in handlers.items()}
+
+
 def register(
     broker: KafkaBroker,
     subscriptions: Sequence[Subscription],

@@ -20,7 +20,7 @@ from bancone_agent.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, AgentDeps
 from bancone_contracts.envelope import Envelope
 from bancone_kit.messaging.keyed import KeyedDispatcher
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_kit.messaging.subscriptions import Subscription, parser_for, register
+from bancone_kit.messaging.subscriptions import Subscription, parser_for, register, with_deps
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 
@@ -34,12 +34,5 @@ def register_consumers(
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> list[KeyedDispatcher[Envelope[Any]]]:
     """Subscribe every handler (before the broker starts); agent handlers take a batch."""
-
-    def bound(handler: Any) -> Any:
-        async def handle(events: Sequence[Envelope[Any]]) -> None:
-            await handler(events, deps)
-
-        return handle
-
-    handlers = {event: bound(handler) for event, handler in EVENT_HANDLERS.items()}
+    handlers = with_deps(EVENT_HANDLERS, deps, batches=True)
     return register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)

@@ -1,8 +1,10 @@
 """The keyring that signs tokens: Ed25519 keys in the database, private halves sealed.
 
-The newest unretired key signs; every unretired key verifies and is published in the JWKS, so
-after `rotate()` tokens signed by the previous key stay valid until they expire and the key is
-`retire()`d. Private keys are sealed with the gateway's at-rest `SecretBox` (AAD binds each to
+Every unretired key verifies and is published in the JWKS. A key signs only once it is older
+than the activation delay (the newest such key signs; with none old enough, the oldest): a
+rotated key is published first and used later, so every verifier's cached JWKS (replica reload
+plus the verifiers' refresh interval) already knows its `kid` when the first token carries it.
+Tokens signed by the previous key stay valid until they expire and the key is `retire()`d. Private keys are sealed with the gateway's at-rest `SecretBox` (AAD binds each to
 its `kid`). Each replica reloads the keyring from the database every `reload_seconds`, so a
 rotation made on one replica reaches the others without a restart.
 """
@@ -15,7 +17,7 @@ import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -48,17 +50,25 @@ def generate_signing_key(now: datetime | None = None) -> SigningKey:
 
 
 class SigningKeyring:
-    """Keys ordered newest first; the first signs."""
+    """Keys ordered newest first; the newest one older than `activation` signs."""
 
-    def __init__(self, keys: Sequence[SigningKey]) -> None:
+    def __init__(self, keys: Sequence[SigningKey], activation: timedelta = timedelta(0)) -> None:
         if not keys:
             raise ValueError("a keyring needs at least one key")
         self._keys = sorted(keys, key=lambda key: (key.created_at, key.kid), reverse=True)
         self._by_kid = {key.kid: key for key in self._keys}
+        self._activation = activation
+
+    def signing_key(self, now: datetime) -> SigningKey:
+        """The key that signs at `now`: the newest active one, else (all too new) the oldest."""
+        for key in self._keys:
+            if key.created_at + self._activation <= now:
+                return key
+        return self._keys[-1]
 
     @property
     def current(self) -> SigningKey:
-        return self._keys[0]
+        return self.signing_key(datetime.now(UTC))
 
     def get(self, kid: str) -> SigningKey | None:
         return self._by_kid.get(kid)
@@ -67,10 +77,10 @@ class SigningKeyring:
         return {"keys": [key.public_jwk() for key in self._keys]}
 
     def rotated(self, new_key: SigningKey) -> SigningKeyring:
-        return SigningKeyring([new_key, *self._keys])
+        return SigningKeyring([new_key, *self._keys], self._activation)
 
     def without(self, kid: str) -> SigningKeyring:
-        return SigningKeyring([key for key in self._keys if key.kid != kid])
+        return SigningKeyring([key for key in self._keys if key.kid != kid], self._activation)
 
 
 def _aad(kid: str) -> str:
@@ -105,10 +115,12 @@ class SigningKeyStore:
         sessions: async_sessionmaker[AsyncSession],
         box: SecretBox,
         reload_seconds: float = 30.0,
+        activation_seconds: float = 0.0,
     ) -> None:
         self._sessions = sessions
         self._box = box
         self._reload = reload_seconds
+        self._activation = timedelta(seconds=activation_seconds)
         self._ring: SigningKeyring | None = None
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
@@ -134,11 +146,12 @@ class SigningKeyStore:
             async with self._sessions() as session, session.begin():
                 session.add(_seal(key, self._box))
             keys = [key]
-        self._ring = SigningKeyring(keys)
+        self._ring = SigningKeyring(keys, self._activation)
         self._loaded_at = time.monotonic()
 
     async def rotate(self) -> SigningKey:
-        """A new key signs from now on; the old ones keep verifying until retired."""
+        """A new key, published at once, signing once the activation delay has passed; the old
+        ones keep verifying until retired."""
         key = generate_signing_key()
         async with self._sessions() as session, session.begin():
             session.add(_seal(key, self._box))

@@ -19,7 +19,7 @@ from bancone_ingest.domain import checked_tenant_id
 from bancone_ingest.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, IngestDeps
 from bancone_kit.messaging import subscriptions as kit
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, register
+from bancone_kit.messaging.subscriptions import Subscription, register
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 
@@ -41,12 +41,5 @@ def register_consumers(
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> None:
     """Subscribe the handler of each subscription's event (before the broker starts)."""
-
-    def bound(handler: Any) -> Any:
-        async def handle(event: Envelope[Any]) -> None:
-            await handler(event, deps)
-
-        return one_at_a_time(handle)
-
-    handlers = {event: bound(handler) for event, handler in EVENT_HANDLERS.items()}
+    handlers = kit.with_deps(EVENT_HANDLERS, deps)
     register(broker, subscriptions, handlers, retry=retry, check=_valid_tenant)

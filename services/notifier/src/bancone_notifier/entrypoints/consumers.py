@@ -8,13 +8,11 @@ record before it is handled; a failing handler is retried with backoff, then dea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 
-from bancone_contracts.envelope import Envelope
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_kit.messaging.subscriptions import Subscription, one_at_a_time, parser_for, register
+from bancone_kit.messaging.subscriptions import Subscription, parser_for, register, with_deps
 from bancone_notifier.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, NotifierDeps
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
@@ -29,12 +27,5 @@ def register_consumers(
     max_in_flight: int = 64,
 ) -> None:
     """Subscribe every handler of `EVENT_HANDLERS` (before the broker starts)."""
-
-    def bound(handler: Any) -> Any:
-        async def handle(event: Envelope[Any]) -> None:
-            await handler(event, deps)
-
-        return one_at_a_time(handle)
-
-    handlers = {event: bound(handler) for event, handler in EVENT_HANDLERS.items()}
+    handlers = with_deps(EVENT_HANDLERS, deps)
     register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)
