@@ -3,121 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
 
-from bancone_sandbox import ChannelConfig, SandboxSettings, create_app
+from tools.sandbox.tests.support import (
+    AUTH,
+    GATEWAY_URL,
+    PHONE_ID,
+    SEND,
+    TOKEN,
+    assert_meta_error,
+    eventually,
+    messages_to,
+    text_body,
+)
 
 pytestmark = pytest.mark.unit
-
-PHONE_ID = "106540352242922"
-TOKEN = "EAAG-sandbox-token"
-APP_SECRET = "demo-app-secret"
-GATEWAY_URL = "http://gateway.test/webhooks/whatsapp"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SEND = f"/v23.0/{PHONE_ID}/messages"
-
-
-@dataclass
-class FakeGateway:
-    """A receiving endpoint that keeps each webhook's raw bytes and headers."""
-
-    status_code: int = 200
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post("/webhooks/whatsapp")
-        async def webhook(request: Request) -> Response:
-            self.received.append((dict(request.headers), await request.body()))
-            return Response(status_code=self.status_code)
-
-        return app
-
-
-@dataclass
-class Harness:
-    client: httpx.AsyncClient
-    gateway: FakeGateway
-
-
-def text_body(to: str, text: str = "Ciao!") -> dict[str, Any]:
-    return {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": to,
-        "type": "text",
-        "text": {"body": text, "preview_url": False},
-    }
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    """Poll `check` until true or fail at the deadline."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not met before the deadline")
-        await asyncio.sleep(0.01)
-
-
-async def make_harness(
-    *, status_webhooks: bool = True, gateway_status: int = 200
-) -> tuple[httpx.AsyncClient, httpx.AsyncClient, FakeGateway]:
-    gateway = FakeGateway(status_code=gateway_status)
-    webhook_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway.app()))
-    settings = SandboxSettings(
-        channels=[
-            ChannelConfig(
-                phone_number_id=PHONE_ID,
-                access_token=TOKEN,
-                app_secret=APP_SECRET,
-                gateway_webhook_url=GATEWAY_URL,
-                status_webhooks=status_webhooks,
-            )
-        ],
-        status_interval_seconds=0,
-        send_delay_seconds=0,
-    )
-    app = create_app(settings, webhook_client=webhook_client)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox")
-    return client, webhook_client, gateway
-
-
-@pytest.fixture
-async def harness() -> AsyncIterator[Harness]:
-    client, webhook_client, gateway = await make_harness()
-    async with client, webhook_client:
-        yield Harness(client, gateway)
-
-
-@pytest.fixture
-async def sandbox(harness: Harness) -> httpx.AsyncClient:
-    return harness.client
-
-
-async def messages_to(client: httpx.AsyncClient, wa_id: str) -> list[dict[str, Any]]:
-    response = await client.get("/sandbox/messages", params={"to": wa_id})
-    assert response.status_code == 200
-    records: list[dict[str, Any]] = response.json()
-    return records
-
-
-def assert_meta_error(response: httpx.Response, status: int, code: int) -> None:
-    assert response.status_code == status
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"].startswith(f"(#{code})")
-    assert {"type", "error_subcode", "fbtrace_id"} <= error.keys()
 
 
 async def test_valid_text_is_accepted_with_meta_success_shape(sandbox: httpx.AsyncClient) -> None:
@@ -336,120 +239,6 @@ async def test_unsupported_fault_status_is_refused(sandbox: httpx.AsyncClient) -
     response = await sandbox.post("/sandbox/faults", json={"status": 302})
 
     assert response.status_code == 422
-
-
-def _verify(headers: dict[str, str], body: bytes) -> dict[str, Any]:
-    expected = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["x-hub-signature-256"], expected)
-    parsed: dict[str, Any] = json.loads(body)
-    return parsed
-
-
-async def test_accepted_message_posts_signed_sent_delivered_read_statuses(
-    harness: Harness,
-) -> None:
-    response = await harness.client.post(SEND, json=text_body("393470000010"), headers=AUTH)
-    wamid = response.json()["messages"][0]["id"]
-
-    async def three_received() -> bool:
-        return len(harness.gateway.received) == 3
-
-    await eventually(three_received)
-    statuses = []
-    for headers, body in harness.gateway.received:
-        payload = _verify(headers, body)
-        assert payload["object"] == "whatsapp_business_account"
-        [entry] = payload["entry"]
-        [change] = entry["changes"]
-        assert change["field"] == "messages"
-        value = change["value"]
-        assert value["messaging_product"] == "whatsapp"
-        assert value["metadata"]["phone_number_id"] == PHONE_ID
-        [status] = value["statuses"]
-        assert status["id"] == wamid
-        assert status["recipient_id"] == "393470000010"
-        assert isinstance(status["timestamp"], str)
-        assert status["timestamp"].isdigit()
-        statuses.append(status)
-    assert [s["status"] for s in statuses] == ["sent", "delivered", "read"]
-    assert statuses[0]["pricing"]["pricing_model"] == "PMP"
-    assert "conversation" in statuses[1]
-    assert "pricing" not in statuses[2]
-    record = (await harness.client.get(f"/sandbox/messages/{wamid}")).json()
-    assert [(s["status"], s["gateway_status"]) for s in record["statuses"]] == [
-        ("sent", 200),
-        ("delivered", 200),
-        ("read", 200),
-    ]
-
-
-async def test_fault_200_accepts_then_posts_a_failed_status(harness: Harness) -> None:
-    await harness.client.post("/sandbox/faults", json={"status": 200, "code": 131026})
-
-    response = await harness.client.post(SEND, json=text_body("393470000011"), headers=AUTH)
-
-    assert response.status_code == 200
-    wamid = response.json()["messages"][0]["id"]
-
-    async def one_received() -> bool:
-        return len(harness.gateway.received) == 1
-
-    await eventually(one_received)
-    headers, body = harness.gateway.received[0]
-    [status] = _verify(headers, body)["entry"][0]["changes"][0]["value"]["statuses"]
-    assert (status["id"], status["status"]) == (wamid, "failed")
-    assert status["errors"][0]["code"] == 131026
-
-
-async def test_channel_with_statuses_off_posts_no_webhook() -> None:
-    client, webhook_client, gateway = await make_harness(status_webhooks=False)
-    async with client, webhook_client:
-        response = await client.post(SEND, json=text_body("393470000012"), headers=AUTH)
-        stats = (await client.get("/sandbox/stats")).json()
-
-    assert response.status_code == 200
-    assert gateway.received == []
-    assert stats["status_webhooks_posted"] == 0
-
-
-async def test_gateway_refusing_statuses_does_not_fail_the_send() -> None:
-    client, webhook_client, gateway = await make_harness(gateway_status=500)
-    async with client, webhook_client:
-        response = await client.post(SEND, json=text_body("393470000013"), headers=AUTH)
-
-        async def counted() -> bool:
-            stats = (await client.get("/sandbox/stats")).json()
-            return bool(stats["status_webhooks_failed"] == 3)
-
-        await eventually(counted)
-
-    assert response.status_code == 200
-    assert len(gateway.received) == 3
-
-
-async def test_unreachable_gateway_does_not_fail_the_send() -> None:
-    settings = SandboxSettings(
-        channels=[
-            ChannelConfig(
-                phone_number_id=PHONE_ID,
-                access_token=TOKEN,
-                app_secret=APP_SECRET,
-                gateway_webhook_url="http://127.0.0.1:9/webhooks/whatsapp",
-            )
-        ],
-        status_interval_seconds=0,
-        status_webhook_timeout_seconds=1,
-    )
-    app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
-        response = await c.post(SEND, json=text_body("393470000014"), headers=AUTH)
-
-        async def counted() -> bool:
-            stats = (await c.get("/sandbox/stats")).json()
-            return bool(stats["status_webhooks_failed"] == 3)
-
-        await eventually(counted)
-    assert response.status_code == 200
 
 
 async def test_channel_registration_is_idempotent_and_hides_secrets(
