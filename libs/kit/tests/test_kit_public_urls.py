@@ -8,6 +8,7 @@ from bancone_kit.public_urls import (
     UnsafeUrlError,
     check_public_url,
     normalise_allowed_hosts,
+    public_only_hook,
 )
 
 pytestmark = pytest.mark.unit
@@ -64,3 +65,20 @@ async def test_the_transport_refuses_at_call_time_before_connecting() -> None:
         redirect = await client.get("http://127.0.0.1/v1/models")
     assert redirect.status_code == 302
     assert [str(r.url) for r in reached] == ["http://127.0.0.1/v1/models"]
+
+
+async def test_the_request_hook_refuses_before_sending() -> None:
+    reached: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        reached.append(request)
+        return httpx.Response(200)
+
+    hook = public_only_hook({"127.0.0.1"})
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(answer), event_hooks={"request": [hook]}
+    ) as client:
+        with pytest.raises(UnsafeUrlError, match="metadata"):
+            await client.get("https://169.254.169.254/latest")
+        assert (await client.get("http://127.0.0.1/ok")).status_code == 200
+    assert len(reached) == 1

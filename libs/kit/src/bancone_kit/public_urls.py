@@ -4,8 +4,9 @@ loopback, link-local, shared (CGNAT) or cloud-metadata address, where a tenant c
 platform talk to its own internals (SSRF).
 
 The rule is checked when the URL is configured (`check_public_url`) and again on every request
-(`PublicOnlyTransport`, an httpx transport that resolves the host just before connecting and
-never follows redirects itself), since DNS can change between the two. Hosts the platform
+(`PublicOnlyTransport` for an httpx client, or `public_only_hook` as a request event hook of
+any httpx-shaped client, e.g. the OpenAI SDK's), since DNS can change between the two; the
+client must not follow redirects (`follow_redirects=False`). Hosts the platform
 allows explicitly (`allowed_hosts`, e.g. the scripted LLM on loopback in dev and tests) skip
 both rules, scheme included.
 """
@@ -15,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -109,6 +111,22 @@ async def check_public_url(url: str, *, allowed_hosts: Collection[str] = ()) -> 
         problem = address_problem(address)
         if problem is not None:
             raise UnsafeUrlError(f"host {host!r} resolves to {address}, {problem}")
+
+
+class _HasUrl(Protocol):
+    @property
+    def url(self) -> object: ...
+
+
+def public_only_hook(allowed_hosts: Collection[str] = ()) -> Callable[[_HasUrl], Awaitable[None]]:
+    """A request event hook (`event_hooks={"request": [hook]}`) refusing, before it is sent,
+    every request whose URL fails `check_public_url`."""
+    allowed = frozenset(allowed_hosts)
+
+    async def refuse_non_public(request: _HasUrl) -> None:
+        await check_public_url(str(request.url), allowed_hosts=allowed)
+
+    return refuse_non_public
 
 
 class PublicOnlyTransport(httpx.AsyncBaseTransport):
