@@ -60,6 +60,7 @@ from bancone_agent.domain.text import fold
 from bancone_agent.domain.tools import TurnTools
 from bancone_agent.metrics import record_findings
 from bancone_kit.logging import get_logger
+from bancone_kit.public_urls import UnsafeUrlError
 
 log = get_logger(__name__)
 
@@ -189,6 +190,7 @@ class _Session:
             ToolError,
             BudgetExhaustedError,
             MalformedResponseError,
+            UnsafeUrlError,
         ) as error:
             self.error = _describe(error)
             log.warning(
