@@ -33,16 +33,13 @@ class LlmOptions:
     """The platform's LLM settings, as the assistant needs them."""
 
     base_url: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     model: str = "gpt-4o-mini"
     timeout_seconds: float = 20.0
     max_retries: int = 2
     prices: Mapping[str, ModelPrice] = field(default_factory=dict)
     allowed_hosts: frozenset[str] = frozenset()
     """Hosts a tenant endpoint may use although not public (`AgentSettings.trusted_llm_hosts`)."""
-
-    def __repr__(self) -> str:
-        return f"LlmOptions(base_url={self.base_url!r}, model={self.model!r})"
 
     @classmethod
     def from_settings(cls, settings: AgentSettings) -> LlmOptions:
