@@ -267,6 +267,7 @@ async def platform(
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant")},
         "agent": {
             "admin_token": admin_token,
+            "secrets_keyring": keyring("agent1"),
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
             "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',
