@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ["bancone_kit.testing.fixtures"]
 
 TIERS = ("unit", "service", "e2e")
+
+os.environ.setdefault("BANCONE_ENVIRONMENT", "dev")
+"""Settings have no default environment (bancone_kit.settings); tests run as dev, explicitly."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

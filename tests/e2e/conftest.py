@@ -256,7 +256,7 @@ async def platform(
     databases = {
         name: await create_database(postgres_admin_url, f"e2e_{run_id}_{name}") for name in SERVICES
     }
-    common = {"environment": "test", "log_level": "INFO"}
+    common = {"environment": "dev", "log_level": "INFO"}
     per_service: dict[str, dict[str, str]] = {
         "gateway": {
             "admin_token": admin_token,
@@ -267,6 +267,7 @@ async def platform(
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant")},
         "agent": {
             "admin_token": admin_token,
+            "secrets_keyring": keyring("agent1"),
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
             "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',

@@ -4,6 +4,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
 
+from bancone_kit.crypto import DEV_AGENT_KEYRING, DEV_SECRETS_KEYRING, generate_key
 from bancone_kit.settings import ServiceSettings
 
 pytestmark = [pytest.mark.unit, pytest.mark.filterwarnings("ignore:app_secret:UserWarning")]
@@ -15,6 +16,14 @@ class ShopSettings(ServiceSettings):
     service_name: str = "shop"
     http_port: int = 8099
     app_secret: SecretStr = SecretStr("changethis")
+
+
+class KeyedShopSettings(ShopSettings):
+    secrets_keyring: SecretStr = SecretStr(DEV_SECRETS_KEYRING)
+    admin_token: SecretStr = SecretStr("dev-token")
+
+
+PROD = {"environment": "prod", "kafka_security_protocol": "SASL_SSL", "app_secret": "s-real"}
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +73,7 @@ def test_empty_or_placeholder_secret_is_refused_in_prod(value: str) -> None:
 
 def test_real_secret_is_accepted_in_prod_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BANCONE_SHOP_APP_SECRET", "s3cr3t-value")
-    settings = ShopSettings(environment="prod")
+    settings = ShopSettings(environment="prod", kafka_security_protocol="SASL_SSL")
     assert settings.app_secret.get_secret_value() == "s3cr3t-value"
     assert "s3cr3t-value" not in repr(settings)
     assert "s3cr3t-value" not in settings.model_dump_json()
@@ -89,3 +98,39 @@ def test_unknown_choices_are_rejected() -> None:
         ShopSettings(log_format="xml")
     with pytest.raises(ValidationError):
         ShopSettings(environment="staging")
+
+
+def test_environment_has_no_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BANCONE_ENVIRONMENT", raising=False)
+    with pytest.raises(ValidationError, match="environment"):
+        ShopSettings()
+    monkeypatch.setenv("BANCONE_ENVIRONMENT", "test")
+    assert ShopSettings(kafka_security_protocol="SSL", app_secret="x").environment == "test"
+    monkeypatch.setenv("BANCONE_SHOP_ENVIRONMENT", "prod")
+    assert ShopSettings(kafka_security_protocol="SSL", app_secret="x").environment == "prod"
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_kafka_in_clear_is_refused_outside_dev(protocol: str) -> None:
+    with pytest.raises(ValidationError, match=f"kafka_security_protocol {protocol}"):
+        ShopSettings(**{**PROD, "kafka_security_protocol": protocol})
+    with pytest.warns(UserWarning, match="app_secret"):
+        assert ShopSettings(environment="dev", kafka_security_protocol=protocol)
+
+
+@pytest.mark.parametrize("dev_ring", [DEV_SECRETS_KEYRING, DEV_AGENT_KEYRING])
+def test_a_dev_key_anywhere_in_a_keyring_is_refused_outside_dev(dev_ring: str) -> None:
+    renamed = "rotated:" + dev_ring.partition(":")[2]
+    ring = f"k2:{generate_key()},{renamed}"
+    with pytest.raises(ValidationError, match="secrets_keyring holds the dev key"):
+        KeyedShopSettings(**PROD, admin_token="t" * 32, secrets_keyring=ring)
+    assert KeyedShopSettings(**PROD, admin_token="t" * 32, secrets_keyring=f"k2:{generate_key()}")
+
+
+def test_a_short_token_is_refused_outside_dev() -> None:
+    with pytest.raises(ValidationError, match="admin_token is shorter than 32"):
+        KeyedShopSettings(
+            **PROD, admin_token="short-but-not-placeholder", secrets_keyring=f"k:{generate_key()}"
+        )
+    with pytest.warns(UserWarning, match="app_secret"):
+        assert KeyedShopSettings(environment="dev", admin_token="short-but-not-placeholder")

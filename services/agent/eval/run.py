@@ -103,7 +103,7 @@ def _agent_config(shop_name: str) -> AgentConfig:
 def _options(args: argparse.Namespace, stack: AsyncExitStack) -> tuple[LlmOptions, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        options = LlmOptions.from_settings(AgentSettings())
+        options = LlmOptions.from_settings(AgentSettings(environment="dev"))
     if args.scripted:
         script = json.loads((HERE / "scripted.json").read_text(encoding="utf-8"))
         server = stack.enter_context(running_scripted_llm(script))

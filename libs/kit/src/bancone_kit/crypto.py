@@ -37,6 +37,12 @@ refuses to load outside `dev`, like every default secret (`ServiceSettings`)."""
 DEV_CHANNEL_KEYRING = "dev-channel:ZGV2LW9ubHktY2hhbm5lbC1rZXktbmV2ZXItcHJvZCE="
 """Fixed channel keyring (gateway and notifier) for local runs only; same rule as above."""
 
+DEV_AGENT_KEYRING = "dev-agent:ZGV2LW9ubHktYWdlbnQtbGxtLWtleS1ub3QtcHJvZCE="
+"""Fixed keyring sealing the agent's tenant LLM keys in local runs only; same rule as above."""
+
+DEV_KEYRINGS = (DEV_SECRETS_KEYRING, DEV_CHANNEL_KEYRING, DEV_AGENT_KEYRING)
+"""Every committed dev keyring: outside dev a keyring holding any of their keys is refused."""
+
 
 class SecretBoxError(ValueError):
     """A sealed value could not be opened: malformed, unknown key, tampered or wrong AAD."""
@@ -103,6 +109,13 @@ class Keyring:
         if current is None:
             raise KeyringError("the keyring is empty")
         return cls(current, keys)
+
+
+def dev_key_ids(spec: str | SecretStr) -> list[str]:
+    """Ids of the keyring's entries whose key is one of the committed dev keys (whatever id it
+    was given): a production keyring must have none."""
+    dev_keys = {key for ring in DEV_KEYRINGS for key in Keyring.parse(ring).keys.values()}
+    return [key_id for key_id, key in Keyring.parse(spec).keys.items() if key in dev_keys]
 
 
 @dataclass(frozen=True)

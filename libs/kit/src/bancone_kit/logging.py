@@ -3,7 +3,10 @@
 Every line carries the service, and whatever tenant, conversation, request and trace ids are
 bound in the current context (contextvars, so they follow an asyncio task). Library loggers
 (uvicorn, SQLAlchemy, aiokafka) go through the same renderer. Secrets never reach the output:
-`SecretStr` values and fields named like credentials are redacted by a processor.
+`SecretStr` values and fields named like credentials are redacted by a processor, at any depth
+of nested dicts and lists; message bodies (`text`, `body`, `caption`) are replaced by their
+length. Tracebacks are rendered without local variables (`show_locals=False`): a frame holding
+a secret or a customer's message must not print it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TextIO
 import structlog
 from opentelemetry import trace
 from pydantic import SecretBytes, SecretStr
+from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from bancone_kit.settings import ServiceSettings
@@ -26,7 +30,10 @@ REDACTED = "[redacted]"
 _SECRET_KEYS = frozenset(
     {"password", "secret", "token", "authorization", "api_key", "apikey", "cookie", "set-cookie"}
 )
-_SECRET_SUFFIXES = ("_password", "_secret", "_token", "_api_key", "_apikey")
+_SECRET_SUFFIXES = ("_password", "_secret", "_token", "_api_key", "_apikey", "_keyring")
+_BODY_KEYS = frozenset({"text", "body", "caption"})
+"""Fields holding what a customer or operator wrote: logged as their length only."""
+_MAX_DEPTH = 8
 
 
 def _is_secret_key(key: str) -> bool:
@@ -34,13 +41,29 @@ def _is_secret_key(key: str) -> bool:
     return lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)
 
 
+def _redacted(key: object, value: object, depth: int) -> object:
+    """`value` with secrets and bodies replaced, nested dicts, lists and tuples included."""
+    if isinstance(value, SecretStr | SecretBytes):
+        return REDACTED
+    if isinstance(key, str) and isinstance(value, str | bytes) and value:
+        if _is_secret_key(key):
+            return REDACTED
+        if key.lower() in _BODY_KEYS:
+            return f"[{len(value)} chars]"
+    if depth >= _MAX_DEPTH:
+        return value if isinstance(value, str | int | float | bool | None) else REDACTED
+    if isinstance(value, Mapping):
+        return {k: _redacted(k, v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(key, item, depth + 1) for item in value]
+    return value
+
+
 def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """Replace secret values, so a careless `log.info("x", token=token)` leaks nothing."""
-    for key, value in event_dict.items():
-        if isinstance(value, SecretStr | SecretBytes) or (
-            _is_secret_key(key) and isinstance(value, str | bytes) and value
-        ):
-            event_dict[key] = REDACTED
+    """Replace secret values, so a careless `log.info("x", token=token)` or
+    `log.info("x", request={"headers": {"authorization": ...}})` leaks nothing."""
+    for key, value in list(event_dict.items()):
+        event_dict[key] = _redacted(key, value, 0)
     return event_dict
 
 
@@ -85,9 +108,12 @@ def configure_logging(settings: ServiceSettings, *, stream: TextIO | None = None
         redact_secrets,
     ]
     renderer: list[Processor] = (
-        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer(default=str)]
+        [
+            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+            structlog.processors.JSONRenderer(default=str),
+        ]
         if settings.log_format == "json"
-        else [structlog.dev.ConsoleRenderer()]
+        else [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
     )
     structlog.configure(
         processors=[

@@ -2,6 +2,11 @@
 
 Each service subclasses `ServiceSettings` once, in its own `settings.py`, with its env prefix,
 name and port; `bootstrap` builds it, never an import-time singleton.
+
+`environment` has no default: an image or manifest that forgets it fails to start instead of
+running as dev (`BANCONE_<SERVICE>_ENVIRONMENT`, or `BANCONE_ENVIRONMENT` for every service).
+Outside dev a service refuses to start on a default or placeholder secret, a keyring holding a
+dev key, a token shorter than `MIN_TOKEN_LENGTH`, or Kafka without TLS.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bancone_kit.crypto import KeyringError, dev_key_ids
 from bancone_kit.messaging.retry import RetryPolicy
 
 Environment = Literal["dev", "test", "prod"]
@@ -28,6 +34,13 @@ PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "passwo
 """Values a secret may never have outside dev, besides the default its field declares."""
 
 KAFKA_FALLBACK_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+ENVIRONMENT_FALLBACK_ENV = "BANCONE_ENVIRONMENT"
+
+MIN_TOKEN_LENGTH = 32
+"""Shortest bearer token (a secret field named `*token*`) accepted outside dev: 32 characters
+of `secrets.token_urlsafe` carry ~190 bits; anything shorter is likely typed by hand."""
+PLAINTEXT_KAFKA: frozenset[str] = frozenset({"PLAINTEXT", "SASL_PLAINTEXT"})
+"""Kafka protocols without TLS: events (and SASL exchanges) in clear, refused outside dev."""
 
 
 def _default_database_url(data: dict[str, Any]) -> str:
@@ -37,6 +50,11 @@ def _default_database_url(data: dict[str, Any]) -> str:
 def _kafka_aliases(env_prefix: str) -> AliasChoices:
     """The service's own variable first, then the plain one every service shares."""
     return AliasChoices(f"{env_prefix}KAFKA_BOOTSTRAP_SERVERS", KAFKA_FALLBACK_ENV)
+
+
+def _environment_aliases(env_prefix: str) -> AliasChoices:
+    """`environment=` by name, the service's own variable, then the one every service shares."""
+    return AliasChoices("environment", f"{env_prefix}ENVIRONMENT", ENVIRONMENT_FALLBACK_ENV)
 
 
 class ServiceSettings(BaseSettings):
@@ -55,7 +73,10 @@ class ServiceSettings(BaseSettings):
     )
 
     service_name: str = "service"
-    environment: Environment = "dev"
+    environment: Environment = Field(
+        validation_alias=_environment_aliases("BANCONE_"),
+        description="dev | test | prod; required (no silent dev), see the module docstring.",
+    )
     database_url: str = Field(default_factory=_default_database_url)
     kafka_bootstrap_servers: str = Field(
         default="localhost:9092", validation_alias=_kafka_aliases("BANCONE_")
@@ -84,6 +105,9 @@ class ServiceSettings(BaseSettings):
         cls.__pydantic_fields__["kafka_bootstrap_servers"] = FieldInfo.merge_field_infos(
             field, validation_alias=_kafka_aliases(prefix)
         )
+        cls.__pydantic_fields__["environment"] = FieldInfo.merge_field_infos(
+            cls.__pydantic_fields__["environment"], validation_alias=_environment_aliases(prefix)
+        )
         cls.model_rebuild(force=True)
 
     @field_validator("log_level", mode="before")
@@ -108,6 +132,39 @@ class ServiceSettings(BaseSettings):
                 if self.environment != "dev":
                     raise ValueError(message)
                 warnings.warn(message, stacklevel=2)
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_dev_shortcuts_outside_dev(self) -> ServiceSettings:
+        """Dev keys, short tokens and Kafka in clear are for `make run` and tests only."""
+        if self.environment == "dev":
+            return self
+        problems: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not isinstance(value, SecretStr):
+                continue
+            if name.endswith("keyring"):
+                try:
+                    dev = dev_key_ids(value)
+                except KeyringError:
+                    continue  # the field's own validator reports a malformed keyring
+                if dev:
+                    problems.append(
+                        f"{name} holds the dev key(s) {', '.join(dev)}: generate real keys "
+                        "(bancone_kit.crypto.generate_key)"
+                    )
+            elif "token" in name and len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+                problems.append(f"{name} is shorter than {MIN_TOKEN_LENGTH} characters")
+        if self.kafka_security_protocol in PLAINTEXT_KAFKA:
+            problems.append(
+                f"kafka_security_protocol {self.kafka_security_protocol} sends events in clear: "
+                "use SSL or SASL_SSL"
+            )
+        if problems:
+            raise ValueError(
+                f"refusing to start with environment={self.environment!r}: " + "; ".join(problems)
+            )
         return self
 
     @property

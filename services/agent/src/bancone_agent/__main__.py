@@ -22,7 +22,7 @@ from bancone_agent.adapters.config_store import (
     get_active_config,
     import_config,
 )
-from bancone_agent.bootstrap import build_app, sessions_of, shop_directory
+from bancone_agent.bootstrap import build_app, config_secrets, sessions_of, shop_directory
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.settings import AgentSettings
 from bancone_kit.cli import run_service_cli
@@ -100,7 +100,12 @@ async def _import(
     engine = create_engine(settings.database_url)
     try:
         return await import_config(
-            sessions_of(engine), tenant_id, document, actor, fallback=fallback
+            sessions_of(engine),
+            tenant_id,
+            document,
+            actor,
+            fallback=fallback,
+            secrets=config_secrets(settings),
         )
     finally:
         await engine.dispose()
@@ -110,7 +115,9 @@ async def _show(settings: AgentSettings, tenant_id: str, fallback: AgentConfig) 
     engine = create_engine(settings.database_url)
     try:
         async with sessions_of(engine)() as session:
-            return await get_active_config(session, tenant_id, fallback=fallback)
+            return await get_active_config(
+                session, tenant_id, fallback=fallback, box=config_secrets(settings).box
+            )
     finally:
         await engine.dispose()
 

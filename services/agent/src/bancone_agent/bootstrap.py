@@ -10,6 +10,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bancone_agent.adapters.config_store import ConfigSecrets
+from bancone_agent.adapters.daily_spend import RunLogSpend
 from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
@@ -18,6 +20,7 @@ from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, reg
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
+from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
@@ -63,11 +66,23 @@ def http_tools_factory(
     return tools_for
 
 
-def build_assistant(settings: AgentSettings) -> Assistant:
+def build_assistant(
+    settings: AgentSettings, sessions: async_sessionmaker[AsyncSession] | None = None
+) -> Assistant:
     """The LLM assistant, which answers with the offline assistant for every tenant without an
     LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`): with neither, it
-    is the offline assistant with a run record."""
-    return LlmAssistant(LlmOptions.from_settings(settings))
+    is the offline assistant with a run record. With `sessions`, tenants' daily LLM budgets
+    are enforced from the run log."""
+    spend = RunLogSpend(sessions) if sessions is not None else None
+    return LlmAssistant(LlmOptions.from_settings(settings), spend_today=spend)
+
+
+def config_secrets(settings: AgentSettings) -> ConfigSecrets:
+    """What the configuration store seals tenant LLM keys with, and the LLM hosts it allows."""
+    return ConfigSecrets(
+        box=SecretBox(Keyring.parse(settings.secrets_keyring)),
+        allowed_llm_hosts=settings.trusted_llm_hosts,
+    )
 
 
 def shop_directory(settings: AgentSettings) -> Callable[[str], Shop]:
@@ -110,11 +125,13 @@ def build_app(
     if tools_for is None:
         client = tools_http_client(settings)
         tools_for = http_tools_factory(settings, client)
+    sessions = sessions_of(engine)
     deps = AgentDeps(
-        sessions=sessions_of(engine),
-        assistant=assistant or build_assistant(settings),
+        sessions=sessions,
+        assistant=assistant or build_assistant(settings, sessions),
         tools_for=tools_for,
         shop_for=shop_directory(settings),
+        config_box=config_secrets(settings).box,
     )
     dispatchers = register_consumers(
         messaging.broker,

@@ -65,6 +65,7 @@ from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.subscriptions import Subscription, declared
@@ -76,6 +77,12 @@ DELIVERY_CONSUMER = "agent-delivery"
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
 (the consumer then retries the whole turn with backoff)."""
+
+
+def dev_config_box() -> SecretBox:
+    """The dev keyring's box: the default of `AgentDeps.config_box` for tests (bootstrap
+    always passes the settings' keyring, which outside dev may hold no dev key)."""
+    return SecretBox(Keyring.parse(DEV_AGENT_KEYRING))
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class AgentDeps:
     tools_for: Callable[[str], ShopTools]
     """The shop's tools bound to one tenant; the tenant comes from the event, never a model."""
     shop_for: Callable[[str], Shop]
+    config_box: SecretBox = field(default_factory=dev_config_box, repr=False)
+    """Opens tenants' sealed LLM keys (`bootstrap.config_secrets`); tests keep the dev box."""
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
@@ -130,7 +139,7 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
     for _ in range(MAX_REPLANS):
         async with deps.sessions() as session:
             plan = await conversations.read_plan(
-                session, INBOUND_CONSUMER, events, deps.fallback_config
+                session, INBOUND_CONSUMER, events, deps.fallback_config, deps.config_box
             )
         if plan is None:
             return

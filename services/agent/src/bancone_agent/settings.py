@@ -8,7 +8,12 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring
+from bancone_kit.public_urls import normalise_allowed_hosts
 from bancone_kit.settings import AdminApiSettings, ConsumerSettings, Port
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+"""Allowed as tenant LLM hosts in dev only, where the scripted LLM of tests and `make run` runs."""
 
 
 class ModelPrice(BaseModel):
@@ -102,6 +107,17 @@ class AgentSettings(ConsumerSettings, AdminApiSettings):
         description='Price per 1k tokens per model, JSON: `{"gpt-4o-mini": {"prompt": "0.00015", '
         '"completion": "0.0006"}}`; a model not listed costs 0 in the run log.',
     )
+    llm_allowed_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="Hosts (`host` or `host:port`, JSON list) a tenant's LLM base URL may use "
+        "although not https on a public address, e.g. an in-cluster vLLM; in dev, loopback is "
+        "allowed too.",
+    )
+    secrets_keyring: SecretStr = Field(
+        default=SecretStr(DEV_AGENT_KEYRING),
+        description="Seals tenants' LLM keys in the agent configuration; only the agent holds "
+        "it (`kid:base64key[,...]`, first current, see bancone_kit.crypto).",
+    )
     shutdown_grace_seconds: float = Field(
         default=10.0,
         ge=0,
@@ -115,6 +131,18 @@ class AgentSettings(ConsumerSettings, AdminApiSettings):
         if value.query or value.fragment:
             raise ValueError("a service base URL takes no query or fragment")
         return value
+
+    @field_validator("secrets_keyring")
+    @classmethod
+    def _keyring_parses(cls, value: SecretStr) -> SecretStr:
+        Keyring.parse(value)
+        return value
+
+    @property
+    def trusted_llm_hosts(self) -> frozenset[str]:
+        """`llm_allowed_hosts`, plus loopback in dev (the scripted LLM)."""
+        extra = LOOPBACK_HOSTS if self.environment == "dev" else ()
+        return normalise_allowed_hosts((*self.llm_allowed_hosts, *extra))
 
     @property
     def catalog_base(self) -> str:

@@ -16,11 +16,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from bancone_agent.adapters.config_store import update_config
+from bancone_agent.adapters.config_store import ConfigSecrets, update_config
 from bancone_agent.adapters.tables import AgentTurnRecord
 from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.entrypoints.consumers import Subscription
+from bancone_agent.handlers import dev_config_box
 from bancone_agent.settings import AgentSettings, ModelPrice
 from bancone_contracts import AGENT_TURNS, OUTBOUND
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
@@ -79,6 +80,7 @@ async def test_each_turn_is_logged_published_and_summed_per_day(
             {"shop_name": "Enoteca Prova"},
             "test",
             fallback=AgentConfig(),
+            secrets=ConfigSecrets(dev_config_box()),
         )
     finally:
         await engine.dispose()

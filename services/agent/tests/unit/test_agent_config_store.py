@@ -16,6 +16,7 @@ from sqlmodel import col
 from bancone_agent.__main__ import main
 from bancone_agent.adapters.config_store import (
     ConfigError,
+    ConfigSecrets,
     config_versions,
     get_active_config,
     import_config,
@@ -25,7 +26,7 @@ from bancone_agent.adapters.tables import AgentTurnRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import KnowledgeHit, OfflineAssistant, Product, ProductQuery
 from bancone_agent.domain.config import AgentConfig
-from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
+from bancone_agent.handlers import AgentDeps, Shop, dev_config_box, handle_inbound
 from bancone_contracts.common import utc_now
 from bancone_contracts.events.inbound import (
     Customer,
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.unit
 REPO = Path(__file__).resolve().parents[4]
 DEMO_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
 FALLBACK = AgentConfig(shop_name="Enoteca Prova")
+SECRETS = ConfigSecrets(dev_config_box())
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
 
 async def active(engine: AsyncEngine, tenant_id: str = "demo") -> AgentConfig:
     async with sessions_of(engine)() as session:
-        return await get_active_config(session, tenant_id, fallback=FALLBACK)
+        return await get_active_config(session, tenant_id, fallback=FALLBACK, box=SECRETS.box)
 
 
 async def test_a_tenant_without_a_stored_config_runs_on_the_fallback_as_version_0(
@@ -70,14 +72,28 @@ async def test_every_change_is_a_new_version_and_nested_changes_merge(
     sessions = sessions_of(engine)
     document = json.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
 
-    assert await import_config(sessions, "demo", document, "seed", fallback=FALLBACK) == (1, True)
-    assert await import_config(sessions, "demo", document, "seed", fallback=FALLBACK) == (1, False)
+    assert await import_config(
+        sessions, "demo", document, "seed", fallback=FALLBACK, secrets=SECRETS
+    ) == (1, True)
+    assert await import_config(
+        sessions, "demo", document, "seed", fallback=FALLBACK, secrets=SECRETS
+    ) == (1, False)
     version = await update_config(
-        sessions, "demo", {"escalation": {"max_failed_turns": 4}}, "ops", fallback=FALLBACK
+        sessions,
+        "demo",
+        {"escalation": {"max_failed_turns": 4}},
+        "ops",
+        fallback=FALLBACK,
+        secrets=SECRETS,
     )
     assert version == 2
     unchanged = await update_config(
-        sessions, "demo", {"escalation": {"max_failed_turns": 4}}, "ops", fallback=FALLBACK
+        sessions,
+        "demo",
+        {"escalation": {"max_failed_turns": 4}},
+        "ops",
+        fallback=FALLBACK,
+        secrets=SECRETS,
     )
     assert unchanged == 2
 
@@ -97,7 +113,9 @@ async def test_concurrent_updates_each_get_their_own_version(engine: AsyncEngine
     sessions = sessions_of(engine)
     versions = await asyncio.gather(
         *(
-            update_config(sessions, "demo", {"temperature": t / 10}, "ops", fallback=FALLBACK)
+            update_config(
+                sessions, "demo", {"temperature": t / 10}, "ops", fallback=FALLBACK, secrets=SECRETS
+            )
             for t in range(1, 5)
         )
     )
@@ -108,17 +126,29 @@ async def test_invalid_configs_are_refused_and_nothing_is_stored(engine: AsyncEn
     sessions = sessions_of(engine)
     with pytest.raises(ConfigError, match=r"unknown configuration keys: escalation\.keyword"):
         await import_config(
-            sessions, "demo", {"escalation": {"keyword": ["x"]}}, "seed", fallback=FALLBACK
+            sessions,
+            "demo",
+            {"escalation": {"keyword": ["x"]}},
+            "seed",
+            fallback=FALLBACK,
+            secrets=SECRETS,
         )
     with pytest.raises(ConfigError, match="temperature"):
-        await update_config(sessions, "demo", {"temperature": 7}, "ops", fallback=FALLBACK)
+        await update_config(
+            sessions, "demo", {"temperature": 7}, "ops", fallback=FALLBACK, secrets=SECRETS
+        )
     assert (await active(engine)).version == 0
 
 
 async def test_the_llm_key_of_a_tenant_survives_storage(engine: AsyncEngine) -> None:
     sessions = sessions_of(engine)
     await update_config(
-        sessions, "demo", {"llm": {"api_key": "sk-tenant", "model": "m"}}, "ops", fallback=FALLBACK
+        sessions,
+        "demo",
+        {"llm": {"api_key": "sk-tenant", "model": "m"}},
+        "ops",
+        fallback=FALLBACK,
+        secrets=SECRETS,
     )
     config = await active(engine)
     assert config.llm.api_key is not None
@@ -162,7 +192,9 @@ async def test_each_turn_records_the_config_version_it_ran_on(engine: AsyncEngin
         )
 
     await handle_inbound(message("Ciao"), deps)
-    await update_config(sessions, "demo", {"shop_name": "Bottega"}, "ops", fallback=FALLBACK)
+    await update_config(
+        sessions, "demo", {"shop_name": "Bottega"}, "ops", fallback=FALLBACK, secrets=SECRETS
+    )
     await handle_inbound(message("Grazie"), deps)
 
     async with sessions() as session:

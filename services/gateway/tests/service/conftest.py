@@ -87,7 +87,7 @@ def make_gateway(gateway_db: str, kafka_bootstrap: str) -> GatewayFactory:
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Gateway]:
         values: dict[str, Any] = {
-            "environment": "test",
+            "environment": "dev",
             "database_url": gateway_db,
             "kafka_bootstrap_servers": kafka_bootstrap,
             "admin_token": ADMIN_TOKEN,

@@ -107,7 +107,8 @@ def test_service_clients_parse_and_authenticate_in_constant_time() -> None:
 def _prod(**values: object) -> GatewaySettings:
     return GatewaySettings(
         environment="prod",
-        admin_token="a-real-admin-token-9f8e7d",
+        kafka_security_protocol="SASL_SSL",
+        admin_token="a-real-admin-token-9f8e7d-long-enough-for-prod",
         secrets_keyring=f"k1:{generate_key()}",
         channel_keyring=f"c1:{generate_key()}",
         **values,  # type: ignore[arg-type]

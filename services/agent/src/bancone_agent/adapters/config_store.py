@@ -4,11 +4,16 @@ The use cases an operator API (and `bancone-agent config import`) call: `get_act
 `update_config`, `import_config`, `config_versions`. A tenant without a stored version runs on
 the fallback its caller gives (built from settings: `AgentConfig(shop_name=...)`, version 0).
 Each turn records the version it ran on.
+
+The tenant's LLM key is never stored in clear: the stored JSON has `llm.api_key_sealed`
+(`bancone_kit.crypto`, the agent's keyring, bound to the tenant), opened when a version is
+read. A tenant-set `llm.base_url` must pass `bancone_kit.public_urls` before it is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,22 +26,81 @@ from bancone_agent.adapters.repository import take_write_lock
 from bancone_agent.adapters.tables import AgentConfigRecord
 from bancone_agent.domain.config import AgentConfig
 from bancone_kit.clock import utcnow
+from bancone_kit.crypto import SecretBox, SecretBoxError
 from bancone_kit.messaging.retry import RetryPolicy
+from bancone_kit.public_urls import UnsafeUrlError, check_public_url
 
 _WRITE_RETRY = RetryPolicy(attempts=5, initial_delay=0.0, max_delay=0.05, jitter=0.01)
 """A lost race for a version number is retried at once (a little jitter spreads the racers)."""
+
+
+SEALED_KEY = "api_key_sealed"
+"""Where the stored JSON keeps the sealed LLM key (under `llm`); `api_key` is stored null."""
 
 
 class ConfigError(ValueError):
     """A configuration document or change that is not a valid `AgentConfig`."""
 
 
+@dataclass(frozen=True)
+class ConfigSecrets:
+    """What storing and reading configurations needs: the box sealing tenant LLM keys, and
+    the hosts a tenant's LLM base URL may use although they are not public (dev, tests)."""
+
+    box: SecretBox = field(repr=False)
+    allowed_llm_hosts: Collection[str] = ()
+
+
+def api_key_aad(tenant_id: str) -> str:
+    """The associated data binding a sealed LLM key to its tenant (copied elsewhere, it fails)."""
+    return f"{tenant_id}/llm.api_key"
+
+
 def config_document(config: AgentConfig) -> dict[str, Any]:
-    """The stored JSON of a configuration: everything but the version, secrets in clear."""
+    """A configuration as JSON: everything but the version, the key in clear (compared and
+    merged in memory only; `sealed_document` is what is stored)."""
     document = config.model_dump(mode="json", exclude={"version"})
     key = config.llm.api_key
     document["llm"]["api_key"] = key.get_secret_value() if isinstance(key, SecretStr) else None
     return document
+
+
+def sealed_document(config: AgentConfig, tenant_id: str, box: SecretBox) -> dict[str, Any]:
+    """The stored JSON of a configuration: the LLM key sealed, no plaintext anywhere."""
+    document = config.model_dump(mode="json", exclude={"version"})
+    key = config.llm.api_key
+    document["llm"]["api_key"] = None
+    document["llm"][SEALED_KEY] = (
+        box.seal(key.get_secret_value(), api_key_aad(tenant_id)) if key is not None else None
+    )
+    return document
+
+
+def opened_document(stored: Mapping[str, Any], tenant_id: str, box: SecretBox) -> dict[str, Any]:
+    """A stored document with its LLM key opened (what `parse_config` reads)."""
+    document = dict(stored)
+    llm = dict(document.get("llm") or {})
+    sealed = llm.pop(SEALED_KEY, None)
+    if sealed:
+        try:
+            llm["api_key"] = box.open(sealed, api_key_aad(tenant_id))
+        except SecretBoxError as error:
+            raise ConfigError(
+                f"the stored LLM key of {tenant_id!r} does not open: {error}"
+            ) from error
+    document["llm"] = llm
+    return document
+
+
+async def check_llm_endpoint(base_url: object, allowed_hosts: Collection[str]) -> None:
+    """Refuse a tenant LLM base URL that is not https on a public address (unless allowed).
+    Run before the write transaction: resolving a host must not hold the write lock."""
+    if not isinstance(base_url, str) or not base_url:
+        return
+    try:
+        await check_public_url(base_url, allowed_hosts=allowed_hosts)
+    except UnsafeUrlError as error:
+        raise ConfigError(f"llm.base_url is refused: {error}") from error
 
 
 def unknown_keys(model: type[BaseModel], data: Mapping[str, Any], path: str = "") -> list[str]:
@@ -91,13 +155,13 @@ async def _latest(session: AsyncSession, tenant_id: str) -> AgentConfigRecord | 
 
 
 async def get_active_config(
-    session: AsyncSession, tenant_id: str, *, fallback: AgentConfig
+    session: AsyncSession, tenant_id: str, *, fallback: AgentConfig, box: SecretBox
 ) -> AgentConfig:
     """The tenant's newest configuration version, or `fallback` (version 0) when none."""
     row = await _latest(session, tenant_id)
     if row is None:
         return fallback.model_copy(update={"version": 0})
-    return parse_config(row.config, version=row.version)
+    return parse_config(opened_document(row.config, tenant_id, box), version=row.version)
 
 
 async def config_versions(session: AsyncSession, tenant_id: str) -> list[AgentConfigRecord]:
@@ -116,6 +180,7 @@ async def _store(
     build: Any,
     actor: str,
     fallback: AgentConfig,
+    secrets: ConfigSecrets,
 ) -> tuple[int, bool]:
     """Write the configuration `build(current)` returns as the next version, unless it equals
     the current one; retried when a concurrent writer took the same version number."""
@@ -123,7 +188,9 @@ async def _store(
     async def write() -> tuple[int, bool]:
         async with sessions() as session, session.begin():
             await take_write_lock(session)
-            current = await get_active_config(session, tenant_id, fallback=fallback)
+            current = await get_active_config(
+                session, tenant_id, fallback=fallback, box=secrets.box
+            )
             wanted: AgentConfig = build(current)
             if current.version > 0 and config_document(wanted) == config_document(current):
                 return current.version, False
@@ -132,7 +199,7 @@ async def _store(
                 AgentConfigRecord(
                     tenant_id=tenant_id,
                     version=version,
-                    config=config_document(wanted),
+                    config=sealed_document(wanted, tenant_id, secrets.box),
                     created_at=utcnow(),
                     created_by=actor,
                 )
@@ -149,14 +216,19 @@ async def update_config(
     actor: str,
     *,
     fallback: AgentConfig,
+    secrets: ConfigSecrets,
 ) -> int:
     """Apply `changes` (nested objects merge) to the active configuration as a new version;
     returns the version now active (unchanged when the changes change nothing)."""
 
+    llm_changes = changes.get("llm")
+    if isinstance(llm_changes, Mapping):
+        await check_llm_endpoint(llm_changes.get("base_url"), secrets.allowed_llm_hosts)
+
     def build(current: AgentConfig) -> AgentConfig:
         return parse_config(merged(config_document(current), changes), version=0)
 
-    version, _ = await _store(sessions, tenant_id, build, actor, fallback)
+    version, _ = await _store(sessions, tenant_id, build, actor, fallback, secrets)
     return version
 
 
@@ -167,9 +239,11 @@ async def import_config(
     actor: str,
     *,
     fallback: AgentConfig,
+    secrets: ConfigSecrets,
 ) -> tuple[int, bool]:
     """Make `document` (a whole configuration; missing fields take their defaults) the active
     configuration; returns the version and whether it is new (re-importing the same file is a
     no-op, so a launcher may import on every start)."""
     wanted = parse_config(document, version=0)
-    return await _store(sessions, tenant_id, lambda _: wanted, actor, fallback)
+    await check_llm_endpoint(wanted.llm.base_url, secrets.allowed_llm_hosts)
+    return await _store(sessions, tenant_id, lambda _: wanted, actor, fallback, secrets)

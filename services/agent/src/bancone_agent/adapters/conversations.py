@@ -37,6 +37,7 @@ from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
+from bancone_kit.crypto import SecretBox
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
@@ -49,6 +50,7 @@ async def read_plan(
     consumer: str,
     events: Sequence[InboundMessageReceived],
     fallback_config: Callable[[str], AgentConfig],
+    config_box: SecretBox,
 ) -> Plan | None:
     """What a turn starts from, read without locks: which events are new (None when none is),
     which of them repeat a recorded wamid, the conversation's state and the tenant's config."""
@@ -76,7 +78,9 @@ async def read_plan(
             seen.add(event.data.message_id)
             fresh.append(Incoming.of(event))
     known = await repository.find_conversation(session, tenant_id, customer_id)
-    config = await get_active_config(session, tenant_id, fallback=fallback_config(tenant_id))
+    config = await get_active_config(
+        session, tenant_id, fallback=fallback_config(tenant_id), box=config_box
+    )
     return Plan(
         tenant_id=tenant_id,
         customer_id=customer_id,

@@ -10,13 +10,15 @@ a timeout, 5xx, 429 past the SDK's retries, malformed output or a failing shop s
 end in the offline answer or the holding message, with the error in the run record.
 
 Turns without an LLM endpoint (neither the platform's settings nor the tenant's config name
-one), orders and messages without text go to the offline assistant directly.
+one), orders and messages without text go to the offline assistant directly. So do a tenant's
+turns once its daily LLM budget (`AgentConfig.budget`) is spent — or they are handed to a
+person, per the budget's `over_budget` — and the turn's run log says why in `error`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,7 +37,14 @@ from bancone_agent.domain import (
     ToolError,
     Turn,
 )
-from bancone_agent.domain.budget import BudgetExhaustedError, TurnBudget, estimate_cost
+from bancone_agent.domain.budget import (
+    BudgetExhaustedError,
+    DailySpend,
+    TurnBudget,
+    estimate_cost,
+    for_the_model,
+    over_daily_budget,
+)
 from bancone_agent.domain.fallback import offline_answer
 from bancone_agent.domain.guard import (
     CatalogueNames,
@@ -51,10 +60,14 @@ from bancone_agent.domain.text import fold
 from bancone_agent.domain.tools import TurnTools
 from bancone_agent.metrics import record_findings
 from bancone_kit.logging import get_logger
+from bancone_kit.public_urls import UnsafeUrlError
 
 log = get_logger(__name__)
 
 Message = dict[str, Any]
+SpendToday = Callable[[str, date], Awaitable[DailySpend]]
+"""What a tenant's turns spent on a UTC day (`adapters.daily_spend`)."""
+BUDGET_ESCALATION = "llm_budget"
 
 
 class MalformedResponseError(Exception):
@@ -74,12 +87,14 @@ class LlmAssistant:
         names: CatalogueNames | None = None,
         clients: LlmClients | None = None,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        spend_today: SpendToday | None = None,
     ) -> None:
         self.options = options
         self._offline = offline or OfflineAssistant()
         self._names = names or CatalogueNames()
         self._clients = clients or LlmClients(options)
         self._today = today
+        self._spend_today = spend_today
 
     async def aclose(self) -> None:
         await self._clients.aclose()
@@ -91,8 +106,37 @@ class LlmAssistant:
         text = (turn.text or "").strip()
         if endpoint is None or turn.kind is ContentKind.ORDER or not text:
             return await self._offline_turn(turn, tools)
+        spent = await self._over_budget(turn)
+        if spent is not None:
+            return await self._over_budget_turn(turn, tools, spent)
         session = _Session(self, turn, tools, endpoint, text)
         return await session.run()
+
+    async def _over_budget(self, turn: Turn) -> str | None:
+        """Why the tenant's daily LLM budget forbids this turn, or None."""
+        caps = turn.config.budget
+        if self._spend_today is None or (caps.daily_tokens is None and caps.daily_cost is None):
+            return None
+        spent = await self._spend_today(turn.tenant_id, self._today())
+        return over_daily_budget(spent, caps.daily_tokens, caps.daily_cost)
+
+    async def _over_budget_turn(self, turn: Turn, tools: ShopTools, reason: str) -> Reply | None:
+        """The offline answer, or the holding message and a hand-off, per the tenant's
+        `budget.over_budget`; the run log's `error` names the budget either way."""
+        log.warning("llm.daily_budget_spent", tenant_id=turn.tenant_id, reason=reason)
+        if turn.config.budget.over_budget == "handoff":
+            return Reply(
+                text=turn.config.holding_message_for(turn.reply_language),
+                language=turn.reply_language,
+                intent=turn.understanding.intent,
+                wants_human=True,
+                escalation_reason=BUDGET_ESCALATION,
+                run=TurnRun(assistant="llm", outcome=TurnOutcome.ESCALATED, error=reason),
+            )
+        reply = await self._offline_turn(turn, tools)
+        if reply is None or reply.run is None:
+            return reply
+        return reply.model_copy(update={"run": reply.run.model_copy(update={"error": reason})})
 
     async def _offline_turn(self, turn: Turn, tools: ShopTools) -> Reply | None:
         reply = await self._offline.respond(turn, tools)
@@ -146,6 +190,7 @@ class _Session:
             ToolError,
             BudgetExhaustedError,
             MalformedResponseError,
+            UnsafeUrlError,
         ) as error:
             self.error = _describe(error)
             log.warning(
@@ -241,7 +286,10 @@ class _Session:
         )
         return [
             {"role": "system", "content": prompt},
-            *({"role": "user", "content": t} for t in customer_messages(self.turn, self.text)),
+            *(
+                {"role": "user", "content": t}
+                for t in for_the_model(customer_messages(self.turn, self.text))
+            ),
         ]
 
     def sources(self) -> GroundingSources:

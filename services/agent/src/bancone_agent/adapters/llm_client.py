@@ -7,7 +7,10 @@ honouring `retry-after`) handles 429, 5xx, timeouts and dropped connections, up 
 `max_retries` times, each attempt limited to `timeout_seconds`.
 
 A tenant may bring its own endpoint (`AgentConfig.llm`). A tenant base URL is only ever
-sent the tenant's own key, never the platform's: a shop owner's URL must not harvest it.
+sent the tenant's own key, never the platform's: a shop owner's URL must not harvest it. Nor
+may it reach the platform's insides: its client checks every request against
+`bancone_kit.public_urls` (https, public addresses, unless the platform allows the host) and
+follows no redirect.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.settings import AgentSettings, ModelPrice
+from bancone_kit.public_urls import public_only_hook
 
 NO_KEY = "no-key"
 """What the SDK is given when an endpoint needs no key (Ollama, vLLM, the scripted server)."""
@@ -29,11 +33,13 @@ class LlmOptions:
     """The platform's LLM settings, as the assistant needs them."""
 
     base_url: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     model: str = "gpt-4o-mini"
     timeout_seconds: float = 20.0
     max_retries: int = 2
     prices: Mapping[str, ModelPrice] = field(default_factory=dict)
+    allowed_hosts: frozenset[str] = frozenset()
+    """Hosts a tenant endpoint may use although not public (`AgentSettings.trusted_llm_hosts`)."""
 
     @classmethod
     def from_settings(cls, settings: AgentSettings) -> LlmOptions:
@@ -44,17 +50,17 @@ class LlmOptions:
             timeout_seconds=settings.llm_timeout_seconds,
             max_retries=settings.llm_max_retries,
             prices=dict(settings.llm_prices),
+            allowed_hosts=settings.trusted_llm_hosts,
         )
 
 
 @dataclass(frozen=True)
 class Endpoint:
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)
     model: str
-
-    def __repr__(self) -> str:
-        return f"Endpoint(base_url={self.base_url!r}, model={self.model!r})"
+    tenant_chosen: bool = False
+    """The tenant's own base URL: reached only through the public-address check."""
 
 
 def endpoint_for(options: LlmOptions, config: AgentConfig) -> Endpoint | None:
@@ -63,7 +69,9 @@ def endpoint_for(options: LlmOptions, config: AgentConfig) -> Endpoint | None:
     model = override.model or options.model
     tenant_key = override.api_key.get_secret_value() if override.api_key else None
     if override.base_url:
-        return Endpoint(override.base_url.rstrip("/"), tenant_key or NO_KEY, model)
+        return Endpoint(
+            override.base_url.rstrip("/"), tenant_key or NO_KEY, model, tenant_chosen=True
+        )
     if options.base_url:
         return Endpoint(
             options.base_url.rstrip("/"), tenant_key or options.api_key or NO_KEY, model
@@ -76,10 +84,10 @@ class LlmClients:
 
     def __init__(self, options: LlmOptions) -> None:
         self._options = options
-        self._clients: dict[tuple[str, str], AsyncOpenAI] = {}
+        self._clients: dict[tuple[str, str, bool], AsyncOpenAI] = {}
 
     def client(self, endpoint: Endpoint) -> AsyncOpenAI:
-        key = (endpoint.base_url, endpoint.api_key)
+        key = (endpoint.base_url, endpoint.api_key, endpoint.tenant_chosen)
         client = self._clients.get(key)
         if client is None:
             client = AsyncOpenAI(
@@ -87,9 +95,19 @@ class LlmClients:
                 api_key=endpoint.api_key,
                 timeout=self._options.timeout_seconds,
                 max_retries=self._options.max_retries,
+                http_client=self._guarded_http() if endpoint.tenant_chosen else None,
             )
             self._clients[key] = client
         return client
+
+    def _guarded_http(self) -> DefaultAsyncHttpxClient:
+        """The SDK's HTTP client for a tenant's endpoint: each request's host checked before
+        it is sent, a redirect returned as it is (the SDK then fails the call), not followed."""
+        return DefaultAsyncHttpxClient(
+            event_hooks={"request": [public_only_hook(self._options.allowed_hosts)]},
+            timeout=self._options.timeout_seconds,
+            follow_redirects=False,
+        )
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}

@@ -1,13 +1,26 @@
-"""What one LLM turn may spend (tool rounds, tokens) and what its tokens cost."""
+"""What one LLM turn may spend (tool rounds, tokens), what its tokens cost, what a tenant may
+spend per day, and how much customer text the model reads.
+
+Bounds on what the model reads, whatever a customer sends (WhatsApp allows 4,096 characters a
+message, and a burst of messages is folded into one turn):
+- each customer message is cut to `MAX_MODEL_MESSAGE_CHARS` characters;
+- a folded turn passes at most its last `MAX_FOLDED_MESSAGES` messages;
+- `AgentConfig.max_turn_tokens` may not exceed `MAX_TURN_TOKENS`.
+The messages themselves are stored whole; only the model's copy is cut.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 COST_QUANTUM = Decimal("0.000001")
+MAX_MODEL_MESSAGE_CHARS = 1500
+MAX_FOLDED_MESSAGES = 8
+MAX_TURN_TOKENS = 32_000
+TRUNCATION_MARK = " […]"
 
 
 class TokenPrice(Protocol):
@@ -76,3 +89,32 @@ def estimate_cost(
         return Decimal("0")
     cost = (price.prompt * prompt_tokens + price.completion * completion_tokens) / 1000
     return cost.quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def for_the_model(messages: Sequence[str]) -> list[str]:
+    """The customer messages the model reads: the last `MAX_FOLDED_MESSAGES`, each cut to
+    `MAX_MODEL_MESSAGE_CHARS` (marked, so the model knows it was cut)."""
+    kept = list(messages)[-MAX_FOLDED_MESSAGES:]
+    return [
+        m if len(m) <= MAX_MODEL_MESSAGE_CHARS else m[:MAX_MODEL_MESSAGE_CHARS] + TRUNCATION_MARK
+        for m in kept
+    ]
+
+
+@dataclass(frozen=True)
+class DailySpend:
+    """What a tenant's turns used so far today (from the run log)."""
+
+    tokens: int = 0
+    cost: Decimal = Decimal("0")
+
+
+def over_daily_budget(
+    spent: DailySpend, daily_tokens: int | None, daily_cost: Decimal | None
+) -> str | None:
+    """Why the tenant may not start another LLM turn today, or None while under its caps."""
+    if daily_tokens is not None and spent.tokens >= daily_tokens:
+        return f"daily LLM token budget spent ({spent.tokens} of {daily_tokens})"
+    if daily_cost is not None and spent.cost >= daily_cost:
+        return f"daily LLM cost budget spent ({spent.cost} of {daily_cost})"
+    return None

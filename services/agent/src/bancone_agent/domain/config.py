@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from bancone_agent.domain.budget import MAX_TURN_TOKENS
 
 TOOL_NAMES = (
     "search_products",
@@ -41,13 +45,48 @@ class EscalationRules(BaseModel):
 
 
 class LlmOverride(BaseModel):
-    """Per-tenant LLM endpoint; unset fields fall back to the agent's settings."""
+    """Per-tenant LLM endpoint; unset fields fall back to the agent's settings.
+
+    The key is stored sealed (`adapters.config_store`); the base URL must be https on a public
+    address unless the platform allows its host (checked where it is stored and on each call,
+    `bancone_kit.public_urls`: resolving a host is I/O, so not here)."""
 
     model_config = ConfigDict(frozen=True)
 
-    base_url: str | None = None
-    api_key: SecretStr | None = None
-    model: str | None = None
+    base_url: str | None = Field(default=None, max_length=500)
+    api_key: SecretStr | None = Field(default=None, repr=False)
+    model: str | None = Field(default=None, max_length=128)
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("llm.base_url must be an absolute https URL")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError("llm.base_url takes no credentials, query or fragment")
+        return value
+
+
+OverBudget = Literal["offline", "handoff"]
+
+
+class LlmBudget(BaseModel):
+    """What the tenant's LLM turns may spend per UTC day; past a cap the day's remaining turns
+    are answered by the offline assistant, or handed to a person (`over_budget`). The turn's
+    run log (and its `agent.turn.completed` event) says so in `error`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    daily_tokens: int | None = Field(
+        default=None, ge=0, description="Prompt + completion tokens per day; None = no cap"
+    )
+    daily_cost: Decimal | None = Field(
+        default=None, ge=0, description="Estimated cost per day (run-log currency); None = no cap"
+    )
+    over_budget: OverBudget = "offline"
 
 
 class AgentConfig(BaseModel):
@@ -77,7 +116,8 @@ class AgentConfig(BaseModel):
         }
     )
     max_tool_rounds: int = Field(default=4, ge=1, le=10)
-    max_turn_tokens: int = Field(default=6000, ge=256)
+    max_turn_tokens: int = Field(default=6000, ge=256, le=MAX_TURN_TOKENS)
+    budget: LlmBudget = Field(default_factory=LlmBudget)
 
     def holding_message_for(self, language: str) -> str:
         return self.holding_message.get(language) or self.holding_message.get(

@@ -1,5 +1,7 @@
 """The dev secrets of `make run`, generated once into `<state>/secrets.env` (0600) and reused:
-the gateway's keyring must still open the channel secrets it sealed on an earlier run."""
+the gateway's keyring must still open the channel secrets it sealed on an earlier run, the
+agent's the tenants' LLM keys. A secret added here later is generated into an existing file
+on the next run."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ def _keyring() -> str:
 SECRET_GENERATORS: dict[str, Callable[[], str]] = {
     "BANCONE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
     "BANCONE_GATEWAY_SECRETS_KEYRING": _keyring,
+    "BANCONE_AGENT_SECRETS_KEYRING": _keyring,
     "BANCONE_CHANNEL_KEYRING": _keyring,
     "BANCONE_DEMO_APP_SECRET": lambda: secrets.token_hex(16),
     "BANCONE_DEMO_VERIFY_TOKEN": lambda: secrets.token_urlsafe(24),
