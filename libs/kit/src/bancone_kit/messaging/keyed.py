@@ -156,7 +156,8 @@ class KeyedDispatcher(Generic[E]):
             current = asyncio.current_task()
             if current is not None:
                 self._workers.discard(current)
-            self._start_ready()
+        # Not on cancellation (shutdown): what is left stays uncommitted and is redelivered.
+        self._start_ready()
 
     async def _process(self, batch: list[_Record[E]]) -> None:
         attempts = 0
