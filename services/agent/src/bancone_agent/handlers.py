@@ -14,6 +14,11 @@ conversation and its state change (`bancone.conversation.v1`), the inbound messa
 reply (outbox + messages) and the run log row with its `agent.turn.completed` event — all
 committed together or not at all.
 
+A customer writing faster than the shop's `inbound_per_minute` (`domain.pace`) gets one
+slow-down reply instead of an answer, then silence until a minute has passed since it; the
+messages are stored all the same and the run log says the pace rule decided (assistant
+`pace`). The window is read from the agent's own rows, re-checked under the conversation lock.
+
 Ids are derived from the turn's last event id (uuid5), so a turn recomputed after a crash
 stages the same outbound message and the notifier sends it once; a redelivered event finds
 its inbox row and does nothing; a wamid already recorded under another event id is claimed
@@ -32,7 +37,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bancone_agent.adapters import conversations, repository
+from bancone_agent.adapters import conversations, pace_log, repository
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.commands import (
@@ -57,6 +62,14 @@ from bancone_agent.domain.escalation import (
     holding_message,
 )
 from bancone_agent.domain.events import turn_log
+from bancone_agent.domain.pace import (
+    PACE_ASSISTANT,
+    Pace,
+    inbound_limit,
+    pace_of,
+    slow_down_reply,
+    window_of,
+)
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
 from bancone_agent.domain.usage import DailyUsage, daily_usage
@@ -141,11 +154,16 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
             plan = await conversations.read_plan(
                 session, INBOUND_CONSUMER, events, deps.fallback_config, deps.config_box
             )
+            pace = await _pace(session, plan, deps.clock()) if plan is not None else None
         if plan is None:
             return
-        draft = await _draft(plan, deps) if plan.fresh else Draft()
+        answering = pace is None or pace is Pace.ANSWER
+        draft = await _draft(plan, deps) if plan.fresh and answering else Draft()
         try:
-            await _commit(plan, draft, deps)
+            if pace is None or pace is Pace.ANSWER:
+                await _commit(plan, draft, deps, paced=pace is not None)
+            else:
+                await _commit_paced(plan, pace, deps)
             return
         except (_ReplanError, repository.PartialClaimError) as why:
             log.info("inbound.replanned", tenant_id=plan.tenant_id, reason=str(why))
@@ -192,7 +210,7 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
     return Draft(reply=reply, run=run, latency_ms=latency, language=reply.language)
 
 
-async def _commit(plan: Plan, draft: Draft, deps: AgentDeps) -> None:
+async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = False) -> None:
     async with repository.claim_all(deps.sessions, INBOUND_CONSUMER, plan.event_ids) as tx:
         if tx is None:
             log.info(
@@ -205,6 +223,8 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps) -> None:
         last = plan.last
         await conversations.save_customer(tx, last, now, draft.language)
         conversation, _ = await conversations.open_conversation(tx, plan, now)
+        if paced and await _pace(tx, plan, now) is not Pace.ANSWER:
+            raise _ReplanError("the customer went over the limit meanwhile")
         for incoming in plan.fresh:
             if not await conversations.record_inbound(tx, incoming, conversation, now):
                 raise _ReplanError(f"wamid {incoming.event.data.message_id} recorded meanwhile")
@@ -256,6 +276,58 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps) -> None:
         messages=len(plan.fresh),
         **_fields(last),
     )
+
+
+# --- the customer's pace (domain.pace): one slow-down reply, then quiet for a window --------
+
+
+async def _pace(session: AsyncSession, plan: Plan | None, now: datetime) -> Pace | None:
+    """The pace rule's decision for a turn the assistant would answer; None when it has no
+    say (nothing new to answer, or people hold the conversation: those turns stay muted)."""
+    if plan is None or not plan.speaking or held_by_people(plan.state):
+        return None
+    limit = inbound_limit(plan.config.inbound_per_minute)
+    since = now - window_of(limit)
+    recent = await pace_log.recent_inbound(session, plan.tenant_id, plan.conversation_id, since)
+    return pace_of(limit, recent, len(plan.fresh), now)
+
+
+async def _commit_paced(plan: Plan, pace: Pace, deps: AgentDeps) -> None:
+    """Store the turn's messages (operators see them all) with the slow-down reply or none,
+    and a run-log row by the pace rule; re-decided under the conversation's lock."""
+    async with repository.claim_all(deps.sessions, INBOUND_CONSUMER, plan.event_ids) as tx:
+        if tx is None:
+            log.info(
+                "inbound.duplicate_event", tenant_id=plan.tenant_id, events=len(plan.event_ids)
+            )
+            return
+        now = deps.clock()
+        last = plan.last
+        await conversations.save_customer(tx, last, now, None)
+        conversation, _ = await conversations.open_conversation(tx, plan, now)
+        state = ConversationState(conversation.state)
+        if held_by_people(state) or await _pace(tx, plan, now) is not pace:
+            raise _ReplanError("the conversation or the customer's pace changed meanwhile")
+        for incoming in plan.fresh:
+            if not await conversations.record_inbound(tx, incoming, conversation, now):
+                raise _ReplanError(f"wamid {incoming.event.data.message_id} recorded meanwhile")
+        if state is ConversationState.RESOLVED:
+            conversations.change_state(
+                tx, conversation, Trigger.CUSTOMER_MESSAGE, actor="customer", now=now
+            )
+        outcome, language = TurnOutcome.MUTED, None
+        if pace is Pace.SLOW_DOWN:
+            texts = [i.text for i in plan.speaking if i.text]
+            previous = conversation.language or plan.language
+            language, text = slow_down_reply(texts, previous, plan.config.default_language)
+            conversations.record_reply(tx, last, conversation, text, language, now)
+            outcome = TurnOutcome.ANSWERED
+        run = TurnRun(assistant=PACE_ASSISTANT, outcome=outcome)
+        entry = turn_log(
+            plan, Draft(run=run, language=language), conversation.id, outcome, None, now
+        )
+        conversations.record_turn(tx, entry)
+    log.info("inbound.paced", pace=pace.value, messages=len(plan.fresh), **_fields(last))
 
 
 def _log_muted(plan: Plan, state: ConversationState, draft: Draft) -> None:

@@ -1,26 +1,38 @@
-"""A consumer that works on many keys at once while keeping each key in order.
+"""A consumer that works on many keys at once, keeps each key in order and shares its slots
+fairly between tenants.
 
 DESIGN.md (Concurrency): one slow conversation must not hold up the others. FastStream hands
 us records one by one per subscriber; instead of handling each before taking the next, we
-queue it under its Kafka key and return at once. One worker per key drains that key's queue in
-order; different keys run concurrently (bounded by `max_in_flight`, which also applies
-backpressure: the subscriber waits for a free slot before taking another record).
+buffer it under its Kafka key and return at once. At most `max_in_flight` batches run at a
+time, each for a different key (a key's records run in order, one batch after another); which
+key gets a free slot is the `FairScheduler`'s choice: tenants with work take turns, so a
+tenant flooding a thousand messages gets one slot per round like a tenant with one message.
 
-Offsets: a partition's offset is committed only up to the lowest record still in flight, so
-a crash redelivers everything not yet durable (consumers dedupe with `inbox.claim`). A failing
-handler is retried by the `RetryPolicy`, then its records go to `<topic>.dlq`; a record that
-cannot even be parsed goes there at once (retrying cannot fix it).
+Reading ahead is what lets the quiet tenant's record be seen at all: the subscriber keeps
+taking records while fewer than `max_buffered` are held (buffered or running), and only then
+waits (backpressure). So a record is seen as soon as fewer than `max_buffered` records are
+held ahead of it, whatever partition they sit on; memory is bounded by `max_buffered` parsed
+records per subscription (plus aiokafka's own fetch buffer, `max_partition_fetch_bytes` per
+partition). A flood larger than the buffer on the same partition still delays the record
+behind it until the flood's head has been handled.
 
-`fold=True` hands a key's worker every record queued for that key at pickup time as one batch
+Offsets: a partition's offset is committed only up to the lowest record still held (buffered
+or running), so a crash redelivers everything not yet durable (consumers dedupe with
+`inbox.claim`). A failing handler is retried by the `RetryPolicy`, then its records go to
+`<topic>.dlq`; a record that cannot even be parsed goes there at once (retrying cannot fix it).
+
+`fold=True` hands a key's batch every record buffered for that key at pickup time
 (e.g. three quick customer messages become one assistant turn).
+
+The tenant of a record is its `tenant_id` header, else its key up to the first `:` (keys are
+`tenant_id:customer_id`); records with neither share one anonymous tenant.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +44,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as CurrentMessage
 
 from bancone_kit.messaging.dead_letter import dead_letter
+from bancone_kit.messaging.fair_share import FairScheduler
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.metrics import EVENT_HANDLER_SECONDS
 
@@ -59,8 +72,23 @@ class _PartitionProgress:
         return min(self.in_flight) if self.in_flight else self.next_offset
 
 
+DEFAULT_MAX_BUFFERED = 2048
+"""Records a subscription holds (buffered or running) before it stops reading: enough to see
+past a 1,000-message flood on one partition; at a few KB per inbound event, a few MB."""
+
+
+def tenant_of(key: bytes | None, headers: Sequence[tuple[str, bytes]] | None) -> bytes | None:
+    """The tenant a record belongs to: its `tenant_id` header, else its key's prefix."""
+    for name, value in headers or ():
+        if name == "tenant_id" and value:
+            return value
+    if key is None:
+        return None
+    return key.split(b":", 1)[0]
+
+
 class KeyedDispatcher(Generic[E]):
-    """Per-key ordered, cross-key concurrent handling with safe offset commits."""
+    """Per-key ordered, cross-key concurrent, tenant-fair handling with safe offset commits."""
 
     def __init__(
         self,
@@ -70,59 +98,66 @@ class KeyedDispatcher(Generic[E]):
         max_in_flight: int,
         fold: bool,
         retry: RetryPolicy,
+        max_buffered: int = DEFAULT_MAX_BUFFERED,
     ) -> None:
         self._broker = broker
         self._handle = handle
         self._fold = fold
         self._retry = retry
-        self._slots = asyncio.Semaphore(max_in_flight)
-        self._queues: dict[bytes | None, deque[_Record[E]]] = {}
+        self._max_in_flight = max_in_flight
+        self._buffer = asyncio.Semaphore(max(max_buffered, max_in_flight))
+        self._scheduler: FairScheduler[_Record[E]] = FairScheduler()
         self._workers: set[asyncio.Task[None]] = set()
         self._progress: dict[TopicPartition, _PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._consumer: Any = None
 
     async def accept(self, event: E, message: Any) -> None:
-        """Queue a parsed record under its key (waits for a free slot first)."""
-        await self._slots.acquire()
+        """Buffer a parsed record under its key (waits while the buffer is full), then hand
+        free slots to whichever keys the scheduler picks."""
+        await self._buffer.acquire()
         raw = message.raw_message
-        tp = TopicPartition(raw.topic, raw.partition)
-        self._consumer = message.consumer
-        progress = self._progress.setdefault(tp, _PartitionProgress())
-        progress.in_flight.add(raw.offset)
-        progress.next_offset = max(progress.next_offset, raw.offset + 1)
-        record = _Record(event, tp, raw.offset, message)
-        queue = self._queues.get(raw.key)
-        if queue is not None:
-            queue.append(record)
-            return
-        self._queues[raw.key] = deque([record])
-        worker = asyncio.create_task(self._work(raw.key), name=f"key-worker:{raw.key!r}")
-        self._workers.add(worker)
-        worker.add_done_callback(self._workers.discard)
+        record = _Record(event, self._hold(message), raw.offset, message)
+        self._scheduler.push(tenant_of(raw.key, raw.headers), raw.key, record)
+        self._start_ready()
 
     async def skip(self, message: Any) -> None:
         """A record handled outside the queues (e.g. dead-lettered unparsed): count it done."""
-        await self._slots.acquire()
+        await self._buffer.acquire()
+        tp = self._hold(message)
+        await self._done([_Record(None, tp, message.raw_message.offset, message)])
+
+    def _hold(self, message: Any) -> TopicPartition:
         raw = message.raw_message
         tp = TopicPartition(raw.topic, raw.partition)
         self._consumer = message.consumer
         progress = self._progress.setdefault(tp, _PartitionProgress())
-        progress.next_offset = max(progress.next_offset, raw.offset + 1)
         progress.in_flight.add(raw.offset)
-        await self._done([_Record(None, tp, raw.offset, message)])
+        progress.next_offset = max(progress.next_offset, raw.offset + 1)
+        return tp
 
-    async def _work(self, key: bytes | None) -> None:
-        queue = self._queues[key]
+    def _start_ready(self) -> None:
+        while len(self._workers) < self._max_in_flight:
+            picked = self._scheduler.next_batch(fold=self._fold)
+            if picked is None:
+                return
+            key, batch = picked
+            worker = asyncio.create_task(self._work(key, batch), name=f"key-worker:{key!r}")
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
+
+    async def _work(self, key: Hashable, batch: list[_Record[E]]) -> None:
         try:
-            while queue:
-                batch = list(queue) if self._fold else [queue[0]]
-                await self._process(batch)
-                for _ in batch:
-                    queue.popleft()
-                await self._done(batch)
+            await self._process(batch)
+            await self._done(batch)
         finally:
-            del self._queues[key]
+            self._scheduler.finish(key)
+            # This task counts in `_workers` until it completes: free its slot for the pick.
+            current = asyncio.current_task()
+            if current is not None:
+                self._workers.discard(current)
+        # Not on cancellation (shutdown): what is left stays uncommitted and is redelivered.
+        self._start_ready()
 
     async def _process(self, batch: list[_Record[E]]) -> None:
         attempts = 0
@@ -145,7 +180,7 @@ class KeyedDispatcher(Generic[E]):
         for record in batch:
             self._progress[record.tp].in_flight.discard(record.offset)
             touched.add(record.tp)
-            self._slots.release()
+            self._buffer.release()
         offsets = {}
         for tp in touched:
             offset = self._progress[tp].committable()
@@ -162,8 +197,7 @@ class KeyedDispatcher(Generic[E]):
 
     def pending(self, key: bytes | None) -> int:
         """Records of `key` queued or being handled (observability and tests)."""
-        queue = self._queues.get(key)
-        return len(queue) if queue is not None else 0
+        return self._scheduler.queued(key)
 
     async def drain(self) -> None:
         """Wait for every queued record to finish (used on shutdown and in tests)."""
@@ -181,14 +215,22 @@ def subscribe_keyed(
     max_in_flight: int = 64,
     fold: bool = False,
     retry: RetryPolicy | None = None,
+    max_buffered: int = DEFAULT_MAX_BUFFERED,
 ) -> KeyedDispatcher[E]:
     """Subscribe `handle` to `topic` with per-key order and cross-key concurrency.
 
     `handle` receives one event (`fold=False`) or all events queued for a key (`fold=True`);
-    it must make its work durable and idempotent (inbox) before returning.
+    it must make its work durable and idempotent (inbox) before returning. At most
+    `max_in_flight` batches run at once, shared fairly between tenants; up to `max_buffered`
+    records are read ahead.
     """
     dispatcher = KeyedDispatcher(
-        broker, handle, max_in_flight=max_in_flight, fold=fold, retry=retry or RetryPolicy()
+        broker,
+        handle,
+        max_in_flight=max_in_flight,
+        fold=fold,
+        retry=retry or RetryPolicy(),
+        max_buffered=max_buffered,
     )
     subscriber = broker.subscriber(
         topic, group_id=group, ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest"

@@ -107,6 +107,13 @@ class AgentConfig(BaseModel):
     max_tokens: int = Field(default=400, ge=16, le=4096)
     enabled_tools: tuple[str, ...] = TOOL_NAMES
     escalation: EscalationRules = Field(default_factory=EscalationRules)
+    inbound_per_minute: int = Field(
+        default=20,
+        ge=1,
+        le=600,
+        description="Messages a customer may send in a minute before one slow-down reply and "
+        "silence until the minute passes (the messages are still stored)",
+    )
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     holding_message: dict[str, str] = Field(
         default_factory=lambda: {

@@ -32,6 +32,8 @@ class Phrasebook:
     media_unsupported: str
     order_received: str
     tools_unavailable: str
+    slow_down: str
+    """The one reply to a customer writing faster than the shop's limit (`domain.pace`)."""
     in_stock: str
     out_of_stock: str
     language_names: Mapping[str, str]
@@ -146,6 +148,10 @@ ITALIAN = Phrasebook(
         "Ho ricevuto il tuo messaggio, ma per ora leggo solo i messaggi di testo. "
         "Puoi scrivermi cosa ti serve?"
     ),
+    slow_down=(
+        "Mi stai scrivendo molto in fretta: ho ricevuto tutti i tuoi messaggi e il negozio li "
+        "può leggere. Ti rispondo di nuovo tra un minuto."
+    ),
     order_received=(
         "Grazie per l'ordine! Una persona del negozio lo controllerà e ti risponderà a breve."
     ),
@@ -250,6 +256,10 @@ ENGLISH = Phrasebook(
         "I got your message, but for now I can only read text messages. "
         "Could you write what you need?"
     ),
+    slow_down=(
+        "You're writing very quickly: I've received all your messages and the shop can read "
+        "them. I'll answer again in a minute."
+    ),
     order_received=(
         "Thanks for your order! Someone from the shop will check it and get back to you shortly."
     ),
@@ -347,6 +357,10 @@ SPANISH = Phrasebook(
     media_unsupported=(
         "He recibido tu mensaje, pero por ahora solo leo mensajes de texto. "
         "¿Puedes escribirme qué necesitas?"
+    ),
+    slow_down=(
+        "Me estás escribiendo muy rápido: he recibido todos tus mensajes y la tienda puede "
+        "leerlos. Te vuelvo a responder dentro de un minuto."
     ),
     order_received=(
         "¡Gracias por tu pedido! Una persona de la tienda lo revisará y te responderá pronto."
