@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bancone_agent.adapters import conversations, pace_log, repository
+from bancone_agent.adapters import conversations, repository
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.commands import (
@@ -62,18 +62,18 @@ from bancone_agent.domain.escalation import (
     holding_message,
 )
 from bancone_agent.domain.events import turn_log
-from bancone_agent.domain.pace import (
-    PACE_ASSISTANT,
-    Pace,
-    inbound_limit,
-    pace_of,
-    slow_down_reply,
-    window_of,
-)
+from bancone_agent.domain.pace import Pace
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
 from bancone_agent.domain.usage import DailyUsage, daily_usage
 from bancone_agent.metrics import assistant_name, observe_turn
+from bancone_agent.paced_turns import (
+    INBOUND_CONSUMER,
+    ReplanError,
+    commit_paced,
+    log_fields,
+    pace_for,
+)
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
@@ -85,7 +85,6 @@ from bancone_kit.messaging.subscriptions import Subscription, declared
 
 log = get_logger(__name__)
 
-INBOUND_CONSUMER = "agent"
 DELIVERY_CONSUMER = "agent-delivery"
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
@@ -128,10 +127,6 @@ class AgentDeps:
 # --- a turn: plan, draft, commit ------------------------------------------------------------
 
 
-class _ReplanError(Exception):
-    """The conversation or the inbox changed between plan and commit: compute again."""
-
-
 async def handle_inbound(event: InboundMessageReceived, deps: AgentDeps) -> None:
     """A single customer message as its own turn."""
     await handle_inbound_batch([event], deps)
@@ -154,7 +149,7 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
             plan = await conversations.read_plan(
                 session, INBOUND_CONSUMER, events, deps.fallback_config, deps.config_box
             )
-            pace = await _pace(session, plan, deps.clock()) if plan is not None else None
+            pace = await pace_for(session, plan, deps.clock()) if plan is not None else None
         if plan is None:
             return
         answering = pace is None or pace is Pace.ANSWER
@@ -163,9 +158,9 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
             if pace is None or pace is Pace.ANSWER:
                 await _commit(plan, draft, deps, paced=pace is not None)
             else:
-                await _commit_paced(plan, pace, deps)
+                await commit_paced(plan, pace, deps.sessions, deps.clock)
             return
-        except (_ReplanError, repository.PartialClaimError) as why:
+        except (ReplanError, repository.PartialClaimError) as why:
             log.info("inbound.replanned", tenant_id=plan.tenant_id, reason=str(why))
     raise RuntimeError(f"turn still changing after {MAX_REPLANS} plans")
 
@@ -176,7 +171,7 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
             "inbound.turn_started",
             kind=incoming.kind.value,
             messages=len(plan.fresh),
-            **_fields(incoming.event),
+            **log_fields(incoming.event),
         )
     speaking = plan.speaking
     if not speaking:
@@ -223,17 +218,17 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = Fa
         last = plan.last
         await conversations.save_customer(tx, last, now, draft.language)
         conversation, _ = await conversations.open_conversation(tx, plan, now)
-        if paced and await _pace(tx, plan, now) is not Pace.ANSWER:
-            raise _ReplanError("the customer went over the limit meanwhile")
+        if paced and await pace_for(tx, plan, now) is not Pace.ANSWER:
+            raise ReplanError("the customer went over the limit meanwhile")
         for incoming in plan.fresh:
             if not await conversations.record_inbound(tx, incoming, conversation, now):
-                raise _ReplanError(f"wamid {incoming.event.data.message_id} recorded meanwhile")
+                raise ReplanError(f"wamid {incoming.event.data.message_id} recorded meanwhile")
         if not draft.is_turn:
-            log.info("inbound.recorded_without_reply", **_fields(last))
+            log.info("inbound.recorded_without_reply", **log_fields(last))
             return
         state = ConversationState(conversation.state)
         if draft.muted and assistant_may_answer(state):
-            raise _ReplanError(f"conversation went back to the assistant ({state})")
+            raise ReplanError(f"conversation went back to the assistant ({state})")
         if held_by_people(state):
             _log_muted(plan, state, draft)
             entry = turn_log(plan, draft, conversation.id, TurnOutcome.MUTED, None, now)
@@ -274,60 +269,8 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = Fa
         escalation=escalation.description if escalation else None,
         language=language,
         messages=len(plan.fresh),
-        **_fields(last),
+        **log_fields(last),
     )
-
-
-# --- the customer's pace (domain.pace): one slow-down reply, then quiet for a window --------
-
-
-async def _pace(session: AsyncSession, plan: Plan | None, now: datetime) -> Pace | None:
-    """The pace rule's decision for a turn the assistant would answer; None when it has no
-    say (nothing new to answer, or people hold the conversation: those turns stay muted)."""
-    if plan is None or not plan.speaking or held_by_people(plan.state):
-        return None
-    limit = inbound_limit(plan.config.inbound_per_minute)
-    since = now - window_of(limit)
-    recent = await pace_log.recent_inbound(session, plan.tenant_id, plan.conversation_id, since)
-    return pace_of(limit, recent, len(plan.fresh), now)
-
-
-async def _commit_paced(plan: Plan, pace: Pace, deps: AgentDeps) -> None:
-    """Store the turn's messages (operators see them all) with the slow-down reply or none,
-    and a run-log row by the pace rule; re-decided under the conversation's lock."""
-    async with repository.claim_all(deps.sessions, INBOUND_CONSUMER, plan.event_ids) as tx:
-        if tx is None:
-            log.info(
-                "inbound.duplicate_event", tenant_id=plan.tenant_id, events=len(plan.event_ids)
-            )
-            return
-        now = deps.clock()
-        last = plan.last
-        await conversations.save_customer(tx, last, now, None)
-        conversation, _ = await conversations.open_conversation(tx, plan, now)
-        state = ConversationState(conversation.state)
-        if held_by_people(state) or await _pace(tx, plan, now) is not pace:
-            raise _ReplanError("the conversation or the customer's pace changed meanwhile")
-        for incoming in plan.fresh:
-            if not await conversations.record_inbound(tx, incoming, conversation, now):
-                raise _ReplanError(f"wamid {incoming.event.data.message_id} recorded meanwhile")
-        if state is ConversationState.RESOLVED:
-            conversations.change_state(
-                tx, conversation, Trigger.CUSTOMER_MESSAGE, actor="customer", now=now
-            )
-        outcome, language = TurnOutcome.MUTED, None
-        if pace is Pace.SLOW_DOWN:
-            texts = [i.text for i in plan.speaking if i.text]
-            previous = conversation.language or plan.language
-            language, text = slow_down_reply(texts, previous, plan.config.default_language)
-            conversations.record_reply(tx, last, conversation, text, language, now)
-            outcome = TurnOutcome.ANSWERED
-        run = TurnRun(assistant=PACE_ASSISTANT, outcome=outcome)
-        entry = turn_log(
-            plan, Draft(run=run, language=language), conversation.id, outcome, None, now
-        )
-        conversations.record_turn(tx, entry)
-    log.info("inbound.paced", pace=pace.value, messages=len(plan.fresh), **_fields(last))
 
 
 def _log_muted(plan: Plan, state: ConversationState, draft: Draft) -> None:
@@ -336,12 +279,8 @@ def _log_muted(plan: Plan, state: ConversationState, draft: Draft) -> None:
         state=state.value,
         computed=not draft.muted,
         messages=len(plan.fresh),
-        **_fields(plan.last),
+        **log_fields(plan.last),
     )
-
-
-def _fields(event: InboundMessageReceived) -> dict[str, str]:
-    return {"tenant_id": event.tenant_id, "event_id": str(event.id), "wamid": event.data.message_id}
 
 
 def _elapsed_ms(started: float) -> int:

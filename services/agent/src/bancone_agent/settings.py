@@ -73,8 +73,8 @@ class AgentSettings(ConsumerSettings, AdminApiSettings):
         default=64,
         ge=1,
         le=4096,
-        description="Records the inbound consumer works on at once (turns in flight, across "
-        "conversations); also the backpressure bound of the delivery consumer.",
+        description="Turns the inbound consumer runs at once (slots shared fairly between "
+        "tenants); read-ahead is bounded separately by the kit's max_buffered.",
     )
     # -- LLM assistant (issue 4; owned by the llm package) ---------------------------------
     # The LLM answers a tenant's turns when a base URL is set here or in the tenant's

@@ -2,8 +2,9 @@
 
 Both are keyed consumers (`bancone_kit.messaging.keyed`): a conversation's events are handled
 in order, different conversations at once (also on one partition), at most `max_in_flight`
-records in flight, and an offset is committed only below the oldest record still in flight,
-so everything not yet durable is redelivered after a crash (handlers dedupe with the inbox).
+batches running, shared fairly between tenants, with up to the kit's `max_buffered` records
+read ahead; an offset is committed only below the oldest record still held, so everything not
+yet durable is redelivered after a crash (handlers dedupe with the inbox).
 The inbound consumer folds: the messages queued for a conversation when its worker gets to
 them are one turn. A failing handler is retried with backoff and dead-lettered after the last
 attempt; a record that is not the expected event goes to the DLQ at once.
