@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bancone_agent.adapters.config_store import update_config
+from bancone_agent.adapters.config_store import ConfigSecrets, update_config
 from bancone_agent.adapters.tables import AgentTurnRecord, MessageRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import OfflineAssistant
@@ -206,6 +206,7 @@ async def test_the_limit_is_the_tenants_setting_and_counts_per_customer(
         {"inbound_per_minute": 2},
         "owner",
         fallback=deps.fallback_config(TENANT),
+        secrets=ConfigSecrets(deps.config_box),
     )
     for n in range(3):
         await handle_inbound(message(f"Ciao {n}"), deps)
