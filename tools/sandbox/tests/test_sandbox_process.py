@@ -41,7 +41,7 @@ def sandbox_process() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     }
     process = subprocess.Popen([executable], env=env, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # generous: CI machines are shared and slow to start
     while True:
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
