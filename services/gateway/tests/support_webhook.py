@@ -26,6 +26,7 @@ async def provision(
     *,
     verify_token: str = "verify-me-123",  # noqa: S107 (a test token)
     app_secret: str | None = None,
+    waba_id: str | None = None,
 ) -> Channel:
     secret = app_secret or f"app-secret-{phone_number_id}"
     channel = Channel(tenant_id, phone_number_id, secret, verify_token)
@@ -39,6 +40,7 @@ async def provision(
             "verify_token": channel.verify_token,
             "app_secret": channel.app_secret,
             "access_token": "EAAG-test-access-token",
+            **({"waba_id": waba_id} if waba_id else {}),
         },
         headers=gateway.admin,
     )

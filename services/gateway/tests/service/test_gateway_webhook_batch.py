@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
-from bancone_contracts.topics import INBOUND, STATUS
+from bancone_contracts.topics import INBOUND, STATUS, WHATSAPP_UPDATES
 from bancone_gateway import metrics
 from bancone_gateway.domain.signature import sign
 from bancone_kit.db import create_engine
@@ -219,3 +219,54 @@ async def test_unknown_numbers_are_counted_each_but_logged_once(
     logged = [e for e in logs if e["event"] == "webhook.unknown_phone_number_id"]
     assert len(logged) == 1
     assert logged[0]["count"] == 3
+
+
+async def test_owner_echoes_and_template_notices_are_published_as_whatsapp_updates(
+    gateway: Any, unique: Callable[[str], str], topic_window: Any
+) -> None:
+    waba = unique("waba")
+    channel = await provision(gateway, unique("shop"), unique("pn"), waba_id=waba)
+    updates = await topic_window(WHATSAPP_UPDATES)
+    echo = {
+        "from": "390200000000",
+        "to": "393331220030",
+        "id": unique("wamid.echo"),
+        "timestamp": "1764151200",
+        "type": "text",
+        "text": {"body": "Ci penso io"},
+    }
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": waba,
+                    "changes": [
+                        {
+                            "field": "smb_message_echoes",
+                            "value": {
+                                "metadata": {"phone_number_id": channel.phone_number_id},
+                                "message_echoes": [echo],
+                            },
+                        },
+                        {
+                            "field": "message_template_quality_update",
+                            "value": {"message_template_id": 7, "new_quality_score": "RED"},
+                        },
+                    ],
+                }
+            ],
+        }
+    ).encode()
+
+    response = await post(gateway, body, sign(body, channel.app_secret))
+    again = await post(gateway, body, sign(body, channel.app_secret))
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["published"], again.json()["duplicates"]) == (2, 2)
+    events = events_of(await updates.read(), WHATSAPP_UPDATES, channel.tenant_id)
+    keys = {e.data.update.kind: e.key() for e in events}
+    assert keys == {
+        "business_echo": f"{channel.tenant_id}:393331220030",
+        "account": channel.tenant_id,
+    }

@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.status import WhatsAppStatus, WhatsAppStatusUpdated
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdate, WhatsAppUpdateReceived
+from bancone_contracts.whatsapp import updates
 from bancone_contracts.whatsapp.messages import inbound_message
 from bancone_contracts.whatsapp.statuses import status_update
 from bancone_contracts.whatsapp.times import unix_time
@@ -40,9 +42,9 @@ _MAX_ERROR_LENGTH = 500
 TenantResolver = Callable[[str], str | None]
 """Maps a phone_number_id to its tenant id, or None for a number we do not serve."""
 
-WhatsAppEvent = InboundMessageReceived | WhatsAppStatusUpdated
+WhatsAppEvent = InboundMessageReceived | WhatsAppStatusUpdated | WhatsAppUpdateReceived
 
-RejectedKind = Literal["message", "status", "change"]
+RejectedKind = Literal["message", "status", "update", "change"]
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,18 @@ def parse_webhook(raw_body: bytes | str) -> WebhookPayload:
 def phone_number_ids(payload: WebhookPayload) -> list[str]:
     """Every business phone_number_id the payload carries messages or statuses for, in order."""
     seen: dict[str, None] = {}
-    for _, _, raw_value in _message_changes(payload):
+    for _, _, raw_value in _changes(payload, _ROUTED_BY_NUMBER):
         pnid = _phone_number_id_of(raw_value)
         if pnid is not None:
             seen.setdefault(pnid)
+    return list(seen)
+
+
+def account_waba_ids(payload: WebhookPayload) -> list[str]:
+    """The WhatsApp Business Account ids of template and account notices, in order."""
+    seen: dict[str, None] = {}
+    for entry, _, _ in _changes(payload, updates.ACCOUNT_FIELDS):
+        seen.setdefault(entry.id)
     return list(seen)
 
 
@@ -112,17 +122,38 @@ def normalise_webhook(
     *,
     source: str = "gateway",
     traceparent: str | None = None,
+    waba_tenant: TenantResolver | None = None,
 ) -> NormalisedWebhook:
     """All messages and statuses of every entry and change, as events, in payload order.
 
     ``tenant`` is the tenant id, or a resolver from phone_number_id to tenant id; changes for
     a number the resolver does not know (None) are skipped, not rejected. Statuses WhatsApp
     may add later (not in ``WhatsAppStatus``) are skipped; messages of unknown types become
-    ``unsupported``. Anything else that fails is a ``RejectedItem``.
+    ``unsupported``. Anything else that fails is a ``RejectedItem``. Template and account
+    notices are routed by ``waba_tenant`` (WhatsApp Business Account id → tenant), skipped
+    without it.
     """
     resolve: TenantResolver = (lambda _: tenant) if isinstance(tenant, str) else tenant
     out = NormalisedWebhook()
-    for entry, change_field, raw_value in _message_changes(payload):
+    for entry, change_field, raw_value in _changes(payload, updates.ACCOUNT_FIELDS):
+        owner = waba_tenant(entry.id) if waba_tenant is not None else None
+        if owner is None:
+            continue
+        try:
+            notice = updates.account_notice(change_field, entry.id, raw_value)
+        except ValueError as exc:
+            out.rejected.append(
+                RejectedItem(
+                    change_field, "update", raw_value, describe(exc), entry.id, None, owner
+                )
+            )
+            continue
+        out.events.append(
+            updates.update_event(
+                owner, change_field, raw_value, notice, source=source, traceparent=traceparent
+            )
+        )
+    for entry, change_field, raw_value in _changes(payload, _ROUTED_BY_NUMBER):
         pnid = _phone_number_id_of(raw_value)
         tenant_id = resolve(pnid) if pnid is not None else None
         if pnid is not None and tenant_id is None:
@@ -136,8 +167,50 @@ def normalise_webhook(
             continue
         if value.metadata is None or tenant_id is None:
             continue
-        _normalise_value(out, entry, value, tenant_id, source, traceparent)
+        if change_field == MESSAGES_FIELD:
+            _normalise_value(out, entry, value, tenant_id, source, traceparent)
+        else:
+            _normalise_number_updates(
+                out,
+                entry,
+                change_field,
+                raw_value,
+                value.metadata.phone_number_id,
+                tenant_id,
+                source,
+                traceparent,
+            )
     return out
+
+
+def _normalise_number_updates(
+    out: NormalisedWebhook,
+    entry: WaEntry,
+    change_field: str,
+    raw_value: dict[str, Any],
+    pnid: str,
+    tenant_id: str,
+    source: str,
+    traceparent: str | None,
+) -> None:
+    """Owner echoes and marketing preferences: each item alone, like messages."""
+    is_echo = change_field == updates.ECHOES_FIELD
+    items = raw_value.get("message_echoes" if is_echo else "user_preferences")
+    for raw in items if isinstance(items, list) else []:
+        try:
+            update: WhatsAppUpdate = (
+                updates.echo(pnid, raw) if is_echo else updates.preference(pnid, raw)
+            )
+        except ValueError as exc:
+            out.rejected.append(
+                RejectedItem(change_field, "update", raw, describe(exc), entry.id, pnid, tenant_id)
+            )
+            continue
+        out.events.append(
+            updates.update_event(
+                tenant_id, change_field, raw, update, source=source, traceparent=traceparent
+            )
+        )
 
 
 def _normalise_value(
@@ -210,10 +283,15 @@ def _valid_contacts(raw_contacts: tuple[Any, ...]) -> list[WaContact]:
     return contacts
 
 
-def _message_changes(payload: WebhookPayload) -> Iterator[tuple[WaEntry, str, dict[str, Any]]]:
+_ROUTED_BY_NUMBER = frozenset({MESSAGES_FIELD}) | updates.NUMBER_FIELDS
+
+
+def _changes(
+    payload: WebhookPayload, fields: frozenset[str]
+) -> Iterator[tuple[WaEntry, str, dict[str, Any]]]:
     for entry in payload.entry:
         for change in entry.changes:
-            if change.field == MESSAGES_FIELD:
+            if change.field in fields:
                 yield entry, change.field, change.value
 
 
@@ -247,6 +325,7 @@ __all__ = [
     "RejectedItem",
     "TenantResolver",
     "WhatsAppEvent",
+    "account_waba_ids",
     "describe",
     "message_event_id",
     "normalise",

@@ -62,6 +62,16 @@ async def active_records(
     return list((await session.exec(query)).all())
 
 
+async def active_records_of_wabas(
+    session: AsyncSession, waba_ids: Iterable[str]
+) -> list[ChannelRecord]:
+    """Active channels of the given WhatsApp Business Accounts (template/account notices)."""
+    query = select(ChannelRecord).where(
+        col(ChannelRecord.status) == "active", col(ChannelRecord.waba_id).in_(list(waba_ids))
+    )
+    return list((await session.exec(query)).all())
+
+
 async def records_by_verify_token(session: AsyncSession, verify_token: str) -> list[ChannelRecord]:
     """Active channels whose verify token may be `verify_token`: those indexed by its digest,
     plus any registered before the digest existed (NULL), which the caller opens to compare."""

@@ -80,7 +80,9 @@ class WebhookReceipt(GatewayTable, table=True):
 
     __tablename__ = "webhook_receipts"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('message', 'status')", name="ck_webhook_receipts_kind"),
+        sa.CheckConstraint(
+            "kind IN ('message', 'status', 'update')", name="ck_webhook_receipts_kind"
+        ),
         sa.Index("ix_webhook_receipts_tenant_received", "tenant_id", "received_at"),
         sa.Index("ix_webhook_receipts_received_at", "received_at"),
     )
@@ -107,7 +109,8 @@ class WebhookRejectedItem(GatewayTable, table=True):
     __tablename__ = "webhook_rejected_items"
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('message', 'status', 'change')", name="ck_webhook_rejected_items_kind"
+            "kind IN ('message', 'status', 'update', 'change')",
+            name="ck_webhook_rejected_items_kind",
         ),
         sa.Index("ix_webhook_rejected_items_tenant_received", "tenant_id", "received_at"),
         sa.Index("ix_webhook_rejected_items_received_at", "received_at"),

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from bancone_contracts.whatsapp import normalise_webhook, parse_webhook, phone_number_ids
+from bancone_contracts.whatsapp import (
+    account_waba_ids,
+    normalise_webhook,
+    parse_webhook,
+    phone_number_ids,
+)
 from bancone_gateway import metrics
 from bancone_gateway.adapters import channels as channel_store
 from bancone_gateway.adapters import receipts as receipt_store
@@ -84,6 +89,21 @@ async def _routes(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
     return routes
 
 
+async def _waba_routes(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
+    """Template and account notices name only the business account: the tenant and app
+    secret of its readable channels (one route per WABA; its channels share one Meta app)."""
+    async with deps.sessions() as session:
+        records = await channel_store.active_records_of_wabas(session, waba_ids)
+    routes: dict[str, _Route] = {}
+    for record in sorted(records, key=lambda r: r.phone_number_id):
+        if record.waba_id is None or record.waba_id in routes:
+            continue
+        secret = _open_secret(deps, record, "app_secret")
+        if secret is not None:
+            routes[record.waba_id] = _Route(record.tenant_id, secret)
+    return routes
+
+
 async def receive_webhook(
     raw_body: bytes, signature_header: str | None, deps: GatewayDeps
 ) -> WebhookResult:
@@ -130,18 +150,19 @@ async def _receive(
     except ValidationError as exc:
         raise _reject("malformed", MalformedWebhookError(_describe(exc))) from exc
 
-    ids = phone_number_ids(payload)
-    too_much = over_limit(len(payload.entry), len(ids), deps.webhook_limits)
+    ids, wabas = phone_number_ids(payload), account_waba_ids(payload)
+    too_much = over_limit(len(payload.entry), len(ids) + len(wabas), deps.webhook_limits)
     if too_much is not None:
         raise _reject("too_many_parts", MalformedWebhookError(f"the webhook has {too_much}"))
     routes = await _routes(deps, ids) if ids else {}
+    waba_routes = await _waba_routes(deps, wabas) if wabas else {}
     unknown = tuple(pnid for pnid in ids if pnid not in routes)
     _log_unknown(unknown)
-    if not routes:
+    if not routes and not waba_routes:
         return WebhookResult(unknown_phone_number_ids=unknown)
     if not all(
         signature.verify_signature(raw_body, signature_header, route.app_secret)
-        for route in routes.values()
+        for route in [*routes.values(), *waba_routes.values()]
     ):
         raise _reject("signature_invalid", InvalidSignatureError("signature does not match"))
 
@@ -150,6 +171,7 @@ async def _receive(
         lambda pnid: routes[pnid].tenant_id if pnid in routes else None,
         source=SOURCE,
         traceparent=current_carrier().get("traceparent"),
+        waba_tenant=lambda waba: waba_routes[waba].tenant_id if waba in waba_routes else None,
     )
     receipts = receipts_for(batch.events)
     async with deps.sessions() as session, session.begin():

@@ -1,4 +1,5 @@
-"""Webhook items set aside (rejected_items) and the verify-token digest of channels.
+"""Webhook items set aside (rejected_items), the verify-token digest of channels, and
+receipts of WhatsApp updates.
 
 Revision ID: 0004
 Revises: 0003
@@ -35,7 +36,7 @@ def upgrade() -> None:
         sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('message', 'status', 'change')", name="ck_webhook_rejected_items_kind"
+            "kind IN ('message', 'status', 'update', 'change')", name="ck_webhook_rejected_items_kind"
         ),
     )
     op.create_index(
@@ -49,9 +50,18 @@ def upgrade() -> None:
     with op.batch_alter_table("channels") as batch:
         batch.add_column(sa.Column("verify_token_digest", sa.String(64), nullable=True))
     op.create_index("ix_channels_verify_token_digest", "channels", ["verify_token_digest"])
+    _receipt_kinds("'message', 'status', 'update'")
+
+
+def _receipt_kinds(kinds: str) -> None:
+    """Receipts of WhatsApp updates (bancone.whatsapp-updates.v1) dedupe like the others."""
+    with op.batch_alter_table("webhook_receipts") as batch:
+        batch.drop_constraint("ck_webhook_receipts_kind", type_="check")
+        batch.create_check_constraint("ck_webhook_receipts_kind", f"kind IN ({kinds})")
 
 
 def downgrade() -> None:
+    _receipt_kinds("'message', 'status'")
     op.drop_index("ix_channels_verify_token_digest", table_name="channels")
     with op.batch_alter_table("channels") as batch:
         batch.drop_column("verify_token_digest")
