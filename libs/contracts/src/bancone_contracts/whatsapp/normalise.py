@@ -8,17 +8,23 @@ reaction without ``message_id``, an unusable timestamp, a sender without any idâ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 from uuid import UUID, uuid5
 
 from pydantic import ValidationError
 
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.status import WhatsAppStatus, WhatsAppStatusUpdated
-from bancone_contracts.events.whatsapp_update import WhatsAppUpdate, WhatsAppUpdateReceived
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdate
 from bancone_contracts.whatsapp import updates
 from bancone_contracts.whatsapp.messages import inbound_message
+from bancone_contracts.whatsapp.rejected import (
+    NormalisedWebhook,
+    RejectedItem,
+    RejectedKind,
+    WhatsAppEvent,
+    describe,
+)
 from bancone_contracts.whatsapp.statuses import status_update
 from bancone_contracts.whatsapp.times import unix_time
 from bancone_contracts.whatsapp.webhook import (
@@ -37,36 +43,9 @@ EVENT_ID_NAMESPACE = UUID("5d3f0c1e-8a0b-4f9e-9a51-0b2a6c1b7e10")
 """Namespace of event ids derived from WhatsApp ids: a re-published webhook gets the same ids."""
 
 _KNOWN_STATUSES: frozenset[str] = frozenset(get_args(WhatsAppStatus))
-_MAX_ERROR_LENGTH = 500
 
 TenantResolver = Callable[[str], str | None]
 """Maps a phone_number_id to its tenant id, or None for a number we do not serve."""
-
-WhatsAppEvent = InboundMessageReceived | WhatsAppStatusUpdated | WhatsAppUpdateReceived
-
-RejectedKind = Literal["message", "status", "update", "change"]
-
-
-@dataclass(frozen=True)
-class RejectedItem:
-    """A message, status or whole change that could not be normalised, kept to be seen and
-    replayed: the JSON exactly as Meta sent it, and why (field locations, never values)."""
-
-    field: str
-    kind: RejectedKind
-    raw: Any
-    error: str
-    waba_id: str
-    phone_number_id: str | None = None
-    tenant_id: str | None = None
-
-
-@dataclass(frozen=True)
-class NormalisedWebhook:
-    """What one POST became: events to publish, and the items set aside."""
-
-    events: list[WhatsAppEvent] = field(default_factory=list)
-    rejected: list[RejectedItem] = field(default_factory=list)
 
 
 def parse_webhook(raw_body: bytes | str) -> WebhookPayload:
@@ -302,19 +281,6 @@ def _phone_number_id_of(raw_value: dict[str, Any]) -> str | None:
         if isinstance(pnid, str) and pnid:
             return pnid
     return None
-
-
-def describe(error: Exception) -> str:
-    """Why an item was set aside: field locations and messages, never the values themselves."""
-    if isinstance(error, ValidationError):
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}"
-            for e in error.errors(include_url=False, include_input=False)
-        ]
-        text = "; ".join(parts)
-    else:
-        text = str(error)
-    return text[:_MAX_ERROR_LENGTH]
 
 
 __all__ = [
