@@ -31,6 +31,7 @@ from bancone_contracts.events.inbound import (
     UnsupportedContent,
 )
 from bancone_contracts.whatsapp import (
+    WhatsAppEvent,
     message_event_id,
     normalise,
     parse_webhook,
@@ -49,7 +50,7 @@ def _raw(name: str) -> bytes:
     return (FIXTURES / f"{name}.json").read_bytes()
 
 
-def _events(name: str) -> list[InboundMessageReceived | WhatsAppStatusUpdated]:
+def _events(name: str) -> list[WhatsAppEvent]:
     return normalise(parse_webhook(_raw(name)), TENANT)
 
 

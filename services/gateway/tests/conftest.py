@@ -53,7 +53,7 @@ class WebhookBuilder:
         statuses: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         messages = messages or []
-        senders = sorted({m["from"] for m in messages})
+        senders = sorted({m["from"] for m in messages if "from" in m})
         value: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "metadata": {

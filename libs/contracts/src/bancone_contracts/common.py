@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -47,6 +47,25 @@ class WhatsAppError(ContractModel):
         examples=["Message type is currently not supported."],
     )
     href: str | None = Field(default=None, description="Link to Meta's error documentation.")
+
+
+_PHONE_PUNCTUATION = str.maketrans("", "", " -().")
+
+
+def normalise_wa_id(value: object) -> object:
+    """A phone-based WhatsApp id as digits only: ``+39 333…``, ``39333…`` name one customer.
+
+    Anything that is not a phone number once punctuation and a leading ``+`` are gone (a
+    business-scoped id, a value of another type) is returned unchanged, for the field to judge.
+    """
+    if not isinstance(value, str):
+        return value
+    digits = value.strip().translate(_PHONE_PUNCTUATION).removeprefix("+")
+    return digits if digits.isdigit() else value
+
+
+WaId = Annotated[str, BeforeValidator(normalise_wa_id)]
+"""A ``wa_id`` normalised once, where every event that carries one is built."""
 
 
 def customer_id_of(wa_id: str | None, user_id: str | None) -> str:

@@ -53,7 +53,13 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
 """Every consumer group of every service (DESIGN.md, "Events")."""
 
 PRODUCES: dict[str, tuple[str, ...]] = {
-    "gateway": (topics.INBOUND, topics.STATUS, topics.CHANNEL, topics.AUDIT),
+    "gateway": (
+        topics.INBOUND,
+        topics.STATUS,
+        topics.CHANNEL,
+        topics.AUDIT,
+        topics.WHATSAPP_UPDATES,
+    ),
     "catalog": (topics.CATALOG,),
     "ingest": (),
     "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS),

@@ -63,6 +63,7 @@ from bancone_agent.domain.escalation import (
 )
 from bancone_agent.domain.events import turn_log
 from bancone_agent.domain.pace import Pace
+from bancone_agent.domain.revocations import answerable
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
 from bancone_agent.domain.usage import DailyUsage, daily_usage
@@ -136,7 +137,7 @@ async def handle_inbound_batch(events: Sequence[InboundMessageReceived], deps: A
     """Answer the customer messages queued for one conversation as one turn (per customer,
     should a batch ever mix them)."""
     groups: dict[tuple[str, str], list[InboundMessageReceived]] = {}
-    for event in events:
+    for event in answerable(events):
         key = (event.tenant_id, event.data.customer.customer_id)
         groups.setdefault(key, []).append(event)
     for group in groups.values():

@@ -18,6 +18,7 @@ from bancone_gateway.adapters.publisher import KafkaEventPublisher
 from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
 from bancone_gateway.adapters.signing_keys import SigningKeyStore
 from bancone_gateway.adapters.token_issuer import TokenIssuer
+from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_gateway.entrypoints.http import build_http_app
 from bancone_gateway.handlers.deps import GatewayDeps
 from bancone_gateway.handlers.identity_deps import IdentityDeps
@@ -101,6 +102,10 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
         publisher=KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds),
         keep_webhook_payloads=settings.webhook_keep_payloads,
+        webhook_limits=WebhookLimits(
+            max_entries=settings.webhook_max_entries,
+            max_phone_number_ids=settings.webhook_max_phone_number_ids,
+        ),
     )
 
     identity = build_identity(settings, sessions, deps.secrets)

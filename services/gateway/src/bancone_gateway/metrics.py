@@ -26,3 +26,12 @@ WEBHOOK_SECONDS = Histogram(
     "Time to answer a webhook POST (Meta wants most under 250 ms, nearly all under 1 s).",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+WEBHOOK_ITEMS_REJECTED = Counter(
+    "bancone_gateway_webhook_items_rejected",
+    "Webhook messages, statuses or changes set aside (stored for operators), by field and kind.",
+    ["field", "kind"],
+)
+WEBHOOK_CHANNEL_UNREADABLE = Counter(
+    "bancone_gateway_webhook_channel_unreadable",
+    "Channels whose sealed secret could not be opened (missing key?): treated as unknown.",
+)

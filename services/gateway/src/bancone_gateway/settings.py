@@ -9,6 +9,7 @@ from bancone_gateway.domain.body_limit import DEFAULT_MAX_BODY_BYTES
 from bancone_gateway.domain.passwords import WeakPasswordError, check_password_strength
 from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
 from bancone_gateway.domain.service_clients import ServiceClients
+from bancone_gateway.domain.webhook_limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PHONE_NUMBER_IDS
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
 from bancone_kit.settings import AdminApiSettings, Port
 
@@ -49,6 +50,16 @@ class GatewaySettings(AdminApiSettings):
         default=DEFAULT_MAX_BODY_BYTES,
         ge=1024,
         description="Webhook bodies over this are refused with 413 without being read whole.",
+    )
+    webhook_max_entries: int = Field(
+        default=DEFAULT_MAX_ENTRIES,
+        ge=1,
+        description="Webhook POSTs with more entries are refused (400) before any lookup.",
+    )
+    webhook_max_phone_number_ids: int = Field(
+        default=DEFAULT_MAX_PHONE_NUMBER_IDS,
+        ge=1,
+        description="Webhook POSTs naming more distinct numbers are refused before any lookup.",
     )
     webhook_publish_timeout_seconds: float = Field(
         default=5.0,

@@ -4,47 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from bancone_contracts.events import InboundMessageReceived, WhatsAppStatusUpdated, parse_event
+from bancone_contracts.events import InboundMessageReceived, WhatsAppStatusUpdated
 from bancone_contracts.topics import INBOUND, STATUS
 from bancone_contracts.whatsapp import message_event_id
 from bancone_gateway import metrics
 from bancone_gateway.domain.signature import sign
+from services.gateway.tests.support_webhook import PATH, Channel, events_of, post, provision
 
 pytestmark = pytest.mark.service
-
-PATH = "/webhooks/whatsapp"
-
-
-@dataclass(frozen=True)
-class Channel:
-    tenant_id: str
-    phone_number_id: str
-    app_secret: str
-    verify_token: str
-
-
-async def provision(gateway: Any, tenant_id: str, phone_number_id: str) -> Channel:
-    channel = Channel(tenant_id, phone_number_id, f"app-secret-{phone_number_id}", "verify-me-123")
-    response = await gateway.client.put(
-        f"/v1/tenants/{tenant_id}", json={"name": "Enoteca Test"}, headers=gateway.admin
-    )
-    assert response.status_code in (200, 201), response.text
-    response = await gateway.client.put(
-        f"/v1/tenants/{tenant_id}/channels/{phone_number_id}",
-        json={
-            "verify_token": channel.verify_token,
-            "app_secret": channel.app_secret,
-            "access_token": "EAAG-test-access-token",
-        },
-        headers=gateway.admin,
-    )
-    assert response.status_code in (200, 201), response.text
-    return channel
 
 
 @pytest.fixture
@@ -56,18 +27,6 @@ async def gateway(make_gateway: Callable[..., Any]) -> AsyncIterator[Any]:
 @pytest.fixture
 async def channel(gateway: Any, unique: Callable[[str], str]) -> Channel:
     return await provision(gateway, unique("shop"), unique("pn"))
-
-
-async def post(gateway: Any, body: bytes, signature: str | None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if signature is not None:
-        headers["X-Hub-Signature-256"] = signature
-    return await gateway.client.post(PATH, content=body, headers=headers)
-
-
-def events_of(records: list[Any], topic: str, tenant_id: str) -> list[Any]:
-    events = [parse_event(topic, r.value) for r in records]
-    return [e for e in events if e.tenant_id == tenant_id]
 
 
 async def test_a_signed_batch_of_two_customers_and_a_status_publishes_three_events(

@@ -16,6 +16,7 @@ from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_contracts.topics import base_topic
 
 AnyEvent = Annotated[
@@ -27,7 +28,8 @@ AnyEvent = Annotated[
     | CatalogEntityChanged
     | ChannelChanged
     | AgentTurnCompleted
-    | AuditRecorded,
+    | AuditRecorded
+    | WhatsAppUpdateReceived,
     Field(discriminator="type"),
 ]
 
@@ -41,6 +43,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     ChannelChanged,
     AgentTurnCompleted,
     AuditRecorded,
+    WhatsAppUpdateReceived,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -94,6 +97,7 @@ __all__ = [
     "InboundMessageReceived",
     "OutboundMessageRequested",
     "WhatsAppStatusUpdated",
+    "WhatsAppUpdateReceived",
     "event_type_of",
     "event_version_of",
     "parse_event",

@@ -8,15 +8,23 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from bancone_contracts import topics
-from bancone_contracts.common import ContractModel, UtcDatetime, WhatsAppError, customer_id_of
+from bancone_contracts.common import (
+    ContractModel,
+    UtcDatetime,
+    WaId,
+    WhatsAppError,
+    customer_id_of,
+)
 from bancone_contracts.envelope import Envelope
 
 
 class Customer(ContractModel):
     """Who wrote: phone-based ``wa_id`` and/or business-scoped ``user_id`` (from 2026)."""
 
-    wa_id: str | None = Field(
-        default=None, description="WhatsApp id (phone number digits).", examples=["393331234567"]
+    wa_id: WaId | None = Field(
+        default=None,
+        description="WhatsApp id: phone number digits, without '+' (normalised).",
+        examples=["393331234567"],
     )
     user_id: str | None = Field(
         default=None, description="Business-scoped user id, when sent.", examples=["IT.1234567890"]
@@ -55,6 +63,10 @@ class MessageContext(ContractModel):
     referred_product: ReferredProduct | None = None
 
 
+class ReferralWelcomeMessage(ContractModel):
+    text: str | None = Field(default=None, examples=["Ciao! Come possiamo aiutarti?"])
+
+
 class Referral(ContractModel):
     """A click-to-WhatsApp ad or post that started the conversation."""
 
@@ -68,6 +80,9 @@ class Referral(ContractModel):
     video_url: str | None = None
     thumbnail_url: str | None = None
     ctwa_clid: str | None = Field(default=None, description="Click-to-WhatsApp click id.")
+    welcome_message: ReferralWelcomeMessage | None = Field(
+        default=None, description="The greeting the ad showed the customer before they wrote."
+    )
 
 
 class TextContent(ContractModel):
@@ -87,6 +102,9 @@ class MediaContent(ContractModel):
     filename: str | None = None
     voice: bool = Field(default=False, description="An audio recorded as a voice note.")
     animated: bool = Field(default=False, description="An animated sticker.")
+    url: str | None = Field(
+        default=None, description="Download URL when WhatsApp sends one (needs the token)."
+    )
 
 
 class LocationContent(ContractModel):
@@ -101,7 +119,10 @@ class LocationContent(ContractModel):
 class ContactName(ContractModel):
     formatted_name: str | None = None
     first_name: str | None = None
+    middle_name: str | None = None
     last_name: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
 
 
 class ContactPhone(ContractModel):
@@ -115,14 +136,36 @@ class ContactEmail(ContractModel):
     type: str | None = None
 
 
+class ContactAddress(ContractModel):
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    type: str | None = Field(default=None, examples=["HOME", "WORK"])
+
+
+class ContactUrl(ContractModel):
+    url: str
+    type: str | None = Field(default=None, examples=["WORK"])
+
+
 class SharedContact(ContractModel):
-    """A contact card the customer shared (vCard-like)."""
+    """A contact card the customer shared (vCard-like), every field WhatsApp sends."""
 
     name: ContactName
     phones: tuple[ContactPhone, ...] = ()
     emails: tuple[ContactEmail, ...] = ()
     organization: str | None = None
+    department: str | None = None
+    title: str | None = Field(default=None, description="Job title at the organization.")
     urls: tuple[str, ...] = ()
+    url_entries: tuple[ContactUrl, ...] = Field(
+        default=(), description="The urls with their type (``urls`` keeps only the addresses)."
+    )
+    addresses: tuple[ContactAddress, ...] = ()
+    birthday: str | None = Field(default=None, examples=["1980-05-17"])
 
 
 class ContactsContent(ContractModel):
@@ -198,7 +241,7 @@ class SystemContent(ContractModel):
     kind: Literal["system"] = "system"
     system_type: str | None = Field(default=None, examples=["user_changed_number"])
     body: str | None = None
-    new_wa_id: str | None = None
+    new_wa_id: WaId | None = None
 
 
 class UnsupportedContent(ContractModel):
@@ -206,6 +249,11 @@ class UnsupportedContent(ContractModel):
 
     kind: Literal["unsupported"] = "unsupported"
     original_type: str = Field(description="WhatsApp's message type.", examples=["unsupported"])
+    unsupported_type: str | None = Field(
+        default=None,
+        description="What an ``unsupported`` message really was (``unsupported.type``).",
+        examples=["edit", "poll"],
+    )
     errors: tuple[WhatsAppError, ...] = ()
 
 
@@ -226,6 +274,29 @@ InboundContent = Annotated[
 ]
 
 
+class MessageIdentity(ContractModel):
+    """The customer's WhatsApp security identity (sent when identity-change checks are on)."""
+
+    acknowledged: bool | None = None
+    created: UtcDatetime | None = None
+    hash: str | None = None
+
+
+class MessageEdit(ContractModel):
+    """This message corrects an earlier one: ``content`` is the new version of it."""
+
+    original_message_id: str = Field(description="wamid of the message the customer edited.")
+
+
+class MessageRevoke(ContractModel):
+    """The customer deleted an earlier message: do not answer it if not answered yet."""
+
+    original_message_id: str = Field(description="wamid of the message the customer deleted.")
+
+
+InboundKind = Literal["message", "edit", "revoke"]
+
+
 class InboundMessage(ContractModel):
     """One customer message as WhatsApp delivered it, independent of its webhook batch."""
 
@@ -241,6 +312,26 @@ class InboundMessage(ContractModel):
     context: MessageContext | None = None
     referral: Referral | None = None
     content: InboundContent
+    identity: MessageIdentity | None = None
+    edit: MessageEdit | None = Field(
+        default=None,
+        description="Set when the customer corrected an earlier message; ``content`` is the "
+        "corrected version (readers that ignore this field see it as a new message).",
+    )
+    revoke: MessageRevoke | None = Field(
+        default=None,
+        description="Set when the customer deleted an earlier message; ``content`` is then "
+        "``unsupported`` with ``original_type`` ``revoke``.",
+    )
+
+    @property
+    def kind(self) -> InboundKind:
+        """A new message, a correction of an earlier one, or the deletion of one."""
+        if self.revoke is not None:
+            return "revoke"
+        if self.edit is not None:
+            return "edit"
+        return "message"
 
 
 class InboundMessageReceived(Envelope[InboundMessage]):

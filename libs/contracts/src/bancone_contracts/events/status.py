@@ -7,7 +7,13 @@ from typing import ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from bancone_contracts import topics
-from bancone_contracts.common import ContractModel, UtcDatetime, WhatsAppError, customer_id_of
+from bancone_contracts.common import (
+    ContractModel,
+    UtcDatetime,
+    WaId,
+    WhatsAppError,
+    customer_id_of,
+)
 from bancone_contracts.envelope import Envelope
 
 WhatsAppStatus = Literal["sent", "delivered", "read", "failed", "played"]
@@ -35,7 +41,9 @@ class StatusUpdate(ContractModel):
     wamid: str = Field(description="The id WhatsApp gave our message.")
     status: WhatsAppStatus
     phone_number_id: str = Field(description="The business number that sent the message.")
-    recipient_id: str | None = Field(default=None, description="Recipient wa_id.")
+    recipient_id: WaId | None = Field(
+        default=None, description="Recipient wa_id (digits, without '+')."
+    )
     recipient_user_id: str | None = Field(
         default=None, description="Recipient business-scoped user id (from 2026)."
     )
@@ -43,6 +51,9 @@ class StatusUpdate(ContractModel):
     conversation: StatusConversation | None = None
     pricing: StatusPricing | None = None
     errors: tuple[WhatsAppError, ...] = ()
+    biz_opaque_callback_data: str | None = Field(
+        default=None, description="The tracking string we attached when sending, echoed back."
+    )
 
     @model_validator(mode="after")
     def _has_recipient(self) -> Self:

@@ -2,11 +2,16 @@
 
 These models describe Meta's format, not ours: unknown fields are ignored because Meta adds
 fields without notice, and almost everything is optional. ``normalise`` turns them into events.
+
+Only the envelope (``object``, ``entry[]``, ``changes[]``) is parsed for the whole POST: a
+change's ``value`` stays raw JSON, and each message and status in it is validated on its own,
+so one item Meta sends incomplete is set aside without losing the rest of the batch.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +61,7 @@ class WaMedia(MetaModel):
     filename: str | None = None
     voice: bool = False
     animated: bool = False
+    url: str | None = None
 
 
 class WaLocation(MetaModel):
@@ -69,7 +75,10 @@ class WaLocation(MetaModel):
 class WaContactName(MetaModel):
     formatted_name: str | None = None
     first_name: str | None = None
+    middle_name: str | None = None
     last_name: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
 
 
 class WaContactPhone(MetaModel):
@@ -85,10 +94,23 @@ class WaContactEmail(MetaModel):
 
 class WaContactOrg(MetaModel):
     company: str | None = None
+    department: str | None = None
+    title: str | None = None
 
 
 class WaContactUrl(MetaModel):
     url: str | None = None
+    type: str | None = None
+
+
+class WaContactAddress(MetaModel):
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    type: str | None = None
 
 
 class WaSharedContact(MetaModel):
@@ -97,6 +119,8 @@ class WaSharedContact(MetaModel):
     emails: tuple[WaContactEmail, ...] = ()
     org: WaContactOrg | None = None
     urls: tuple[WaContactUrl, ...] = ()
+    addresses: tuple[WaContactAddress, ...] = ()
+    birthday: str | None = None
 
 
 class WaButtonReply(MetaModel):
@@ -166,6 +190,10 @@ class WaContext(MetaModel):
     referred_product: WaReferredProduct | None = None
 
 
+class WaWelcomeMessage(MetaModel):
+    text: str | None = None
+
+
 class WaReferral(MetaModel):
     source_url: str | None = None
     source_id: str | None = None
@@ -177,6 +205,34 @@ class WaReferral(MetaModel):
     video_url: str | None = None
     thumbnail_url: str | None = None
     ctwa_clid: str | None = None
+    welcome_message: WaWelcomeMessage | None = None
+
+
+class WaIdentity(MetaModel):
+    """The customer's security identity, sent when identity-change checks are on."""
+
+    acknowledged: bool | None = None
+    created_timestamp: str | int | None = None
+    hash: str | None = None
+
+
+class WaUnsupported(MetaModel):
+    """What an ``unsupported`` message really was (e.g. on numbers shared with the Business app)."""
+
+    type: str | None = None
+
+
+class WaEdit(MetaModel):
+    """The customer corrected an earlier message; ``message`` is its new body, as a message."""
+
+    original_message_id: str
+    message: dict[str, Any] | None = None
+
+
+class WaRevoke(MetaModel):
+    """The customer deleted an earlier message."""
+
+    original_message_id: str
 
 
 class WaMessage(MetaModel):
@@ -202,6 +258,10 @@ class WaMessage(MetaModel):
     reaction: WaReaction | None = None
     order: WaOrder | None = None
     system: WaSystem | None = None
+    unsupported: WaUnsupported | None = None
+    edit: WaEdit | None = None
+    revoke: WaRevoke | None = None
+    identity: WaIdentity | None = None
     errors: tuple[WaError, ...] = ()
 
 
@@ -232,23 +292,28 @@ class WaStatus(MetaModel):
     recipient_user_id: str | None = None
     conversation: WaConversation | None = None
     pricing: WaPricing | None = None
+    biz_opaque_callback_data: str | None = None
     errors: tuple[WaError, ...] = ()
 
 
 class WaChangeValue(MetaModel):
-    """The ``value`` of a change; for ``field == "messages"`` it holds messages and statuses."""
+    """The ``value`` of a ``messages`` change: metadata, contacts, and the raw items.
+
+    ``messages``, ``statuses`` and ``contacts`` stay raw JSON here: each is validated alone
+    (``WaMessage``, ``WaStatus``, ``WaContact``) so a bad one cannot sink its neighbours.
+    """
 
     messaging_product: str | None = None
     metadata: WaMetadata | None = None
-    contacts: tuple[WaContact, ...] = ()
-    messages: tuple[WaMessage, ...] = ()
-    statuses: tuple[WaStatus, ...] = ()
-    errors: tuple[WaError, ...] = ()
+    contacts: tuple[Any, ...] = ()
+    messages: tuple[Any, ...] = ()
+    statuses: tuple[Any, ...] = ()
+    message_echoes: tuple[Any, ...] = ()
 
 
 class WaChange(MetaModel):
     field: str
-    value: WaChangeValue = Field(default_factory=WaChangeValue)
+    value: dict[str, Any] = Field(default_factory=dict)
 
 
 class WaEntry(MetaModel):

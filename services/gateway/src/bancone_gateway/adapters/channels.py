@@ -15,6 +15,7 @@ from bancone_gateway.domain.channels import (
     SecretField,
     StoredChannel,
     at_rest_aad,
+    verify_token_digest,
 )
 from bancone_kit.clock import utcnow
 from bancone_kit.crypto import SecretBox
@@ -61,6 +62,28 @@ async def active_records(
     return list((await session.exec(query)).all())
 
 
+async def active_records_of_wabas(
+    session: AsyncSession, waba_ids: Iterable[str]
+) -> list[ChannelRecord]:
+    """Active channels of the given WhatsApp Business Accounts (template/account notices)."""
+    query = select(ChannelRecord).where(
+        col(ChannelRecord.status) == "active", col(ChannelRecord.waba_id).in_(list(waba_ids))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def records_by_verify_token(session: AsyncSession, verify_token: str) -> list[ChannelRecord]:
+    """Active channels whose verify token may be `verify_token`: those indexed by its digest,
+    plus any registered before the digest existed (NULL), which the caller opens to compare."""
+    digest = verify_token_digest(verify_token)
+    query = select(ChannelRecord).where(
+        col(ChannelRecord.status) == "active",
+        (col(ChannelRecord.verify_token_digest) == digest)
+        | col(ChannelRecord.verify_token_digest).is_(None),
+    )
+    return list((await session.exec(query)).all())
+
+
 def write_credentials(
     record: ChannelRecord, credentials: ChannelCredentials, box: SecretBox
 ) -> None:
@@ -73,6 +96,7 @@ def write_credentials(
         record.waba_id = credentials.waba_id
     if credentials.display_phone_number is not None:
         record.display_phone_number = credentials.display_phone_number
+    record.verify_token_digest = verify_token_digest(credentials.secret("verify_token"))
     record.status = "active"
     record.updated_at = utcnow()
 

@@ -1,4 +1,4 @@
-"""The gateway's tables (created only by its Alembic history, `migrations/versions/0002_*`)."""
+"""The gateway's tables (created only by its Alembic history, `migrations/versions/`)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class ChannelRecord(GatewayTable, table=True):
     __table_args__ = (
         sa.CheckConstraint("status IN ('active', 'disabled')", name="ck_channels_status"),
         sa.Index("ix_channels_tenant_id", "tenant_id"),
+        sa.Index("ix_channels_verify_token_digest", "verify_token_digest"),
     )
 
     phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
@@ -53,6 +54,11 @@ class ChannelRecord(GatewayTable, table=True):
         default=None, sa_column=sa.Column(sa.String(32), nullable=True)
     )
     verify_token_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    verify_token_digest: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(64), nullable=True, index=False)
+    )
+    """SHA-256 of the verify token: Meta's handshake finds its channel without opening any
+    sealed secret (NULL on channels registered before migration 0004 until re-registered)."""
     app_secret_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     access_token_sealed: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
@@ -74,7 +80,9 @@ class WebhookReceipt(GatewayTable, table=True):
 
     __tablename__ = "webhook_receipts"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('message', 'status')", name="ck_webhook_receipts_kind"),
+        sa.CheckConstraint(
+            "kind IN ('message', 'status', 'update')", name="ck_webhook_receipts_kind"
+        ),
         sa.Index("ix_webhook_receipts_tenant_received", "tenant_id", "received_at"),
         sa.Index("ix_webhook_receipts_received_at", "received_at"),
     )
@@ -87,4 +95,45 @@ class WebhookReceipt(GatewayTable, table=True):
     )
     payload: bytes | None = Field(
         default=None, sa_column=sa.Column(sa.LargeBinary(), nullable=True)
+    )
+
+
+class WebhookRejectedItem(GatewayTable, table=True):
+    """A webhook message, status or change that could not be normalised: kept raw, with the
+    reason, for operators to see and replay (its neighbours in the POST were published).
+
+    `dedupe_key` hashes the raw item, so Meta's redelivery of a body stores it once.
+    `tenant_id` is NULL when the item named no number we could route.
+    """
+
+    __tablename__ = "webhook_rejected_items"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('message', 'status', 'update', 'change')",
+            name="ck_webhook_rejected_items_kind",
+        ),
+        sa.Index("ix_webhook_rejected_items_tenant_received", "tenant_id", "received_at"),
+        sa.Index("ix_webhook_rejected_items_received_at", "received_at"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+    )
+    dedupe_key: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    tenant_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(63), nullable=True))
+    phone_number_id: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(64), nullable=True)
+    )
+    waba_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    field: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    error: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    raw: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
     )

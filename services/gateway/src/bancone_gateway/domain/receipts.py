@@ -1,7 +1,7 @@
 """Webhook receipts: the atomic dedupe of Meta's redeliveries, on WhatsApp's own keys.
 
 A message is identified by its `wamid`, a status by `(wamid, status)`: `msg:<wamid>` and
-`st:<wamid>:<status>`. The event ids the contracts derive from the same keys (uuid5) are
+`st:<wamid>:<status>`; any other update by its content-derived event id, `upd:<id>`. The event ids the contracts derive from the same keys (uuid5) are
 deterministic too, so a retried webhook that slips past this table still carries the ids the
 consumers' inboxes already hold.
 """
@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bancone_contracts.events import InboundMessageReceived, WhatsAppStatusUpdated
+from bancone_contracts.events import (
+    InboundMessageReceived,
+    WhatsAppStatusUpdated,
+    WhatsAppUpdateReceived,
+)
 from bancone_contracts.whatsapp import WhatsAppEvent
 
-ReceiptKind = Literal["message", "status"]
+ReceiptKind = Literal["message", "status", "update"]
 
 MIN_RETENTION_DAYS = 7
 """Meta retries a failed delivery for up to about seven days: receipts must outlive that."""
@@ -40,6 +44,9 @@ def status_dedupe_key(wamid: str, status: str) -> str:
 def receipt_for(event: WhatsAppEvent) -> Receipt:
     if isinstance(event, InboundMessageReceived):
         return Receipt(message_dedupe_key(event.data.message_id), "message", event)
+    if isinstance(event, WhatsAppUpdateReceived):
+        # the contracts derive the id from the item itself (a stable hash of what Meta sent)
+        return Receipt(f"upd:{event.id}", "update", event)
     assert isinstance(event, WhatsAppStatusUpdated)
     return Receipt(status_dedupe_key(event.data.wamid, event.data.status), "status", event)
 

@@ -21,7 +21,7 @@ from bancone_gateway.domain.errors import (
     TenantNotFoundError,
     VerificationRefusedError,
 )
-from bancone_gateway.entrypoints import admin, auth, webhooks
+from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
@@ -54,6 +54,7 @@ def build_http_app(
     )
     app.include_router(webhooks.router)
     app.include_router(admin.router)
+    app.include_router(rejected_items.router)
     app.include_router(auth.jwks_router)
     app.include_router(auth.router)
     return app

@@ -62,7 +62,10 @@ async def verify_webhook(
 async def receive_webhook_route(
     request: Request, deps: DepsDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Accept a signed webhook: 200 only once Kafka acknowledged every new event in it."""
+    """Accept a signed webhook: 200 only once Kafka acknowledged every new event in it.
+
+    Items that could not be normalised are `rejected` (stored for operators), not refused.
+    """
     with metrics.WEBHOOK_SECONDS.time():
         raw = await _read_body(request, settings.webhook_max_body_bytes)
         result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)
@@ -70,6 +73,7 @@ async def receive_webhook_route(
         "status": "accepted",
         "published": result.published,
         "duplicates": result.duplicates,
+        "rejected": result.rejected,
     }
 
 

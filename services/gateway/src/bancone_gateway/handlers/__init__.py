@@ -12,13 +12,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from bancone_contracts.envelope import Envelope
-from bancone_gateway.handlers import provisioning, webhook
+from bancone_gateway.handlers import provisioning, rejected_items, webhook
 from bancone_kit.messaging.subscriptions import Subscription, declared
 
 COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
     # Meta's webhook (entrypoints/webhooks.py)
     "receive_webhook": webhook.receive_webhook,
     "verify_subscription": webhook.verify_subscription,
+    # webhook items set aside (entrypoints/rejected_items.py)
+    "list_rejected_items": rejected_items.list_rejected_items,
     # the provisioning API (entrypoints/admin.py)
     "create_tenant": provisioning.create_tenant,
     "put_tenant": provisioning.put_tenant,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_gateway.adapters.publisher import EventPublisher
+from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_kit.crypto import SecretBox
 
 
@@ -20,3 +21,4 @@ class GatewayDeps:
     """Seals the access token on `bancone.channel.v1` (keyring shared with the notifier)."""
     publisher: EventPublisher
     keep_webhook_payloads: bool = False
+    webhook_limits: WebhookLimits = field(default_factory=WebhookLimits)

@@ -1,4 +1,9 @@
-"""Meta's webhook in: verify, normalise, dedupe, publish — 200 only once Kafka has it all."""
+"""Meta's webhook in: verify, normalise, dedupe, publish — 200 only once Kafka has it all.
+
+Each message and status is normalised on its own: the good ones are published, each bad one
+is stored in `webhook_rejected_items` (raw, with the reason) and counted, and Meta still gets
+200 — answering 4xx/5xx for one bad item would make Meta resend, and lose, the whole batch.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,20 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from bancone_contracts.whatsapp import normalise, parse_webhook, phone_number_ids
+from bancone_contracts.whatsapp import (
+    account_waba_ids,
+    normalise_webhook,
+    parse_webhook,
+    phone_number_ids,
+)
 from bancone_gateway import metrics
 from bancone_gateway.adapters import channels as channel_store
 from bancone_gateway.adapters import receipts as receipt_store
+from bancone_gateway.adapters import rejected_items as rejected_store
 from bancone_gateway.adapters.publisher import EventPublishError
+from bancone_gateway.adapters.tables import ChannelRecord
 from bancone_gateway.domain import signature
-from bancone_gateway.domain.channels import at_rest_aad
+from bancone_gateway.domain.channels import SecretField, at_rest_aad
 from bancone_gateway.domain.errors import (
     InvalidSignatureError,
     MalformedWebhookError,
@@ -22,7 +34,9 @@ from bancone_gateway.domain.errors import (
     StorageUnavailableError,
 )
 from bancone_gateway.domain.receipts import receipts_for
+from bancone_gateway.domain.webhook_limits import MAX_LOGGED_UNKNOWN_IDS, over_limit
 from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_kit.crypto import SecretBoxError
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.tracecontext import current_carrier
 
@@ -35,6 +49,7 @@ SOURCE = "gateway"
 class WebhookResult:
     published: int = 0
     duplicates: int = 0
+    rejected: int = 0
     unknown_phone_number_ids: tuple[str, ...] = ()
 
 
@@ -50,19 +65,43 @@ def _reject(reason: str, error: Exception) -> Exception:
     return error
 
 
+def _open_secret(deps: GatewayDeps, record: ChannelRecord, field: SecretField) -> str | None:
+    """A channel's secret, or None when it cannot be opened (a key missing from the keyring):
+    that channel is then treated as unknown, and other tenants' webhooks go on."""
+    sealed = record.app_secret_sealed if field == "app_secret" else record.verify_token_sealed
+    try:
+        return deps.secrets.open(sealed, at_rest_aad(record.phone_number_id, field))
+    except SecretBoxError:
+        metrics.WEBHOOK_CHANNEL_UNREADABLE.inc()
+        log.error("webhook.channel_unreadable", phone_number_id=record.phone_number_id, field=field)
+        return None
+
+
 async def _routes(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
-    """The tenant and app secret of each active channel among `ids`."""
+    """The tenant and app secret of each active, readable channel among `ids`."""
     async with deps.sessions() as session:
         records = await channel_store.active_records(session, ids)
-    return {
-        r.phone_number_id: _Route(
-            tenant_id=r.tenant_id,
-            app_secret=deps.secrets.open(
-                r.app_secret_sealed, at_rest_aad(r.phone_number_id, "app_secret")
-            ),
-        )
-        for r in records
-    }
+    routes: dict[str, _Route] = {}
+    for record in records:
+        secret = _open_secret(deps, record, "app_secret")
+        if secret is not None:
+            routes[record.phone_number_id] = _Route(record.tenant_id, secret)
+    return routes
+
+
+async def _waba_routes(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
+    """Template and account notices name only the business account: the tenant and app
+    secret of its readable channels (one route per WABA; its channels share one Meta app)."""
+    async with deps.sessions() as session:
+        records = await channel_store.active_records_of_wabas(session, waba_ids)
+    routes: dict[str, _Route] = {}
+    for record in sorted(records, key=lambda r: r.phone_number_id):
+        if record.waba_id is None or record.waba_id in routes:
+            continue
+        secret = _open_secret(deps, record, "app_secret")
+        if secret is not None:
+            routes[record.waba_id] = _Route(record.tenant_id, secret)
+    return routes
 
 
 async def receive_webhook(
@@ -79,10 +118,23 @@ async def receive_webhook(
         raise _reject("storage_unavailable", StorageUnavailableError("retry later")) from exc
 
 
+def _log_unknown(unknown: tuple[str, ...]) -> None:
+    """One line per request however many unknown numbers it names (the counter counts each)."""
+    if not unknown:
+        return
+    metrics.WEBHOOK_UNKNOWN_PHONE_NUMBER_ID.inc(len(unknown))
+    log.warning(
+        "webhook.unknown_phone_number_id",
+        phone_number_ids=list(unknown[:MAX_LOGGED_UNKNOWN_IDS]),
+        count=len(unknown),
+    )
+
+
 async def _receive(
     raw_body: bytes, signature_header: str | None, deps: GatewayDeps
 ) -> WebhookResult:
-    """The webhook's steps: signature shape, parse, route, verify, normalise, dedupe, publish.
+    """The webhook's steps: signature shape, parse, cap, route, verify, normalise, dedupe,
+    publish.
 
     The signature must hold for the app secret of every channel the body names, so one
     tenant's secret cannot vouch for events routed to another. Parts for numbers without an
@@ -98,34 +150,32 @@ async def _receive(
     except ValidationError as exc:
         raise _reject("malformed", MalformedWebhookError(_describe(exc))) from exc
 
-    ids = phone_number_ids(payload)
-    routes = await _routes(deps, ids)
+    ids, wabas = phone_number_ids(payload), account_waba_ids(payload)
+    too_much = over_limit(len(payload.entry), len(ids) + len(wabas), deps.webhook_limits)
+    if too_much is not None:
+        raise _reject("too_many_parts", MalformedWebhookError(f"the webhook has {too_much}"))
+    routes = await _routes(deps, ids) if ids else {}
+    waba_routes = await _waba_routes(deps, wabas) if wabas else {}
     unknown = tuple(pnid for pnid in ids if pnid not in routes)
-    for pnid in unknown:
-        metrics.WEBHOOK_UNKNOWN_PHONE_NUMBER_ID.inc()
-        log.warning("webhook.unknown_phone_number_id", phone_number_id=pnid)
-    if not routes:
+    _log_unknown(unknown)
+    if not routes and not waba_routes:
         return WebhookResult(unknown_phone_number_ids=unknown)
     if not all(
         signature.verify_signature(raw_body, signature_header, route.app_secret)
-        for route in routes.values()
+        for route in [*routes.values(), *waba_routes.values()]
     ):
         raise _reject("signature_invalid", InvalidSignatureError("signature does not match"))
 
-    try:
-        events = normalise(
-            payload,
-            lambda pnid: routes[pnid].tenant_id if pnid in routes else None,
-            source=SOURCE,
-            traceparent=current_carrier().get("traceparent"),
-        )
-    except (ValidationError, ValueError) as exc:
-        raise _reject(
-            "unnormalisable", MalformedWebhookError("webhook content is invalid")
-        ) from exc
-
-    receipts = receipts_for(events)
+    batch = normalise_webhook(
+        payload,
+        lambda pnid: routes[pnid].tenant_id if pnid in routes else None,
+        source=SOURCE,
+        traceparent=current_carrier().get("traceparent"),
+        waba_tenant=lambda waba: waba_routes[waba].tenant_id if waba in waba_routes else None,
+    )
+    receipts = receipts_for(batch.events)
     async with deps.sessions() as session, session.begin():
+        await rejected_store.record_rejected(session, batch.rejected)
         new_keys = await receipt_store.record_new(
             session, receipts, keep_payloads=deps.keep_webhook_payloads
         )
@@ -142,15 +192,26 @@ async def _receive(
     for r in receipts:
         outcome = "published" if r.dedupe_key in new_keys else "duplicate"
         metrics.WEBHOOK_EVENTS.labels(kind=r.kind, outcome=outcome).inc()
+    for item in batch.rejected:
+        metrics.WEBHOOK_ITEMS_REJECTED.labels(field=item.field, kind=item.kind).inc()
+        log.warning(
+            "webhook.item_rejected",
+            tenant_id=item.tenant_id,
+            phone_number_id=item.phone_number_id,
+            kind=item.kind,
+            error=item.error,
+        )
     log.info(
         "webhook.accepted",
         published=len(fresh),
         duplicates=len(receipts) - len(fresh),
+        rejected=len(batch.rejected),
         unknown_phone_number_ids=len(unknown),
     )
     return WebhookResult(
         published=len(fresh),
         duplicates=len(receipts) - len(fresh),
+        rejected=len(batch.rejected),
         unknown_phone_number_ids=unknown,
     )
 
@@ -166,19 +227,20 @@ async def verify_subscription(
 ) -> str | None:
     """The challenge to echo when Meta's handshake names a registered verify token, else None.
 
-    Every active channel's token is compared, in constant time and without stopping early.
+    Channels are found by the token's digest, so only they (and channels registered before
+    the digest existed) are opened and compared, in constant time; one whose sealed token
+    cannot be opened is skipped, not fatal.
     """
     if mode != "subscribe" or not verify_token or challenge is None:
         return None
     async with deps.sessions() as session:
-        records = await channel_store.active_records(session)
+        records = await channel_store.records_by_verify_token(session, verify_token)
     given = verify_token.encode()
     matched = False
     for record in records:
-        token = deps.secrets.open(
-            record.verify_token_sealed, at_rest_aad(record.phone_number_id, "verify_token")
-        )
-        matched |= hmac.compare_digest(token.encode(), given)
+        token = _open_secret(deps, record, "verify_token")
+        if token is not None:
+            matched |= hmac.compare_digest(token.encode(), given)
     if not matched:
         log.warning("webhook.verification_refused")
         return None
