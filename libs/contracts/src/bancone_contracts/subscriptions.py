@@ -55,7 +55,7 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
 PRODUCES: dict[str, tuple[str, ...]] = {
     "gateway": (topics.INBOUND, topics.STATUS, topics.CHANNEL, topics.AUDIT),
     "catalog": (topics.CATALOG,),
-    "ingest": (),
+    "ingest": (topics.KNOWLEDGE,),
     "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS),
     "notifier": (topics.DELIVERY,),
 }

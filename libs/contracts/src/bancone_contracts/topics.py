@@ -16,6 +16,7 @@ CATALOG = "bancone.catalog.v1"
 CHANNEL = "bancone.channel.v1"
 AGENT_TURNS = "bancone.agent-turns.v1"
 AUDIT = "bancone.audit.v1"
+KNOWLEDGE = "bancone.knowledge.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -54,6 +55,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(CHANNEL, 3, compacted=True),
     TopicSpec(AGENT_TURNS, CONVERSATION_PARTITIONS),
     TopicSpec(AUDIT, 3),
+    TopicSpec(KNOWLEDGE, CONVERSATION_PARTITIONS),
 )
 
 ALL_TOPICS: list[TopicSpec] = [

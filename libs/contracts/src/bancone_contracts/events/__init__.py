@@ -14,6 +14,7 @@ from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.knowledge import KnowledgeIngestionUpdated
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.topics import base_topic
@@ -27,7 +28,8 @@ AnyEvent = Annotated[
     | CatalogEntityChanged
     | ChannelChanged
     | AgentTurnCompleted
-    | AuditRecorded,
+    | AuditRecorded
+    | KnowledgeIngestionUpdated,
     Field(discriminator="type"),
 ]
 
@@ -41,6 +43,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     ChannelChanged,
     AgentTurnCompleted,
     AuditRecorded,
+    KnowledgeIngestionUpdated,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -92,6 +95,7 @@ __all__ = [
     "DeliveryUpdated",
     "EventDecodeError",
     "InboundMessageReceived",
+    "KnowledgeIngestionUpdated",
     "OutboundMessageRequested",
     "WhatsAppStatusUpdated",
     "event_type_of",
