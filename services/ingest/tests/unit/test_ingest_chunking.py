@@ -3,6 +3,8 @@ page, section and language; uploads are typed or refused before any parsing."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bancone_ingest.domain.chunking import Block, ChunkingRules, chunk_blocks
@@ -49,7 +51,7 @@ def test_paragraphs_join_up_to_the_bound_and_the_next_passage_overlaps_the_last(
     chunks = chunk_blocks(blocks, RULES)
     assert len(chunks) > 1
     assert all(len(c.text) <= RULES.max_chars for c in chunks)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         tail = before.text[-RULES.overlap_chars :].split(" ", 1)[1]
         assert after.text.startswith(tail)
     # every sentence is whole in some passage, and a passage keeps the page it starts on
@@ -103,7 +105,8 @@ def test_a_passage_point_is_inactive_deterministic_and_carries_its_citation() ->
     assert point.payload["language"] == "und"  # too short to tell, and no document language
     english = DocumentVersion("shop-a", "doc-1", 3, "Warranty terms", language="en")
     assert passage_document(english, chunk).payload["language"] == "en"
-    assert "Duration" in point.text and "Warranty terms" in point.text
+    assert "Duration" in point.text
+    assert "Warranty terms" in point.text
 
 
 def test_a_citation_names_the_page_else_the_section_else_the_title() -> None:

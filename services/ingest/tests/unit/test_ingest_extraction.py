@@ -50,7 +50,8 @@ def test_html_keeps_the_content_and_drops_navigation_scripts_and_footer() -> Non
 def test_markdown_headings_make_sections_and_markup_is_dropped() -> None:
     chunks = chunk_blocks(extract("markdown", SHIPPING_MARKDOWN.encode()).blocks)
     assert [c.section for c in chunks] == ["Plazos", "Devoluciones"]
-    assert "embalaje original" in chunks[1].text and "**" not in chunks[1].text
+    assert "embalaje original" in chunks[1].text
+    assert "**" not in chunks[1].text
 
 
 def test_plain_text_splits_on_blank_lines_and_latin1_is_read() -> None:
