@@ -172,9 +172,10 @@ async def delete_document(tenant_id: str, document_id: str, deps: DocumentDeps) 
     """
     tenant_id = checked_tenant_id(tenant_id)
     async with deps.sessions() as tx, tx.begin():
-        if await store.locked_document(tx, tenant_id, document_id) is None:
+        document = await store.locked_document(tx, tenant_id, document_id)
+        if document is None:
             raise DocumentNotFoundError(document_id)
         await deps.index.delete_document(tenant_id, document_id)
         await deps.blobs.delete_prefix(document_prefix(tenant_id, document_id))
-        await store.delete_document_rows(tx, tenant_id, document_id)
+        await store.delete_document_rows(tx, document)
     log.info("document.deleted", tenant_id=tenant_id, document_id=document_id)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.events.knowledge import IngestionProgress, KnowledgeIngestionUpdated
 from bancone_ingest.adapters.tables import DocumentRecord, IngestionJobRecord
@@ -29,25 +30,29 @@ async def locked_document(
 
 async def documents_of(tx: AsyncSession, tenant_id: str) -> Sequence[DocumentRecord]:
     statement = (
-        sa.select(DocumentRecord)
-        .where(DocumentRecord.tenant_id == tenant_id)  # type: ignore[arg-type]
-        .order_by(DocumentRecord.created_at, DocumentRecord.document_id)  # type: ignore[arg-type]
+        select(DocumentRecord)
+        .where(col(DocumentRecord.tenant_id) == tenant_id)
+        .order_by(col(DocumentRecord.created_at), col(DocumentRecord.document_id))
     )
-    return (await tx.scalars(statement)).all()
+    return (await tx.exec(statement)).all()
+
+
+async def _jobs_of(
+    tx: AsyncSession, tenant_id: str, document_ids: Sequence[str]
+) -> Sequence[IngestionJobRecord]:
+    statement = select(IngestionJobRecord).where(
+        col(IngestionJobRecord.tenant_id) == tenant_id,
+        col(IngestionJobRecord.document_id).in_(document_ids),
+    )
+    return (await tx.exec(statement)).all()
 
 
 async def latest_jobs(
     tx: AsyncSession, tenant_id: str, document_ids: Sequence[str]
 ) -> dict[str, IngestionJobRecord]:
     """The newest job (highest version) of each of the tenant's documents given."""
-    if not document_ids:
-        return {}
-    statement = sa.select(IngestionJobRecord).where(
-        IngestionJobRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
-        IngestionJobRecord.document_id.in_(document_ids),  # type: ignore[attr-defined]
-    )
     latest: dict[str, IngestionJobRecord] = {}
-    for job in (await tx.scalars(statement)).all():
+    for job in await _jobs_of(tx, tenant_id, document_ids) if document_ids else ():
         if job.document_id not in latest or latest[job.document_id].version < job.version:
             latest[job.document_id] = job
     return latest
@@ -58,38 +63,28 @@ async def job_of(tx: AsyncSession, tenant_id: str, job_id: str) -> IngestionJobR
     return job if job is not None and job.tenant_id == tenant_id else None
 
 
-async def delete_document_rows(tx: AsyncSession, tenant_id: str, document_id: str) -> None:
-    await tx.execute(
-        sa.delete(IngestionJobRecord).where(
-            IngestionJobRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
-            IngestionJobRecord.document_id == document_id,  # type: ignore[arg-type]
-        )
-    )
-    await tx.execute(
-        sa.delete(DocumentRecord).where(
-            DocumentRecord.tenant_id == tenant_id,  # type: ignore[arg-type]
-            DocumentRecord.document_id == document_id,  # type: ignore[arg-type]
-        )
-    )
+async def delete_document_rows(tx: AsyncSession, document: DocumentRecord) -> None:
+    """Delete a (locked) document and every job of it."""
+    for job in await _jobs_of(tx, document.tenant_id, [document.document_id]):
+        await tx.delete(job)
+    await tx.delete(document)
 
 
 async def claim_next_job(tx: AsyncSession, now: datetime, lease: timedelta) -> str | None:
     """Take the oldest unfinished job whose lease has lapsed (or that was never claimed):
     lease it to this worker and count the attempt. Concurrent workers skip locked rows."""
+    lease_until = col(IngestionJobRecord.lease_until)
     statement = (
-        sa.select(IngestionJobRecord)
+        select(IngestionJobRecord)
         .where(
-            IngestionJobRecord.state.not_in(FINAL_STATES),  # type: ignore[attr-defined]
-            sa.or_(
-                IngestionJobRecord.lease_until.is_(None),  # type: ignore[union-attr]
-                IngestionJobRecord.lease_until < now,  # type: ignore[arg-type,operator]
-            ),
+            col(IngestionJobRecord.state).not_in(FINAL_STATES),
+            sa.or_(lease_until.is_(None), lease_until < now),
         )
-        .order_by(IngestionJobRecord.created_at)  # type: ignore[arg-type]
+        .order_by(col(IngestionJobRecord.created_at))
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    job = (await tx.scalars(statement)).first()
+    job = (await tx.exec(statement)).first()
     if job is None:
         return None
     job.lease_until = now + lease
