@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from bancone_ingest.adapters.blobs import BlobStore, DirectoryBlobStore
 from bancone_ingest.adapters.embedder import AnyEmbedder, OpenAIEmbedder, UniversalSentenceEncoder
 from bancone_ingest.adapters.index_handle import IndexHandle
+from bancone_ingest.adapters.object_blobs import ObjectStoreBlobs
 from bancone_ingest.adapters.vectors import KnowledgeIndex
 from bancone_ingest.document_handlers import DocumentDeps
 from bancone_ingest.domain.chunking import ChunkingRules
@@ -84,12 +85,12 @@ def index_opener(settings: IngestSettings, embedder: AnyEmbedder) -> Callable[[]
 
 
 def build_blob_store(settings: IngestSettings) -> BlobStore:
-    """Where uploaded originals are kept: a directory (an S3-compatible adapter is not wired
-    yet: `blob_store` takes a directory path only)."""
+    """Where uploaded originals are kept: an S3-compatible bucket for an `s3://` URL, else a
+    directory."""
+    if settings.blob_store.startswith("s3://"):
+        return ObjectStoreBlobs.from_url(settings.blob_store)
     if "://" in settings.blob_store:
-        raise ValueError(
-            f"blob_store {settings.blob_store!r}: only a directory path is supported so far"
-        )
+        raise ValueError(f"blob_store {settings.blob_store!r}: use a directory or an s3:// URL")
     return DirectoryBlobStore(Path(settings.blob_store))
 
 

@@ -81,7 +81,8 @@ class IngestSettings(ConsumerSettings):
     blob_store: str = Field(
         default=".bancone/data/blobs",
         min_length=1,
-        description="Where uploaded originals are kept: a directory (`make run`).",
+        description="Where uploaded originals are kept: a directory (`make run`) or an "
+        "S3-compatible bucket, `s3://bucket/prefix` (endpoint and keys from AWS_* variables).",
     )
     chunk_max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=200, le=8000)
     chunk_overlap_chars: int = Field(default=DEFAULT_OVERLAP_CHARS, ge=0, le=2000)

@@ -1,7 +1,7 @@
 """Where uploaded originals are kept: a port, and the directory adapter `make run` uses.
 
-Production points `BANCONE_INGEST_BLOB_STORE` at an S3-compatible bucket (see
-`adapters/s3_blobs.py` when configured); the key layout is the same in both:
+Production points `BANCONE_INGEST_BLOB_STORE` at an S3-compatible bucket
+(`adapters/object_blobs.py`); the key layout is the same in both:
 `<tenant>/<document>/v<version>`.
 """
 
