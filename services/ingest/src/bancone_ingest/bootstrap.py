@@ -88,7 +88,14 @@ def build_blob_store(settings: IngestSettings) -> BlobStore:
     """Where uploaded originals are kept: an S3-compatible bucket for an `s3://` URL, else a
     directory."""
     if settings.blob_store.startswith("s3://"):
-        return ObjectStoreBlobs.from_url(settings.blob_store)
+        secret = settings.blob_s3_secret_access_key
+        return ObjectStoreBlobs.from_url(
+            settings.blob_store,
+            endpoint=str(settings.blob_s3_endpoint_url) if settings.blob_s3_endpoint_url else None,
+            region=settings.blob_s3_region,
+            access_key_id=settings.blob_s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret is not None else None,
+        )
     if "://" in settings.blob_store:
         raise ValueError(f"blob_store {settings.blob_store!r}: use a directory or an s3:// URL")
     return DirectoryBlobStore(Path(settings.blob_store))

@@ -82,8 +82,16 @@ class IngestSettings(ConsumerSettings):
         default=".bancone/data/blobs",
         min_length=1,
         description="Where uploaded originals are kept: a directory (`make run`) or an "
-        "S3-compatible bucket, `s3://bucket/prefix` (endpoint and keys from AWS_* variables).",
+        "S3-compatible bucket, `s3://bucket/prefix`.",
     )
+    blob_s3_endpoint_url: HttpUrl | None = Field(
+        default=None, description="An S3-compatible endpoint (MinIO, Ceph, R2...); unset = AWS."
+    )
+    blob_s3_region: str | None = None
+    blob_s3_access_key_id: str | None = Field(
+        default=None, description="Unset = the standard AWS_* variables or the pod's identity."
+    )
+    blob_s3_secret_access_key: SecretStr | None = None
     chunk_max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=200, le=8000)
     chunk_overlap_chars: int = Field(default=DEFAULT_OVERLAP_CHARS, ge=0, le=2000)
     ingestion_worker: bool = Field(

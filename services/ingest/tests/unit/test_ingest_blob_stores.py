@@ -54,5 +54,13 @@ def test_the_settings_choose_a_directory_or_an_s3_bucket(tmp_path: Path) -> None
     assert isinstance(build_blob_store(local), DirectoryBlobStore)
     bucket = IngestSettings(blob_store="s3://bancone-documents/originals")
     assert isinstance(build_blob_store(bucket), ObjectStoreBlobs)
+    minio = IngestSettings(
+        blob_store="s3://documents",
+        blob_s3_endpoint_url="http://minio:9000",
+        blob_s3_access_key_id="bancone",
+        blob_s3_secret_access_key="not-a-real-secret",
+        blob_s3_region="eu-south-1",
+    )
+    assert isinstance(build_blob_store(minio), ObjectStoreBlobs)
     with pytest.raises(ValueError, match="s3://"):
         build_blob_store(IngestSettings(blob_store="ftp://example.com/x"))

@@ -1,10 +1,9 @@
 """The blob store on an S3-compatible bucket, through obstore (Rust's `object_store`).
 
-`BANCONE_INGEST_BLOB_STORE=s3://bucket/prefix` selects it; the endpoint and credentials come
-from the standard variables the S3 tools share (`AWS_ENDPOINT_URL` for MinIO, Ceph, R2...,
-`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP` for a plain-HTTP
-endpoint), or from the pod's IAM role. The same adapter runs on obstore's in-memory store in
-the tests.
+`BANCONE_INGEST_BLOB_STORE=s3://bucket/prefix` selects it; the endpoint (MinIO, Ceph, R2...),
+region and keys come from the `BANCONE_INGEST_BLOB_S3_*` settings, else from the standard
+`AWS_*` variables or the pod's cloud identity. The same adapter runs on obstore's in-memory
+store in the tests.
 """
 
 from __future__ import annotations
@@ -24,11 +23,27 @@ class ObjectStoreBlobs:
         self._store = store
 
     @classmethod
-    def from_url(cls, url: str) -> ObjectStoreBlobs:
-        """An S3 bucket (and optional key prefix), configured from the AWS_* environment."""
+    def from_url(
+        cls,
+        url: str,
+        *,
+        endpoint: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+    ) -> ObjectStoreBlobs:
+        """An S3 bucket (and optional key prefix); what is not given comes from AWS_*."""
         if not url.startswith("s3://"):
             raise ValueError(f"not an s3:// URL: {url!r}")
-        return cls(S3Store.from_url(url))
+        given = {
+            "endpoint": endpoint,
+            "region": region,
+            "access_key_id": access_key_id,
+            "secret_access_key": secret_access_key,
+        }
+        config: Any = {key: value for key, value in given.items() if value}
+        plain_http = bool(endpoint and endpoint.startswith("http://"))
+        return cls(S3Store.from_url(url, config=config, client_options={"allow_http": plain_http}))
 
     async def put(self, key: str, data: bytes) -> None:
         await obstore.put_async(self._store, key, data)
