@@ -18,7 +18,7 @@ import asyncio
 from datetime import timedelta
 
 from bancone_ingest.adapters import document_store as store
-from bancone_ingest.adapters.extraction import extract
+from bancone_ingest.adapters.extraction import Extracted, extract
 from bancone_ingest.adapters.tables import IngestionJobRecord
 from bancone_ingest.document_handlers import DocumentDeps
 from bancone_ingest.domain.chunking import Chunk, chunk_blocks
@@ -32,6 +32,7 @@ from bancone_kit.logging import get_logger
 log = get_logger(__name__)
 
 MAX_ATTEMPTS = 5
+PAGE_PROGRESS_SECONDS = 1.0
 DOCUMENT_SAMPLE = 20
 """Passages read to guess the document's language (the fallback of a short passage's)."""
 DEFAULT_LEASE = timedelta(seconds=120)
@@ -91,8 +92,7 @@ async def _extract_and_chunk(
 ) -> list[Chunk]:
     await _advance(deps, job, "extracting", lease)
     data = await deps.blobs.get(job.blob_key)
-    fmt: DocumentFormat = job.format  # type: ignore[assignment]
-    extracted = await asyncio.to_thread(extract, fmt, data)
+    extracted = await _extract_with_progress(job, data, deps, lease)
     chunks = await asyncio.to_thread(chunk_blocks, extracted.blocks, deps.rules)
     if not chunks:
         raise NoTextFoundError()
@@ -100,6 +100,32 @@ async def _extract_and_chunk(
     await _advance(deps, job, "chunking", lease, pages_done=pages or 0, pages_total=pages)
     await _advance(deps, job, "embedding", lease, chunks_total=len(chunks))
     return chunks
+
+
+async def _extract_with_progress(
+    job: IngestionJobRecord, data: bytes, deps: DocumentDeps, lease: timedelta
+) -> Extracted:
+    """Extract in a worker thread; meanwhile commit the pages read so far every
+    `PAGE_PROGRESS_SECONDS` (a progress event, and the lease kept fresh on a long PDF)."""
+    fmt: DocumentFormat = job.format  # type: ignore[assignment]
+    pages: list[int] = [0, 0]  # done, total: written by the extracting thread
+
+    def on_page(done: int, total: int) -> None:
+        pages[:] = [done, total]
+
+    extraction = asyncio.ensure_future(asyncio.to_thread(extract, fmt, data, on_page=on_page))
+    reported = 0
+    try:
+        while not extraction.done():
+            await asyncio.wait({extraction}, timeout=PAGE_PROGRESS_SECONDS)
+            done, total = pages
+            if not extraction.done() and done > reported:
+                await _advance(deps, job, "extracting", lease, pages_done=done, pages_total=total)
+                reported = done
+    except BaseException:
+        extraction.cancel()
+        raise
+    return extraction.result()
 
 
 async def _embed(

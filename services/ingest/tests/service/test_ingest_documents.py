@@ -209,10 +209,11 @@ async def test_every_format_is_indexed_and_its_passages_cite_title_and_page_or_s
             for name, data, ctype, title in uploads
         ]
         assert {d["state"] for d in documents} == {"queued"}
-        for document in documents:
-            job = await ingest.finished(shop, document)
+        jobs = [await ingest.finished(shop, document) for document in documents]
+        for job in jobs:
             assert job["state"] == "indexed", job
             assert job["chunks_done"] == job["chunks_total"] > 0
+        assert (jobs[0]["pages_done"], jobs[0]["pages_total"]) == (2, 2)
 
         [warranty, *_] = await ingest.passages(shop, "How long does the warranty last?")
         assert warranty["citation"] == "Warranty terms, p. 2"
