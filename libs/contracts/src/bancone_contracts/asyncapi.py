@@ -39,6 +39,7 @@ _KEY_DESCRIPTION = {
     topics.CATALOG: "tenant_id:entity_id",
     topics.CHANNEL: "phone_number_id",
     topics.AUDIT: "tenant_id",
+    topics.KNOWLEDGE: "tenant_id:document_id",
 }
 _DEFAULT_KEY_DESCRIPTION = "tenant_id:customer_id (the conversation key)"
 

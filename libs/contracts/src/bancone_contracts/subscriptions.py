@@ -61,7 +61,7 @@ PRODUCES: dict[str, tuple[str, ...]] = {
         topics.WHATSAPP_UPDATES,
     ),
     "catalog": (topics.CATALOG,),
-    "ingest": (),
+    "ingest": (topics.KNOWLEDGE,),
     "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS),
     "notifier": (topics.DELIVERY,),
 }

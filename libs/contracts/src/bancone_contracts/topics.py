@@ -17,6 +17,7 @@ CHANNEL = "bancone.channel.v1"
 AGENT_TURNS = "bancone.agent-turns.v1"
 AUDIT = "bancone.audit.v1"
 WHATSAPP_UPDATES = "bancone.whatsapp-updates.v1"
+KNOWLEDGE = "bancone.knowledge.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -56,6 +57,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(AGENT_TURNS, CONVERSATION_PARTITIONS),
     TopicSpec(AUDIT, 3),
     TopicSpec(WHATSAPP_UPDATES, CONVERSATION_PARTITIONS),
+    TopicSpec(KNOWLEDGE, CONVERSATION_PARTITIONS),
 )
 
 ALL_TOPICS: list[TopicSpec] = [

@@ -28,7 +28,7 @@ async def test_faq_is_answered_from_the_best_knowledge_hit() -> None:
     assert reply.intent is Intent.FAQ
     assert reply.text == "Spediamo in tutta l'Unione Europea in 3-5 giorni lavorativi."
     assert [hit.entity_id for hit in reply.knowledge_cited] == ["shipping-it"]
-    assert tools.knowledge_queries == [("spedite anche in Germania?", ("faq",))]
+    assert tools.knowledge_queries == [("spedite anche in Germania?", ("faq", "document"))]
 
 
 async def test_faq_prefers_an_answer_in_the_customers_language() -> None:
@@ -93,6 +93,32 @@ async def test_a_faq_whose_topic_cannot_be_told_needs_a_good_score() -> None:
 
     assert weak_reply.knowledge_cited == ()
     assert strong_reply.text == "Chiamaci."
+
+
+def passage(text: str, citation: str, score: float) -> KnowledgeHit:
+    """A document passage shaped like ingest's: the document's title, the passage's text."""
+    return KnowledgeHit(
+        kind="document",
+        entity_id="returns:v1:1",
+        score=score,
+        title="Returns policy",
+        text=text,
+        payload={"language": "en", "citation": citation, "page": 2},
+    )
+
+
+async def test_a_document_passage_answers_and_cites_its_source() -> None:
+    hits = [
+        passage("Returns are accepted within 30 days of delivery.", "Returns policy, p. 2", 0.6)
+    ]
+    reply = await ask("can I return an item I bought?", FakeShopTools(scripted_hits=hits))
+
+    assert reply.intent is Intent.FAQ
+    assert reply.text == (
+        "Returns are accepted within 30 days of delivery.\n(from the Returns policy, p. 2)"
+    )
+    assert [hit.citation for hit in reply.knowledge_cited] == ["Returns policy, p. 2"]
+    assert check_reply(reply) == []  # 30 and 2 are the passage's and its citation's
 
 
 async def test_offers_questions_list_the_shops_offers() -> None:

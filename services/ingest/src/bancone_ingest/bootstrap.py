@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
 
 from fastapi import FastAPI
 
+from bancone_ingest.adapters.blobs import BlobStore, DirectoryBlobStore
 from bancone_ingest.adapters.embedder import AnyEmbedder, OpenAIEmbedder, UniversalSentenceEncoder
 from bancone_ingest.adapters.index_handle import IndexHandle
+from bancone_ingest.adapters.object_blobs import ObjectStoreBlobs
 from bancone_ingest.adapters.vectors import KnowledgeIndex
+from bancone_ingest.document_handlers import DocumentDeps
+from bancone_ingest.domain.chunking import ChunkingRules
 from bancone_ingest.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_ingest.entrypoints.http import build_http_app
+from bancone_ingest.entrypoints.ingestion_worker import IngestionWorker
 from bancone_ingest.handlers import IngestDeps
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.db import create_engine, session_factory
@@ -77,24 +84,54 @@ def index_opener(settings: IngestSettings, embedder: AnyEmbedder) -> Callable[[]
     return open_index
 
 
+def build_blob_store(settings: IngestSettings) -> BlobStore:
+    """Where uploaded originals are kept: an S3-compatible bucket for an `s3://` URL, else a
+    directory."""
+    if settings.blob_store.startswith("s3://"):
+        secret = settings.blob_s3_secret_access_key
+        return ObjectStoreBlobs.from_url(
+            settings.blob_store,
+            endpoint=str(settings.blob_s3_endpoint_url) if settings.blob_s3_endpoint_url else None,
+            region=settings.blob_s3_region,
+            access_key_id=settings.blob_s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret is not None else None,
+        )
+    if "://" in settings.blob_store:
+        raise ValueError(f"blob_store {settings.blob_store!r}: use a directory or an s3:// URL")
+    return DirectoryBlobStore(Path(settings.blob_store))
+
+
 def build_app(
     settings: IngestSettings,
     *,
     embedding: Embedding | None = None,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+    blobs: BlobStore | None = None,
 ) -> FastAPI:
     """The ingest's ASGI app: the index (opened in the lifespan, its embedder loaded in the
-    background), the catalog consumer and the search API.
+    background), the catalog consumer, the ingestion worker, and the search and document APIs.
 
-    Tests pass their own `embedding` and their own topics and groups in `subscriptions`.
+    Tests pass their own `embedding`, blob store, and topics and groups in `subscriptions`.
     """
     engine = create_engine(settings.database_url)
     broker = broker_for(settings)
-    # The ingest publishes nothing yet; the relay is there so an event staged later is sent.
+    # The relay publishes what the ingestion jobs stage in the outbox (bancone.knowledge.v1).
     messaging = Messaging(broker, engine)
     embedding = embedding or build_embedding(settings)
     index = IndexHandle(index_opener(settings, embedding.embedder), warm_up=embedding.warm_up)
-    deps = IngestDeps(sessions=session_factory(engine), index=index)
+    sessions = session_factory(engine)
+    deps = IngestDeps(sessions=sessions, index=index)
+    lease = timedelta(seconds=settings.ingestion_lease_seconds)
+    documents = DocumentDeps(
+        sessions=sessions,
+        index=index,
+        blobs=blobs or build_blob_store(settings),
+        max_bytes=settings.max_upload_bytes,
+        rules=ChunkingRules(settings.chunk_max_chars, settings.chunk_overlap_chars),
+        batch_size=settings.ingestion_batch_size,
+        wake_worker=lambda: worker.wake(),
+    )
+    worker = IngestionWorker(documents, poll_seconds=settings.ingestion_poll_seconds, lease=lease)
     register_consumers(
         broker,
         deps,
@@ -112,6 +149,9 @@ def build_app(
             stack.push_async_callback(index.close)
             await messaging.start()
             stack.push_async_callback(messaging.stop)
+            if settings.ingestion_worker:
+                await worker.start()
+                stack.push_async_callback(worker.stop)
             yield
 
     checks = [
@@ -122,4 +162,6 @@ def build_app(
     app = build_http_app(settings, checks, lifespan)
     app.state.index = index
     app.state.deps = deps
+    app.state.documents = documents
+    app.state.worker = worker
     return app

@@ -1,5 +1,6 @@
 """The ingest's use cases: keep the knowledge index in step with the catalog (an event), and
-search it or count it for a tenant (HTTP). Plain functions; the registries at the bottom say
+search it or count it for a tenant (HTTP); the document use cases live in
+`document_handlers.py` and `ingestion.py`. Plain functions; the registries at the bottom say
 who handles what.
 
 Idempotency and order. Writing to Qdrant is idempotent by itself (a point id is a uuid5 of
@@ -49,6 +50,7 @@ from bancone_contracts.events.catalog import (
     ServiceSnapshot,
 )
 from bancone_contracts.subscriptions import consumer_group
+from bancone_ingest import document_handlers
 from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.domain import (
     KINDS,
@@ -266,8 +268,14 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
 COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
     "search_index": search_index,
     "count_indexed": count_indexed,
+    "upload_document": document_handlers.upload_document,
+    "list_documents": document_handlers.list_documents,
+    "get_document": document_handlers.get_document,
+    "get_job": document_handlers.get_job,
+    "delete_document": document_handlers.delete_document,
 }
-"""Every HTTP-triggered use case of the ingest, by name (`entrypoints/search_api.py`)."""
+"""Every HTTP-triggered use case of the ingest, by name (`entrypoints/search_api.py`,
+`entrypoints/documents_api.py`); jobs run in `entrypoints/ingestion_worker.py`."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = (Subscription.of(CATALOG_CHANGES),)
 """Where those events are read from (the group `bancone_contracts.subscriptions` declares)."""

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_ingest.adapters.vectors import CANDIDATE_POOL, DEFAULT_COLLECTION
+from bancone_ingest.domain.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP_CHARS
 from bancone_ingest.domain.search import MAX_LIMIT
 from bancone_kit.settings import ConsumerSettings, Port
 
@@ -72,6 +73,38 @@ class IngestSettings(ConsumerSettings):
         ge=MAX_LIMIT,
         le=1000,
         description="Points fetched per vector query before fusion (twice when keywords match).",
+    )
+
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest document accepted (413 above)."
+    )
+    blob_store: str = Field(
+        default=".bancone/data/blobs",
+        min_length=1,
+        description="Where uploaded originals are kept: a directory (`make run`) or an "
+        "S3-compatible bucket, `s3://bucket/prefix`.",
+    )
+    blob_s3_endpoint_url: HttpUrl | None = Field(
+        default=None, description="An S3-compatible endpoint (MinIO, Ceph, R2...); unset = AWS."
+    )
+    blob_s3_region: str | None = None
+    blob_s3_access_key_id: str | None = Field(
+        default=None, description="Unset = the standard AWS_* variables or the pod's identity."
+    )
+    blob_s3_secret_access_key: SecretStr | None = None
+    chunk_max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=200, le=8000)
+    chunk_overlap_chars: int = Field(default=DEFAULT_OVERLAP_CHARS, ge=0, le=2000)
+    ingestion_worker: bool = Field(
+        default=True, description="Run ingestion jobs in this process (off: another replica)."
+    )
+    ingestion_batch_size: int = Field(
+        default=16, ge=1, le=256, description="Passages embedded per step (progress events)."
+    )
+    ingestion_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    ingestion_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A job untouched this long by its worker (a crash) is taken up again.",
     )
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""`bancone` console script: `chat` and `import` subcommands."""
+"""`bancone` console script: `chat`, `import` and `knowledge add` subcommands."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bancone_cli.chat import (
     chat_once,
 )
 from bancone_cli.importer import DEFAULT_CATALOG_URL, KINDS, Kind, run_import
+from bancone_cli.knowledge import DEFAULT_INGEST_URL, run_knowledge_add
 from bancone_cli.runenv import RunEnvError, load_run_env
 
 
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--kind", choices=KINDS, default=None, help="what a CSV file holds")
     imp.add_argument("--catalog-url", default=None, help="default $BANCONE_CATALOG_URL")
     imp.add_argument("--token", default=None, help="admin token, default $BANCONE_ADMIN_TOKEN")
+
+    knowledge = commands.add_parser("knowledge", help="the shop's documents")
+    knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    add = knowledge_commands.add_parser("add", help="upload a document and wait for it")
+    add.add_argument("file", type=Path, help="PDF, DOCX, HTML, Markdown or text")
+    add.add_argument("--tenant", required=True, help="tenant slug, e.g. demo")
+    add.add_argument("--title", default=None, help="how answers cite it (default: file name)")
+    add.add_argument("--ingest-url", default=None, help="default $BANCONE_INGEST_URL")
+    add.add_argument("--token", default=None, help="token, default $BANCONE_ADMIN_TOKEN")
     return parser
 
 
@@ -63,6 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             return chat_interactive(
                 target, wa_id=args.wa_id, name=args.name, timeout=args.timeout, console=console
+            )
+        if args.command == "knowledge":
+            return run_knowledge_add(
+                args.file,
+                tenant=args.tenant,
+                title=args.title,
+                ingest_url=args.ingest_url
+                or env.get("BANCONE_INGEST_URL", DEFAULT_INGEST_URL)
+                or DEFAULT_INGEST_URL,
+                token=args.token or env.get("BANCONE_ADMIN_TOKEN"),
+                console=console,
             )
         kind: Kind | None = args.kind
         return run_import(

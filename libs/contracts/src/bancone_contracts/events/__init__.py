@@ -14,6 +14,7 @@ from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.knowledge import KnowledgeIngestionUpdated
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
@@ -29,7 +30,8 @@ AnyEvent = Annotated[
     | ChannelChanged
     | AgentTurnCompleted
     | AuditRecorded
-    | WhatsAppUpdateReceived,
+    | WhatsAppUpdateReceived
+    | KnowledgeIngestionUpdated,
     Field(discriminator="type"),
 ]
 
@@ -44,6 +46,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     AgentTurnCompleted,
     AuditRecorded,
     WhatsAppUpdateReceived,
+    KnowledgeIngestionUpdated,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -95,6 +98,7 @@ __all__ = [
     "DeliveryUpdated",
     "EventDecodeError",
     "InboundMessageReceived",
+    "KnowledgeIngestionUpdated",
     "OutboundMessageRequested",
     "WhatsAppStatusUpdated",
     "WhatsAppUpdateReceived",

@@ -183,6 +183,12 @@ class KnowledgeHit(BaseModel):
         language = self.payload.get("language")
         return language if isinstance(language, str) else None
 
+    @property
+    def citation(self) -> str | None:
+        """Where a document passage comes from ("Warranty terms, p. 2"); None for FAQs."""
+        citation = self.payload.get("citation")
+        return citation if isinstance(citation, str) and citation.strip() else None
+
 
 class Reply(BaseModel):
     """What the assistant answers, with what it relied on so a guard can check it."""

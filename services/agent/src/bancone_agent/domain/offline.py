@@ -261,7 +261,8 @@ class OfflineAssistant:
         return "\n".join(lines)
 
     async def _faq(self, tools: ShopTools, book: Phrasebook, text: str, u: Understanding) -> Reply:
-        hits = await tools.search_knowledge(text, ("faq",))  # offers have their own intent
+        # Offers have their own intent; a document passage answers like a FAQ, with its source.
+        hits = await tools.search_knowledge(text, ("faq", "document"))
         hit = best_answer(hits, book.code, u.faq_topics, self._faq_min_score, self._reader)
         if hit is None:
             return self._say(book, u.intent, book.faq_not_found, wants_human=False)
@@ -273,6 +274,8 @@ class OfflineAssistant:
         if hit.language and hit.language != book.code:
             heading = book.faq_other_language.format(language=book.language_name(hit.language))
             answer = f"{heading}\n{answer}"
+        if hit.citation:
+            answer = f"{answer}\n{book.source_cited.format(citation=hit.citation)}"
         return Reply(text=answer, language=book.code, intent=intent, knowledge_cited=(hit,))
 
     @staticmethod

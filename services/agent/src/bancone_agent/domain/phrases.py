@@ -28,6 +28,8 @@ class Phrasebook:
     not_found: str
     not_found_budget: str
     faq_other_language: str
+    source_cited: str
+    """How a passage of a shop document is credited ("from the Warranty terms, p. 2")."""
     faq_not_found: str
     media_unsupported: str
     order_received: str
@@ -140,6 +142,7 @@ ITALIAN = Phrasebook(
         "Vuoi che ti metta in contatto con una persona del negozio?"
     ),
     faq_other_language="Ecco la nostra risposta (in {language}):",
+    source_cited="(fonte: {citation})",
     faq_not_found=(
         "Non ho trovato una risposta sicura a questa domanda. "
         "Vuoi che ti metta in contatto con una persona del negozio?"
@@ -248,6 +251,7 @@ ENGLISH = Phrasebook(
         "Would you like me to put you in touch with someone from the shop?"
     ),
     faq_other_language="Here is our answer (in {language}):",
+    source_cited="(from the {citation})",
     faq_not_found=(
         "I couldn't find a reliable answer to that. "
         "Would you like me to put you in touch with someone from the shop?"
@@ -350,6 +354,7 @@ SPANISH = Phrasebook(
         "¿Quieres que te ponga en contacto con una persona de la tienda?"
     ),
     faq_other_language="Esta es nuestra respuesta (en {language}):",
+    source_cited="(fuente: {citation})",
     faq_not_found=(
         "No he encontrado una respuesta segura a esa pregunta. "
         "¿Quieres que te ponga en contacto con una persona de la tienda?"

@@ -336,12 +336,15 @@ def product_view(product: Product, *, detailed: bool = False) -> dict[str, Any]:
 def knowledge_view(hit: KnowledgeHit) -> dict[str, Any]:
     if hit.kind == "offer":
         return offer_view(hit)
-    return {
+    view: dict[str, Any] = {
         "kind": hit.kind,
         "title": hit.title,
         "answer": hit.answer[:TEXT_LIMIT],
         "language": hit.language,
     }
+    if hit.citation:
+        view["source"] = hit.citation  # a document passage: the answer names where it is from
+    return view
 
 
 def offer_view(hit: KnowledgeHit) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bancone_ingest.adapters.vectors import KnowledgeIndex
 from bancone_ingest.domain import Hit, IndexDocument, Kind, SearchQuery
@@ -98,6 +98,20 @@ class IndexHandle:
 
     async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]:
         return await self._opened().search(tenant_id, query)
+
+    async def upsert_many(self, docs: Sequence[IndexDocument]) -> None:
+        await self._opened().upsert_many(docs)
+
+    async def activate_version(self, tenant_id: str, document_id: str, version: int) -> None:
+        await self._opened().activate_version(tenant_id, document_id, version)
+
+    async def delete_document(
+        self, tenant_id: str, document_id: str, version: int | None = None
+    ) -> None:
+        await self._opened().delete_document(tenant_id, document_id, version)
+
+    async def count_passages(self, tenant_id: str, document_id: str | None = None) -> int:
+        return await self._opened().count_passages(tenant_id, document_id)
 
     async def count(self, tenant_id: str, kind: Kind | None = None) -> int:
         return await self._opened().count(tenant_id, kind)

@@ -42,6 +42,8 @@ _PAYLOAD_INDEXES: dict[str, models.PayloadSchemaType | models.KeywordIndexParams
     "stock": models.PayloadSchemaType.INTEGER,
     "in_stock": models.PayloadSchemaType.BOOL,
     "active": models.PayloadSchemaType.BOOL,
+    "document_id": models.PayloadSchemaType.KEYWORD,
+    "version": models.PayloadSchemaType.INTEGER,
 }
 
 
@@ -49,13 +51,18 @@ class IndexMismatchError(RuntimeError):
     """The collection exists with another vector size: the embedder changed, reindex."""
 
 
-def _match(key: str, value: str | bool) -> models.FieldCondition:
+def _match(key: str, value: str | int | bool) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
 
 
-def _scope(tenant_id: str, *conditions: models.Condition) -> models.Filter:
+def _scope(
+    tenant_id: str, *conditions: models.Condition, excluding: models.Condition | None = None
+) -> models.Filter:
     """A filter confined to one tenant: the only way this module builds a filter."""
-    return models.Filter(must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions])
+    return models.Filter(
+        must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions],
+        must_not=None if excluding is None else [excluding],
+    )
 
 
 def _structured(query: SearchQuery) -> list[models.Condition]:
@@ -214,6 +221,54 @@ class KnowledgeIndex:
         """How many documents the tenant has indexed (of one kind, when given)."""
         await self.ensure_collection()
         conditions = [] if kind is None else [_match("kind", kind)]
+        result = await self._client.count(
+            self._collection, count_filter=_scope(tenant_id, *conditions), exact=True
+        )
+        return result.count
+
+    # -- passages of uploaded documents ----------------------------------------------------
+
+    async def activate_version(self, tenant_id: str, document_id: str, version: int) -> None:
+        """Make `version`'s passages searchable and drop every other version's, in one batch
+        request: search moves from the old version to the new one without a gap."""
+        await self.ensure_collection()
+        document = (_match("kind", "document"), _match("document_id", document_id))
+        this = _match("version", version)
+        await self._client.batch_update_points(
+            self._collection,
+            update_operations=[
+                models.SetPayloadOperation(
+                    set_payload=models.SetPayload(
+                        payload={"active": True}, filter=_scope(tenant_id, *document, this)
+                    )
+                ),
+                models.DeleteOperation(
+                    delete=models.FilterSelector(
+                        filter=_scope(tenant_id, *document, excluding=this)
+                    )
+                ),
+            ],
+            wait=True,
+        )
+
+    async def delete_document(
+        self, tenant_id: str, document_id: str, version: int | None = None
+    ) -> None:
+        """Remove a document's passages (of one version when given); a no-op when absent."""
+        await self.ensure_collection()
+        conditions = [_match("kind", "document"), _match("document_id", document_id)]
+        if version is not None:
+            conditions.append(_match("version", version))
+        selector = models.FilterSelector(filter=_scope(tenant_id, *conditions))
+        await self._client.delete(self._collection, points_selector=selector, wait=True)
+
+    async def count_passages(self, tenant_id: str, document_id: str | None = None) -> int:
+        """How many passages the tenant (or one of its documents) has in the index, of any
+        version, searchable or not: zero means nothing of it is left."""
+        await self.ensure_collection()
+        conditions = [_match("kind", "document")]
+        if document_id is not None:
+            conditions.append(_match("document_id", document_id))
         result = await self._client.count(
             self._collection, count_filter=_scope(tenant_id, *conditions), exact=True
         )

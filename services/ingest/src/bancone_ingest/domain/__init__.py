@@ -1,8 +1,10 @@
-"""Ingest's pure logic: what a catalog entity looks like in the index and how search ranks."""
+"""Ingest's pure logic: what a catalog entity or a document passage looks like in the index,
+how documents are chunked and ingestion jobs move, and how search ranks."""
 
 from bancone_ingest.domain.catalog import CatalogEntity, Faq, Offer, Product, Service
 from bancone_ingest.domain.documents import (
     KINDS,
+    SEARCHABLE_KINDS,
     IndexDocument,
     InvalidTenantError,
     Kind,
@@ -25,6 +27,7 @@ from bancone_ingest.domain.search import (
 
 __all__ = [
     "KINDS",
+    "SEARCHABLE_KINDS",
     "Candidate",
     "CatalogEntity",
     "Faq",

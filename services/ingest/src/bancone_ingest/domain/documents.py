@@ -19,8 +19,11 @@ from bancone_contracts.tenancy import is_tenant_id
 from bancone_ingest.domain.catalog import CatalogEntity, Faq, Offer, Product, Service
 from bancone_ingest.domain.keywords import COLOUR_WORDS, canonical_colour, fold, terms_of
 
-Kind = Literal["product", "service", "faq", "offer"]
+Kind = Literal["product", "service", "faq", "offer", "document"]
 KINDS: tuple[Kind, ...] = ("product", "service", "faq", "offer")
+"""The catalog's kinds (what the catalog consumer indexes and `/stats` counts)."""
+SEARCHABLE_KINDS: tuple[Kind, ...] = (*KINDS, "document")
+"""Everything a search may ask for: the catalog's kinds and passages of uploaded documents."""
 Payload = dict[str, Any]
 
 _POINT_NAMESPACE = uuid.UUID("6f1d2c0e-8a57-5b0e-9d53-2b6c1a4e7f10")

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from bancone_ingest.domain.documents import KINDS, Kind, Payload
+from bancone_ingest.domain.documents import SEARCHABLE_KINDS, Kind, Payload
 from bancone_ingest.domain.keywords import (
     canonical_colour,
     fold,
@@ -60,7 +60,7 @@ class SearchQuery:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}")
-        if unknown := set(self.kinds) - set(KINDS):
+        if unknown := set(self.kinds) - set(SEARCHABLE_KINDS):
             raise InvalidQueryError(f"unknown kinds: {sorted(unknown)}")
         low, high = self.min_price, self.max_price
         if low is not None and high is not None and low > high:

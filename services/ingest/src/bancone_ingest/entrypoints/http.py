@@ -1,5 +1,5 @@
-"""The ingest's HTTP app: the search API, plus health and readiness from the kit's factory;
-`INGEST_PROBLEMS` says what each error of a search means over HTTP."""
+"""The ingest's HTTP app: the search and document APIs, plus health and readiness from the
+kit's factory; `INGEST_PROBLEMS` says what each error of a search or an upload means over HTTP."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from starlette.types import Lifespan
 
 from bancone_ingest.adapters.index_handle import IndexNotReadyError
 from bancone_ingest.domain import InvalidQueryError, InvalidTenantError
+from bancone_ingest.domain.uploads import (
+    DocumentNotFoundError,
+    DocumentTooLargeError,
+    EmptyDocumentError,
+    JobNotFoundError,
+    UnsupportedFormatError,
+)
+from bancone_ingest.entrypoints.documents_api import router as documents_router
 from bancone_ingest.entrypoints.search_api import router as search_router
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.http.app import create_app
@@ -20,8 +28,13 @@ INGEST_PROBLEMS: ErrorProblems = {
     InvalidTenantError: ErrorProblem(422, "Invalid tenant id"),
     InvalidQueryError: ErrorProblem(422, "Invalid search query"),
     IndexNotReadyError: ErrorProblem(503, "Index not ready"),
+    DocumentTooLargeError: ErrorProblem(413, "Document too large"),
+    UnsupportedFormatError: ErrorProblem(415, "Unsupported document type"),
+    EmptyDocumentError: ErrorProblem(422, "Empty document"),
+    DocumentNotFoundError: ErrorProblem(404, "Document not found"),
+    JobNotFoundError: ErrorProblem(404, "Ingestion job not found"),
 }
-"""Every error a search can end in, and the problem it becomes."""
+"""Every error a search or a document request can end in, and the problem it becomes."""
 
 
 def build_http_app(
@@ -31,4 +44,5 @@ def build_http_app(
 ) -> FastAPI:
     app = create_app("Bancone ingest", settings, readiness_checks, lifespan, errors=INGEST_PROBLEMS)
     app.include_router(search_router)
+    app.include_router(documents_router)
     return app

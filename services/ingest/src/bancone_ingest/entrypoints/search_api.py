@@ -74,6 +74,11 @@ class SearchHit(BaseModel):
     score: float
     title: str
     text: str
+    citation: str | None = Field(
+        default=None,
+        description="Where a document passage comes from (title, page or section).",
+        examples=["Warranty terms, p. 2"],
+    )
     payload: dict[str, Any]
 
 
@@ -113,6 +118,7 @@ def _public(hit: Hit) -> SearchHit:
         score=hit.score,
         title=hit.title,
         text=hit.text,
+        citation=payload.get("citation"),
         payload=payload,
     )
 
