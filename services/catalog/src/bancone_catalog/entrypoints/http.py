@@ -22,6 +22,7 @@ from bancone_catalog.domain.errors import (
 from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.settings import CatalogSettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
@@ -63,5 +64,6 @@ def build_http_app(
     app = create_app(
         "Bancone catalog", settings, readiness_checks, lifespan, errors=CATALOG_PROBLEMS
     )
+    install_token_verifier(app, settings, "catalog")
     app.include_router(catalog_router)
     return app

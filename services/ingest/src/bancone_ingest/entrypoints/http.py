@@ -13,6 +13,7 @@ from bancone_ingest.domain import InvalidQueryError, InvalidTenantError
 from bancone_ingest.entrypoints.search_api import router as search_router
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
@@ -30,5 +31,6 @@ def build_http_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     app = create_app("Bancone ingest", settings, readiness_checks, lifespan, errors=INGEST_PROBLEMS)
+    install_token_verifier(app, settings, "ingest")
     app.include_router(search_router)
     return app
