@@ -19,13 +19,13 @@ service's deny-by-default test asserts empty.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from pydantic import Field
-from starlette.routing import BaseRoute, Mount, Route
 
 from bancone_kit.auth.claims import DEFAULT_ISSUER, Role
 from bancone_kit.auth.dependencies import GUARD_ATTRIBUTE, require_platform, require_role
@@ -94,44 +94,53 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(dependency)
 
 
-def route_guard(route: APIRoute) -> str | None:
-    """The guard a route carries (e.g. `viewer+service`), or None."""
-    for call in _calls(route.dependant):
+@dataclass(frozen=True)
+class RouteInfo:
+    """One route as served (prefixes and router dependencies applied)."""
+
+    path: str
+    methods: tuple[str, ...]
+    guard: str | None
+    """The guard's label (`viewer+service`, `platform`...), None when the route has none."""
+
+
+def _guard_of(dependant: Dependant | None) -> str | None:
+    if dependant is None:
+        return None
+    for call in _calls(dependant):
         label = getattr(call, GUARD_ATTRIBUTE, None)
         if isinstance(label, str):
             return label
     return None
 
 
-def _methods(route: BaseRoute) -> Collection[str]:
-    if isinstance(route, APIRoute | Route):
-        return sorted(route.methods or ())
-    return ("*",)
+def app_routes(app: FastAPI) -> list[RouteInfo]:
+    """Every route of the app, included routers flattened (FastAPI's own route contexts)."""
+    found: list[RouteInfo] = []
+    for context in iter_route_contexts(app.routes):
+        path = context.path or ""
+        methods = tuple(sorted(context.methods or ())) or ("*",)
+        dependant = getattr(context, "dependant", None)
+        found.append(RouteInfo(path, methods, _guard_of(dependant)))
+    return found
 
 
 def unguarded_routes(app: FastAPI, public: Collection[str] = ()) -> list[str]:
     """`METHOD path` of every route that is neither guarded nor explicitly public."""
     allowed = PUBLIC_PATHS | set(public)
-    found: list[str] = []
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if path in allowed:
-            continue
-        if isinstance(route, APIRoute) and route_guard(route) is not None:
-            continue
-        if isinstance(route, Mount) and path in allowed:
-            continue
-        found.extend(f"{method} {path}" for method in _methods(route))
-    return found
+    return [
+        f"{method} {route.path}"
+        for route in app_routes(app)
+        if route.guard is None and route.path not in allowed
+        for method in route.methods
+    ]
 
 
 def route_table(app: FastAPI, public: Collection[str] = ()) -> list[tuple[str, str, str]]:
     """(method, path, who may call it) of every route: for docs and the closing note."""
-    rows: list[tuple[str, str, str]] = []
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        who = "public" if path in PUBLIC_PATHS | set(public) else "UNGUARDED"
-        if isinstance(route, APIRoute):
-            who = route_guard(route) or who
-        rows.extend((method, path, who) for method in _methods(route))
-    return rows
+    allowed = PUBLIC_PATHS | set(public)
+    return [
+        (method, route.path, route.guard or ("public" if route.path in allowed else "OPEN"))
+        for route in app_routes(app)
+        for method in route.methods
+    ]

@@ -37,6 +37,9 @@ from bancone_kit.http.auth import AgentRole, Viewer, install_token_verifier
 from bancone_kit.http.health import ReadinessCheck
 from bancone_kit.logging import get_logger
 
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
+
 log = get_logger(__name__)
 
 

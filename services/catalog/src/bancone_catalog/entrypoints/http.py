@@ -26,6 +26,9 @@ from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
+
 
 def _import_issues(error: InvalidImportError) -> dict[str, Any]:
     return {"issues": [issue.model_dump(mode="json") for issue in error.issues]}

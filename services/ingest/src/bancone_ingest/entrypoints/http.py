@@ -17,6 +17,9 @@ from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
+
 INGEST_PROBLEMS: ErrorProblems = {
     InvalidTenantError: ErrorProblem(422, "Invalid tenant id"),
     InvalidQueryError: ErrorProblem(422, "Invalid search query"),
