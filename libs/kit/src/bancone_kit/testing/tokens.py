@@ -8,9 +8,11 @@ guards as production, only the key source differs.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
@@ -87,3 +89,24 @@ class TokenSigner:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class TenantBearer(httpx.Auth):
+    """httpx auth for tests: each request carries a token of `role` for the tenant named in its
+    path (`/v1/tenants/<tenant>/...`), so a test of another behaviour passes the guards the way
+    the tenant's own operator (or, with `service`, the agent) would."""
+
+    def __init__(self, signer: TokenSigner, role: str = "owner", *, service: str | None = None):
+        self._signer = signer
+        self._role = role
+        self._service = service
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        parts = request.url.path.split("/")
+        tenant = parts[3] if len(parts) > 3 and parts[1:3] == ["v1", "tenants"] else "shop-a"
+        if self._service is not None:
+            token = self._signer.service(tenant, self._service)
+        else:
+            token = self._signer.operator(tenant, self._role)
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
