@@ -1,5 +1,8 @@
 """The dev secrets of `make run`, generated once into `<state>/secrets.env` (0600) and reused:
-the gateway's keyring must still open the channel secrets it sealed on an earlier run."""
+the gateway's keyring must still open the channel secrets it sealed on an earlier run, and the
+platform operator's and the demo owner's passwords are set once, when their accounts are made.
+The platform password is the gateway's bootstrap credential (`platform_bootstrap_password`);
+no static token acts on any tenant."""
 
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ def _keyring() -> str:
 
 
 SECRET_GENERATORS: dict[str, Callable[[], str]] = {
-    "BANCONE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
+    "BANCONE_PLATFORM_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "BANCONE_AGENT_SERVICE_SECRET": lambda: secrets.token_urlsafe(32),
+    "BANCONE_DEMO_OWNER_PASSWORD": lambda: secrets.token_urlsafe(18),
     "BANCONE_GATEWAY_SECRETS_KEYRING": _keyring,
     "BANCONE_CHANNEL_KEYRING": _keyring,
     "BANCONE_DEMO_APP_SECRET": lambda: secrets.token_hex(16),
