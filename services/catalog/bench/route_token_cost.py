@@ -16,19 +16,53 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from jwt.algorithms import OKPAlgorithm
 
 from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
+from bancone_kit.auth import JwksCache, StaticJwks, TokenVerifier
 from bancone_kit.auth.dependencies import current_principal
 from bancone_kit.auth.principal import Principal
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.testing.tokens import TokenSigner, bearer
+
+
+class _Signer:
+    """Signs like the gateway (Ed25519, `kid`); a bench is running code, so it takes nothing
+    from the kit's test support."""
+
+    def __init__(self) -> None:
+        self._key = Ed25519PrivateKey.generate()
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = OKPAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        return {"keys": [{**jwk, "kid": "bench", "alg": "EdDSA", "use": "sig"}]}
+
+    def bearer(self, tenant_id: str, role: str) -> dict[str, str]:
+        now = datetime.now(UTC)
+        claims = {
+            "iss": "bancone",
+            "aud": "bancone",
+            "sub": "op-bench",
+            "kind": "operator",
+            "tid": tenant_id,
+            "role": role,
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + timedelta(hours=1),
+        }
+        token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": "bench"})
+        return {"Authorization": f"Bearer {token}"}
+
 
 BLOCK = 20
 """Requests per timed block; the variants alternate block by block."""
@@ -47,12 +81,13 @@ async def measure(n: int, rounds: int) -> tuple[list[float], list[float]]:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'catalog.sqlite'}"
         await upgrade_database(url, "bancone_catalog.migrations")
         engine = create_engine(url)
-        signer = TokenSigner()
-        app: FastAPI = signer.install(
-            build_http_app(CatalogSettings(database_url=url, log_level="WARNING"), []), "catalog"
+        signer = _Signer()
+        app: FastAPI = build_http_app(CatalogSettings(database_url=url, log_level="WARNING"), [])
+        app.state.token_verifier = TokenVerifier(
+            JwksCache(StaticJwks(signer.jwks)), service="catalog"
         )
         app.state.session_factory = session_factory(engine)
-        admin = bearer(signer.operator("demo", "admin"))
+        admin = signer.bearer("demo", "admin")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as client:
             created = await client.post(
@@ -61,7 +96,7 @@ async def measure(n: int, rounds: int) -> tuple[list[float], list[float]]:
                 headers=admin,
             )
             path = f"/v1/tenants/demo/faqs/{created.json()['id']}"
-            viewer = bearer(signer.operator("demo", "viewer"))
+            viewer = signer.bearer("demo", "viewer")
             principal = Principal("operator", "op", "demo", "viewer", "jti", datetime.now(UTC))
             await _timed(client, path, viewer, 50)  # warm the JWKS cache and the connection pool
             guarded, open_ = [], []
