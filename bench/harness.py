@@ -137,7 +137,8 @@ class RunEnv:
     tenant_id: str
     phone_number_id: str
     app_secret: str
-    admin_token: str
+    owner_email: str
+    owner_password: str
     kafka: str
 
     @classmethod
@@ -150,7 +151,8 @@ class RunEnv:
             tenant_id=values["BANCONE_DEMO_TENANT_ID"],
             phone_number_id=values["BANCONE_DEMO_PHONE_NUMBER_ID"],
             app_secret=values["BANCONE_DEMO_APP_SECRET"],
-            admin_token=values["BANCONE_ADMIN_TOKEN"],
+            owner_email=values["BANCONE_DEMO_OWNER_EMAIL"],
+            owner_password=values["BANCONE_DEMO_OWNER_PASSWORD"],
             kafka=values["KAFKA_BOOTSTRAP_SERVERS"],
         )
 

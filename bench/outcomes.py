@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from bancone_cli.operator_login import LoginError, log_in_async
 from bench.harness import Platform, RunEnv
 from bench.traffic import Sent
 
@@ -49,10 +50,14 @@ def write_results(platform: Platform, name: str, results: Mapping[str, Sequence[
 
 async def turns_by_outcome(client: httpx.AsyncClient, env: RunEnv) -> dict[str, int]:
     """The agent's run log for today, by outcome (`answered`, `fallback`, ...)."""
+    try:
+        token = await log_in_async(client, env.gateway_url, env.owner_email, env.owner_password)
+    except LoginError:
+        return {}
     response = await client.get(
         f"{env.agent_url}/v1/tenants/{env.tenant_id}/usage",
         params={"date": date.today().isoformat()},
-        headers={"Authorization": f"Bearer {env.admin_token}"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     if response.status_code != 200:
         return {}

@@ -167,11 +167,13 @@ class Launcher:
         await together(self.start_broker(), self.migrate_all(), self.start_sandbox())
         await self.start_services()
         self.mark("services")
-        await DemoSeed(
+        owner_token = await DemoSeed(
             self.env, layout, self.report, self.catalog_file, shown_path(self.catalog_file)
         ).run()
         self.mark("seed")
-        await wait_indexed(self.env, layout, self.report, self.catalog_file, self.args.timeout)
+        await wait_indexed(
+            self.env, layout, self.report, self.catalog_file, self.args.timeout, owner_token
+        )
         self.mark("indexed")
         self.mark("ready")
         self.write_run_env()

@@ -96,16 +96,11 @@ def test_a_setting_without_value_fails(prod: Docs, policy: ModuleType) -> None:
         container(prod, "gateway"),
         *deployment(prod, "gateway")["spec"]["template"]["spec"]["initContainers"],
     ):
-        item["env"] = [e for e in item["env"] if e["name"] != "BANCONE_GATEWAY_ADMIN_TOKEN"]
+        item["env"] = [e for e in item["env"] if e["name"] != "BANCONE_GATEWAY_SECRETS_KEYRING"]
     problems = policy.settings_problems(prod, environment="prod")
-    assert (
-        "gateway container gateway: setting admin_token (BANCONE_GATEWAY_ADMIN_TOKEN) has no value"
-        in problems
-    )
-    assert (
-        "gateway container migrate: setting admin_token (BANCONE_GATEWAY_ADMIN_TOKEN) has no value"
-        in problems
-    )
+    name = "secrets_keyring (BANCONE_GATEWAY_SECRETS_KEYRING)"
+    assert f"gateway container gateway: setting {name} has no value" in problems
+    assert f"gateway container migrate: setting {name} has no value" in problems
 
 
 def test_a_cluster_setting_left_at_its_one_machine_default_fails(
@@ -125,16 +120,14 @@ def test_a_cluster_setting_left_at_its_one_machine_default_fails(
 
 
 def test_a_secret_in_a_config_map_fails(prod: Docs, policy: ModuleType) -> None:
-    config = next(
-        d for d in prod if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "catalog"
-    )
-    config["data"]["BANCONE_CATALOG_ADMIN_TOKEN"] = "s3cret-in-plain-sight"
-    for item in deployment(prod, "catalog")["spec"]["template"]["spec"]["containers"]:
-        item["env"] = [e for e in item["env"] if e["name"] != "BANCONE_CATALOG_ADMIN_TOKEN"]
+    config = next(d for d in prod if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "agent")
+    config["data"]["BANCONE_AGENT_SERVICE_CLIENT_SECRET"] = "s3cret-in-plain-sight"
+    for item in deployment(prod, "agent")["spec"]["template"]["spec"]["containers"]:
+        item["env"] = [e for e in item["env"] if e["name"] != "BANCONE_AGENT_SERVICE_CLIENT_SECRET"]
     problems = policy.settings_problems(prod, environment="prod")
     assert (
-        "catalog container catalog: BANCONE_CATALOG_ADMIN_TOKEN is a secret but comes from a configmap"
-        in problems
+        "agent container agent: BANCONE_AGENT_SERVICE_CLIENT_SECRET is a secret but comes from "
+        "a configmap" in problems
     )
 
 
@@ -296,3 +289,13 @@ def test_a_probe_removed_from_the_base_fails_the_rendered_overlay(
     assert policy.workload_problems(render(tree / "overlays" / "prod")) == [
         "Deployment catalog: no HTTP readinessProbe"
     ]
+
+
+def test_an_ingress_publishing_the_platform_api_fails(prod: Docs, policy: ModuleType) -> None:
+    ingress = next(d for d in prod if d["kind"] == "Ingress")
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    paths.append({**paths[-1], "path": "/v1", "pathType": "Prefix"})
+    problems = policy.ingress_problems(prod)
+    assert "ingress publishes /v1 (Prefix)" in problems
+    assert "ingress /v1 (Prefix) exposes /v1/platform" in problems
+    assert "ingress /v1 (Prefix) exposes /v1/auth/service-token" in problems

@@ -204,14 +204,21 @@ def test_prod_network_policies_allow_exactly_the_design_flows(
     assert policy.network_problems(docs, namespace_of(docs)) == []
 
 
-def test_dev_has_no_network_policies_and_so_allows_more(
+def test_dev_network_policies_allow_exactly_the_design_flows_too(
     rendered: dict[str, Docs], policy: ModuleType
 ) -> None:
-    """Without the component every flow is open: the evaluator must see that (it is the
-    reason prod turns the component on)."""
+    """The policies are in the base: dev denies by default as well (issue 9)."""
     docs = rendered["dev"]
-    assert not [d for d in docs if d["kind"] == "NetworkPolicy"]
-    assert ("catalog", "qdrant", 6333) in policy.allowed_flows(docs, namespace_of(docs))
+    assert [d for d in docs if d["kind"] == "NetworkPolicy"]
+    assert policy.network_problems(docs, namespace_of(docs)) == []
+    assert ("catalog", "qdrant", 6333) not in policy.allowed_flows(docs, namespace_of(docs))
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_ingress_publishes_no_platform_or_service_route(
+    rendered: dict[str, Docs], policy: ModuleType, overlay: str
+) -> None:
+    assert policy.ingress_problems(rendered[overlay]) == []
 
 
 def test_prod_autoscales_consumers_on_lag_and_the_gateway_on_cpu(

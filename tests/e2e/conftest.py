@@ -28,6 +28,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from sqlalchemy.engine import make_url
 
+from bancone_cli.operator_login import log_in_async
 from bancone_cli.webhooks import build_text_webhook, encode, sign
 from bancone_contracts.topics import ALL_TOPICS
 from bancone_devstack import (
@@ -44,6 +45,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_CATALOG = REPO / "deploy" / "local" / "demo" / "enoteca.json"
 SERVICES = ("gateway", "catalog", "ingest", "agent", "notifier")
 READY_SECONDS = 180.0
+PLATFORM_EMAIL = "platform@bancone.test"
+JWKS_PATH = "/.well-known/jwks.json"
 
 RIVAL_CATALOG: dict[str, Any] = {
     "products": [
@@ -94,8 +97,10 @@ class Platform:
     supervisor: Supervisor
     urls: dict[str, str]
     tenants: dict[str, Tenant]
-    admin_token: str
+    platform_password: str
     kafka_bootstrap: str
+    owner_tokens: dict[str, str] = field(default_factory=dict)
+    """Each tenant's owner's access token (logged in by `seed`)."""
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
 
     @property
@@ -124,8 +129,9 @@ class Platform:
         await self.supervisor.restart(name)
         await self.wait_ready(name)
 
-    def admin(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.admin_token}"}
+    def admin(self, tenant_id: str = "demo") -> dict[str, str]:
+        """The bearer of the tenant's owner (every tenant route needs an operator of it)."""
+        return {"Authorization": f"Bearer {self.owner_tokens[tenant_id]}"}
 
     async def post_webhook(
         self, tenant: Tenant, payload: dict[str, Any], *, secret: str | None = None
@@ -227,7 +233,8 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     await create_topics(kafka_bootstrap)
     run_id = uuid.uuid4().hex[:8]
-    admin_token = secrets.token_urlsafe(24)
+    platform_password = secrets.token_urlsafe(24)
+    agent_secret = secrets.token_urlsafe(24)
     channel_keyring = keyring("chan1")
     tenants = {
         t.tenant_id: t
@@ -259,15 +266,20 @@ async def platform(
     common = {"environment": "dev", "log_level": "INFO"}
     per_service: dict[str, dict[str, str]] = {
         "gateway": {
-            "admin_token": admin_token,
+            "platform_operator_email": PLATFORM_EMAIL,
+            "platform_bootstrap_password": platform_password,
+            "service_clients": f"agent:{agent_secret}",
+            "access_token_ttl_seconds": "3600",  # the owners' tokens last the session
             "secrets_keyring": keyring("sec1"),
             "channel_keyring": channel_keyring,
         },
-        "catalog": {"admin_token": admin_token},
-        "ingest": {"qdrant_path": str(e2e_dir / "qdrant")},
+        "catalog": {"jwks_url": urls["gateway"] + JWKS_PATH},
+        "ingest": {"qdrant_path": str(e2e_dir / "qdrant"), "jwks_url": urls["gateway"] + JWKS_PATH},
         "agent": {
-            "admin_token": admin_token,
             "secrets_keyring": keyring("agent1"),
+            "jwks_url": urls["gateway"] + JWKS_PATH,
+            "gateway_url": urls["gateway"],
+            "service_client_secret": agent_secret,
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
             "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',
@@ -301,7 +313,7 @@ async def platform(
         argv = (sys.executable, "-m", f"bancone_{name}", "serve")
         children.append(Child(name, argv, env, e2e_dir / f"{name}.log"))
 
-    platform = Platform(supervisor, urls, tenants, admin_token, kafka_bootstrap)
+    platform = Platform(supervisor, urls, tenants, platform_password, kafka_bootstrap)
     try:
         migrations = [
             asyncio.create_subprocess_exec(
@@ -329,14 +341,28 @@ async def platform(
 
 
 async def seed(platform: Platform) -> None:
-    http, admin = platform.http, platform.admin()
+    """As people would: the platform creates each tenant and its owner, the owner accepts the
+    invite, logs in, registers the channel and imports the catalogue."""
+    http, gateway = platform.http, platform.url("gateway")
+    platform_token = await log_in_async(http, gateway, PLATFORM_EMAIL, platform.platform_password)
     for tenant in platform.tenants.values():
-        r = await http.put(
-            f"{platform.url('gateway')}/v1/tenants/{tenant.tenant_id}",
-            json={"name": tenant.name},
-            headers=admin,
+        owner_email = f"owner@{tenant.tenant_id}.example"
+        owner_password = secrets.token_urlsafe(18)
+        r = await http.post(
+            f"{gateway}/v1/platform/tenants",
+            json={"id": tenant.tenant_id, "name": tenant.name, "owner_email": owner_email},
+            headers={"Authorization": f"Bearer {platform_token}"},
         )
-        assert r.status_code in (200, 201), r.text
+        assert r.status_code == 201, r.text
+        r = await http.post(
+            f"{gateway}/v1/auth/invites/accept",
+            json={"token": r.json()["owner_invite"]["token"], "password": owner_password},
+        )
+        assert r.status_code == 201, r.text
+        platform.owner_tokens[tenant.tenant_id] = await log_in_async(
+            http, gateway, owner_email, owner_password
+        )
+        admin = platform.admin(tenant.tenant_id)
         r = await http.put(
             f"{platform.url('gateway')}/v1/tenants/{tenant.tenant_id}/channels/{tenant.phone_number_id}",
             json={
@@ -363,7 +389,7 @@ async def seed(platform: Platform) -> None:
             f"{platform.url('catalog')}/v1/tenants/{tenant_id}/import",
             params={"filename": "catalog.json"},
             content=body,
-            headers={**admin, "Content-Type": "application/json"},
+            headers={**platform.admin(tenant_id), "Content-Type": "application/json"},
         )
         assert r.status_code == 200, r.text
     await wait_indexed(platform, "demo", "Barolo")
@@ -374,7 +400,11 @@ async def wait_indexed(platform: Platform, tenant_id: str, name: str, seconds: f
     deadline = time.monotonic() + seconds
     url = f"{platform.url('ingest')}/v1/tenants/{tenant_id}/search"
     while time.monotonic() < deadline:
-        r = await platform.http.post(url, json={"text": name, "kinds": ["product"], "limit": 5})
+        r = await platform.http.post(
+            url,
+            json={"text": name, "kinds": ["product"], "limit": 5},
+            headers=platform.admin(tenant_id),
+        )
         if r.status_code == 200 and any(name in h["title"] for h in r.json()["hits"]):
             return
         await asyncio.sleep(0.3)

@@ -167,7 +167,9 @@ async def test_a_budget_question_through_the_llm_gets_the_catalogues_prices(
     platform: Platform, customer: str, tmp_path: Path
 ) -> None:
     catalog = await platform.http.get(
-        f"{platform.url('catalog')}/v1/tenants/demo/products", params={"limit": 100}
+        f"{platform.url('catalog')}/v1/tenants/demo/products",
+        params={"limit": 100},
+        headers=platform.admin("demo"),
     )
     prices = {p["name"]: p["price"] for p in catalog.json()["items"]}
     demo = platform.tenants["demo"]

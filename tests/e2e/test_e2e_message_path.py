@@ -53,7 +53,9 @@ def language_of(reply: str) -> str | None:
 
 async def catalog_products(platform: Platform, tenant_id: str) -> dict[str, Decimal]:
     r = await platform.http.get(
-        f"{platform.url('catalog')}/v1/tenants/{tenant_id}/products", params={"limit": 100}
+        f"{platform.url('catalog')}/v1/tenants/{tenant_id}/products",
+        params={"limit": 100},
+        headers=platform.admin(tenant_id),
     )
     r.raise_for_status()
     return {p["name"]: Decimal(p["price"]) for p in r.json()["items"]}

@@ -26,12 +26,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from eval_tokens import EvalIssuer
 
 from bancone_contracts.topics import ALL_TOPICS, CATALOG
 from bancone_kit.messaging.topic_admin import ensure_topics
 
 LOCAL = Path(__file__).resolve().parents[3] / "deploy" / "local"
-ADMIN_TOKEN = "eval-admin-token"  # noqa: S105 - a throwaway catalog on a temporary database
 READY_WITHIN_S = 90.0
 
 
@@ -124,8 +124,20 @@ def _catalog_command() -> str:
 
 
 @asynccontextmanager
-async def demo_catalog(workdir: Path, tenant_id: str, demo_data: Path) -> AsyncIterator[str]:
-    """The catalog's base URL, serving the demo shop for `tenant_id` until the block ends."""
+async def demo_catalog(
+    workdir: Path, tenant_id: str, demo_data: Path, issuer: EvalIssuer
+) -> AsyncIterator[str]:
+    """The catalog's base URL, serving the demo shop for `tenant_id` until the block ends; it
+    trusts the tokens `issuer` signs."""
+    with issuer.serving_jwks() as jwks_url:
+        async with _demo_catalog(workdir, tenant_id, demo_data, issuer, jwks_url) as url:
+            yield url
+
+
+@asynccontextmanager
+async def _demo_catalog(
+    workdir: Path, tenant_id: str, demo_data: Path, issuer: EvalIssuer, jwks_url: str
+) -> AsyncIterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BANCONE_CATALOG_")}
@@ -133,7 +145,7 @@ async def demo_catalog(workdir: Path, tenant_id: str, demo_data: Path) -> AsyncI
         "BANCONE_CATALOG_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'catalog.sqlite'}",
         "BANCONE_CATALOG_HTTP_HOST": "127.0.0.1",
         "BANCONE_CATALOG_HTTP_PORT": str(port),
-        "BANCONE_CATALOG_ADMIN_TOKEN": ADMIN_TOKEN,
+        "BANCONE_CATALOG_JWKS_URL": jwks_url,
         "BANCONE_CATALOG_ENVIRONMENT": "dev",
         "BANCONE_CATALOG_LOG_LEVEL": "WARNING",
     }
@@ -152,7 +164,7 @@ async def demo_catalog(workdir: Path, tenant_id: str, demo_data: Path) -> AsyncI
                 )
             try:
                 await _wait_ready(process, url, log)
-                await _import_demo(url, tenant_id, demo_data)
+                await _import_demo(url, tenant_id, demo_data, issuer.token(tenant_id, "admin"))
                 yield url
             finally:
                 await _stop(process)
@@ -162,12 +174,12 @@ async def demo_catalog(workdir: Path, tenant_id: str, demo_data: Path) -> AsyncI
             await migrated
 
 
-async def _import_demo(url: str, tenant_id: str, demo_data: Path) -> None:
+async def _import_demo(url: str, tenant_id: str, demo_data: Path, token: str) -> None:
     """The demo catalogue through the catalog's bulk import route, as an operator would."""
     async with httpx.AsyncClient(timeout=60) as http:
         response = await http.post(
             f"{url}/v1/tenants/{tenant_id}/import",
             content=await asyncio.to_thread(demo_data.read_bytes),
-            headers={"content-type": "application/json", "authorization": f"Bearer {ADMIN_TOKEN}"},
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
         )
         response.raise_for_status()

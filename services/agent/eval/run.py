@@ -47,8 +47,11 @@ from bancone_scripted_llm import running_scripted_llm
 sys.path.insert(0, str(Path(__file__).parent))
 from catalog_process import demo_catalog
 from demo_data import load_demo_shop
+from eval_tokens import EvalIssuer
 from scoring import CaseFile, Outcome, Shop, score, summary, table
 
+ISSUER = EvalIssuer()
+"""Signs the eval's operator tokens; the demo catalog trusts its JWKS."""
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
 DEMO_DATA = REPO / "deploy" / "local" / "demo" / "enoteca.json"
@@ -74,7 +77,7 @@ def _ingest_down() -> FastAPI:
 async def shop_http(tenant_id: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     """An HTTP client reaching the demo catalog process (and ingest, down), and its URL."""
     with tempfile.TemporaryDirectory(prefix="bancone-eval-") as tmp:
-        async with demo_catalog(Path(tmp), tenant_id, DEMO_DATA) as catalog_url:
+        async with demo_catalog(Path(tmp), tenant_id, DEMO_DATA, ISSUER) as catalog_url:
             mounts = {INGEST: httpx.ASGITransport(app=_ingest_down())}
             async with httpx.AsyncClient(mounts=mounts, timeout=30) as http:
                 yield http, catalog_url
@@ -151,7 +154,9 @@ async def run(args: argparse.Namespace, cases_file: CaseFile, catalogs: Catalogs
         stack.push_async_callback(assistant.aclose)
         http, catalog_url = await catalogs.open(tenant_id)
         for case in cases:
-            tools = HttpShopTools(tenant_id, catalog_url, INGEST, http, timeout=30, attempts=1)
+            tools = HttpShopTools(
+                tenant_id, catalog_url, INGEST, http, timeout=30, attempts=1, credentials=ISSUER
+            )
             turn = Turn(
                 tenant_id=tenant_id,
                 conversation_id=f"eval-{case.id}",

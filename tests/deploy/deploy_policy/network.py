@@ -191,6 +191,9 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
         ("ingress", "gateway", ports["gateway"]),
         ("agent", "catalog", ports["catalog"]),
         ("agent", "ingest", ports["ingest"]),
+        ("agent", "gateway", ports["gateway"]),  # service tokens, JWKS
+        ("catalog", "gateway", ports["gateway"]),  # JWKS: tokens are verified locally
+        ("ingest", "gateway", ports["gateway"]),
         ("agent", "internet", 443),  # the LLM (OpenAI-compatible, HTTPS)
         ("notifier", "internet", 443),  # Meta's Graph API
         ("ingest", "qdrant", 6333),
@@ -232,4 +235,41 @@ def network_problems(docs: list[Doc], namespace: str) -> list[str]:
         f"a flow of DESIGN.md is blocked: {f[0]} -> {f[1]}:{f[2]}"
         for f in sorted(expected - allowed)
     ]
+    return problems
+
+
+# --------------------------------------------------------------------------- ingress
+
+PUBLISHED_PATHS = {
+    "/webhooks/whatsapp",
+    "/.well-known/jwks.json",
+    "/v1/auth/login",
+    "/v1/auth/refresh",
+    "/v1/auth/logout",
+    "/v1/auth/password",
+    "/v1/auth/invites/accept",
+    "/v1/auth/password-resets/complete",
+    "/v1/tenants",
+}
+"""What the Ingress may publish: the webhook, the operators' identity routes, the JWKS and the
+tenant-scoped API (every route under it needs a token for the path's tenant). The platform
+API (`/v1/platform/...`) and the service-token route stay inside the cluster."""
+
+INTERNAL_ONLY = ("/v1/platform", "/v1/auth/service-token", "/metrics", "/healthz", "/readyz")
+
+
+def ingress_problems(docs: list[Doc]) -> list[str]:
+    problems = []
+    for ingress in by_kind(docs, "Ingress"):
+        for rule in ingress["spec"].get("rules", []):
+            for item in rule.get("http", {}).get("paths", []):
+                path, kind = item["path"], item.get("pathType", "Prefix")
+                if path not in PUBLISHED_PATHS:
+                    problems.append(f"ingress publishes {path} ({kind})")
+                covered = [
+                    p
+                    for p in INTERNAL_ONLY
+                    if p == path or (kind == "Prefix" and p.startswith(path.rstrip("/") + "/"))
+                ]
+                problems.extend(f"ingress {path} ({kind}) exposes {p}" for p in covered)
     return problems

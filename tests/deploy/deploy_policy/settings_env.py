@@ -245,8 +245,13 @@ def pending_kit_settings(docs: list[Doc]) -> dict[str, set[str]]:
 
 
 def _synthetic_secret(reference: FromSecret) -> str:
+    """A value of the secret's format: keyrings, `name:secret` client lists, strong passwords."""
     if "keyring" in reference.key:
         return f"k1:{generate_key()}"
+    if reference.key == "service-clients":
+        return f"agent:{secrets.token_urlsafe(24)}"
+    if "password" in reference.key:
+        return secrets.token_urlsafe(24)
     return f"test-{reference.key}-{secrets.token_hex(8)}"
 
 

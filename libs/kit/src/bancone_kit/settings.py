@@ -194,13 +194,3 @@ class ConsumerSettings(ServiceSettings):
         return RetryPolicy(
             attempts=self.consumer_retry_attempts, max_delay=self.consumer_retry_max_seconds
         )
-
-
-class AdminApiSettings(ServiceSettings):
-    """`ServiceSettings` of a service with admin routes (`bancone_kit.http.auth.AdminOnly`)."""
-
-    admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
-        description="Bearer token of the service's admin and operator routes until operator "
-        "accounts exist (see bancone_kit.http.auth).",
-    )

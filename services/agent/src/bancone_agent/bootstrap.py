@@ -20,6 +20,7 @@ from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, reg
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
 from bancone_agent.settings import AgentSettings
+from bancone_kit.auth.service_tokens import ServiceTokenClient
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine
 from bancone_kit.logging import get_logger
@@ -47,10 +48,21 @@ def _tool_timeout(settings: AgentSettings) -> httpx.Timeout:
     )
 
 
+def service_tokens(settings: AgentSettings, http: httpx.AsyncClient) -> ServiceTokenClient:
+    """Tenant-scoped service tokens from the gateway for the agent's catalog/ingest calls."""
+    return ServiceTokenClient(
+        str(settings.gateway_url),
+        settings.service_client_id,
+        settings.service_client_secret,
+        client=http,
+    )
+
+
 def http_tools_factory(
     settings: AgentSettings, http: httpx.AsyncClient
 ) -> Callable[[str], ShopTools]:
-    """Tools bound to the tenant of the event being handled."""
+    """Tools bound to the tenant of the event being handled, carrying its service token."""
+    credentials = service_tokens(settings, http)
 
     def tools_for(tenant_id: str) -> ShopTools:
         return HttpShopTools(
@@ -61,6 +73,7 @@ def http_tools_factory(
             timeout=_tool_timeout(settings),
             attempts=settings.tool_attempts,
             retry_delay=settings.tool_retry_delay_seconds,
+            credentials=credentials,
         )
 
     return tools_for

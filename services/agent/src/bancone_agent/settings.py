@@ -5,12 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring
+from bancone_kit.http.auth import TokenAuthSettings
 from bancone_kit.public_urls import normalise_allowed_hosts
-from bancone_kit.settings import AdminApiSettings, ConsumerSettings, Port
+from bancone_kit.settings import ConsumerSettings, Port
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 """Allowed as tenant LLM hosts in dev only, where the scripted LLM of tests and `make run` runs."""
@@ -29,7 +39,12 @@ AssistantKind = Literal["offline"]
 """Which `Assistant` answers; the LLM assistant (issue 4) joins this list."""
 
 
-class AgentSettings(ConsumerSettings, AdminApiSettings):
+DEV_SERVICE_CLIENT_SECRET = "dev-agent-service-secret-not-for-prod"  # noqa: S105 (dev only)
+"""The agent's service secret `make run` shares with the gateway's dev default (refused
+outside dev)."""
+
+
+class AgentSettings(ConsumerSettings, TokenAuthSettings):
     """Everything the agent reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_AGENT_")
@@ -44,6 +59,18 @@ class AgentSettings(ConsumerSettings, AdminApiSettings):
     ingest_url: HttpUrl = Field(
         default=HttpUrl("http://127.0.0.1:8082"),
         description="Base URL of the ingest (knowledge) search API.",
+    )
+    gateway_url: HttpUrl = Field(
+        default=HttpUrl("http://127.0.0.1:8080"),
+        description="The gateway, which mints the service tokens catalog and ingest calls carry.",
+    )
+    service_client_id: str = Field(
+        default="agent", description="The agent's client id at the gateway (service tokens)."
+    )
+    service_client_secret: SecretStr = Field(
+        default=SecretStr(DEV_SERVICE_CLIENT_SECRET),
+        description="The agent's client secret at the gateway; the dev default is refused "
+        "outside dev.",
     )
     tool_timeout_seconds: float = Field(
         default=3.0, gt=0, description="Total time one catalog or ingest request may take."
@@ -143,6 +170,13 @@ class AgentSettings(ConsumerSettings, AdminApiSettings):
         """`llm_allowed_hosts`, plus loopback in dev (the scripted LLM)."""
         extra = LOOPBACK_HOSTS if self.environment == "dev" else ()
         return normalise_allowed_hosts((*self.llm_allowed_hosts, *extra))
+
+    @model_validator(mode="after")
+    def _no_dev_service_secret(self) -> AgentSettings:
+        secret = self.service_client_secret.get_secret_value()
+        if self.environment != "dev" and secret == DEV_SERVICE_CLIENT_SECRET:
+            raise ValueError("service_client_secret is the dev placeholder")
+        return self
 
     @property
     def catalog_base(self) -> str:

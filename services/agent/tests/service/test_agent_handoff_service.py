@@ -37,6 +37,7 @@ from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
+from bancone_kit.testing.tokens import TokenSigner, bearer
 from services.agent.tests.support.service import (
     Cellar,
     GatedAssistant,
@@ -50,7 +51,8 @@ from services.agent.tests.support.service import (
 pytestmark = pytest.mark.service
 
 WA_ID = "393331239876"
-ADMIN = {"Authorization": "Bearer test-admin-token"}
+SIGNER = TokenSigner()
+"""Signs the operator tokens the conversation routes check, as the gateway would."""
 HOLDING_IT = AgentConfig().holding_message["it"]
 
 
@@ -97,13 +99,14 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
     settings = AgentSettings(
         database_url=postgres_url,
         kafka_bootstrap_servers=kafka_bootstrap,
-        admin_token="test-admin-token",
     )
     app = build_app(
         settings,
         tools_for=lambda _: Cellar(),
         subscriptions=[Subscription(InboundMessageReceived, topic, f"g-{tenant_id}", fold=True)],
     )
+    SIGNER.install(app, "agent")
+    operator = bearer(SIGNER.operator(tenant_id, "agent"))
     ask = inbound(tenant_id, WA_ID, "voglio parlare con una persona")
     anyone = inbound(tenant_id, WA_ID, "c'è qualcuno?")
     thanks = inbound(tenant_id, WA_ID, "grazie")
@@ -131,7 +134,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
 
         assert (await http.post(f"{base}/{conversation_id}/takeover")).status_code == 401
         taken = await http.post(
-            f"{base}/{conversation_id}/takeover", json={"operator_id": "giulia"}, headers=ADMIN
+            f"{base}/{conversation_id}/takeover", json={"operator_id": "giulia"}, headers=operator
         )
         assert taken.status_code == 200, taken.text
         assert (taken.json()["state"], taken.json()["changed"]) == ("human", True)
@@ -139,15 +142,15 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
         await tail.until(turn_done(thanks.data.message_id))
         assert len(await outbound_staged(postgres_url, tenant_id)) == 1, "no reply while held"
 
-        view = (await http.get(f"{base}/{conversation_id}", headers=ADMIN)).json()
+        view = (await http.get(f"{base}/{conversation_id}", headers=operator)).json()
         assert view["state"] == "human"
         assert view["operator_id"] == "giulia"
         assert [m["direction"] for m in view["messages"]] == ["in", "out", "in", "in"]
         assert [t["outcome"] for t in view["turns"]] == ["escalated", "muted", "muted"]
-        waiting = await http.get(base, params={"state": "human"}, headers=ADMIN)
+        waiting = await http.get(base, params={"state": "human"}, headers=operator)
         assert [c["id"] for c in waiting.json()] == [conversation_id]
 
-        resolved = await http.post(f"{base}/{conversation_id}/resolve", headers=ADMIN)
+        resolved = await http.post(f"{base}/{conversation_id}/resolve", headers=operator)
         assert resolved.json()["state"] == "resolved"
         await publish(kafka_bootstrap, topic, [again])
         await tail.until(
@@ -159,7 +162,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
         usage = await http.get(
             f"/v1/tenants/{tenant_id}/usage",
             params={"date": datetime.now(UTC).date().isoformat()},
-            headers=ADMIN,
+            headers=operator,
         )
 
     answer = tail.of(OutboundMessageRequested)[-1]

@@ -149,6 +149,7 @@ async def test_an_inbound_event_delivered_twice_gets_exactly_one_reply_with_the_
         kafka_bootstrap_servers=kafka_bootstrap,
         catalog_url=shop_url,
         ingest_url=shop_url,
+        gateway_url=shop_url,  # the fake shop mints the service tokens too
         shop_names={tenant_id: "Enoteca Prova"},
     )
     subscriptions = [Subscription(InboundMessageReceived, topic, f"agent-test-{tenant_id}")]

@@ -29,6 +29,7 @@ from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.testing.tokens import TokenSigner, bearer
 from bancone_scripted_llm import ReplySpec, Rule, Script, ToolCallSpec, running_scripted_llm
 from services.agent.tests.support.service import (
     Cellar,
@@ -42,7 +43,8 @@ from services.agent.tests.support.service import (
 pytestmark = pytest.mark.service
 
 WA_ID = "393337770001"
-ADMIN = {"Authorization": "Bearer runlog-admin"}
+SIGNER = TokenSigner()
+"""Signs the operator tokens the conversation routes check, as the gateway would."""
 
 
 SCRIPT = Script(
@@ -92,7 +94,6 @@ async def test_each_turn_is_logged_published_and_summed_per_day(
         settings = AgentSettings(
             database_url=postgres_url,
             kafka_bootstrap_servers=kafka_bootstrap,
-            admin_token="runlog-admin",
             llm_base_url=llm.base_url,
             llm_model="scripted",
             llm_prices={"scripted": ModelPrice(prompt=Decimal("0.5"), completion=Decimal("1.5"))},
@@ -104,6 +105,8 @@ async def test_each_turn_is_logged_published_and_summed_per_day(
                 Subscription(InboundMessageReceived, topic, f"g-{tenant_id}", fold=True)
             ],
         )
+        SIGNER.install(app, "agent")
+        operator = bearer(SIGNER.operator(tenant_id, "viewer"))
         async with (
             TopicTail(kafka_bootstrap, [OUTBOUND, AGENT_TURNS], tenant_id) as tail,
             running(app) as http,
@@ -119,12 +122,14 @@ async def test_each_turn_is_logged_published_and_summed_per_day(
             today = datetime.now(UTC).date().isoformat()
             usage = (
                 await http.get(
-                    f"/v1/tenants/{tenant_id}/usage", params={"date": today}, headers=ADMIN
+                    f"/v1/tenants/{tenant_id}/usage", params={"date": today}, headers=operator
                 )
             ).json()
             other_day = (
                 await http.get(
-                    f"/v1/tenants/{tenant_id}/usage", params={"date": "2020-01-01"}, headers=ADMIN
+                    f"/v1/tenants/{tenant_id}/usage",
+                    params={"date": "2020-01-01"},
+                    headers=operator,
                 )
             ).json()
 

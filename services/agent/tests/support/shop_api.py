@@ -117,6 +117,15 @@ class FakeShopApi:
                 await self._never.wait()
             return await call_next(request)
 
+        @app.post("/v1/auth/service-token")
+        async def service_token(request: Request) -> dict[str, Any]:
+            """The gateway's mint, for tests that point the agent's `gateway_url` here."""
+            body = await request.json()
+            return {
+                "access_token": f"svc.{body['tenant_id']}.{body['audience']}",
+                "expires_in": 300,
+            }
+
         @app.post("/v1/tenants/{tenant_id}/search")
         async def search(tenant_id: str, request: Request) -> dict[str, Any]:
             return {"hits": self._search(tenant_id, await request.json())}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from bancone_kit.settings import AdminApiSettings, Port
+from bancone_kit.http.auth import TokenAuthSettings
+from bancone_kit.settings import Port
 
 
-class CatalogSettings(AdminApiSettings):
+class CatalogSettings(TokenAuthSettings):
     """Everything the catalog reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_CATALOG_")

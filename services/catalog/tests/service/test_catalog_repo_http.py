@@ -10,19 +10,20 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.settings import CatalogSettings
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_kit.db import session_factory
+from bancone_kit.testing.tokens import TenantBearer, TokenSigner, bearer
 
 pytestmark = pytest.mark.service
 
 OutboxReader = Callable[[], Awaitable[list[CatalogEntityChanged]]]
-TOKEN = "test-admin-token"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+SIGNER = TokenSigner()
+ADMIN = bearer(SIGNER.operator("demo", "admin"))
+"""Writes carry an admin's token; every other request a viewer's of the path's tenant."""
 DEMO = Path(__file__).parents[4] / "deploy" / "local" / "demo"
 BAROLO = {
     "sku": "BAR-19",
@@ -34,18 +35,15 @@ BAROLO = {
 }
 
 
-class _Settings(CatalogSettings):
-    """The catalog's settings plus the admin token its write routes check."""
-
-    admin_token: SecretStr = SecretStr("")
-
-
 @pytest.fixture
 async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = build_http_app(_Settings(admin_token=SecretStr(TOKEN)), [])
+    app: FastAPI = SIGNER.install(build_http_app(CatalogSettings(), []), "catalog")
     app.state.session_factory = session_factory(engine)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as http:
+    viewer = TenantBearer(SIGNER, "viewer")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://catalog", auth=viewer
+    ) as http:
         yield http
 
 
@@ -72,18 +70,40 @@ async def test_product_lifecycle_over_http(
     assert ops == ["upserted", "upserted", "stock_changed", "deleted"]
 
 
-async def test_writes_need_the_admin_token_and_change_nothing_without_it(
+async def test_writes_need_an_admin_of_the_tenant_and_change_nothing_otherwise(
     client: httpx.AsyncClient, outbox_events: OutboxReader
 ) -> None:
-    missing = await client.post("/v1/tenants/demo/products", json=BAROLO)
-    wrong = await client.post(
-        "/v1/tenants/demo/products", json=BAROLO, headers={"Authorization": "Bearer nope"}
+    url = "/v1/tenants/demo/products"
+    as_viewer = await client.post(url, json=BAROLO)
+    forged = await client.post(url, json=BAROLO, headers=bearer("nope"))
+    as_agent = await client.post(url, json=BAROLO, headers=bearer(SIGNER.operator("demo", "agent")))
+    as_service = await client.post(
+        url, json=BAROLO, headers=bearer(SIGNER.service("demo", "catalog"))
     )
+    other_owner = await client.post(url, json=BAROLO, headers=bearer(SIGNER.operator("b", "owner")))
     upload = await client.post("/v1/tenants/demo/import", content=b"{}")
 
-    assert [r.status_code for r in (missing, wrong, upload)] == [401, 401, 401]
-    assert (await client.get("/v1/tenants/demo/products")).json() == {"items": []}
+    statuses = [
+        r.status_code for r in (as_viewer, forged, as_agent, as_service, other_owner, upload)
+    ]
+    assert statuses == [403, 401, 403, 403, 404, 403]
+    assert all(r.headers["content-type"] == "application/problem+json" for r in (forged, upload))
+    assert (await client.get(url)).json() == {"items": []}
     assert await outbox_events() == []
+
+
+async def test_reads_answer_only_a_token_for_the_tenant(client: httpx.AsyncClient) -> None:
+    url = "/v1/tenants/demo/products"
+    assert (await client.post(url, json=BAROLO, headers=ADMIN)).status_code == 201
+    for path in ("/products", "/faqs", "/offers", "/products?q=barolo"):
+        anonymous = await client.get(f"/v1/tenants/demo{path}", headers={"Authorization": ""})
+        foreign = await client.get(
+            f"/v1/tenants/demo{path}", headers=bearer(SIGNER.service("other", "catalog"))
+        )
+        agent = await client.get(
+            f"/v1/tenants/demo{path}", headers=bearer(SIGNER.service("demo", "catalog"))
+        )
+        assert (anonymous.status_code, foreign.status_code, agent.status_code) == (401, 404, 200)
 
 
 async def test_search_parameters_filter_and_bad_ones_are_422(client: httpx.AsyncClient) -> None:

@@ -11,7 +11,7 @@ from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
 from bancone_gateway.domain.service_clients import ServiceClients
 from bancone_gateway.domain.webhook_limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PHONE_NUMBER_IDS
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
-from bancone_kit.settings import AdminApiSettings, Port
+from bancone_kit.settings import Port, ServiceSettings
 
 DEV_PLATFORM_PASSWORD = "dev-platform-password-only-for-make-run"  # noqa: S105 (dev only)
 """The platform operator's password when `environment=dev` sets none (refused elsewhere)."""
@@ -22,7 +22,7 @@ SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """One variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class GatewaySettings(AdminApiSettings):
+class GatewaySettings(ServiceSettings):
     """Everything the gateway reads from its environment; built in `bootstrap`, never at import.
 
     The secrets default to dev-only values; outside `environment=dev` they must be set.

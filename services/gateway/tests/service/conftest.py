@@ -31,7 +31,8 @@ from bancone_kit.crypto import Keyring, SecretBox, generate_key
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 
-ADMIN_TOKEN = "test-admin-token-4f1c"
+PLATFORM_EMAIL = "platform@bancone.test"
+PLATFORM_PASSWORD = "Piattaforma-Vesuvio-Lampone-73"
 CHANNEL_KEYRING = f"test-channel:{generate_key()}"
 SECRETS_KEYRING = f"test-rest:{generate_key()}"
 """One at-rest keyring for the session: gateways restarted on the same database must open it."""
@@ -42,10 +43,24 @@ class Gateway:
     app: FastAPI
     client: httpx.AsyncClient
     settings: GatewaySettings
+    platform_token: str | None = None
 
     @property
     def admin(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        """The platform operator's bearer (logged in at start): provisioning needs it."""
+        assert self.platform_token, "the platform operator could not log in"
+        return {"Authorization": f"Bearer {self.platform_token}"}
+
+    async def log_in_platform(self) -> None:
+        response = await self.client.post(
+            "/v1/auth/login",
+            json={
+                "email": self.settings.platform_operator_email,
+                "password": PLATFORM_PASSWORD,
+            },
+        )
+        if response.status_code == 200:
+            self.platform_token = response.json()["access_token"]
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         engine = create_engine(self.settings.database_url)
@@ -90,7 +105,8 @@ def make_gateway(gateway_db: str, kafka_bootstrap: str) -> GatewayFactory:
             "environment": "dev",
             "database_url": gateway_db,
             "kafka_bootstrap_servers": kafka_bootstrap,
-            "admin_token": ADMIN_TOKEN,
+            "platform_operator_email": PLATFORM_EMAIL,
+            "platform_bootstrap_password": PLATFORM_PASSWORD,
             "secrets_keyring": SECRETS_KEYRING,
             "channel_keyring": CHANNEL_KEYRING,
             "webhook_publish_timeout_seconds": 5.0,
@@ -102,7 +118,9 @@ def make_gateway(gateway_db: str, kafka_bootstrap: str) -> GatewayFactory:
         async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                yield Gateway(app, client, settings)
+                running = Gateway(app, client, settings)
+                await running.log_in_platform()
+                yield running
 
     return start
 

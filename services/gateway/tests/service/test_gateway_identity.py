@@ -320,11 +320,12 @@ async def test_a_rotated_key_is_published_at_once_and_the_old_key_signs_until_it
     assert audit.status_code == 200
 
 
-async def test_the_static_admin_token_still_provisions_tenants(
+async def test_the_retired_static_admin_token_provisions_nothing_the_platform_does(
     gateway: Any, unique: Callable[[str], str]
 ) -> None:
     tenant = unique("legacy")
-    response = await gateway.client.post(
-        "/v1/tenants", json={"id": tenant, "name": "Legacy"}, headers=gateway.admin
-    )
+    body = {"id": tenant, "name": "Legacy"}
+    legacy = await gateway.client.post("/v1/tenants", json=body, headers=bearer("dev-admin-token"))
+    assert legacy.status_code == 401
+    response = await gateway.client.post("/v1/tenants", json=body, headers=gateway.admin)
     assert response.status_code == 201

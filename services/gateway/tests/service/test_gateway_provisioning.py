@@ -1,4 +1,5 @@
-"""The provisioning API on real PostgreSQL and Kafka: admin-only, secrets sealed, never echoed."""
+"""The provisioning API on real PostgreSQL and Kafka: platform (or tenant admin) only, secrets
+sealed, never echoed."""
 
 from __future__ import annotations
 
@@ -49,9 +50,7 @@ def assert_no_secret_in(text: str | bytes) -> None:
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "Basic dGVzdA=="])
-async def test_the_api_requires_the_admin_bearer_token(
-    gateway: Any, authorization: str | None
-) -> None:
+async def test_the_api_requires_a_bearer_token(gateway: Any, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     response = await gateway.client.post(
         "/v1/tenants", json={"id": "acme", "name": "Acme"}, headers=headers

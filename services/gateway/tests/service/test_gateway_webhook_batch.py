@@ -132,9 +132,9 @@ async def test_a_mixed_batch_publishes_the_good_items_keeps_the_bad_and_answers_
     assert await gateway.scalar(count, t=channel.tenant_id) == len(bad) + 1, "stored once"
 
 
-async def test_the_rejected_items_route_is_for_admins_only(gateway: Any) -> None:
+async def test_the_rejected_items_route_is_for_platform_operators_only(gateway: Any) -> None:
     assert (await gateway.client.get(ITEMS)).status_code == 401
-    wrong = {"Authorization": "Bearer not-the-admin-token"}
+    wrong = {"Authorization": "Bearer not-a-token"}
     assert (await gateway.client.get(ITEMS, headers=wrong)).status_code == 401
 
 

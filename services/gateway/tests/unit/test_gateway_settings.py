@@ -24,7 +24,7 @@ def test_an_invalid_keyring_refuses_to_load() -> None:
 
 
 def test_the_dev_secrets_are_refused_outside_dev() -> None:
-    with pytest.raises(ValidationError, match="admin_token"):
+    with pytest.raises(ValidationError, match="secrets_keyring"):
         GatewaySettings(environment="prod")
 
 

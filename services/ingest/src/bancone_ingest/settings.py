@@ -17,6 +17,7 @@ from pydantic_settings import SettingsConfigDict
 from bancone_ingest.adapters.vectors import CANDIDATE_POOL, DEFAULT_COLLECTION
 from bancone_ingest.domain.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP_CHARS
 from bancone_ingest.domain.search import MAX_LIMIT
+from bancone_kit.http.auth import TokenAuthSettings
 from bancone_kit.settings import ConsumerSettings, Port
 
 EmbedderKind = Literal["use", "openai"]
@@ -24,7 +25,7 @@ EmbedderKind = Literal["use", "openai"]
 OpenAI or any OpenAI-compatible embeddings endpoint."""
 
 
-class IngestSettings(ConsumerSettings):
+class IngestSettings(ConsumerSettings, TokenAuthSettings):
     """Everything the ingest reads from its environment; built in `bootstrap`, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="BANCONE_INGEST_")

@@ -25,6 +25,7 @@ from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.broker import make_broker
 from bancone_kit.testing.polling import eventually
+from bancone_kit.testing.tokens import TenantBearer, TokenSigner
 from services.ingest.tests.support import (
     at,
     deleted,
@@ -102,6 +103,8 @@ async def ingest(
     app = build_app(
         settings, subscriptions=[Subscription(CatalogEntityChanged, topic, f"ingest-{run}")]
     )
+    signer = TokenSigner()
+    signer.install(app, "ingest")
     publisher = make_broker(kafka_bootstrap, client_id=f"ingest-test-{run}")
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(
@@ -109,7 +112,12 @@ async def ingest(
         )
         transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://ingest", timeout=30)
+            httpx.AsyncClient(
+                transport=transport,
+                base_url="http://ingest",
+                timeout=30,
+                auth=TenantBearer(signer, service="ingest"),  # the agent, for the path's tenant
+            )
         )
         await publisher.start()
         stack.push_async_callback(publisher.stop)

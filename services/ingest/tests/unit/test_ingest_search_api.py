@@ -13,6 +13,7 @@ import pytest
 from bancone_ingest.bootstrap import build_app
 from bancone_ingest.domain import Hit, Product, SearchQuery, build_document
 from bancone_ingest.settings import IngestSettings
+from bancone_kit.testing.tokens import TenantBearer, TokenSigner
 from services.ingest.tests.support import FakeIndex
 
 pytestmark = pytest.mark.unit
@@ -47,8 +48,11 @@ async def client(index: RecordingIndex, tmp_path: Path) -> AsyncIterator[httpx.A
     )
     app = build_app(settings)
     app.state.index = index  # no lifespan: the real index is never opened
+    signer = TokenSigner()
+    signer.install(app, "ingest")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as http:
+    auth = TenantBearer(signer, service="ingest")  # the agent's service token for the path's tenant
+    async with httpx.AsyncClient(transport=transport, base_url="http://ingest", auth=auth) as http:
         yield http
 
 
@@ -133,8 +137,11 @@ async def test_an_index_not_open_yet_answers_503(tmp_path: Path) -> None:
         qdrant_path=tmp_path / "qdrant",
     )
     app = build_app(settings)
+    signer = TokenSigner()
+    signer.install(app, "ingest")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as http:
+    auth = TenantBearer(signer, "viewer")
+    async with httpx.AsyncClient(transport=transport, base_url="http://ingest", auth=auth) as http:
         response = await http.post("/v1/tenants/shop-a/search", json={"text": "x"})
 
     assert response.status_code == 503

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 
 from bancone_cli.chat import (
@@ -18,7 +19,8 @@ from bancone_cli.chat import (
 )
 from bancone_cli.importer import DEFAULT_CATALOG_URL, KINDS, Kind, run_import
 from bancone_cli.knowledge import DEFAULT_INGEST_URL, run_knowledge_add
-from bancone_cli.runenv import RunEnvError, load_run_env
+from bancone_cli.operator_login import DEFAULT_GATEWAY_URL, LoginError, log_in
+from bancone_cli.runenv import RunEnv, RunEnvError, load_run_env
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tenant", required=True, help="tenant slug, e.g. demo")
     imp.add_argument("--kind", choices=KINDS, default=None, help="what a CSV file holds")
     imp.add_argument("--catalog-url", default=None, help="default $BANCONE_CATALOG_URL")
-    imp.add_argument("--token", default=None, help="admin token, default $BANCONE_ADMIN_TOKEN")
+    imp.add_argument(
+        "--token",
+        default=None,
+        help="an operator access token; default: log in at $BANCONE_GATEWAY_URL as "
+        "$BANCONE_OPERATOR_EMAIL / $BANCONE_OPERATOR_PASSWORD (run.env: the demo owner)",
+    )
 
     knowledge = commands.add_parser("knowledge", help="the shop's documents")
     knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
@@ -51,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--tenant", required=True, help="tenant slug, e.g. demo")
     add.add_argument("--title", default=None, help="how answers cite it (default: file name)")
     add.add_argument("--ingest-url", default=None, help="default $BANCONE_INGEST_URL")
-    add.add_argument("--token", default=None, help="token, default $BANCONE_ADMIN_TOKEN")
+    add.add_argument(
+        "--token", default=None, help="an operator access token (default: log in as for import)"
+    )
     return parser
 
 
@@ -82,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ingest_url=args.ingest_url
                 or env.get("BANCONE_INGEST_URL", DEFAULT_INGEST_URL)
                 or DEFAULT_INGEST_URL,
-                token=args.token or env.get("BANCONE_ADMIN_TOKEN"),
+                token=args.token or operator_token(env, args.tenant),
                 console=console,
             )
         kind: Kind | None = args.kind
@@ -93,12 +102,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             catalog_url=args.catalog_url
             or env.get("BANCONE_CATALOG_URL", DEFAULT_CATALOG_URL)
             or DEFAULT_CATALOG_URL,
-            token=args.token or env.get("BANCONE_ADMIN_TOKEN"),
+            token=args.token or operator_token(env, args.tenant),
             console=console,
         )
-    except RunEnvError as error:
+    except (RunEnvError, LoginError) as error:
         console.print(f"[red]{error}[/]")
         return 2
+
+
+def operator_token(env: RunEnv, tenant: str) -> str | None:
+    """Log in as the operator the environment names (`BANCONE_OPERATOR_*`, else run.env's
+    demo owner); None when it names none (the catalog will then answer 401)."""
+    email = env.get("BANCONE_OPERATOR_EMAIL") or env.get("BANCONE_DEMO_OWNER_EMAIL")
+    password = env.get("BANCONE_OPERATOR_PASSWORD") or env.get("BANCONE_DEMO_OWNER_PASSWORD")
+    if not (email and password):
+        return None
+    gateway = env.get("BANCONE_GATEWAY_URL") or DEFAULT_GATEWAY_URL
+    with httpx.Client(timeout=10.0) as client:
+        return log_in(client, gateway, email, password, tenant)
 
 
 if __name__ == "__main__":

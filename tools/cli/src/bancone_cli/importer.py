@@ -249,7 +249,10 @@ def run_import(
         show_rejected_rows(document, console)
         return 1
     if response.status_code in (401, 403):
-        console.print("[red]the catalog refused the admin token (--token / BANCONE_ADMIN_TOKEN)[/]")
+        console.print(
+            "[red]the catalog refused the credential: log in as an admin or owner of the tenant "
+            "(--token, or BANCONE_OPERATOR_EMAIL / BANCONE_OPERATOR_PASSWORD)[/]"
+        )
         return 1
     console.print(f"[red]import failed with HTTP {response.status_code}[/]")
     console.print(escape(json.dumps(document, ensure_ascii=False, indent=2)))

@@ -17,6 +17,10 @@ from bancone_kit.auth.claims import Role, role_allows
 from bancone_kit.auth.principal import Principal
 from bancone_kit.auth.verifier import InvalidTokenError, TokenVerifier
 
+GUARD_ATTRIBUTE = "bancone_guard"
+"""Set on every guard dependency (its label, e.g. `viewer+service`), so a test can tell a
+guarded route from an open one (`bancone_kit.http.auth.unguarded_routes`)."""
+
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="BanconeToken",
@@ -65,16 +69,19 @@ def _path_tenant(request: Request) -> str | None:
 
 
 def require_role(
-    min_role: Role, *, allow_service: bool = False
+    min_role: Role, *, allow_service: bool = False, allow_platform: bool = False
 ) -> Callable[..., Awaitable[Principal]]:
     """An operator of the path's tenant holding at least `min_role` (or, with `allow_service`,
-    a service token for that tenant). Routes without `{tenant_id}` only check the role."""
+    a service token for that tenant; with `allow_platform`, a platform operator, who acts on
+    every tenant). Routes without `{tenant_id}` only check the role."""
 
     async def dependency(request: Request, principal: CurrentPrincipal) -> Principal:
         tenant = _path_tenant(request)
         if principal.is_service and not allow_service:
             raise forbidden("operators only")
         if principal.is_platform:
+            if allow_platform:
+                return principal
             raise forbidden("a tenant role is required")
         if tenant is not None and principal.tenant_id != tenant:
             raise tenant_not_visible()
@@ -82,6 +89,10 @@ def require_role(
             raise forbidden(f"requires the {min_role} role or higher")
         return principal
 
+    label = (
+        min_role + ("+service" if allow_service else "") + ("+platform" if allow_platform else "")
+    )
+    setattr(dependency, GUARD_ATTRIBUTE, label)
     return dependency
 
 
@@ -93,4 +104,5 @@ def require_platform() -> Callable[..., Awaitable[Principal]]:
             raise forbidden("platform operators only")
         return principal
 
+    setattr(dependency, GUARD_ATTRIBUTE, "platform")
     return dependency

@@ -10,13 +10,17 @@ prices must be the catalog's. The catalog's own search answers when ingest is do
 nothing. Knowledge (FAQs, offers) comes from ingest, or from the catalog's lists when ingest
 is down or empty. Every request has the configured timeout; a transient failure (network,
 timeout, 429, 5xx) is retried briefly, and a request that still fails raises `ToolError`.
+
+Every request carries a service token for the bound tenant and the called service (the kit's
+`ServiceTokenClient`, minted by the gateway and cached), so catalog and ingest answer this
+agent for this tenant only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import httpx
@@ -35,6 +39,12 @@ CATALOG_MAX_LIMIT = 100
 
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class ServiceCredentials(Protocol):
+    """What `ServiceTokenClient` offers: the `Authorization` header for one call."""
+
+    async def headers(self, tenant_id: str, callee: str) -> dict[str, str]: ...
 
 
 class _TransientError(Exception):
@@ -70,6 +80,7 @@ class HttpShopTools:
         attempts: int = 2,
         retry_delay: float = 0.2,
         knowledge_limit: int = 5,
+        credentials: ServiceCredentials | None = None,
     ) -> None:
         if not is_tenant_id(tenant_id):
             raise ValueError(f"not a tenant id: {tenant_id!r}")
@@ -82,6 +93,7 @@ class HttpShopTools:
             attempts=attempts, initial_delay=retry_delay, max_delay=2.0, jitter=retry_delay
         )
         self._knowledge_limit = knowledge_limit
+        self._credentials = credentials
 
     # -- ShopTools ---------------------------------------------------------------------------
 
@@ -261,9 +273,10 @@ class HttpShopTools:
         json: dict[str, Any] | None,
         not_found: bool = False,
     ) -> Any:
+        headers = await self._auth_headers(url)
         try:
             response = await self._http.request(
-                method, url, params=params, json=json, timeout=self._timeout
+                method, url, params=params, json=json, headers=headers, timeout=self._timeout
             )
         except httpx.TransportError as error:
             raise _TransientError(f"{type(error).__name__}: {error}") from error
@@ -274,6 +287,13 @@ class HttpShopTools:
             return None
         response.raise_for_status()
         return response.json()
+
+    async def _auth_headers(self, url: str) -> dict[str, str]:
+        """The service token for the bound tenant and the service `url` belongs to."""
+        if self._credentials is None:
+            return {}
+        callee = "catalog" if url.startswith(self._catalog) else "ingest"
+        return await self._credentials.headers(self.tenant_id, callee)
 
 
 def matching(products: Iterable[Product], query: ProductQuery) -> list[Product]:

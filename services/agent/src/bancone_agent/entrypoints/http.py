@@ -2,8 +2,9 @@
 come from the kit's app factory. Each route translates the request into a command
 (`domain.commands`) and calls its handler; the response models translate back.
 
-Every route needs `Authorization: Bearer <admin token>` (settings) until operator accounts
-exist; the tenant is the path's and scopes every query.
+Every route carries one of the kit's role guards (`bancone_kit.http.auth`): reads need a
+viewer of the path's tenant, taking over and resolving an agent; the tenant is the path's and
+scopes every query.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from bancone_agent.handlers import AgentDeps
 from bancone_agent.settings import AgentSettings
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.app import create_app
-from bancone_kit.http.auth import AdminOnly
+from bancone_kit.http.auth import AgentRole, Viewer, install_token_verifier
 from bancone_kit.http.health import ReadinessCheck
 from bancone_kit.logging import get_logger
+
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
 
 log = get_logger(__name__)
 
@@ -50,7 +54,7 @@ TenantId = Annotated[
 ConversationId = Annotated[uuid.UUID, Path(description="The conversation's id.")]
 Deps = Annotated[AgentDeps, Depends(get_deps)]
 
-router = APIRouter(prefix="/v1/tenants/{tenant_id}", dependencies=[AdminOnly])
+router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 
 
 class MessageOut(BaseModel):
@@ -172,7 +176,7 @@ class DailyUsageOut(UsageOut):
 _NOT_FOUND = HTTPException(404, detail="no such conversation in this tenant")
 
 
-@router.get("/conversations", response_model=list[ConversationOut])
+@router.get("/conversations", dependencies=[Viewer], response_model=list[ConversationOut])
 async def list_conversations(
     tenant_id: TenantId,
     deps: Deps,
@@ -187,7 +191,9 @@ async def list_conversations(
     return [ConversationOut.of(c) for c in found]
 
 
-@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+@router.get(
+    "/conversations/{conversation_id}", dependencies=[Viewer], response_model=ConversationOut
+)
 async def get_conversation(
     tenant_id: TenantId, conversation_id: ConversationId, deps: Deps
 ) -> ConversationOut:
@@ -202,7 +208,11 @@ async def get_conversation(
     )
 
 
-@router.post("/conversations/{conversation_id}/takeover", response_model=ConversationOut)
+@router.post(
+    "/conversations/{conversation_id}/takeover",
+    dependencies=[AgentRole],
+    response_model=ConversationOut,
+)
 async def takeover(
     tenant_id: TenantId,
     conversation_id: ConversationId,
@@ -217,7 +227,11 @@ async def takeover(
     return ConversationOut.of(done.conversation, changed=done.changed)
 
 
-@router.post("/conversations/{conversation_id}/resolve", response_model=ConversationOut)
+@router.post(
+    "/conversations/{conversation_id}/resolve",
+    dependencies=[AgentRole],
+    response_model=ConversationOut,
+)
 async def resolve(
     tenant_id: TenantId,
     conversation_id: ConversationId,
@@ -232,7 +246,7 @@ async def resolve(
     return ConversationOut.of(done.conversation, changed=done.changed)
 
 
-@router.get("/usage", response_model=DailyUsageOut)
+@router.get("/usage", dependencies=[Viewer], response_model=DailyUsageOut)
 async def usage(
     tenant_id: TenantId,
     deps: Deps,
@@ -255,5 +269,6 @@ def build_http_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     app = create_app("Bancone agent", settings, readiness_checks, lifespan)
+    install_token_verifier(app, settings, "agent")
     app.include_router(router)
     return app

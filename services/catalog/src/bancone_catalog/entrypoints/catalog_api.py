@@ -1,6 +1,7 @@
 """The catalog's HTTP API under `/v1/tenants/{tenant_id}/`: thin routes that call a handler.
 
-Reads are open; writes need the admin bearer token. Catalog errors become RFC 9457 problems
+Reads need a viewer of the tenant (or the agent's service token for it); writes an admin
+(the kit's guards, `bancone_kit.http.auth`). Catalog errors become RFC 9457 problems
 through the app's one table (`entrypoints/http.py`, `CATALOG_PROBLEMS`).
 """
 
@@ -26,7 +27,8 @@ from bancone_catalog.domain.products import (
     StockAdjustment,
 )
 from bancone_catalog.domain.search import MAX_LIMIT, ProductSearch
-from bancone_catalog.entrypoints.deps import AdminOnly, TenantId, UowDep
+from bancone_catalog.entrypoints.deps import TenantId, UowDep
+from bancone_kit.http.auth import AdminRole, ServiceOrViewer
 from bancone_kit.http.problems import Problem
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -48,7 +50,7 @@ class ProductBatch(Page[ProductPublic]):
 
 
 _problems: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem} for status in (401, 404, 409, 422)
+    status: {"model": Problem} for status in (401, 403, 404, 409, 422)
 }
 router = APIRouter(prefix="/v1/tenants/{tenant_id}", responses=_problems)
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -57,12 +59,12 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 # -- products -------------------------------------------------------------------------------
 
 
-@router.post("/products", status_code=201, dependencies=[AdminOnly], tags=["products"])
+@router.post("/products", status_code=201, dependencies=[AdminRole], tags=["products"])
 async def create_product(tenant_id: TenantId, body: ProductCreate, uow: UowDep) -> ProductPublic:
     return await handlers.create_product(tenant_id, body, uow)
 
 
-@router.get("/products", tags=["products"])
+@router.get("/products", dependencies=[ServiceOrViewer], tags=["products"])
 async def search_products(
     tenant_id: TenantId, search: Annotated[ProductSearch, Query()], uow: UowDep
 ) -> Page[ProductPublic]:
@@ -70,7 +72,7 @@ async def search_products(
     return Page(items=await handlers.search_products(tenant_id, search, uow))
 
 
-@router.get("/products:batchGet", tags=["products"])
+@router.get("/products:batchGet", dependencies=[ServiceOrViewer], tags=["products"])
 async def batch_get_products(
     tenant_id: TenantId,
     uow: UowDep,
@@ -83,12 +85,12 @@ async def batch_get_products(
     return ProductBatch(items=found, missing=[i for i in dict.fromkeys(wanted) if i not in known])
 
 
-@router.get("/products/{product_id}", tags=["products"])
+@router.get("/products/{product_id}", dependencies=[ServiceOrViewer], tags=["products"])
 async def get_product(tenant_id: TenantId, product_id: uuid.UUID, uow: UowDep) -> ProductPublic:
     return await handlers.get_product(tenant_id, product_id, uow)
 
 
-@router.patch("/products/{product_id}", dependencies=[AdminOnly], tags=["products"])
+@router.patch("/products/{product_id}", dependencies=[AdminRole], tags=["products"])
 async def update_product(
     tenant_id: TenantId, product_id: uuid.UUID, body: ProductUpdate, uow: UowDep
 ) -> ProductPublic:
@@ -96,13 +98,13 @@ async def update_product(
 
 
 @router.delete(
-    "/products/{product_id}", status_code=204, dependencies=[AdminOnly], tags=["products"]
+    "/products/{product_id}", status_code=204, dependencies=[AdminRole], tags=["products"]
 )
 async def delete_product(tenant_id: TenantId, product_id: uuid.UUID, uow: UowDep) -> None:
     await handlers.delete_product(tenant_id, product_id, uow)
 
 
-@router.post("/products/{product_id}/stock", dependencies=[AdminOnly], tags=["products"])
+@router.post("/products/{product_id}/stock", dependencies=[AdminRole], tags=["products"])
 async def adjust_stock(
     tenant_id: TenantId, product_id: uuid.UUID, body: StockAdjustment, uow: UowDep
 ) -> ProductPublic:
@@ -113,12 +115,12 @@ async def adjust_stock(
 # -- FAQs -----------------------------------------------------------------------------------
 
 
-@router.post("/faqs", status_code=201, dependencies=[AdminOnly], tags=["faqs"])
+@router.post("/faqs", status_code=201, dependencies=[AdminRole], tags=["faqs"])
 async def create_faq(tenant_id: TenantId, body: FaqCreate, uow: UowDep) -> FaqPublic:
     return await handlers.create_faq(tenant_id, body, uow)
 
 
-@router.get("/faqs", tags=["faqs"])
+@router.get("/faqs", dependencies=[ServiceOrViewer], tags=["faqs"])
 async def list_faqs(
     tenant_id: TenantId,
     uow: UowDep,
@@ -128,19 +130,19 @@ async def list_faqs(
     return Page(items=await handlers.list_faqs(tenant_id, uow, language=language, limit=limit))
 
 
-@router.get("/faqs/{faq_id}", tags=["faqs"])
+@router.get("/faqs/{faq_id}", dependencies=[ServiceOrViewer], tags=["faqs"])
 async def get_faq(tenant_id: TenantId, faq_id: uuid.UUID, uow: UowDep) -> FaqPublic:
     return await handlers.get_faq(tenant_id, faq_id, uow)
 
 
-@router.patch("/faqs/{faq_id}", dependencies=[AdminOnly], tags=["faqs"])
+@router.patch("/faqs/{faq_id}", dependencies=[AdminRole], tags=["faqs"])
 async def update_faq(
     tenant_id: TenantId, faq_id: uuid.UUID, body: FaqUpdate, uow: UowDep
 ) -> FaqPublic:
     return await handlers.update_faq(tenant_id, faq_id, body, uow)
 
 
-@router.delete("/faqs/{faq_id}", status_code=204, dependencies=[AdminOnly], tags=["faqs"])
+@router.delete("/faqs/{faq_id}", status_code=204, dependencies=[AdminRole], tags=["faqs"])
 async def delete_faq(tenant_id: TenantId, faq_id: uuid.UUID, uow: UowDep) -> None:
     await handlers.delete_faq(tenant_id, faq_id, uow)
 
@@ -148,31 +150,31 @@ async def delete_faq(tenant_id: TenantId, faq_id: uuid.UUID, uow: UowDep) -> Non
 # -- offers ---------------------------------------------------------------------------------
 
 
-@router.post("/offers", status_code=201, dependencies=[AdminOnly], tags=["offers"])
+@router.post("/offers", status_code=201, dependencies=[AdminRole], tags=["offers"])
 async def create_offer(tenant_id: TenantId, body: OfferCreate, uow: UowDep) -> OfferPublic:
     return await handlers.create_offer(tenant_id, body, uow)
 
 
-@router.get("/offers", tags=["offers"])
+@router.get("/offers", dependencies=[ServiceOrViewer], tags=["offers"])
 async def list_offers(
     tenant_id: TenantId, uow: UowDep, limit: Limit = MAX_LIMIT
 ) -> Page[OfferPublic]:
     return Page(items=await handlers.list_offers(tenant_id, uow, limit=limit))
 
 
-@router.get("/offers/{offer_id}", tags=["offers"])
+@router.get("/offers/{offer_id}", dependencies=[ServiceOrViewer], tags=["offers"])
 async def get_offer(tenant_id: TenantId, offer_id: uuid.UUID, uow: UowDep) -> OfferPublic:
     return await handlers.get_offer(tenant_id, offer_id, uow)
 
 
-@router.patch("/offers/{offer_id}", dependencies=[AdminOnly], tags=["offers"])
+@router.patch("/offers/{offer_id}", dependencies=[AdminRole], tags=["offers"])
 async def update_offer(
     tenant_id: TenantId, offer_id: uuid.UUID, body: OfferUpdate, uow: UowDep
 ) -> OfferPublic:
     return await handlers.update_offer(tenant_id, offer_id, body, uow)
 
 
-@router.delete("/offers/{offer_id}", status_code=204, dependencies=[AdminOnly], tags=["offers"])
+@router.delete("/offers/{offer_id}", status_code=204, dependencies=[AdminRole], tags=["offers"])
 async def delete_offer(tenant_id: TenantId, offer_id: uuid.UUID, uow: UowDep) -> None:
     await handlers.delete_offer(tenant_id, offer_id, uow)
 
@@ -182,7 +184,7 @@ async def delete_offer(tenant_id: TenantId, offer_id: uuid.UUID, uow: UowDep) ->
 
 @router.post(
     "/import",
-    dependencies=[AdminOnly],
+    dependencies=[AdminRole],
     tags=["import"],
     responses={413: {"model": Problem}},
     openapi_extra={

@@ -1,7 +1,7 @@
 """FastAPI dependencies of the catalog routes, read from what `bootstrap` put on `app.state`.
 
 `bootstrap` sets `app.state.session_factory` (an `async_sessionmaker` over the catalog's
-engine); the write routes are guarded by the kit's `AdminOnly` (the settings' `admin_token`).
+engine); the routes are guarded by the kit's role guards (`bancone_kit.http.auth`).
 The tenant id is checked here, once, for every route, with the contracts' one pattern.
 """
 
@@ -15,9 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
-from bancone_kit.http.auth import AdminOnly
 
-__all__ = ["AdminOnly", "TenantId", "UowDep", "get_uow"]
+__all__ = ["TenantId", "UowDep", "get_uow"]
 
 
 def get_uow(request: Request) -> CatalogUnitOfWork:

@@ -22,8 +22,12 @@ from bancone_catalog.domain.errors import (
 from bancone_catalog.entrypoints.catalog_api import router as catalog_router
 from bancone_catalog.settings import CatalogSettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
+
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
 
 
 def _import_issues(error: InvalidImportError) -> dict[str, Any]:
@@ -63,5 +67,6 @@ def build_http_app(
     app = create_app(
         "Bancone catalog", settings, readiness_checks, lifespan, errors=CATALOG_PROBLEMS
     )
+    install_token_verifier(app, settings, "catalog")
     app.include_router(catalog_router)
     return app

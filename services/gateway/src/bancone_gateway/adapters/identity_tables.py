@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from bancone_gateway.adapters.tables import GatewayTable
+from bancone_kit.db.types import UtcDateTime
 
 
 def _now() -> datetime:
@@ -21,7 +22,8 @@ def _now() -> datetime:
 
 
 def _when(nullable: bool = False) -> sa.Column[datetime]:
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
+    """Aware UTC on SQLite too (`make run`): expiry checks compare with aware `now`."""
+    return sa.Column(UtcDateTime(), nullable=nullable)
 
 
 class OperatorRecord(GatewayTable, table=True):

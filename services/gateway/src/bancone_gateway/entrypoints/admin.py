@@ -1,4 +1,5 @@
-"""Provisioning API for platform operators: tenants and their WhatsApp channels (`/v1/`)."""
+"""Provisioning API: tenants (platform operators) and their WhatsApp channels (platform
+operators at setup, the tenant's admins afterwards), under `/v1/tenants`."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from bancone_gateway.domain.channels import (
     Outcome,
 )
 from bancone_gateway.domain.tenants import TenantDraft, TenantRename
-from bancone_gateway.entrypoints.deps import AdminOnly, DepsDep
+from bancone_gateway.entrypoints.deps import DepsDep
 from bancone_gateway.handlers import provisioning
+from bancone_kit.http.auth import Platform, PlatformOrAdmin, PlatformOrViewer
 from bancone_kit.http.problems import Problem
 
 router = APIRouter(
     prefix="/v1/tenants",
     tags=["provisioning"],
-    dependencies=[AdminOnly],
-    responses={401: {"model": Problem}, 422: {"model": Problem}},
+    responses={code: {"model": Problem} for code in (401, 403, 422)},
 )
 
 TenantIdPath = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
@@ -67,12 +68,17 @@ def _channel(channel: provisioning.Channel, change: Outcome | None = None) -> Ch
     return ChannelPublic(**asdict(channel), change=change)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={409: {"model": Problem}})
+@router.post(
+    "",
+    dependencies=[Platform],
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": Problem}},
+)
 async def create_tenant(draft: TenantDraft, deps: DepsDep) -> TenantPublic:
     return _tenant(await provisioning.create_tenant(draft, deps))
 
 
-@router.put("/{tenant_id}", responses={201: {"model": TenantPublic}})
+@router.put("/{tenant_id}", dependencies=[Platform], responses={201: {"model": TenantPublic}})
 async def put_tenant(
     tenant_id: TenantIdPath, body: TenantRename, deps: DepsDep, response: Response
 ) -> TenantPublic:
@@ -82,13 +88,14 @@ async def put_tenant(
     return _tenant(tenant)
 
 
-@router.get("/{tenant_id}", responses={404: {"model": Problem}})
+@router.get("/{tenant_id}", dependencies=[PlatformOrViewer], responses={404: {"model": Problem}})
 async def get_tenant(tenant_id: TenantIdPath, deps: DepsDep) -> TenantPublic:
     return _tenant(await provisioning.get_tenant(tenant_id, deps))
 
 
 @router.put(
     "/{tenant_id}/channels/{phone_number_id}",
+    dependencies=[PlatformOrAdmin],
     responses={201: {"model": ChannelPublic}, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 async def put_channel(
@@ -104,7 +111,11 @@ async def put_channel(
     return _channel(channel, change)
 
 
-@router.get("/{tenant_id}/channels/{phone_number_id}", responses={404: {"model": Problem}})
+@router.get(
+    "/{tenant_id}/channels/{phone_number_id}",
+    dependencies=[PlatformOrAdmin],
+    responses={404: {"model": Problem}},
+)
 async def get_channel(
     tenant_id: TenantIdPath, phone_number_id: PhoneNumberIdPath, deps: DepsDep
 ) -> ChannelPublic:
@@ -113,6 +124,7 @@ async def get_channel(
 
 @router.delete(
     "/{tenant_id}/channels/{phone_number_id}",
+    dependencies=[PlatformOrAdmin],
     status_code=status.HTTP_204_NO_CONTENT,
     responses={404: {"model": Problem}},
 )

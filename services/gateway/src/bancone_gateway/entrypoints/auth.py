@@ -1,7 +1,7 @@
 """Operator identity over HTTP: JWKS, login/refresh/logout, invites, passwords, audit, platform.
 
-Routes that act for a tenant are guarded by the kit's `require_role` (the same dependency the
-other services will use); login, refresh, invite acceptance and reset completion are public
+Routes that act for a tenant are guarded by the kit's `require_role` (the same dependency every
+service uses), declared first so a refused caller touches nothing; login, refresh, invite acceptance and reset completion are public
 by nature and protected by the credential they carry (and login by the throttle).
 """
 
@@ -203,7 +203,7 @@ async def logout(body: LogoutBody, request: Request, deps: IdentityDep) -> Respo
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: PasswordChangeBody, request: Request, deps: IdentityDep, principal: AnyOperator
+    principal: AnyOperator, body: PasswordChangeBody, request: Request, deps: IdentityDep
 ) -> Response:
     await identity.change_password(
         principal.subject,
@@ -257,11 +257,11 @@ async def service_token(
 
 @router.post("/tenants/{tenant_id}/invites", status_code=status.HTTP_201_CREATED)
 async def invite_operator(
+    principal: AdminOfTenant,
     tenant_id: TenantIdPath,
     body: InviteBody,
     request: Request,
     deps: IdentityDep,
-    principal: AdminOfTenant,
 ) -> LinkPublic:
     """Invite someone with a role; returns the one-time link (owners: any role, admins: not
     owner)."""
@@ -276,11 +276,11 @@ async def invite_operator(
     status_code=status.HTTP_201_CREATED,
 )
 async def issue_password_reset(
+    principal: AdminOfTenant,
     tenant_id: TenantIdPath,
     operator_id: Annotated[str, Path(max_length=36)],
     request: Request,
     deps: IdentityDep,
-    principal: AdminOfTenant,
 ) -> LinkPublic:
     link = await identity.issue_reset(
         tenant_id, operator_id, principal.role, _actor(principal, request), deps
@@ -290,9 +290,9 @@ async def issue_password_reset(
 
 @router.get("/tenants/{tenant_id}/audit")
 async def read_audit(
+    _: AdminOfTenant,
     tenant_id: TenantIdPath,
     deps: IdentityDep,
-    _: AdminOfTenant,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: datetime | None = None,
 ) -> list[AuditEntryPublic]:
@@ -303,7 +303,7 @@ async def read_audit(
 
 @router.post("/platform/tenants", status_code=status.HTTP_201_CREATED)
 async def create_tenant_with_owner(
-    body: TenantWithOwnerBody, request: Request, deps: IdentityDep, principal: PlatformOperator
+    principal: PlatformOperator, body: TenantWithOwnerBody, request: Request, deps: IdentityDep
 ) -> ProvisionedTenantPublic:
     provisioned = await platform.create_tenant_with_owner(
         body.id, body.name, body.owner_email, _actor(principal, request), deps
@@ -317,6 +317,6 @@ async def create_tenant_with_owner(
 
 @router.post("/platform/signing-keys/rotate", status_code=status.HTTP_201_CREATED)
 async def rotate_signing_key(
-    request: Request, deps: IdentityDep, principal: PlatformOperator
+    principal: PlatformOperator, request: Request, deps: IdentityDep
 ) -> RotatedKeyPublic:
     return RotatedKeyPublic(kid=await platform.rotate_signing_key(_actor(principal, request), deps))

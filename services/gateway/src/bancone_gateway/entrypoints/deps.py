@@ -1,5 +1,5 @@
-"""FastAPI dependencies of the gateway's routes: the handler deps, the settings and (from the
-kit) the admin check."""
+"""FastAPI dependencies of the gateway's routes: the handler deps and the settings (the route
+guards come from the kit, `bancone_kit.http.auth`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from fastapi import Depends, Request
 
 from bancone_gateway.handlers.deps import GatewayDeps
 from bancone_gateway.settings import GatewaySettings
-from bancone_kit.http.auth import AdminOnly
 
-__all__ = ["AdminOnly", "DepsDep", "SettingsDep", "get_deps", "get_settings"]
+__all__ = ["DepsDep", "SettingsDep", "get_deps", "get_settings"]
 
 
 def get_deps(request: Request) -> GatewayDeps:

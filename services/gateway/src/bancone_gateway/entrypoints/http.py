@@ -28,6 +28,21 @@ from bancone_kit.http.app import create_app
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
 
+PUBLIC_PATHS: frozenset[str] = frozenset(
+    {
+        "/webhooks/whatsapp",  # Meta: the signature (app secret) or the verify token proves it
+        "/.well-known/jwks.json",  # public keys
+        "/v1/auth/login",
+        "/v1/auth/refresh",  # the refresh token is the credential
+        "/v1/auth/logout",  # likewise
+        "/v1/auth/invites/accept",  # the signed one-time invite is the credential
+        "/v1/auth/password-resets/complete",  # the signed one-time reset link is
+        "/v1/auth/service-token",  # the service's client id and secret (HTTP Basic) are
+    }
+)
+"""Routes that answer without a bearer token (besides the kit's probes and docs); every other
+route carries a guard from `bancone_kit.http.auth` (the deny-by-default test checks it)."""
+
 GATEWAY_PROBLEMS: ErrorProblems = {
     InvalidSignatureError: ErrorProblem(401, "Invalid webhook signature"),
     MalformedWebhookError: ErrorProblem(400, "Malformed webhook"),

@@ -1,7 +1,7 @@
 """`/v1/webhook-rejected-items`: the webhook messages and statuses the gateway set aside.
 
-Guarded like the other admin routes (one dependency, `AdminOnly`), so switching the gateway's
-admin routes to operator roles is a one-line change here too.
+Platform operators only: the list spans every tenant (and items that named no routable number
+have no tenant at all), so no tenant role may read it.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
-from bancone_gateway.entrypoints.deps import AdminOnly, DepsDep
+from bancone_gateway.entrypoints.deps import DepsDep
 from bancone_gateway.handlers.rejected_items import list_rejected_items
+from bancone_kit.http.auth import Platform
 from bancone_kit.http.problems import Problem
 
 router = APIRouter(
     prefix="/v1/webhook-rejected-items",
     tags=["webhooks"],
-    dependencies=[AdminOnly],
-    responses={401: {"model": Problem}, 422: {"model": Problem}},
+    dependencies=[Platform],
+    responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
 )
 
 

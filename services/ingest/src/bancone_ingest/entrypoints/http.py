@@ -21,8 +21,12 @@ from bancone_ingest.entrypoints.documents_api import router as documents_router
 from bancone_ingest.entrypoints.search_api import router as search_router
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
+
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
 
 INGEST_PROBLEMS: ErrorProblems = {
     InvalidTenantError: ErrorProblem(422, "Invalid tenant id"),
@@ -43,6 +47,7 @@ def build_http_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     app = create_app("Bancone ingest", settings, readiness_checks, lifespan, errors=INGEST_PROBLEMS)
+    install_token_verifier(app, settings, "ingest")
     app.include_router(search_router)
     app.include_router(documents_router)
     return app

@@ -23,6 +23,7 @@ from bancone_ingest.domain import (
 )
 from bancone_ingest.handlers import IndexReader
 from bancone_ingest.settings import IngestSettings
+from bancone_kit.http.auth import ServiceOrViewer
 from bancone_kit.http.problems import Problem
 
 T = TypeVar("T")
@@ -106,8 +107,10 @@ SettingsDep = Annotated[IngestSettings, Depends(_settings)]
 router = APIRouter(
     prefix="/v1/tenants/{tenant_id}",
     tags=["search"],
-    responses={422: {"model": Problem}, 503: {"model": Problem}},
+    dependencies=[ServiceOrViewer],
+    responses={code: {"model": Problem} for code in (401, 403, 404, 422, 503)},
 )
+"""Search and stats answer a viewer of the tenant or the agent's service token for it."""
 
 
 def _public(hit: Hit) -> SearchHit:

@@ -11,6 +11,9 @@ from bancone_kit.http.app import create_app
 from bancone_kit.http.health import ReadinessCheck
 from bancone_notifier.settings import NotifierSettings
 
+PUBLIC_PATHS: frozenset[str] = frozenset()
+"""Routes that answer without a token besides the kit's probes and docs: none."""
+
 router = APIRouter()
 
 

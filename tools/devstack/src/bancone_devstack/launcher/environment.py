@@ -20,6 +20,8 @@ from bancone_devstack.launcher.services import (
 )
 from bancone_devstack.ports import offset_port
 
+JWKS_PATH = "/.well-known/jwks.json"
+
 
 def host_port(env: Mapping[str, str], svc: Service) -> tuple[str, int]:
     return env[svc.host_var], int(env[svc.port_var])
@@ -47,9 +49,14 @@ def build_env(
     for svc in SERVICES:
         db = layout.data / f"{svc.name}.sqlite"
         env.setdefault(f"{svc.prefix}DATABASE_URL", f"sqlite+aiosqlite:///{db}")
-    env.setdefault("BANCONE_GATEWAY_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
-    env.setdefault("BANCONE_CATALOG_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
-    env.setdefault("BANCONE_AGENT_ADMIN_TOKEN", env["BANCONE_ADMIN_TOKEN"])
+    env.setdefault("BANCONE_GATEWAY_PLATFORM_BOOTSTRAP_PASSWORD", env["BANCONE_PLATFORM_PASSWORD"])
+    env.setdefault(
+        "BANCONE_GATEWAY_SERVICE_CLIENTS", f"agent:{env['BANCONE_AGENT_SERVICE_SECRET']}"
+    )
+    env.setdefault("BANCONE_AGENT_SERVICE_CLIENT_SECRET", env["BANCONE_AGENT_SERVICE_SECRET"])
+    env.setdefault("BANCONE_AGENT_GATEWAY_URL", base_url(env, GATEWAY))
+    for svc in (CATALOG, INGEST, AGENT):
+        env.setdefault(f"{svc.prefix}JWKS_URL", base_url(env, GATEWAY) + JWKS_PATH)
     env.setdefault("BANCONE_INGEST_QDRANT_PATH", str(layout.qdrant))
     env.setdefault("BANCONE_AGENT_CATALOG_URL", base_url(env, CATALOG))
     env.setdefault("BANCONE_AGENT_INGEST_URL", base_url(env, INGEST))
@@ -63,7 +70,8 @@ def build_env(
 
 
 def run_env_values(env: Mapping[str, str]) -> dict[str, str]:
-    """What `run.env` tells its readers: every URL, the demo channel and the admin token."""
+    """What `run.env` tells its readers: every URL, the demo channel and the demo owner's
+    login (`bancone import` logs in with it)."""
     return {
         "BANCONE_GATEWAY_URL": base_url(env, GATEWAY),
         "BANCONE_SANDBOX_URL": base_url(env, SANDBOX),
@@ -75,6 +83,7 @@ def run_env_values(env: Mapping[str, str]) -> dict[str, str]:
         "BANCONE_DEMO_PHONE_NUMBER_ID": env["BANCONE_DEMO_PHONE_NUMBER_ID"],
         "BANCONE_DEMO_APP_SECRET": env["BANCONE_DEMO_APP_SECRET"],
         "BANCONE_DEMO_VERIFY_TOKEN": env["BANCONE_DEMO_VERIFY_TOKEN"],
-        "BANCONE_ADMIN_TOKEN": env["BANCONE_ADMIN_TOKEN"],
+        "BANCONE_DEMO_OWNER_EMAIL": env["BANCONE_DEMO_OWNER_EMAIL"],
+        "BANCONE_DEMO_OWNER_PASSWORD": env["BANCONE_DEMO_OWNER_PASSWORD"],
         "KAFKA_BOOTSTRAP_SERVERS": env["KAFKA_BOOTSTRAP_SERVERS"],
     }

@@ -81,6 +81,7 @@ async def wait_indexed(
     reporter: Reporter,
     catalog_file: Path,
     deadline_seconds: float,
+    token: str,
 ) -> None:
     """Poll ingest's search until every active product and FAQ of the demo file is found:
     one broad search per round, then targeted ones for what it did not return."""
@@ -115,7 +116,8 @@ async def wait_indexed(
         last = summarise_response(response)
         return None
 
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    headers = {"Authorization": f"Bearer {token}"}  # search needs a viewer of the tenant
+    async with httpx.AsyncClient(timeout=10.0, headers=headers) as client:
         while pending:
             keys = await search(client, broad) or set()
             pending = [item for item in pending if not item.found_in(keys)]

@@ -1,7 +1,9 @@
 """The dev secrets of `make run`, generated once into `<state>/secrets.env` (0600) and reused:
 the gateway's keyring must still open the channel secrets it sealed on an earlier run, the
-agent's the tenants' LLM keys. A secret added here later is generated into an existing file
-on the next run."""
+agent's the tenants' LLM keys, and the platform operator's and the demo owner's passwords are
+set once, when their accounts are made. The platform password is the gateway's bootstrap
+credential (`platform_bootstrap_password`); no static token acts on any tenant. A secret added
+here later is generated into an existing file on the next run."""
 
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ def _keyring() -> str:
 
 
 SECRET_GENERATORS: dict[str, Callable[[], str]] = {
-    "BANCONE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
+    "BANCONE_PLATFORM_PASSWORD": lambda: secrets.token_urlsafe(24),
+    "BANCONE_AGENT_SERVICE_SECRET": lambda: secrets.token_urlsafe(32),
+    "BANCONE_DEMO_OWNER_PASSWORD": lambda: secrets.token_urlsafe(18),
     "BANCONE_GATEWAY_SECRETS_KEYRING": _keyring,
     "BANCONE_AGENT_SECRETS_KEYRING": _keyring,
     "BANCONE_CHANNEL_KEYRING": _keyring,

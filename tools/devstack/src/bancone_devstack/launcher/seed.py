@@ -1,7 +1,9 @@
-"""The demo shop, seeded through the public APIs exactly as an operator would: the tenant and
-its WhatsApp channel at the gateway (webhook verification checked), the channel in the
-sandbox, the catalogue imported into the catalog service. Every call is idempotent, so a
-second `make run` on the same state reports "exists"/"unchanged" instead of failing."""
+"""The demo shop, seeded through the public APIs exactly as people would: the platform operator
+logs in (the bootstrap password from secrets.env) and creates the demo tenant with its owner;
+the owner accepts the invite with the generated password, logs in, registers the WhatsApp
+channel (webhook verification checked) and imports the catalogue into the catalog; the sandbox
+learns the channel. Every step is idempotent, so a second `make run` on the same state reports
+"exists"/"unchanged" instead of failing."""
 
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from typing import Any
 import httpx
 
 from bancone_cli.importer import prepare_import
+from bancone_cli.operator_login import LoginError, log_in_async
 from bancone_devstack.launcher.environment import base_url
 from bancone_devstack.launcher.layout import Layout
 from bancone_devstack.launcher.report import Reporter, StepError
 from bancone_devstack.launcher.services import CATALOG, GATEWAY, SANDBOX, Service
 from bancone_devstack.readiness import summarise_response
+
+PLATFORM_EMAIL = "platform@bancone.local"
+"""The gateway's default platform operator (`platform_operator_email`)."""
 
 
 @dataclass
@@ -30,6 +36,8 @@ class DemoSeed:
     reporter: Reporter
     catalog_file: Path
     shown_catalog: str
+    owner_token: str = ""
+    """The demo owner's access token once `gateway` has run (catalog import, index wait)."""
 
     async def call(
         self,
@@ -57,28 +65,69 @@ class DemoSeed:
             )
         return response
 
-    async def run(self) -> None:
+    async def run(self) -> str:
+        """Seed; the demo owner's access token."""
         self.reporter.wait_for("seed", "demo seed")
         async with httpx.AsyncClient(timeout=30.0) as client:
             await self.gateway(client)
             await self.sandbox(client)
             await self.catalog(client)
         self.reporter.wait_for("seed", None)
+        return self.owner_token
+
+    async def log_in(self, client: httpx.AsyncClient, email: str, password: str) -> str:
+        try:
+            return await log_in_async(client, base_url(self.env, GATEWAY), email, password)
+        except LoginError as error:
+            raise StepError(
+                f"seed: {error}",
+                logs=[("gateway", self.layout.log("gateway"))],
+                hint="the passwords are set when the accounts are first made: a state dir from "
+                "an earlier run keeps them (secrets.env); delete both to start afresh",
+            ) from error
+
+    async def tenant_and_owner(self, client: httpx.AsyncClient) -> str:
+        """The platform creates the tenant and its owner's invite; the owner accepts it."""
+        env = self.env
+        platform_email = env.get("BANCONE_GATEWAY_PLATFORM_OPERATOR_EMAIL", PLATFORM_EMAIL)
+        platform = await self.log_in(client, platform_email, env["BANCONE_PLATFORM_PASSWORD"])
+        response = await self.call(
+            client,
+            GATEWAY,
+            "POST",
+            "/v1/platform/tenants",
+            json={
+                "id": env["BANCONE_DEMO_TENANT_ID"],
+                "name": env["BANCONE_DEMO_TENANT_NAME"],
+                "owner_email": env["BANCONE_DEMO_OWNER_EMAIL"],
+            },
+            headers={"Authorization": f"Bearer {platform}"},
+            expect=(201, 409),
+        )
+        if response.status_code == 409:
+            return "exists"
+        await self.call(
+            client,
+            GATEWAY,
+            "POST",
+            "/v1/auth/invites/accept",
+            json={
+                "token": response.json()["owner_invite"]["token"],
+                "password": env["BANCONE_DEMO_OWNER_PASSWORD"],
+            },
+            expect=(201,),
+        )
+        return "created with its owner"
 
     async def gateway(self, client: httpx.AsyncClient) -> None:
         env = self.env
         tenant = env["BANCONE_DEMO_TENANT_ID"]
         phone = env["BANCONE_DEMO_PHONE_NUMBER_ID"]
-        admin = {"Authorization": f"Bearer {env['BANCONE_GATEWAY_ADMIN_TOKEN']}"}
-        response = await self.call(
-            client,
-            GATEWAY,
-            "PUT",
-            f"/v1/tenants/{tenant}",
-            json={"name": env["BANCONE_DEMO_TENANT_NAME"]},
-            headers=admin,
+        tenant_change = await self.tenant_and_owner(client)
+        self.owner_token = await self.log_in(
+            client, env["BANCONE_DEMO_OWNER_EMAIL"], env["BANCONE_DEMO_OWNER_PASSWORD"]
         )
-        tenant_change = "created" if response.status_code == 201 else "exists"
+        admin = {"Authorization": f"Bearer {self.owner_token}"}
         response = await self.call(
             client,
             GATEWAY,
@@ -139,7 +188,7 @@ class DemoSeed:
 
     async def catalog(self, client: httpx.AsyncClient) -> None:
         tenant = self.env["BANCONE_DEMO_TENANT_ID"]
-        admin = {"Authorization": f"Bearer {self.env['BANCONE_CATALOG_ADMIN_TOKEN']}"}
+        admin = {"Authorization": f"Bearer {self.owner_token}"}
         upload = prepare_import(self.catalog_file)
         response = await self.call(
             client,
