@@ -28,6 +28,7 @@ from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.polling import eventually
+from bancone_kit.testing.tokens import TenantBearer, TokenSigner, bearer
 from services.ingest.tests.support import new_tenant
 from services.ingest.tests.support_documents import (
     CARE_GUIDE_HTML,
@@ -77,6 +78,7 @@ class Ingest:
     app: FastAPI
     database_url: str
     blobs: Path
+    signer: TokenSigner
 
     async def upload(
         self,
@@ -177,12 +179,17 @@ async def start_ingest(
             embedding=Embedding(embedder or encoder),
             subscriptions=[Subscription(CatalogEntityChanged, topic, f"ingest-{topic}")],
         )
+        signer = TokenSigner()
+        signer.install(app, "ingest")
         async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://ingest", timeout=60
+                transport=transport,
+                base_url="http://ingest",
+                timeout=60,
+                auth=TenantBearer(signer),  # the owner of the tenant each path names
             ) as http:
-                yield Ingest(http, app, postgres_url, tmp_path / "blobs")
+                yield Ingest(http, app, postgres_url, tmp_path / "blobs", signer)
 
     return start
 
@@ -287,6 +294,30 @@ async def test_oversized_unsupported_and_empty_uploads_are_refused_and_store_not
         listed = (await ingest.http.get(f"/v1/tenants/{shop}/documents")).json()
         assert listed == {"documents": []}
         assert not (ingest.blobs / shop).exists()
+
+
+async def test_a_viewer_reads_documents_but_only_an_admin_uploads_and_no_other_tenant_at_all(
+    start_ingest: IngestFactory,
+) -> None:
+    shop, other = new_tenant(), new_tenant()
+    async with start_ingest() as ingest:
+        as_viewer = bearer(ingest.signer.operator(shop, "viewer"))
+        files = {"file": ("hours.txt", b"Open 9-13", "text/plain")}
+        refused = await ingest.http.post(
+            f"/v1/tenants/{shop}/documents", files=files, headers=as_viewer
+        )
+        assert refused.status_code == 403
+        listed = await ingest.http.get(f"/v1/tenants/{shop}/documents", headers=as_viewer)
+        assert listed.status_code == 200
+        assert listed.json() == {"documents": []}
+        as_other_owner = bearer(ingest.signer.operator(other, "owner"))
+        hidden = await ingest.http.get(f"/v1/tenants/{shop}/documents", headers=as_other_owner)
+        assert hidden.status_code == 404
+        assert (
+            await ingest.http.get(
+                f"/v1/tenants/{shop}/documents", headers={"Authorization": "Bearer x"}
+            )
+        ).status_code == 401
 
 
 async def test_encrypted_damaged_and_scanned_pdfs_fail_with_a_reason_and_index_nothing(

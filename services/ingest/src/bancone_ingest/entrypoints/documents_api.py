@@ -25,6 +25,7 @@ from bancone_ingest.domain.uploads import (
     DocumentTooLargeError,
     EmptyDocumentError,
 )
+from bancone_kit.http.auth import AdminRole, Viewer
 from bancone_kit.http.problems import Problem
 
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -95,8 +96,16 @@ DocumentsDep = Annotated[DocumentDeps, Depends(_deps)]
 router = APIRouter(
     prefix="/v1/tenants/{tenant_id}",
     tags=["documents"],
-    responses={404: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}},
+    responses={
+        401: {"model": Problem},
+        403: {"model": Problem},
+        404: {"model": Problem},
+        422: {"model": Problem},
+        503: {"model": Problem},
+    },
 )
+"""Reading the tenant's documents and jobs takes a viewer of the tenant; uploading, replacing
+and deleting an admin (the guards of `bancone_kit.http.auth`)."""
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -150,6 +159,7 @@ async def _read_upload(request: Request, max_bytes: int) -> Upload:
 
 @router.post(
     "/documents",
+    dependencies=[AdminRole],
     status_code=202,
     response_model=DocumentOut,
     openapi_extra=_UPLOAD_BODY,
@@ -163,6 +173,7 @@ async def upload_document(tenant_id: str, request: Request, deps: DocumentsDep) 
 
 @router.put(
     "/documents/{document_id}",
+    dependencies=[AdminRole],
     status_code=202,
     response_model=DocumentOut,
     openapi_extra=_UPLOAD_BODY,
@@ -178,26 +189,31 @@ async def replace_document(
     return _document_out(state)
 
 
-@router.get("/documents", response_model=DocumentList)
+@router.get("/documents", dependencies=[Viewer], response_model=DocumentList)
 async def list_documents(tenant_id: str, deps: DocumentsDep) -> DocumentList:
     """The tenant's documents with the state of their latest ingestion."""
     states = await handlers.list_documents(tenant_id, deps)
     return DocumentList(documents=[_document_out(s) for s in states])
 
 
-@router.get("/documents/{document_id}", response_model=DocumentOut)
+@router.get("/documents/{document_id}", dependencies=[Viewer], response_model=DocumentOut)
 async def get_document(tenant_id: str, document_id: str, deps: DocumentsDep) -> DocumentOut:
     return _document_out(await handlers.get_document(tenant_id, document_id, deps))
 
 
-@router.delete("/documents/{document_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/documents/{document_id}",
+    dependencies=[AdminRole],
+    status_code=204,
+    response_class=Response,
+)
 async def delete_document(tenant_id: str, document_id: str, deps: DocumentsDep) -> Response:
     """Remove the document: its passages from search, its originals, its rows."""
     await handlers.delete_document(tenant_id, document_id, deps)
     return Response(status_code=204)
 
 
-@router.get("/ingestion-jobs/{job_id}", response_model=JobOut)
+@router.get("/ingestion-jobs/{job_id}", dependencies=[Viewer], response_model=JobOut)
 async def get_job(tenant_id: str, job_id: str, deps: DocumentsDep) -> JobOut:
     """One ingestion job: state, progress, and the reason when it failed."""
     return _job_out(await handlers.get_job(tenant_id, job_id, deps))
