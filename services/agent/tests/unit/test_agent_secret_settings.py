@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.unit, pytest.mark.filterwarnings("ignore::UserWarning"
 PROD = {
     "environment": "prod",
     "kafka_security_protocol": "SASL_SSL",
-    "admin_token": "a" * 40,
+    "service_client_secret": "s" * 40,
+    "jwks_url": "https://gateway.internal/.well-known/jwks.json",
     "secrets_keyring": f"prod-1:{generate_key()}",
 }
 

@@ -108,7 +108,6 @@ def _prod(**values: object) -> GatewaySettings:
     return GatewaySettings(
         environment="prod",
         kafka_security_protocol="SASL_SSL",
-        admin_token="a-real-admin-token-9f8e7d-long-enough-for-prod",
         secrets_keyring=f"k1:{generate_key()}",
         channel_keyring=f"c1:{generate_key()}",
         **values,  # type: ignore[arg-type]
