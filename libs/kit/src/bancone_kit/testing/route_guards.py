@@ -8,13 +8,15 @@ foreign-tenant token where that must fail, so a guard that exists but lets throu
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, ClassVar
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
-from bancone_kit.http.auth import PUBLIC_PATHS, app_routes
+from bancone_kit.http.auth import PUBLIC_PATHS, app_routes, unguarded_routes
+from bancone_kit.testing.tokens import TokenSigner, bearer
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 _SAMPLES: Mapping[str, str] = {"tenant_id": "shop-a"}
@@ -62,3 +64,66 @@ async def statuses(
 def security_schemes(app: FastAPI) -> dict[str, Any]:
     schemes: dict[str, Any] = app.openapi().get("components", {}).get("securitySchemes", {})
     return schemes
+
+
+class ServiceRouteGuardChecks:
+    """Deny by default, the same four checks for every service: each route is public by name or
+    guarded; each guarded route answers 401 to no token, a garbage token and a forged one (same
+    `kid`, another key); another tenant's owner gets 404 (403 on platform-only routes); the
+    OpenAPI document names the bearer scheme. Bound per service by `route_guard_checks`."""
+
+    service: ClassVar[str]
+    public: ClassVar[frozenset[str]]
+    factory: ClassVar[Callable[[], FastAPI]]
+
+    def app(self, signer: TokenSigner | None = None) -> FastAPI:
+        built = type(self).factory()
+        if signer is not None:
+            signer.install(built, self.service)
+        return built
+
+    @pytest.mark.unit
+    def test_every_route_is_public_by_name_or_guarded(self) -> None:
+        assert unguarded_routes(self.app(), self.public) == []
+
+    @pytest.mark.unit
+    async def test_every_guarded_route_refuses_a_missing_or_forged_token(self) -> None:
+        signer = TokenSigner()
+        routes = guarded_routes(self.app(), self.public)
+        forged = TokenSigner("k").token(tid="shop-a", role="owner")  # same kid, another key
+        for headers in ({}, bearer("not-a-jwt"), bearer(forged)):
+            answered = await statuses(self.app(signer), routes, headers)
+            assert set(answered.values()) <= {401}, answered
+
+    @pytest.mark.unit
+    async def test_another_tenants_owner_gets_404_on_every_tenant_route(self) -> None:
+        """404 as if the tenant did not exist; platform-only routes refuse every owner (403)."""
+        signer = TokenSigner()
+        routes = [r for r in guarded_routes(self.app(), self.public) if "{tenant_id}" in r[1]]
+        owner_of_b = bearer(signer.operator("shop-b", "owner"))
+        answered = await statuses(self.app(signer), routes, owner_of_b)
+        expected = {f"{m} {p}": 403 if guard == "platform" else 404 for m, p, guard in routes}
+        assert answered == expected
+
+    @pytest.mark.unit
+    def test_openapi_documents_the_bearer_scheme(self) -> None:
+        schemes = security_schemes(self.app())
+        if guarded_routes(self.app(), self.public):
+            assert schemes["BanconeToken"] == {
+                "type": "http",
+                "scheme": "bearer",
+                "description": schemes["BanconeToken"]["description"],
+            }
+
+
+def route_guard_checks(
+    service: str, factory: Callable[[], FastAPI], public: Collection[str] = ()
+) -> type[ServiceRouteGuardChecks]:
+    """The deny-by-default checks of one service's app (`factory` builds it with default
+    settings; `public` names its routes anyone may call)."""
+    attributes: dict[str, Any] = {
+        "service": service,
+        "public": frozenset(public),
+        "factory": staticmethod(factory),
+    }
+    return type(f"Test{service.capitalize()}RouteGuards", (ServiceRouteGuardChecks,), attributes)
