@@ -4,16 +4,15 @@ attributes; filters exact), every call recorded so a test can assert what a mode
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bancone_agent.adapters.shop_tools import matching
 from bancone_agent.domain import KnowledgeHit, Product, ProductQuery, ToolError
 from bancone_agent.domain.text import fold
+from services.agent.eval.demo_data import load_demo_shop
 
 
 @dataclass
@@ -75,48 +74,11 @@ def _text(product: Product) -> str:
 
 
 def demo_shop(path: Path | None = None) -> MemoryShopTools:
-    """The demo shop (`deploy/local/demo/enoteca.json`) in memory; ids are the skus."""
+    """The demo shop (`deploy/local/demo/enoteca.json`) in memory; ids are the skus (read the
+    way the eval reads it, `services/agent/eval/demo_data.py`)."""
     source = path or _repo_root() / "deploy" / "local" / "demo" / "enoteca.json"
-    data = json.loads(source.read_text(encoding="utf-8"))
-    products = [
-        Product(
-            id=p["sku"],
-            sku=p["sku"],
-            name=p["name"],
-            description=p.get("description", ""),
-            category=p.get("category", ""),
-            price=Decimal(p["price"]),
-            currency=p.get("currency", "EUR"),
-            stock=int(p.get("stock", 0)),
-            attributes=p.get("attributes", {}),
-            tags=tuple(p.get("tags", ())),
-            active=p.get("active", True),
-        )
-        for p in data["products"]
-    ]
-    faqs = [
-        KnowledgeHit(
-            kind="faq",
-            entity_id=f["key"],
-            score=0.0,
-            title=f["question"],
-            text=f["answer"],
-            payload={"answer": f["answer"], "language": f.get("language", "it")},
-        )
-        for f in data["faqs"]
-    ]
-    offers = [
-        KnowledgeHit(
-            kind="offer",
-            entity_id=o["code"],
-            score=0.0,
-            title=o["title"],
-            text=o.get("description", ""),
-            payload={**o, "answer": f"{o['title']}: {o.get('description', '')}"},
-        )
-        for o in data["offers"]
-    ]
-    return MemoryShopTools(products=products, faqs=faqs, offers=offers)
+    shop = load_demo_shop(source)
+    return MemoryShopTools(products=shop.products, faqs=shop.faqs, offers=shop.offers)
 
 
 def _repo_root() -> Path:
