@@ -82,7 +82,8 @@ async def measure(n: int, rounds: int) -> tuple[list[float], list[float]]:
         await upgrade_database(url, "bancone_catalog.migrations")
         engine = create_engine(url)
         signer = _Signer()
-        app: FastAPI = build_http_app(CatalogSettings(database_url=url, log_level="WARNING"), [])
+        settings = CatalogSettings(environment="dev", database_url=url, log_level="WARNING")
+        app: FastAPI = build_http_app(settings, [])
         app.state.token_verifier = TokenVerifier(
             JwksCache(StaticJwks(signer.jwks)), service="catalog"
         )
