@@ -79,6 +79,7 @@ from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.subscriptions import consumer_group
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
@@ -86,7 +87,7 @@ from bancone_kit.messaging.subscriptions import Subscription, declared
 
 log = get_logger(__name__)
 
-DELIVERY_CONSUMER = "agent-delivery"
+DELIVERY_CONSUMER: Final = consumer_group("agent", DeliveryUpdated).inbox
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
 (the consumer then retries the whole turn with backoff)."""

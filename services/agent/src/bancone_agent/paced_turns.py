@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,12 +28,13 @@ from bancone_agent.domain.pace import (
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.subscriptions import consumer_group
 from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)
 
-INBOUND_CONSUMER = "agent"
-"""The inbox of inbound turns (the agent's declared consumer group)."""
+INBOUND_CONSUMER: Final = consumer_group("agent", InboundMessageReceived).inbox
+"""The inbox of inbound turns: the agent's declared consumer group of inbound messages."""
 
 
 class ReplanError(Exception):
