@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI
-from jwt.algorithms import OKPAlgorithm
 
 from bancone_kit.auth import InvalidTokenError, JwksCache, Principal, StaticJwks, TokenVerifier
 from bancone_kit.auth.claims import ROLES, role_allows, service_audience
 from bancone_kit.auth.dependencies import require_platform, require_role
 from bancone_kit.http.app import create_app
 from bancone_kit.settings import ServiceSettings
+from bancone_kit.testing.tokens import TokenSigner
 
 pytestmark = pytest.mark.unit
 
 ISSUER = "bancone"
-
-
-class Signer:
-    """Plays the gateway: Ed25519 keys by kid, a JWKS of the live ones."""
-
-    def __init__(self, prefix: str = "k") -> None:
-        self.prefix = prefix
-        self.keys: dict[str, Ed25519PrivateKey] = {}
-        self.rotate()
-
-    def rotate(self) -> str:
-        self.current = f"{self.prefix}{len(self.keys) + 1}"
-        self.keys[self.current] = Ed25519PrivateKey.generate()
-        return self.current
-
-    def jwks(self) -> dict[str, Any]:
-        keys = []
-        for kid, key in self.keys.items():
-            jwk = OKPAlgorithm.to_jwk(key.public_key(), as_dict=True)
-            keys.append({**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"})
-        return {"keys": keys}
-
-    def token(self, *, kid: str | None = None, ttl: float = 300, **claims: Any) -> str:
-        now = datetime.now(UTC)
-        payload = {
-            "iss": ISSUER,
-            "iat": now,
-            "exp": now + timedelta(seconds=ttl),
-            "jti": str(uuid.uuid4()),
-            "sub": "op-1",
-            "aud": "bancone",
-            "kind": "operator",
-            "tid": "shop-a",
-            "role": "admin",
-            **claims,
-        }
-        kid = kid or self.current
-        return jwt.encode(payload, self.keys[kid], algorithm="EdDSA", headers={"kid": kid})
 
 
 class FakeClock:
@@ -71,15 +31,15 @@ class FakeClock:
 
 
 @pytest.fixture
-def signer() -> Signer:
-    return Signer()
+def signer() -> TokenSigner:
+    return TokenSigner()
 
 
-def verifier_for(signer: Signer, service: str = "catalog", **cache: Any) -> TokenVerifier:
+def verifier_for(signer: TokenSigner, service: str = "catalog", **cache: Any) -> TokenVerifier:
     return TokenVerifier(JwksCache(StaticJwks(signer.jwks), **cache), service=service)
 
 
-async def test_a_valid_operator_token_becomes_a_principal(signer: Signer) -> None:
+async def test_a_valid_operator_token_becomes_a_principal(signer: TokenSigner) -> None:
     principal = await verifier_for(signer).verify(signer.token())
     assert (principal.kind, principal.subject, principal.tenant_id, principal.role) == (
         "operator",
@@ -103,7 +63,7 @@ async def test_a_valid_operator_token_becomes_a_principal(signer: Signer) -> Non
     ids=["expired", "issuer", "audience", "kind", "no-role", "no-tenant"],
 )
 async def test_tokens_failing_a_claim_check_are_rejected(
-    signer: Signer, claims: dict[str, Any]
+    signer: TokenSigner, claims: dict[str, Any]
 ) -> None:
     token = signer.token(**{k: v for k, v in claims.items() if v is not None})
     if any(v is None for v in claims.values()):
@@ -115,7 +75,7 @@ async def test_tokens_failing_a_claim_check_are_rejected(
         await verifier_for(signer).verify(token)
 
 
-async def test_a_tampered_token_is_rejected(signer: Signer) -> None:
+async def test_a_tampered_token_is_rejected(signer: TokenSigner) -> None:
     header, payload, signature = signer.token(role="viewer").split(".")
     forged = jwt.utils.base64url_encode(
         jwt.utils.base64url_decode(payload).replace(b"viewer", b"owner\x20")
@@ -124,7 +84,7 @@ async def test_a_tampered_token_is_rejected(signer: Signer) -> None:
         await verifier_for(signer).verify(f"{header}.{forged}.{signature}")
 
 
-async def test_an_unsigned_or_hmac_token_is_rejected(signer: Signer) -> None:
+async def test_an_unsigned_or_hmac_token_is_rejected(signer: TokenSigner) -> None:
     claims = jwt.decode(signer.token(), options={"verify_signature": False})
     none_alg = jwt.encode(claims, None, algorithm="none", headers={"kid": signer.current})
     hmac = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": signer.current})
@@ -133,7 +93,9 @@ async def test_an_unsigned_or_hmac_token_is_rejected(signer: Signer) -> None:
             await verifier_for(signer).verify(token)
 
 
-async def test_a_service_token_is_accepted_only_by_the_service_it_names(signer: Signer) -> None:
+async def test_a_service_token_is_accepted_only_by_the_service_it_names(
+    signer: TokenSigner,
+) -> None:
     token = signer.token(sub="service:agent", kind="service", aud=service_audience("catalog"))
     principal = await verifier_for(signer, "catalog").verify(token)
     assert principal.is_service
@@ -143,7 +105,7 @@ async def test_a_service_token_is_accepted_only_by_the_service_it_names(signer: 
 
 
 async def test_a_rotated_key_is_fetched_on_its_first_token_and_old_tokens_still_verify(
-    signer: Signer,
+    signer: TokenSigner,
 ) -> None:
     verifier = verifier_for(signer, min_refresh_interval=0)
     old = signer.token()
@@ -153,13 +115,13 @@ async def test_a_rotated_key_is_fetched_on_its_first_token_and_old_tokens_still_
     await verifier.verify(old)
 
 
-async def test_unknown_kids_refresh_the_jwks_at_most_once_per_interval(signer: Signer) -> None:
+async def test_unknown_kids_refresh_the_jwks_at_most_once_per_interval(signer: TokenSigner) -> None:
     clock = FakeClock()
     cache = JwksCache(StaticJwks(signer.jwks), min_refresh_interval=30, clock=clock)
     verifier = TokenVerifier(cache, service="catalog")
     await verifier.verify(signer.token())
     assert cache.fetches == 1
-    stranger = Signer(prefix="stranger")
+    stranger = TokenSigner(prefix="stranger")
     for _ in range(50):
         with pytest.raises(InvalidTokenError):
             await verifier.verify(stranger.token())
@@ -170,7 +132,7 @@ async def test_unknown_kids_refresh_the_jwks_at_most_once_per_interval(signer: S
     assert cache.fetches == 2
 
 
-async def test_verification_fails_closed_when_no_jwks_can_be_fetched(signer: Signer) -> None:
+async def test_verification_fails_closed_when_no_jwks_can_be_fetched(signer: TokenSigner) -> None:
     async def unreachable() -> dict[str, Any]:
         raise httpx.ConnectError("gateway down")
 
@@ -191,7 +153,7 @@ Reader = Annotated[Principal, Depends(require_role("viewer", allow_service=True)
 Platform = Annotated[Principal, Depends(require_platform())]
 
 
-def guarded_app(signer: Signer) -> FastAPI:
+def guarded_app(signer: TokenSigner) -> FastAPI:
     app = create_app("guarded", ServiceSettings(service_name="guarded"))
     app.state.token_verifier = verifier_for(signer, service="guarded")
 
@@ -211,7 +173,7 @@ def guarded_app(signer: Signer) -> FastAPI:
 
 
 @pytest.fixture
-async def guarded(signer: Signer) -> Any:
+async def guarded(signer: TokenSigner) -> Any:
     transport = httpx.ASGITransport(app=guarded_app(signer))
     async with httpx.AsyncClient(transport=transport, base_url="http://guarded") as client:
         yield client
@@ -221,7 +183,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_require_role_answers_401_403_404_as_problems(guarded: Any, signer: Signer) -> None:
+async def test_require_role_answers_401_403_404_as_problems(
+    guarded: Any, signer: TokenSigner
+) -> None:
     url = "/v1/tenants/shop-a/things"
     cases = [
         ({}, 401),
@@ -242,7 +206,7 @@ async def test_require_role_answers_401_403_404_as_problems(guarded: Any, signer
 
 
 async def test_service_tokens_pass_only_where_allowed_and_only_for_their_tenant(
-    guarded: Any, signer: Signer
+    guarded: Any, signer: TokenSigner
 ) -> None:
     token = signer.token(sub="service:agent", kind="service", aud=service_audience("guarded"))
     read = await guarded.get("/v1/tenants/shop-a/things", headers=bearer(token))
@@ -254,7 +218,7 @@ async def test_service_tokens_pass_only_where_allowed_and_only_for_their_tenant(
 
 
 async def test_require_platform_admits_only_platform_operators(
-    guarded: Any, signer: Signer
+    guarded: Any, signer: TokenSigner
 ) -> None:
     platform = signer.token(role="platform")
     assert (await guarded.post("/v1/platform/things", headers=bearer(platform))).status_code == 200
