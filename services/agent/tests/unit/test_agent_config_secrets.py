@@ -3,8 +3,6 @@ https on a public address unless the platform allows its host."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,22 +19,12 @@ from bancone_agent.adapters.tables import AgentConfigRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.handlers import dev_config_box
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 
 pytestmark = pytest.mark.unit
 
 FALLBACK = AgentConfig(shop_name="Enoteca Prova")
 SECRETS = ConfigSecrets(dev_config_box(), allowed_llm_hosts=frozenset({"127.0.0.1:9400"}))
 TENANT_KEY = "sk-tenant-5b1e9c0d7a"
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 async def _stored(engine: AsyncEngine) -> list[AgentConfigRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,8 +34,6 @@ from bancone_contracts.events.inbound import (
     InboundMessageReceived,
     TextContent,
 )
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 
 pytestmark = pytest.mark.unit
 
@@ -43,14 +41,6 @@ REPO = Path(__file__).resolve().parents[4]
 DEMO_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
 FALLBACK = AgentConfig(shop_name="Enoteca Prova")
 SECRETS = ConfigSecrets(dev_config_box())
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 async def active(engine: AsyncEngine, tenant_id: str = "demo") -> AgentConfig:

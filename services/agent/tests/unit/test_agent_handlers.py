@@ -4,7 +4,7 @@ message, staged in the outbox with everything it answers, and delivery states re
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -48,8 +48,6 @@ from bancone_contracts.events.inbound import (
     TextContent,
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
 
 pytestmark = pytest.mark.unit
@@ -103,14 +101,6 @@ class RecordingAssistant:
     async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
         self.turns.append(turn)
         return await self.inner.respond(turn, tools)
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,8 +46,6 @@ from bancone_contracts.events.inbound import (
     TextContent,
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import InboxRecord, OutboxRecord
 
 pytestmark = pytest.mark.unit
@@ -101,14 +99,6 @@ class ScriptedAssistant:
                 raise scripted
             return scripted
         return await self.inner.respond(turn, tools)
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

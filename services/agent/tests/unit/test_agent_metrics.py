@@ -4,7 +4,7 @@ assistant turn by the handler, LLM tokens taken from the turn's run record."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -34,8 +34,6 @@ from bancone_contracts.events.inbound import (
     InboundMessageReceived,
     TextContent,
 )
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.testing.service_checks import assert_http_series_served
 
 pytestmark = pytest.mark.unit
@@ -80,14 +78,6 @@ class CountingLlmAssistant:
 class BrokenAssistant:
     async def respond(self, turn: Turn, tools: ShopTools) -> Reply | None:
         raise RuntimeError("model unreachable")
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 def deps_with(engine: AsyncEngine, assistant: Assistant) -> AgentDeps:

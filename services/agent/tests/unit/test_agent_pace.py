@@ -5,7 +5,6 @@ with a clock the test moves (no sleeps)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,8 +34,6 @@ from bancone_contracts.events.inbound import (
     TextContent,
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
 from services.agent.tests.support.service import Cellar
 
@@ -97,14 +94,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

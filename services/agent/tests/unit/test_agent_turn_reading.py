@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -25,8 +25,6 @@ from bancone_contracts.events.inbound import (
     InboundMessageReceived,
     TextContent,
 )
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
 
 pytestmark = pytest.mark.unit
 
@@ -53,14 +51,6 @@ class Tools:
 
     async def list_offers(self) -> list[KnowledgeHit]:
         return []
-
-
-@pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_database(sqlite_url, "bancone_agent.migrations")
-    eng = create_engine(sqlite_url)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture
