@@ -19,8 +19,6 @@ from bancone_kit.testing.tokens import TokenSigner
 
 pytestmark = pytest.mark.unit
 
-ISSUER = "bancone"
-
 
 class FakeClock:
     def __init__(self) -> None:
