@@ -14,6 +14,7 @@ import pytest
 from bancone_devstack import (
     Child,
     ExitedBeforeReadyError,
+    RestartPolicy,
     Supervisor,
     free_port,
     log_has_line,
@@ -104,6 +105,37 @@ async def test_restart_starts_a_killed_child_again_and_appends_to_its_log(tmp_pa
     await until(lambda: child.log.read_text().count("started") == 2)
     await supervisor.stop_all(grace=5)
     assert supervisor.alive() == []
+
+
+async def test_a_child_with_a_restart_policy_comes_back_after_sigkill_and_is_no_death(
+    tmp_path: Path,
+) -> None:
+    supervisor = Supervisor()
+    policy = RestartPolicy(initial_seconds=0.1)
+    child = await supervisor.start(python("pod", SLEEPS, tmp_path / "pod.log"), restart=policy)
+    await until(lambda: log_has_line(child.log, "started"))
+    first = child.proc
+    child.kill()  # a fault, not `supervisor.kill`: nobody told the supervisor
+    await until(lambda: supervisor.restart_count("pod") == 1)
+    assert child.proc is not first
+    assert child.alive
+    assert supervisor.restarts[0].exit_description == "killed by SIGKILL"
+    await until(lambda: child.log.read_text().count("started") == 2)
+    assert supervisor.deaths.empty()
+    await supervisor.stop_all(grace=5)
+    assert supervisor.alive() == []
+    assert supervisor.restart_count("pod") == 1
+
+
+def test_restart_back_off_doubles_in_a_crash_loop_and_resets_after_a_long_run() -> None:
+    policy = RestartPolicy(initial_seconds=0.5, max_seconds=3, reset_after_seconds=10)
+    delays: list[float] = []
+    previous: float | None = None
+    for _ in range(5):
+        previous = policy.next_delay(previous, uptime=1.0)
+        delays.append(previous)
+    assert delays == [0.5, 1.0, 2.0, 3, 3]
+    assert policy.next_delay(3, uptime=60.0) == 0.5
 
 
 async def test_readiness_fails_at_once_when_the_child_exits(tmp_path: Path) -> None:

@@ -8,12 +8,14 @@ from bancone_devstack.logs import log_has_line, readable_tail, rotate, tail_text
 from bancone_devstack.ports import free_port, port_in_use
 from bancone_devstack.process import Child, Stopped
 from bancone_devstack.readiness import ExitedBeforeReadyError, NotReadyError, wait_ready
-from bancone_devstack.supervisor import Supervisor, together
+from bancone_devstack.supervisor import Restarted, RestartPolicy, Supervisor, together
 
 __all__ = [
     "Child",
     "ExitedBeforeReadyError",
     "NotReadyError",
+    "RestartPolicy",
+    "Restarted",
     "Stopped",
     "Supervisor",
     "free_port",
