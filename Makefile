@@ -14,6 +14,7 @@ help:
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
 	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
 	@echo "make bench      reply latency, slow-conversation isolation, embedders: tables (minutes)"
+	@echo "make faults     the fault matrix under load; FAULTS_ARGS=--quick to try it (docs/reliability.md)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
 install:
@@ -92,3 +93,13 @@ bench: install
 	@echo
 	@echo "==> bench: offline embedders (services/ingest/bench/embedders.py)"
 	@$(UV) run --frozen python services/ingest/bench/embedders.py
+
+# `make faults`: the platform on a private Kafka and PostgreSQL under its own restarting
+# supervisor, a steady webhook load, one fault at a time, then a 10,000-message soak; the
+# table is printed and written to docs/reliability.md. FAULTS_ARGS="--quick" (small counts),
+# "--only kafka" (matching phases), "--port-offset N", "--no-write".
+FAULTS_ARGS ?=
+.PHONY: faults
+faults: install
+	@echo "==> faults: bench/faults (private Kafka + PostgreSQL, port offset 300 unless FAULTS_ARGS says)"
+	@$(UV) run --frozen --all-packages python -m bench.faults $(FAULTS_ARGS)

@@ -5,12 +5,19 @@ processes) and, as a safety net, on a poll timer. Publishing waits for Kafka's a
 (acks=all) before the row is marked sent, so a crash in between publishes the event again on
 restart: consumers dedupe by event id (`inbox.claim`). One relay at a time publishes for a
 PostgreSQL database (an advisory lock), which keeps per-key order across replicas.
+
+Dev-only fault hook (`make faults`, off by default): with `BANCONE_DEV_FAULT_RELAY_CRASH_FILE`
+set to a path, the relay SIGKILLs its own process after publishing a batch and before marking
+it sent whenever that file exists (deleting it first, so the restarted process runs normally).
+That is the crash the paragraph above claims is safe, made on purpose.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -28,6 +35,9 @@ from bancone_kit.tasks import cancel_and_wait
 log = structlog.get_logger(__name__)
 
 _ADVISORY_LOCK_KEY = 0x0B_A4C0_4E  # constant for "bancone outbox"
+
+FAULT_CRASH_FILE_VARIABLE = "BANCONE_DEV_FAULT_RELAY_CRASH_FILE"
+"""Dev-only fault hook (see the module docstring); unset in every deployment."""
 
 PublishedHook = Callable[[OutboxRecord], Awaitable[None]]
 
@@ -55,6 +65,7 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         url = engine.url.render_as_string(hide_password=False)
         self._waker = register_waker(url, self._signal)
+        self._crash_file = os.environ.get(FAULT_CRASH_FILE_VARIABLE) or None
 
     def _signal(self) -> None:
         self._wake.set()
@@ -114,6 +125,7 @@ class OutboxRelay:
                 if self._after_publish is not None:
                     await self._after_publish(row)
             if rows:
+                self._crash_if_armed(len(rows))
                 now = datetime.now(UTC)
                 await session.execute(
                     sa.update(OutboxRecord)
@@ -122,6 +134,14 @@ class OutboxRelay:
                 )
                 log.debug("outbox.published", count=len(rows))
             return len(rows)
+
+    def _crash_if_armed(self, published: int) -> None:
+        """The dev-only fault: die between publish and mark when the armed file exists."""
+        if self._crash_file is None or not os.path.exists(self._crash_file):
+            return
+        os.unlink(self._crash_file)
+        log.warning("outbox.fault_crash_between_publish_and_mark", published=published)
+        os.kill(os.getpid(), signal.SIGKILL)
 
     async def _take_lock(self, session: AsyncSession) -> bool:
         if self._engine.dialect.name != "postgresql":
