@@ -29,7 +29,6 @@ from bancone_devstack import (
     Child,
     RestartPolicy,
     Supervisor,
-    free_port,
     tail_text,
     wait_ready,
 )
@@ -46,12 +45,17 @@ from bancone_devstack.launcher.services import (
     Service,
     console_script,
 )
+from bancone_devstack.ports import offset_port
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = REPO / "deploy" / "local"
 POLICY = RestartPolicy(initial_seconds=0.5, max_seconds=10.0, reset_after_seconds=10.0)
 AGENT_2 = "agent-2"
+AGENT_2_PORT = 8085
 LLM = "llm"
+LLM_PORT = 8099
+"""Both beside `make run`'s ports and moved by the same offset (a free port picked at random
+can be taken by someone's outgoing connection before the child binds it)."""
 RELAY_CRASH_VARIABLE = "BANCONE_DEV_FAULT_RELAY_CRASH_FILE"
 SCRIPT: dict[str, Any] = {
     "rules": [
@@ -141,7 +145,7 @@ class Stack:
         environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
         for svc in SERVICES:
             environ[f"{svc.prefix}DATABASE_URL"] = self.database_url(svc.name)
-        llm_port = free_port()
+        llm_port = offset_port(LLM_PORT, self.port_offset)
         self.urls[LLM] = f"http://127.0.0.1:{llm_port}"
         environ["BANCONE_LLM_BASE_URL"] = self.urls[LLM] + "/v1"
         environ["BANCONE_LLM_MODEL"] = "scripted"
@@ -213,7 +217,7 @@ class Stack:
         ]
         for svc in SERVICES:
             children.append(self.child(svc.name, [console_script(svc.command), "serve"]))
-        agent_2_port = free_port()
+        agent_2_port = offset_port(AGENT_2_PORT, self.port_offset)
         self.urls[AGENT_2] = f"http://127.0.0.1:{agent_2_port}"
         children.append(
             self.child(
