@@ -55,12 +55,17 @@ async def all_ready(ctx: Context) -> None:
         ctx.notes.append(f"not every service answered /readyz within {READY_SECONDS:.0f}s")
 
 
-def kill(name: str) -> tuple[Step, Step]:
+def kill(name: str, prepare: Step = nothing) -> tuple[Step, Step]:
+    """SIGKILL `name` (after `prepare`); lifted once the supervisor restarted it and it is
+    ready again."""
     before: dict[str, int] = {}
 
     async def inject(ctx: Context) -> None:
+        await prepare(ctx)
         before[name] = ctx.stack.supervisor.restart_count(name)
         ctx.stack.kill(name)
+        if prepare is not nothing:
+            await ctx.client.delete(ctx.sandbox("/sandbox/delay"))
 
     async def lift(ctx: Context) -> None:
         async def restarted() -> bool:
@@ -74,9 +79,9 @@ def kill(name: str) -> tuple[Step, Step]:
     return inject, lift
 
 
-async def notifier_mid_send(ctx: Context) -> None:
-    """Hold the sandbox's answers (after it recorded the message) so sends are in flight, then
-    SIGKILL the notifier while they are."""
+async def sends_in_flight(ctx: Context) -> None:
+    """Hold the sandbox's answers (after it recorded the message, as if Meta took it) until a
+    send is in flight: the notifier is killed then."""
     await ctx.client.put(
         ctx.sandbox("/sandbox/delay"), json={"seconds": 3.0, "phase": "after_record"}
     )
@@ -87,20 +92,11 @@ async def notifier_mid_send(ctx: Context) -> None:
 
     found = await until(in_flight, 30, "a send in flight")
     stats = (await ctx.client.get(ctx.sandbox("/sandbox/stats"))).json()
-    ctx.stack.kill("notifier")
-    await ctx.client.delete(ctx.sandbox("/sandbox/delay"))
     ctx.notes.append(
         f"killed with {stats.get('in_flight', 0)} send(s) in flight"
         if found
         else "no send was in flight when killed"
     )
-
-
-NOTIFIER_KILL = kill("notifier")
-
-
-async def notifier_lift(ctx: Context) -> None:
-    await NOTIFIER_KILL[1](ctx)
 
 
 async def relay_crash(ctx: Context) -> None:
@@ -197,7 +193,7 @@ def faults(hold: float) -> dict[str, Fault]:
     return {
         "baseline": Fault(),
         "agent SIGKILL (2 replicas, rebalance)": Fault(*agent),
-        "notifier SIGKILL mid-send": Fault(notifier_mid_send, notifier_lift),
+        "notifier SIGKILL mid-send": Fault(*kill("notifier", sends_in_flight)),
         "gateway SIGKILL": Fault(*gateway),
         "relay crash between publish and mark": Fault(relay_crash, relay_lift),
         "Kafka broker restart": Fault(kafka_restart, all_ready),

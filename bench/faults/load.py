@@ -95,6 +95,12 @@ class Load:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def cancel(self) -> None:
+        """Stop every delivery still retrying (the run is ending)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def deliver(self, one: Posted, copies: int) -> None:
         text = QUESTIONS[len(one.wa_id) % len(QUESTIONS)]
         payload = build_text_webhook(

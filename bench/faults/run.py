@@ -126,14 +126,18 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
         )
         if fault.inject is not nothing:
             fault_at = time.monotonic()
-            await fault.inject(ctx)
-            await fault.lift(ctx)
+            try:
+                await fault.inject(ctx)
+                await fault.lift(ctx)
+            except Exception as error:
+                ctx.notes.append(f"fault step failed: {type(error).__name__}: {error}")
             fault_until = time.monotonic()
         await posting
         await load.drain()
     finally:
         if not posting.done():
             posting.cancel()
+        await load.cancel()
     await settle(ctx, base + len(posted))
     customers = {p.wa_id for p in posted}
     messages = await sandbox_messages(ctx)
@@ -146,7 +150,12 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
     if refused:
         ctx.notes.append(f"gateway refused {refused} post(s) (Meta posted them again)")
     if unknown:
-        ctx.notes.append(f"{len(unknown)} reply(ies) recorded `unknown` by the notifier")
+        seen = await ctx.stack.agent_record(unknown)
+        ctx.notes.append(
+            f"{len(unknown)} reply(ies) recorded `unknown` by the notifier; the agent's record "
+            "of them (delivery status/conversation state): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(seen.items()))
+        )
     row = account(
         Phase(phase.name, [p.as_sent() for p in posted], fault_at, fault_until), replies, unknown
     )

@@ -116,6 +116,19 @@ class Stack:
             raise RuntimeError(f"{name}.sh {action} failed:\n{err.decode()[-2000:]}")
         return out.decode().strip()
 
+    async def start_infra(self, name: str, **extra: str) -> str:
+        """`<name>.sh start`, tried three times: both scripts pick a free port that another
+        process on this busy machine can take before the server binds it."""
+        for attempt in range(3):
+            try:
+                return await self.script(name, "start", **extra)
+            except RuntimeError as error:
+                if attempt == 2:
+                    raise
+                self.say(f"[yellow]{name} did not start ({str(error)[-200:]}); again[/]")
+                await self.script(name, "stop")
+        raise AssertionError("unreachable")
+
     def say(self, text: str) -> None:
         self.reporter.say(text)
 
@@ -130,8 +143,8 @@ class Stack:
         (state / "secrets.env").unlink(missing_ok=True)
         self.say(f"fault run in {state}: private Kafka and PostgreSQL")
         bootstrap, self.postgres_url = await asyncio.gather(
-            self.script("kafka", "start", BANCONE_KAFKA_FRESH="1"),
-            self.script("postgres", "start"),
+            self.start_infra("kafka", BANCONE_KAFKA_FRESH="1"),
+            self.start_infra("postgres"),
         )
         self.say(f"Kafka {bootstrap}, PostgreSQL {self.postgres_url}")
         await self.create_databases()
@@ -303,6 +316,22 @@ class Stack:
         finally:
             await conn.close()
         return {str(r["wamid"]): str(r["state"]) for r in rows}
+
+    async def agent_record(self, customers: Sequence[str]) -> dict[str, int]:
+        """What operators see of these customers' replies in the agent (conversation view):
+        `<delivery_status>/<conversation state>` -> count of outbound messages."""
+        conn = await asyncpg.connect(self.plain_database_url("agent"))
+        try:
+            rows = await conn.fetch(
+                "SELECT coalesce(m.delivery_status, 'none') AS d, c.state AS s, count(*) AS n "
+                "FROM messages m JOIN conversations c "
+                "ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id "
+                "WHERE m.direction = 'out' AND c.customer_id = ANY($1::text[]) GROUP BY 1, 2",
+                list(customers),
+            )
+        finally:
+            await conn.close()
+        return {f"{r['d']}/{r['s']}": int(r["n"]) for r in rows}
 
     # -- stop ------------------------------------------------------------------------------
 
