@@ -1,9 +1,10 @@
-"""`bancone knowledge add` uploads the file as multipart, follows the job to its end and
+"""`bancone knowledge add` uploads the file as multipart (or asks the ingest to fetch a URL), follows the job to its end and
 exits 0 only when the document is indexed."""
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def accepted() -> httpx.Response:
     return httpx.Response(202, json=document)
 
 
-def add(path: Path, transport: httpx.MockTransport, **kw: Any) -> tuple[int, str]:
+def add(path: Path | str, transport: httpx.MockTransport, **kw: Any) -> tuple[int, str]:
     out = io.StringIO()
     with httpx.Client(transport=transport) as client:
         code = run_knowledge_add(
@@ -116,3 +117,24 @@ def test_a_missing_file_is_reported_without_a_request(tmp_path: Path) -> None:
     code, output = add(tmp_path / "nope.pdf", transport)
     assert (code, seen) == (1, [])
     assert "is not a file" in output
+
+
+def test_a_url_is_sent_for_the_ingest_to_fetch_and_followed_until_indexed() -> None:
+    transport, seen = serve(accepted(), [job("indexed", chunks_total=2, chunks_done=2)])
+    code, output = add("https://shop.example/care-guide", transport, title="Care guide")
+    assert code == 0
+    request, _poll = seen
+    assert request.url == f"{INGEST}/v1/tenants/demo/documents/from-url"
+    assert json.loads(request.content) == {
+        "url": "https://shop.example/care-guide",
+        "title": "Care guide",
+    }
+    assert "fetched Warranty terms" in output
+
+
+def test_a_url_the_shop_does_not_allow_prints_the_refusal_and_exits_1() -> None:
+    problem = {"title": "URL fetching is off", "detail": "turn on allow_url_fetch"}
+    transport, seen = serve(httpx.Response(403, json=problem), [])
+    code, output = add("http://10.0.0.5/guide.pdf", transport)
+    assert (code, len(seen)) == (1, 1)
+    assert "403 URL fetching is off: turn on allow_url_fetch" in output

@@ -13,6 +13,7 @@ from bancone_ingest.adapters.blobs import BlobStore, DirectoryBlobStore
 from bancone_ingest.adapters.embedder import AnyEmbedder, OpenAIEmbedder, UniversalSentenceEncoder
 from bancone_ingest.adapters.index_handle import IndexHandle
 from bancone_ingest.adapters.object_blobs import ObjectStoreBlobs
+from bancone_ingest.adapters.url_fetch import UrlFetcher
 from bancone_ingest.adapters.vectors import KnowledgeIndex
 from bancone_ingest.document_handlers import DocumentDeps
 from bancone_ingest.domain.chunking import ChunkingRules
@@ -130,6 +131,11 @@ def build_app(
         rules=ChunkingRules(settings.chunk_max_chars, settings.chunk_overlap_chars),
         batch_size=settings.ingestion_batch_size,
         wake_worker=lambda: worker.wake(),
+        fetcher=UrlFetcher(
+            allowed_hosts=settings.url_fetch_trusted_hosts,
+            timeout_seconds=settings.url_fetch_timeout_seconds,
+            max_redirects=settings.url_fetch_max_redirects,
+        ),
     )
     worker = IngestionWorker(documents, poll_seconds=settings.ingestion_poll_seconds, lease=lease)
     register_consumers(

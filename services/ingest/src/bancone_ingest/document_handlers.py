@@ -1,5 +1,6 @@
 """The document use cases behind `entrypoints/documents_api.py`: upload, replace, list, read,
-delete. The ingestion itself runs later, in the worker (`ingestion.py`).
+delete, fetch from a URL (when the tenant's settings allow it). The ingestion itself runs
+later, in the worker (`ingestion.py`).
 
 An upload is refused before anything is stored when its type, size or content says so; else
 the original goes to the blob store and the document row, a `queued` job and its event commit
@@ -12,18 +13,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bancone_ingest.adapters import document_store as store
 from bancone_ingest.adapters.blobs import BlobStore, blob_key, document_prefix
-from bancone_ingest.adapters.tables import DocumentRecord, IngestionJobRecord
+from bancone_ingest.adapters.tables import (
+    DocumentRecord,
+    IngestionJobRecord,
+    KnowledgeSettingsRecord,
+)
+from bancone_ingest.adapters.url_fetch import UrlFetcher
 from bancone_ingest.domain import IndexDocument, checked_tenant_id
 from bancone_ingest.domain.chunking import ChunkingRules
 from bancone_ingest.domain.uploads import (
     DocumentNotFoundError,
     DocumentTooLargeError,
     JobNotFoundError,
+    UrlFetchDisabledError,
     detect_format,
     title_from_filename,
 )
@@ -57,6 +65,7 @@ class DocumentDeps:
     batch_size: int = 16
     """Passages embedded and written per step (a progress event after each)."""
     wake_worker: Callable[[], None] = lambda: None
+    fetcher: UrlFetcher = field(default_factory=UrlFetcher)
 
 
 @dataclass(frozen=True)
@@ -179,3 +188,63 @@ async def delete_document(tenant_id: str, document_id: str, deps: DocumentDeps) 
         await deps.blobs.delete_prefix(document_prefix(tenant_id, document_id))
         await store.delete_document_rows(tx, document)
     log.info("document.deleted", tenant_id=tenant_id, document_id=document_id)
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    allow_url_fetch: bool = False
+
+
+async def get_settings(tenant_id: str, deps: DocumentDeps) -> KnowledgeSettings:
+    """The tenant's knowledge settings (the defaults when it never set them)."""
+    tenant_id = checked_tenant_id(tenant_id)
+    async with deps.sessions() as tx:
+        row = await tx.get(KnowledgeSettingsRecord, tenant_id)
+    return KnowledgeSettings() if row is None else KnowledgeSettings(row.allow_url_fetch)
+
+
+async def set_settings(
+    tenant_id: str, settings: KnowledgeSettings, deps: DocumentDeps
+) -> KnowledgeSettings:
+    tenant_id = checked_tenant_id(tenant_id)
+    async with deps.sessions() as tx, tx.begin():
+        row = await tx.get(KnowledgeSettingsRecord, tenant_id, with_for_update=True)
+        if row is None:
+            row = KnowledgeSettingsRecord(tenant_id=tenant_id)
+            tx.add(row)
+        row.allow_url_fetch, row.updated_at = settings.allow_url_fetch, utcnow()
+    log.info("knowledge.settings_set", tenant_id=tenant_id, allow_url=settings.allow_url_fetch)
+    return settings
+
+
+async def upload_from_url(
+    tenant_id: str,
+    url: str,
+    deps: DocumentDeps,
+    *,
+    title: str | None = None,
+    replacing: str | None = None,
+) -> DocumentState:
+    """Fetch `url` (only if the tenant allows it; public addresses only, at every redirect)
+    and store it as an upload; the content type decides the format."""
+    tenant_id = checked_tenant_id(tenant_id)
+    if not (await get_settings(tenant_id, deps)).allow_url_fetch:
+        raise UrlFetchDisabledError(
+            "fetching documents from URLs is off for this shop: turn on allow_url_fetch in "
+            "its knowledge settings"
+        )
+    fetched = await deps.fetcher.fetch(url, deps.max_bytes)
+    log.info("document.fetched", tenant_id=tenant_id, url=fetched.url, bytes=len(fetched.data))
+    upload = Upload(
+        filename=fetched.filename,
+        content_type=fetched.content_type,
+        data=fetched.data,
+        title=title or _url_title(fetched.url),
+    )
+    return await upload_document(tenant_id, upload, deps, replacing=replacing)
+
+
+def _url_title(url: str) -> str:
+    """A readable default citation for a fetched page: host and path, no scheme or query."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or ''}{parts.path.rstrip('/')}"[:MAX_TITLE] or url[:MAX_TITLE]

@@ -18,6 +18,7 @@ from bancone_ingest.adapters.vectors import CANDIDATE_POOL, DEFAULT_COLLECTION
 from bancone_ingest.domain.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP_CHARS
 from bancone_ingest.domain.search import MAX_LIMIT
 from bancone_kit.http.auth import TokenAuthSettings
+from bancone_kit.public_urls import normalise_allowed_hosts
 from bancone_kit.settings import ConsumerSettings, Port
 
 EmbedderKind = Literal["use", "openai"]
@@ -93,6 +94,19 @@ class IngestSettings(ConsumerSettings, TokenAuthSettings):
         default=None, description="Unset = the standard AWS_* variables or the pod's identity."
     )
     blob_s3_secret_access_key: SecretStr | None = None
+    url_fetch_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=300,
+        description="Time a whole URL fetch may take, redirects included.",
+    )
+    url_fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    url_fetch_allowed_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="Hosts (`host` or `host:port`, JSON list) fetched although not https on a "
+        "public address. For local development and tests only: refused outside dev, where a "
+        "tenant's URL may only reach the public internet.",
+    )
     chunk_max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=200, le=8000)
     chunk_overlap_chars: int = Field(default=DEFAULT_OVERLAP_CHARS, ge=0, le=2000)
     ingestion_worker: bool = Field(
@@ -107,6 +121,16 @@ class IngestSettings(ConsumerSettings, TokenAuthSettings):
         gt=0,
         description="A job untouched this long by its worker (a crash) is taken up again.",
     )
+
+    @model_validator(mode="after")
+    def _private_hosts_only_in_dev(self) -> Self:
+        if self.url_fetch_allowed_hosts and self.environment != "dev":
+            raise ValueError("url_fetch_allowed_hosts lets tenants reach private hosts: dev only")
+        return self
+
+    @property
+    def url_fetch_trusted_hosts(self) -> frozenset[str]:
+        return normalise_allowed_hosts(self.url_fetch_allowed_hosts)
 
     @model_validator(mode="after")
     def _openai_needs_a_key_or_a_server(self) -> Self:

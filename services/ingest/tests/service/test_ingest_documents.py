@@ -4,31 +4,13 @@ embedded Qdrant in tmp_path. Per format, isolation, refusals, bad input, lifecyc
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 
-from bancone_contracts.events.catalog import CatalogEntityChanged
-from bancone_contracts.topics import KNOWLEDGE
 from bancone_ingest.adapters.embedder import UniversalSentenceEncoder
-from bancone_ingest.bootstrap import Embedding, build_app
-from bancone_ingest.entrypoints.consumers import Subscription
-from bancone_ingest.settings import IngestSettings
-from bancone_kit.db import create_engine
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.polling import eventually
-from bancone_kit.testing.tokens import TenantBearer, TokenSigner, bearer
+from bancone_kit.testing.tokens import bearer
 from services.ingest.tests.support import new_tenant
 from services.ingest.tests.support_documents import (
     CARE_GUIDE_HTML,
@@ -38,160 +20,9 @@ from services.ingest.tests.support_documents import (
     make_docx,
     make_pdf,
 )
+from services.ingest.tests.support_ingest import MAX_BYTES, PDF, GatedEncoder, IngestFactory
 
 pytestmark = pytest.mark.service
-
-MAX_BYTES = 200_000
-PDF = "application/pdf"
-
-
-@pytest.fixture(scope="session")
-def encoder() -> UniversalSentenceEncoder:
-    model = UniversalSentenceEncoder()
-    model.load()
-    return model
-
-
-class GatedEncoder:
-    """The real encoder for the first `allowed` calls, then a call that never returns: the
-    ingest is stopped while a job is mid-way through embedding."""
-
-    def __init__(self, inner: UniversalSentenceEncoder, allowed: int) -> None:
-        self._inner = inner
-        self._allowed = allowed
-        self.calls = 0
-
-    @property
-    def dim(self) -> int:
-        return self._inner.dim
-
-    async def aembed(self, texts: Sequence[str]) -> list[list[float]]:
-        self.calls += 1
-        if self.calls > self._allowed:
-            await asyncio.Event().wait()
-        return await asyncio.to_thread(self._inner.embed, texts)
-
-
-@dataclass
-class Ingest:
-    http: httpx.AsyncClient
-    app: FastAPI
-    database_url: str
-    blobs: Path
-    signer: TokenSigner
-
-    async def upload(
-        self,
-        tenant: str,
-        filename: str,
-        data: bytes,
-        content_type: str | None = None,
-        *,
-        title: str | None = None,
-        replacing: str | None = None,
-    ) -> httpx.Response:
-        files = {"file": (filename, data, content_type or "application/octet-stream")}
-        form = {"title": title} if title else None
-        if replacing is None:
-            return await self.http.post(f"/v1/tenants/{tenant}/documents", files=files, data=form)
-        return await self.http.put(
-            f"/v1/tenants/{tenant}/documents/{replacing}", files=files, data=form
-        )
-
-    async def uploaded(self, tenant: str, filename: str, data: bytes, **kw: Any) -> dict[str, Any]:
-        response = await self.upload(tenant, filename, data, **kw)
-        assert response.status_code == 202, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def job(self, tenant: str, job_id: str) -> dict[str, Any]:
-        response = await self.http.get(f"/v1/tenants/{tenant}/ingestion-jobs/{job_id}")
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def finished(self, tenant: str, document: dict[str, Any]) -> dict[str, Any]:
-        """Wait until the document's job is `indexed` or `failed`, and return it."""
-
-        async def probe() -> dict[str, Any] | None:
-            job = await self.job(tenant, document["job"]["job_id"])
-            return job if job["state"] in {"indexed", "failed"} else None
-
-        return await eventually(probe, within=120)
-
-    async def passages(self, tenant: str, text: str, limit: int = 5) -> list[dict[str, Any]]:
-        body = {"text": text, "kinds": ["document"], "limit": limit}
-        response = await self.http.post(f"/v1/tenants/{tenant}/search", json=body)
-        assert response.status_code == 200, response.text
-        hits: list[dict[str, Any]] = response.json()["hits"]
-        return hits
-
-    async def points(self, tenant: str, document_id: str | None = None) -> int:
-        """Passages in Qdrant for the tenant (or one document), searchable or not."""
-        count: int = await self.app.state.index.count_passages(tenant, document_id)
-        return count
-
-    async def events(self, tenant: str) -> list[dict[str, Any]]:
-        """The knowledge events the ingest staged for the tenant, in order."""
-        engine = create_engine(self.database_url)
-        try:
-            async with engine.connect() as connection:
-                rows = await connection.execute(
-                    sa.select(OutboxRecord.payload)  # type: ignore[call-overload]
-                    .where(OutboxRecord.topic == KNOWLEDGE)
-                    .order_by(OutboxRecord.seq)
-                )
-                events = [json.loads(payload) for (payload,) in rows]
-        finally:
-            await engine.dispose()
-        return [e for e in events if e["tenant_id"] == tenant]
-
-
-IngestFactory = Callable[..., contextlib.AbstractAsyncContextManager[Ingest]]
-
-
-@pytest.fixture
-async def start_ingest(
-    postgres_url: str,
-    kafka_bootstrap: str,
-    new_topic: Callable[..., Any],
-    tmp_path: Path,
-    encoder: UniversalSentenceEncoder,
-) -> IngestFactory:
-    """Starts an ingest on this test's database, Qdrant directory and blob directory (the
-    same ones each time it is started again)."""
-    await upgrade_database(postgres_url, "bancone_ingest.migrations")
-    topic = await new_topic(partitions=1, name_prefix="catalog")
-
-    @contextlib.asynccontextmanager
-    async def start(embedder: Any = None, **overrides: Any) -> AsyncIterator[Ingest]:
-        settings = IngestSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            qdrant_path=tmp_path / "qdrant",
-            blob_store=str(tmp_path / "blobs"),
-            max_upload_bytes=MAX_BYTES,
-            ingestion_poll_seconds=0.2,
-            **overrides,
-        )
-        app = build_app(
-            settings,
-            embedding=Embedding(embedder or encoder),
-            subscriptions=[Subscription(CatalogEntityChanged, topic, f"ingest-{topic}")],
-        )
-        signer = TokenSigner()
-        signer.install(app, "ingest")
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport,
-                base_url="http://ingest",
-                timeout=60,
-                auth=TenantBearer(signer),  # the owner of the tenant each path names
-            ) as http:
-                yield Ingest(http, app, postgres_url, tmp_path / "blobs", signer)
-
-    return start
 
 
 async def test_every_format_is_indexed_and_its_passages_cite_title_and_page_or_section(

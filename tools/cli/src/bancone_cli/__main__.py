@@ -54,7 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     knowledge = commands.add_parser("knowledge", help="the shop's documents")
     knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
     add = knowledge_commands.add_parser("add", help="upload a document and wait for it")
-    add.add_argument("file", type=Path, help="PDF, DOCX, HTML, Markdown or text")
+    add.add_argument(
+        "file",
+        help="a PDF, DOCX, HTML, Markdown or text file, or an http(s) URL for the ingest to "
+        "fetch (the shop's knowledge settings must allow it)",
+    )
     add.add_argument("--tenant", required=True, help="tenant slug, e.g. demo")
     add.add_argument("--title", default=None, help="how answers cite it (default: file name)")
     add.add_argument("--ingest-url", default=None, help="default $BANCONE_INGEST_URL")

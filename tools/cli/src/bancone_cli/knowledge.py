@@ -1,5 +1,6 @@
-"""`bancone knowledge add FILE --tenant T`: upload a document to the ingest and follow its
-ingestion job with a progress bar until it is indexed or failed (with the reason and hint).
+"""`bancone knowledge add FILE|URL --tenant T`: upload a document (or have the ingest fetch
+one from an http(s) URL, if the shop's knowledge settings allow it) and follow its ingestion
+job with a progress bar until it is indexed or failed (with the reason and hint).
 
 The server decides everything (type, size, text); this client only sends the file, polls the
 job and shows its state, pages and passages as they move.
@@ -58,6 +59,10 @@ class IngestClient:
         files = {"file": (path.name, path.read_bytes(), "application/octet-stream")}
         return self._call("POST", "/documents", files=files, data={"title": title} if title else {})
 
+    def add_url(self, url: str, title: str | None) -> dict[str, Any]:
+        body = {"url": url} | ({"title": title} if title else {})
+        return self._call("POST", "/documents/from-url", json=body)
+
     def job(self, job_id: str) -> dict[str, Any]:
         return self._call("GET", f"/ingestion-jobs/{job_id}")
 
@@ -95,8 +100,12 @@ def follow_job(
     return job
 
 
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
 def run_knowledge_add(
-    path: Path,
+    path: Path | str,
     *,
     tenant: str,
     ingest_url: str,
@@ -108,17 +117,20 @@ def run_knowledge_add(
     timeout: float = 600.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Upload `path` for `tenant` and wait for its ingestion: 0 indexed, 1 refused or failed."""
-    if not path.is_file():
+    """Upload `path` (a file, or an http(s) URL the ingest fetches) for `tenant` and wait for
+    its ingestion: 0 indexed, 1 refused or failed."""
+    url = str(path) if isinstance(path, str) and is_url(path) else None
+    path = Path(path)
+    if url is None and not path.is_file():
         console.print(f"[red]{escape(str(path))} is not a file[/]")
         return 1
     own = client is None
     http = client or httpx.Client(timeout=60.0)
     try:
         ingest = IngestClient(http, ingest_url, tenant, token)
-        document = ingest.upload(path, title)
+        document = ingest.add_url(url, title) if url else ingest.upload(path, title)
         console.print(
-            f"uploaded [bold]{escape(document['title'])}[/] "
+            f"{'fetched' if url else 'uploaded'} [bold]{escape(document['title'])}[/] "
             f"(document {document['document_id']}, version {document['version']})"
         )
         job = follow_job(

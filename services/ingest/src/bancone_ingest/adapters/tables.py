@@ -4,7 +4,7 @@ documents with their ingestion jobs.
 The vectors live in Qdrant; `indexed_entities` only remembers, per (tenant, kind, entity), the time
 of the last catalog event applied to the index, so an older event arriving late never
 overwrites a newer state (see `handlers.py`). Created only by the Alembic history
-(`migrations/versions/0002_indexed_entities.py`, `0003_documents.py`), in the ingest's own SQLAlchemy registry,
+(`migrations/versions/`), in the ingest's own SQLAlchemy registry,
 so a process importing several services' models never sees tables collide.
 """
 
@@ -123,6 +123,18 @@ class IngestionJobRecord(IngestTable, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False)
     )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False)
+    )
+
+
+class KnowledgeSettingsRecord(IngestTable, table=True):
+    """A tenant's knowledge settings; no row = the defaults (URL fetching off)."""
+
+    __tablename__ = "knowledge_settings"
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    allow_url_fetch: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(UtcDateTime(), nullable=False)
     )

@@ -91,3 +91,29 @@ class DocumentNotFoundError(LookupError):
 
 class JobNotFoundError(LookupError):
     """No such ingestion job for this tenant."""
+
+
+class UrlFetchDisabledError(PermissionError):
+    """The tenant has not allowed documents to be fetched from URLs (its setting is off)."""
+
+
+class UrlRefusedError(UploadRefusedError):
+    """A URL the ingest will not fetch: not http(s), not https on a public address, or a
+    redirect (at any hop) to a private, loopback or link-local one."""
+
+
+class UrlFetchError(UploadRefusedError):
+    """The URL could not be fetched: unreachable, timed out, an error status, too many
+    redirects."""
+
+
+def filename_for_url(path: str, media_type: str | None) -> str:
+    """A file name for a fetched document: the URL path's last segment, with the extension of
+    the format its content type declares (the server's word beats the URL's look), so that
+    `detect_format` decides from the content type when it names a readable one."""
+    stem = PurePath(path.rstrip("/") or "/").name or "index"
+    found = _BY_MEDIA_TYPE.get((media_type or "").split(";")[0].strip().lower())
+    if found is None:
+        return stem
+    extension = next(e for e, f in _BY_EXTENSION.items() if f == found)
+    return f"{PurePath(stem).stem or 'index'}{extension}"

@@ -3,7 +3,9 @@ delete documents, and follow their ingestion jobs.
 
 Uploads are `multipart/form-data` with a `file` part (and an optional `title`). The size limit
 is checked on the declared length before the body is parsed, then on the bytes read, so an
-oversized file is a 413 however it is sent. Refusals are RFC 9457 problems: 413 too large,
+oversized file is a 413 however it is sent. `POST …/documents/from-url` fetches a document
+instead, if the tenant's knowledge settings (`…/knowledge-settings`) allow it: 403 when off,
+422 for a URL refused (private address, at any redirect) or not fetchable. Refusals are RFC 9457 problems: 413 too large,
 415 unsupported type, 422 empty, 404 unknown document or job (`entrypoints/http.py`).
 """
 
@@ -13,12 +15,17 @@ from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from bancone_ingest import document_handlers as handlers
 from bancone_ingest.adapters.tables import IngestionJobRecord
-from bancone_ingest.document_handlers import DocumentDeps, DocumentState, Upload
+from bancone_ingest.document_handlers import (
+    DocumentDeps,
+    DocumentState,
+    KnowledgeSettings,
+    Upload,
+)
 from bancone_ingest.domain.ingestion import JobState
 from bancone_ingest.domain.uploads import (
     DocumentFormat,
@@ -60,6 +67,17 @@ class DocumentOut(BaseModel):
     job: JobOut | None
     created_at: datetime
     updated_at: datetime
+
+
+class UrlUpload(BaseModel):
+    url: AnyHttpUrl = Field(description="An http(s) URL on a public address.")
+    title: str | None = Field(default=None, max_length=300)
+
+
+class KnowledgeSettingsBody(BaseModel):
+    allow_url_fetch: bool = Field(
+        description="Whether documents may be fetched from URLs (off by default)."
+    )
 
 
 class DocumentList(BaseModel):
@@ -217,3 +235,31 @@ async def delete_document(tenant_id: str, document_id: str, deps: DocumentsDep) 
 async def get_job(tenant_id: str, job_id: str, deps: DocumentsDep) -> JobOut:
     """One ingestion job: state, progress, and the reason when it failed."""
     return _job_out(await handlers.get_job(tenant_id, job_id, deps))
+
+
+@router.post(
+    "/documents/from-url",
+    dependencies=[AdminRole],
+    status_code=202,
+    response_model=DocumentOut,
+    responses=_UPLOAD_ERRORS,
+)
+async def upload_from_url(tenant_id: str, body: UrlUpload, deps: DocumentsDep) -> DocumentOut:
+    """Fetch a web page or file and queue its ingestion, like an upload. Only when the tenant
+    allows URL fetching; never a private, loopback or link-local address, after redirects too."""
+    state = await handlers.upload_from_url(tenant_id, str(body.url), deps, title=body.title)
+    return _document_out(state)
+
+
+@router.get("/knowledge-settings", dependencies=[Viewer], response_model=KnowledgeSettingsBody)
+async def get_knowledge_settings(tenant_id: str, deps: DocumentsDep) -> KnowledgeSettingsBody:
+    found = await handlers.get_settings(tenant_id, deps)
+    return KnowledgeSettingsBody(allow_url_fetch=found.allow_url_fetch)
+
+
+@router.put("/knowledge-settings", dependencies=[AdminRole], response_model=KnowledgeSettingsBody)
+async def set_knowledge_settings(
+    tenant_id: str, body: KnowledgeSettingsBody, deps: DocumentsDep
+) -> KnowledgeSettingsBody:
+    await handlers.set_settings(tenant_id, KnowledgeSettings(body.allow_url_fetch), deps)
+    return body

@@ -16,6 +16,9 @@ from bancone_ingest.domain.uploads import (
     EmptyDocumentError,
     JobNotFoundError,
     UnsupportedFormatError,
+    UrlFetchDisabledError,
+    UrlFetchError,
+    UrlRefusedError,
 )
 from bancone_ingest.entrypoints.documents_api import router as documents_router
 from bancone_ingest.entrypoints.search_api import router as search_router
@@ -37,6 +40,9 @@ INGEST_PROBLEMS: ErrorProblems = {
     EmptyDocumentError: ErrorProblem(422, "Empty document"),
     DocumentNotFoundError: ErrorProblem(404, "Document not found"),
     JobNotFoundError: ErrorProblem(404, "Ingestion job not found"),
+    UrlFetchDisabledError: ErrorProblem(403, "URL fetching is off"),
+    UrlRefusedError: ErrorProblem(422, "URL refused"),
+    UrlFetchError: ErrorProblem(422, "URL could not be fetched"),
 }
 """Every error a search or a document request can end in, and the problem it becomes."""
 
