@@ -260,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     # SIGTERM unwinds like Ctrl-C, so the catalog process and its broker are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
-    asyncio.run(evaluate(passes, splits))
+    rows = asyncio.run(evaluate(passes, splits))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
     return 0
 
 
@@ -268,8 +270,11 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-async def evaluate(passes: Sequence[argparse.Namespace], splits: dict[str, CaseFile]) -> None:
-    """Each pass over each split: its cases, tables and summary, on one catalog process."""
+async def evaluate(
+    passes: Sequence[argparse.Namespace], splits: dict[str, CaseFile]
+) -> list[dict[str, object]]:
+    """Each pass over each split: its cases, tables and summary, on one catalog process; every
+    outcome as a row for `--json`."""
     shops = load_shops()
     rows: list[dict[str, object]] = []
     async with shop_http(shops) as http:
@@ -281,8 +286,7 @@ async def evaluate(passes: Sequence[argparse.Namespace], splits: dict[str, CaseF
                 outcomes = await run(args, split, _selected(args, cases_file.cases), shops, http)
                 _report(split, outcomes)
                 rows.extend(_rows(args, split, outcomes))
-    if passes[0].json:
-        Path(passes[0].json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+    return rows
 
 
 def _report(split: str, outcomes: list[Outcome]) -> None:

@@ -119,7 +119,27 @@ class HttpShopTools:
         except ToolError as error:
             log.warning("tools.ingest_unavailable", tenant_id=self.tenant_id, error=str(error))
             hits = []
-        return hits or await self._catalog_knowledge(kinds)
+        if not hits:
+            return await self._catalog_knowledge(kinds)
+        return await self._with_translations(hits)
+
+    async def _with_translations(self, hits: list[KnowledgeHit]) -> list[KnowledgeHit]:
+        """Ingest's FAQ hits with the catalog's translations of them (ingest indexes one
+        language; the catalog holds every version the shop wrote)."""
+        if not any(h.kind == "faq" and "translations" not in h.payload for h in hits):
+            return hits
+        try:
+            stored = {h.entity_id: h for h in await self._catalog_knowledge(("faq",))}
+        except ToolError:
+            return hits
+        return [
+            h.model_copy(
+                update={"payload": {**h.payload, "translations": own.payload["translations"]}}
+            )
+            if h.kind == "faq" and (own := stored.get(h.entity_id)) is not None
+            else h
+            for h in hits
+        ]
 
     async def get_product(self, product_id: str) -> Product | None:
         """The catalog's product `product_id` of this tenant; None when the catalog has no such
@@ -347,6 +367,7 @@ def _faq_hit(item: dict[str, Any]) -> KnowledgeHit:
             "language": item.get("language"),
             "tags": item.get("tags", []),
             "answer": item.get("answer", ""),
+            "translations": item.get("translations") or {},
         },
     )
 

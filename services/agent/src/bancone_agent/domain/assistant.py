@@ -191,6 +191,22 @@ class KnowledgeHit(BaseModel):
         language = self.payload.get("language")
         return language if isinstance(language, str) else None
 
+    def translated(self, field: str, language: str) -> str | None:
+        """The shop's own `language` version of `field` (`payload.translations`), if any."""
+        translations = self.payload.get("translations")
+        if not isinstance(translations, dict):
+            return None
+        fields = translations.get(language)
+        text = fields.get(field) if isinstance(fields, dict) else None
+        return text if isinstance(text, str) and text.strip() else None
+
+    def answer_in(self, language: str) -> str | None:
+        """The answer in `language`: the original when written in it, else its translation;
+        None when the shop has no text in that language."""
+        if self.language in (None, language):
+            return self.answer
+        return self.translated("answer", language)
+
     @property
     def citation(self) -> str | None:
         """Where a document passage comes from ("Warranty terms, p. 2"); None for FAQs."""

@@ -319,9 +319,13 @@ class OfflineAssistant:
             book.validity(offer.valid_from, offer.valid_until),
         ]
         said = ", ".join(t for t in terms if t)
-        lines = [f"• *{offer.title}*" + (f" — {said}" if said else "")]
-        if offer.description and book.code == shop_language:
-            lines.append(f"  {offer.description}")
+        title = offer.hit.translated("title", book.code) or offer.title
+        lines = [f"• *{title}*" + (f" — {said}" if said else "")]
+        description = offer.hit.translated("description", book.code)
+        if description is None and book.code == shop_language:
+            description = offer.description
+        if description:
+            lines.append(f"  {description}")
         skus = offer.product_skus[: self._max_offer_products]
         names = [products[s].name for s in skus if s in products]
         if names:
@@ -339,8 +343,11 @@ class OfflineAssistant:
 
     @staticmethod
     def _faq_reply(book: Phrasebook, intent: Intent, hit: KnowledgeHit) -> Reply:
-        answer = hit.answer.strip()
-        if hit.language and hit.language != book.code:
+        """The shop's answer in the customer's language when the shop wrote one; else in the
+        shop's language, saying so."""
+        own = hit.answer_in(book.code)
+        answer = (own or hit.answer).strip()
+        if own is None and hit.language and hit.language != book.code:
             heading = book.faq_other_language.format(language=book.language_name(hit.language))
             answer = f"{heading}\n{answer}"
         if hit.citation:
@@ -474,7 +481,7 @@ def best_answer(
             continue
         if not on_topic and hit.score < min_score:
             continue
-        ranked.append((on_topic, hit.language in (None, language), hit.score, hit))
+        ranked.append((on_topic, hit.answer_in(language) is not None, hit.score, hit))
     if not ranked:
         return None
     return max(ranked, key=lambda entry: entry[:3])[3]
