@@ -125,18 +125,18 @@ def _catalog_command() -> str:
 
 @asynccontextmanager
 async def demo_catalog(
-    workdir: Path, tenant_id: str, demo_data: Path, issuer: EvalIssuer
+    workdir: Path, shops: Mapping[str, Path], issuer: EvalIssuer
 ) -> AsyncIterator[str]:
-    """The catalog's base URL, serving the demo shop for `tenant_id` until the block ends; it
-    trusts the tokens `issuer` signs."""
+    """The catalog's base URL, serving each tenant's shop (`shops`: tenant id -> import file)
+    until the block ends; it trusts the tokens `issuer` signs."""
     with issuer.serving_jwks() as jwks_url:
-        async with _demo_catalog(workdir, tenant_id, demo_data, issuer, jwks_url) as url:
+        async with _demo_catalog(workdir, shops, issuer, jwks_url) as url:
             yield url
 
 
 @asynccontextmanager
 async def _demo_catalog(
-    workdir: Path, tenant_id: str, demo_data: Path, issuer: EvalIssuer, jwks_url: str
+    workdir: Path, shops: Mapping[str, Path], issuer: EvalIssuer, jwks_url: str
 ) -> AsyncIterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -164,7 +164,8 @@ async def _demo_catalog(
                 )
             try:
                 await _wait_ready(process, url, log)
-                await _import_demo(url, tenant_id, demo_data, issuer.token(tenant_id, "admin"))
+                for tenant_id, data in shops.items():
+                    await _import_demo(url, tenant_id, data, issuer.token(tenant_id, "admin"))
                 yield url
             finally:
                 await _stop(process)

@@ -47,7 +47,11 @@ def load_demo_shop(path: Path) -> DemoShop:
             score=0.0,
             title=f["question"],
             text=f["answer"],
-            payload={"answer": f["answer"], "language": f.get("language", "it")},
+            payload={
+                "answer": f["answer"],
+                "language": f.get("language", "it"),
+                "translations": f.get("translations", {}),
+            },
         )
         for f in data["faqs"]
     ]

@@ -30,6 +30,8 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -41,25 +43,60 @@ from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Turn
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.memory import Memory
+from bancone_agent.domain.recall import remember_turn
 from bancone_agent.settings import AgentSettings
 from bancone_scripted_llm import running_scripted_llm
 
 sys.path.insert(0, str(Path(__file__).parent))
 from catalog_process import demo_catalog
-from demo_data import load_demo_shop
+from demo_data import DemoShop, load_demo_shop
 from eval_tokens import EvalIssuer
-from scoring import CaseFile, Outcome, Shop, score, summary, table
+from scoring import Case, CaseFile, Outcome, Shop, score, summary, table
 
 ISSUER = EvalIssuer()
 """Signs the eval's operator tokens; the demo catalog trusts its JWKS."""
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
-DEMO_DATA = REPO / "deploy" / "local" / "demo" / "enoteca.json"
-DEMO_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
+SHOPS = HERE / "shops.json"
+SPLITS = ("dev", "test")
 INGEST = "http://ingest.eval"
 SCRIPTED_HEADING = (
     "the LLM path through the scripted OpenAI-compatible server (services/agent/eval/scripted.json)"
 )
+TURN_GAP = timedelta(minutes=1)
+"""Simulated time between a multi-turn case's messages."""
+
+
+@dataclass(frozen=True)
+class EvalShop:
+    """One shop of `shops.json`: its tenant, import file, agent configuration and data."""
+
+    key: str
+    tenant_id: str
+    data: Path
+    config: AgentConfig
+    judge: Shop
+
+
+def load_shops() -> dict[str, EvalShop]:
+    manifest = json.loads(SHOPS.read_text(encoding="utf-8"))["shops"]
+    loaded: dict[str, tuple[str, Path, AgentConfig, DemoShop]] = {}
+    for key, entry in manifest.items():
+        data = (HERE / entry["data"]).resolve()
+        config = AgentConfig.model_validate_json((HERE / entry["config"]).read_text("utf-8"))
+        loaded[key] = (entry["tenant_id"], data, config, load_demo_shop(data))
+    shops: dict[str, EvalShop] = {}
+    for key, (tenant_id, data, config, own) in loaded.items():
+        foreign = [p for other, v in loaded.items() if other != key for p in v[3].products]
+        judge = Shop(
+            products=own.products,
+            knowledge=[*own.faqs, *own.offers],
+            texts=(config.shop_name, config.business_context),
+            foreign=foreign,
+        )
+        shops[key] = EvalShop(key, tenant_id, data, config, judge)
+    return shops
 
 
 def _ingest_down() -> FastAPI:
@@ -74,33 +111,15 @@ def _ingest_down() -> FastAPI:
 
 
 @asynccontextmanager
-async def shop_http(tenant_id: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    """An HTTP client reaching the demo catalog process (and ingest, down), and its URL."""
+async def shop_http(shops: dict[str, EvalShop]) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """An HTTP client reaching the catalog process serving every shop (and ingest, down),
+    and the catalog's URL."""
+    tenants = {s.tenant_id: s.data for s in shops.values()}
     with tempfile.TemporaryDirectory(prefix="bancone-eval-") as tmp:
-        async with demo_catalog(Path(tmp), tenant_id, DEMO_DATA, ISSUER) as catalog_url:
+        async with demo_catalog(Path(tmp), tenants, ISSUER) as catalog_url:
             mounts = {INGEST: httpx.ASGITransport(app=_ingest_down())}
             async with httpx.AsyncClient(mounts=mounts, timeout=30) as http:
                 yield http, catalog_url
-
-
-class Catalogs:
-    """The demo catalog processes of a whole `make eval`: both passes share one per tenant, so
-    the processes start once."""
-
-    def __init__(self, stack: AsyncExitStack) -> None:
-        self._stack = stack
-        self._open: dict[str, tuple[httpx.AsyncClient, str]] = {}
-
-    async def open(self, tenant_id: str) -> tuple[httpx.AsyncClient, str]:
-        if tenant_id not in self._open:
-            self._open[tenant_id] = await self._stack.enter_async_context(shop_http(tenant_id))
-        return self._open[tenant_id]
-
-
-def _agent_config(shop_name: str) -> AgentConfig:
-    if DEMO_CONFIG.exists():
-        return AgentConfig.model_validate_json(DEMO_CONFIG.read_text(encoding="utf-8"))
-    return AgentConfig(shop_name=shop_name)
 
 
 def _options(args: argparse.Namespace, stack: AsyncExitStack) -> tuple[LlmOptions, str]:
@@ -130,45 +149,67 @@ def _options(args: argparse.Namespace, stack: AsyncExitStack) -> tuple[LlmOption
     return options, label
 
 
-async def run(args: argparse.Namespace, cases_file: CaseFile, catalogs: Catalogs) -> list[Outcome]:
-    cases = [
+def _selected(args: argparse.Namespace, cases: Sequence[Case]) -> list[Case]:
+    return [
         c
-        for c in cases_file.cases
+        for c in cases
         if (not args.category or c.category in args.category)
         and (not args.lang or c.lang in args.lang)
+        and (not args.shop or c.shop in args.shop)
     ]
-    tenant_id = cases_file.shop.get("tenant_id", "demo")
-    shop_name = cases_file.shop.get("shop_name", "Enoteca Bancone")
-    config = _agent_config(shop_name)
-    memory = load_demo_shop(DEMO_DATA)
-    shop = Shop(
-        products=memory.products,
-        knowledge=[*memory.faqs, *memory.offers],
-        texts=(shop_name, config.shop_name, config.business_context),
-    )
+
+
+async def run_case(
+    assistant: LlmAssistant, shop: EvalShop, case: Case, tools: HttpShopTools, start: datetime
+) -> Outcome:
+    """The case's messages in order, in one conversation that remembers; the last one judged."""
+    memory = Memory()
+    reply = None
+    latency = 0.0
+    for n, text in enumerate((*case.before, case.text)):
+        turn = Turn(
+            tenant_id=shop.tenant_id,
+            conversation_id=f"eval-{case.id}",
+            text=text,
+            shop_name=shop.config.shop_name,
+            default_language=shop.config.default_language,
+            config=shop.config,
+            memory=memory,
+        )
+        started = time.perf_counter()
+        reply = await assistant.respond(turn, tools)
+        latency = (time.perf_counter() - started) * 1000
+        memory = remember_turn(turn, reply, start + n * TURN_GAP)
+    return score(case, reply, latency, shop.judge)
+
+
+async def run(
+    args: argparse.Namespace,
+    split: str,
+    cases: Sequence[Case],
+    shops: dict[str, EvalShop],
+    http: tuple[httpx.AsyncClient, str],
+) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    client, catalog_url = http
     async with AsyncExitStack() as stack:
         options, label = _options(args, stack)
-        print(f"eval: {len(cases)} cases, {label}, demo shop {shop_name!r} ({tenant_id})")
+        print(f"eval [{split}]: {len(cases)} cases, {label}, shops {', '.join(shops)}")
         assistant = LlmAssistant(options)
         stack.push_async_callback(assistant.aclose)
-        http, catalog_url = await catalogs.open(tenant_id)
+        start = datetime.now(UTC)
         for case in cases:
+            shop = shops[case.shop]
             tools = HttpShopTools(
-                tenant_id, catalog_url, INGEST, http, timeout=30, attempts=1, credentials=ISSUER
+                shop.tenant_id,
+                catalog_url,
+                INGEST,
+                client,
+                timeout=30,
+                attempts=1,
+                credentials=ISSUER,
             )
-            turn = Turn(
-                tenant_id=tenant_id,
-                conversation_id=f"eval-{case.id}",
-                text=case.text,
-                shop_name=config.shop_name,
-                default_language=config.default_language,
-                config=config,
-            )
-            started = time.perf_counter()
-            reply = await assistant.respond(turn, tools)
-            latency = (time.perf_counter() - started) * 1000
-            outcome = score(case, reply, latency, shop)
+            outcome = await run_case(assistant, shop, case, tools, start)
             outcomes.append(outcome)
             if args.verbose and (not outcome.correct or outcome.invented):
                 _show(outcome)
@@ -177,7 +218,7 @@ async def run(args: argparse.Namespace, cases_file: CaseFile, catalogs: Catalogs
 
 def _show(o: Outcome) -> None:
     flags = [*o.problems, *(f"INVENTED {i}" for i in o.invented)]
-    print(f"\n[{o.case.id}] {o.case.text}")
+    print(f"\n[{o.case.id}] {' / '.join((*o.case.before, o.case.text))}")
     print(f"  -> ({o.assistant}/{o.outcome}, {o.language}) {o.text!r}")
     print(f"  !! {'; '.join(flags)}" + (f"  (error: {o.error})" if o.error else ""))
 
@@ -186,13 +227,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--cases", default=str(HERE / "cases.json"))
+    parser.add_argument("--cases-dir", default=str(HERE / "cases"))
+    parser.add_argument(
+        "--split", action="append", choices=SPLITS, help="only these splits (default: both)"
+    )
     parser.add_argument("--scripted", action="store_true", help="the scripted LLM server")
     parser.add_argument("--llm-base-url", default=None, help="an OpenAI-compatible endpoint")
     parser.add_argument("--llm-model", default=None)
     parser.add_argument("--llm-api-key", default=os.environ.get("BANCONE_LLM_API_KEY"))
-    parser.add_argument("--category", action="append", help="only these categories")
+    parser.add_argument("--category", action="append", help="only these categories (kinds)")
     parser.add_argument("--lang", action="append", help="only these languages")
+    parser.add_argument("--shop", action="append", help="only these shops (shops.json keys)")
     parser.add_argument("--json", default=None, help="write every outcome to this file")
     parser.add_argument("-v", "--verbose", action="store_true", help="show failing cases")
     parser.add_argument(
@@ -205,11 +250,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.disable(logging.WARNING)
     passes = [args]
     if args.then_scripted:
-        passes.append(parser.parse_args(["--scripted"]))
-    cases = [CaseFile.model_validate_json(Path(a.cases).read_text("utf-8")) for a in passes]
+        again = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--then-scripted"]
+        passes.append(parser.parse_args([*again, "--scripted"]))
+    splits = {
+        name: CaseFile.model_validate_json(
+            (Path(args.cases_dir) / f"{name}.json").read_text("utf-8")
+        )
+        for name in (args.split or SPLITS)
+    }
     # SIGTERM unwinds like Ctrl-C, so the catalog process and its broker are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
-    asyncio.run(evaluate(list(zip(passes, cases, strict=True))))
+    rows = asyncio.run(evaluate(passes, splits))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
     return 0
 
 
@@ -217,43 +270,58 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-async def evaluate(passes: Sequence[tuple[argparse.Namespace, CaseFile]]) -> None:
-    """Each pass's cases, tables and summary, in order, on catalog processes they share."""
-    async with AsyncExitStack() as stack:
-        catalogs = Catalogs(stack)
-        for number, (args, cases_file) in enumerate(passes):
+async def evaluate(
+    passes: Sequence[argparse.Namespace], splits: dict[str, CaseFile]
+) -> list[dict[str, object]]:
+    """Each pass over each split: its cases, tables and summary, on one catalog process; every
+    outcome as a row for `--json`."""
+    shops = load_shops()
+    rows: list[dict[str, object]] = []
+    async with shop_http(shops) as http:
+        for number, args in enumerate(passes):
             if number:
                 print()
                 print(f"==> eval: {SCRIPTED_HEADING}")
-            outcomes = await run(args, cases_file, catalogs)
-            _report(args, outcomes)
+            for split, cases_file in splits.items():
+                outcomes = await run(args, split, _selected(args, cases_file.cases), shops, http)
+                _report(split, outcomes)
+                rows.extend(_rows(args, split, outcomes))
+    return rows
 
 
-def _report(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
+def _report(split: str, outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
     print()
+    print(f"-- {split} split, by kind")
     print(table(outcomes))
+    print(f"-- {split} split, by language")
+    print(table(outcomes, by=lambda o: o.case.lang, heading="language"))
     print()
     print(summary(outcomes))
-    if args.json:
-        rows = [
-            {
-                "id": o.case.id,
-                "text": o.case.text,
-                "reply": o.text,
-                "correct": o.correct,
-                "problems": o.problems,
-                "invented": o.invented,
-                "language": o.language,
-                "escalated": o.wants_human,
-                "assistant": o.assistant,
-                "outcome": o.outcome,
-                "tokens": o.tokens,
-                "latency_ms": round(o.latency_ms, 1),
-                "error": o.error,
-            }
-            for o in outcomes
-        ]
-        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+
+
+def _rows(args: argparse.Namespace, split: str, outcomes: list[Outcome]) -> list[dict[str, object]]:
+    return [
+        {
+            "split": split,
+            "pass": "scripted" if args.scripted else "configured",
+            "id": o.case.id,
+            "turns": [*o.case.before, o.case.text],
+            "reply": o.text,
+            "correct": o.correct,
+            "problems": o.problems,
+            "invented": o.invented,
+            "language": o.language,
+            "escalated": o.wants_human,
+            "assistant": o.assistant,
+            "outcome": o.outcome,
+            "tokens": o.tokens,
+            "latency_ms": round(o.latency_ms, 1),
+            "error": o.error,
+        }
+        for o in outcomes
+    ]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -45,13 +45,18 @@ class Case(BaseModel):
     id: str
     lang: str
     category: str
+    """The case's kind: product, budget, stock, faq, offers, follow_up, human, ..."""
+    shop: str = "demo"
+    """The `shops.json` key of the shop the customer writes to."""
+    before: list[str] = []
+    """Earlier messages of the same conversation, sent (and answered) first, in order."""
     text: str
+    """The message whose reply is judged."""
     expect: Expect
 
 
 class CaseFile(BaseModel):
     about: str = ""
-    shop: dict[str, str]
     cases: list[Case]
 
 
@@ -62,6 +67,14 @@ class Shop:
     products: Sequence[Product]
     knowledge: Sequence[KnowledgeHit]
     texts: Sequence[str]
+    foreign: Sequence[Product] = ()
+    """Other tenants' products: naming one in full is a cross-tenant leak."""
+
+    def leaked(self, text: str) -> list[Product]:
+        """Other tenants' products the reply names in full (none of this shop's share it)."""
+        folded = fold(text)
+        own = {_core(p.name) for p in self.products}
+        return [p for p in self.foreign if (c := _core(p.name)) not in own and c in folded]
 
     def mentioned(self, text: str) -> list[Product]:
         """The products a reply names: by full name (before any dash-separated detail) first;
@@ -181,6 +194,9 @@ def judge(expect: Expect, text: str, wants_human: bool, shop: Shop) -> list[str]
         problems.append("does not say it is out of stock")
     if expect.stock == "in" and not says_in:
         problems.append("does not say it is in stock")
+    leaks = shop.leaked(text)
+    if leaks:
+        problems.append(f"names another shop's {sorted(p.sku for p in leaks)}")
     if expect.escalate is not None and expect.escalate != wants_human:
         problems.append("escalated" if wants_human else "not escalated")
     return problems
@@ -200,10 +216,15 @@ def _p(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def table(outcomes: Sequence[Outcome]) -> str:
-    """Per category and in total: correct, invented, language, escalation, tokens, latency."""
-    categories = list(dict.fromkeys(o.case.category for o in outcomes))
-    header = f"{'category':<17}{'cases':>6}{'correct':>9}{'invented':>10}{'lang ok':>9}"
+def table(
+    outcomes: Sequence[Outcome],
+    by: Callable[[Outcome], str] = lambda o: o.case.category,
+    heading: str = "kind",
+) -> str:
+    """Per group (kind, by default) and in total: correct, invented, language, escalation,
+    tokens, latency."""
+    groups = list(dict.fromkeys(by(o) for o in outcomes))
+    header = f"{heading:<17}{'cases':>6}{'correct':>9}{'invented':>10}{'lang ok':>9}"
     header += f"{'escalated':>11}{'tokens/turn':>13}{'p50 ms':>9}"
     lines = [header, "-" * len(header)]
 
@@ -216,16 +237,21 @@ def table(outcomes: Sequence[Outcome]) -> str:
             f"{_p([o.latency_ms for o in group], 0.5):>9.0f}"
         )
 
-    for category in categories:
-        lines.append(row(category, [o for o in outcomes if o.case.category == category]))
+    for group in groups:
+        lines.append(row(group, [o for o in outcomes if by(o) == group]))
     lines.append("-" * len(header))
     lines.append(row("all", outcomes))
     return "\n".join(lines)
 
 
+def _f1(tp: int, fp: int, fn: int) -> str:
+    return f"{2 * tp / (2 * tp + fp + fn):.2f}" if tp + fp + fn else "n/a"
+
+
 def summary(outcomes: Sequence[Outcome]) -> str:
     n = len(outcomes)
     labelled = [o for o in outcomes if o.case.expect.escalate is not None]
+    refusals = [o for o in outcomes if o.case.category in ("injection", "cross_tenant")]
     tp = sum(o.wants_human and bool(o.case.expect.escalate) for o in labelled)
     fp = sum(o.wants_human and not o.case.expect.escalate for o in labelled)
     fn = sum(not o.wants_human and bool(o.case.expect.escalate) for o in labelled)
@@ -241,10 +267,13 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(
         (
             f"answered correctly     {_pct(sum(o.correct for o in outcomes), n)}   [{by_language}]",
-            f"invented facts         {_pct(sum(bool(o.invented) for o in outcomes), n)} replies",
+            f"invented facts         {_pct(sum(bool(o.invented) for o in outcomes), n)} replies "
+            f"({sum(len(o.invented) for o in outcomes)} prices/products/offers)",
             f"language match         {_pct(sum(o.language_ok for o in outcomes), n)}",
             f"escalation precision   {_pct(tp, tp + fp)}",
             f"escalation recall      {_pct(tp, tp + fn)}   ({len(labelled)} labelled cases)",
+            f"escalation F1          {_f1(tp, fp, fn)}",
+            f"injection/cross-tenant refused  {_pct(sum(o.correct for o in refusals), len(refusals))}",
             f"tokens per turn        {statistics.fmean(o.tokens for o in outcomes):.0f} mean, "
             f"{max(o.tokens for o in outcomes)} max",
             f"latency per turn       {statistics.fmean(latencies):.0f} ms mean, "

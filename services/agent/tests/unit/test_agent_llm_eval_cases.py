@@ -31,6 +31,18 @@ CATEGORIES = {
     "injection",
     "greeting",
 }
+NEW_KINDS = {
+    "product",
+    "budget",
+    "stock",
+    "out_of_catalogue",
+    "faq",
+    "offers",
+    "follow_up",
+    "human",
+    "injection",
+    "cross_tenant",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,21 +66,50 @@ def shop(scoring: ModuleType) -> object:
     )
 
 
-def test_the_set_has_sixty_cases_or_more_across_languages_and_categories(
+def _split(scoring: ModuleType, name: str) -> list[object]:
+    path = EVAL / "cases" / f"{name}.json"
+    return list(scoring.CaseFile.model_validate_json(path.read_text("utf-8")).cases)
+
+
+def _shop_skus() -> dict[str, set[str]]:
+    manifest = json.loads((EVAL / "shops.json").read_text("utf-8"))["shops"]
+    return {
+        key: {p["sku"] for p in json.loads((EVAL / entry["data"]).read_text("utf-8"))["products"]}
+        for key, entry in manifest.items()
+    }
+
+
+def test_the_dev_split_keeps_the_demo_cases_across_languages_and_categories(
     scoring: ModuleType,
 ) -> None:
-    cases = scoring.CaseFile.model_validate_json((EVAL / "cases.json").read_text("utf-8")).cases
+    cases = [c for c in _split(scoring, "dev") if c.shop == "demo"]
 
     assert len(cases) >= 60
-    assert len({c.id for c in cases}) == len(cases)
     by_language = Counter(c.lang for c in cases)
     assert set(by_language) == {"it", "en", "es"}
     assert min(by_language.values()) >= 20
     for lang in by_language:
         assert {c.category for c in cases if c.lang == lang} == CATEGORIES
-    skus = {p.sku for p in demo_shop().products}
+
+
+def test_the_test_split_has_ninety_new_cases_over_two_other_shops(scoring: ModuleType) -> None:
+    cases = _split(scoring, "test")
+
+    assert len(cases) >= 90
+    assert {c.shop for c in cases} >= {"dolceforno", "ferramenta"}
+    assert "demo" not in {c.shop for c in cases}
+    assert min(Counter(c.lang for c in cases).values()) >= 30
+    assert {c.category for c in cases} >= NEW_KINDS
+    assert any(c.before for c in cases if c.category == "follow_up")
+
+
+def test_ids_are_unique_and_every_sku_is_in_its_case_s_shop(scoring: ModuleType) -> None:
+    cases = _split(scoring, "dev") + _split(scoring, "test")
+    skus = _shop_skus()
+
+    assert len({c.id for c in cases}) == len(cases)
     for case in cases:
-        assert set(case.expect.mentions_any) <= skus, case.id
+        assert set(case.expect.mentions_any) <= skus[case.shop], case.id
     assert any(c.expect.escalate for c in cases)
     assert any(c.expect.escalate is False for c in cases)
 

@@ -280,7 +280,12 @@ async def import_catalog(
                 offers, offer_row.item.code, offer_row.item, add_offer, catalog.change
             )
             if outcome != "unchanged":
-                ids = [products[sku].id for sku in offer_record.product_skus]
+                # An offer row without product_skus keeps its stored ones, which the file
+                # may not name: look those up too.
+                kept = [s for s in offer_record.product_skus if s not in products]
+                if kept:
+                    products.update(await catalog.products_by_sku(tenant_id, kept))
+                ids = [products[s].id for s in offer_record.product_skus if s in products]
                 uow.publish(events.offer_upserted(_offer(offer_record), ids))
             report.offers.count(outcome)
             advance()

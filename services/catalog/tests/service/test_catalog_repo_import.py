@@ -132,3 +132,30 @@ async def test_demo_catalogue_imports_once_and_reimports_as_unchanged(
     assert again.changed == 0
     assert len(await outbox_events()) == parsed.total
     assert len(await handlers.search_products("demo", EVERYTHING, uow)) == len(parsed.products)
+
+
+async def test_translations_import_from_json_and_csv_and_are_stored_per_language(
+    uow: CatalogUnitOfWork,
+) -> None:
+    faq = {
+        **CATALOG["faqs"][0],  # type: ignore[index]
+        "translations": {"en": {"answer": "9am-7pm"}, "es": {"question": "¿Horario?"}},
+    }
+    await handlers.import_catalog("demo", catalog_file(faqs=[faq]), uow)
+    csv = "code;title;discount_percent;title.en;description.es\nXMAS;Natale;10;Christmas;Navidad\n"
+    await handlers.import_catalog("demo", parse_csv(csv, "offer"), uow)
+
+    (stored,) = await handlers.list_faqs("demo", uow)
+    (offer,) = await handlers.list_offers("demo", uow)
+    assert stored.translations == {"en": {"answer": "9am-7pm"}, "es": {"question": "¿Horario?"}}
+    assert offer.translations == {"en": {"title": "Christmas"}, "es": {"description": "Navidad"}}
+    again = await handlers.import_catalog("demo", catalog_file(faqs=[faq]), uow)
+    assert again.faqs.unchanged == 1
+
+
+def test_a_field_that_is_not_translatable_is_refused_with_its_column() -> None:
+    with pytest.raises(InvalidImportError) as raised:
+        parse_csv("key;question;answer;key.en\nh;Orari?;9-19;hours\n", "faq")
+    assert "key.en" in str(raised.value.issues) or "key.en" in str(raised.value)
+    with pytest.raises(InvalidImportError):
+        catalog_file(faqs=[{**CATALOG["faqs"][0], "translations": {"en": {"key": "x"}}}])  # type: ignore[index]

@@ -54,7 +54,7 @@ from bancone_agent.domain.guard import (
     correction,
     name_key,
 )
-from bancone_agent.domain.prompt import customer_messages, system_prompt
+from bancone_agent.domain.prompt import customer_messages, history_messages, system_prompt
 from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
 from bancone_agent.domain.text import fold
 from bancone_agent.domain.tools import TurnTools
@@ -286,6 +286,7 @@ class _Session:
         )
         return [
             {"role": "system", "content": prompt},
+            *history_messages(self.turn.memory),
             *(
                 {"role": "user", "content": t}
                 for t in for_the_model(customer_messages(self.turn, self.text))

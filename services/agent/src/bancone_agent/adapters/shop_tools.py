@@ -99,9 +99,11 @@ class HttpShopTools:
 
     async def search_products(self, query: ProductQuery) -> list[Product]:
         found: list[Product] = []
-        ids = await self._ingest_product_ids(query)
-        if ids:
-            found = matching(await self._products_by_id(ids), query)
+        scores = await self._ingest_product_ids(query)
+        if scores:
+            ranked = await self._products_by_id(list(scores))
+            scored = [p.model_copy(update={"match_score": scores[p.id]}) for p in ranked]
+            found = matching(scored, query)
         if not found:
             found = matching(await self._catalog_search(query), query)
         return found[: query.limit]
@@ -117,7 +119,27 @@ class HttpShopTools:
         except ToolError as error:
             log.warning("tools.ingest_unavailable", tenant_id=self.tenant_id, error=str(error))
             hits = []
-        return hits or await self._catalog_knowledge(kinds)
+        if not hits:
+            return await self._catalog_knowledge(kinds)
+        return await self._with_translations(hits)
+
+    async def _with_translations(self, hits: list[KnowledgeHit]) -> list[KnowledgeHit]:
+        """Ingest's FAQ hits with the catalog's translations of them (ingest indexes one
+        language; the catalog holds every version the shop wrote)."""
+        if not any(h.kind == "faq" and "translations" not in h.payload for h in hits):
+            return hits
+        try:
+            stored = {h.entity_id: h for h in await self._catalog_knowledge(("faq",))}
+        except ToolError:
+            return hits
+        return [
+            h.model_copy(
+                update={"payload": {**h.payload, "translations": own.payload["translations"]}}
+            )
+            if h.kind == "faq" and (own := stored.get(h.entity_id)) is not None
+            else h
+            for h in hits
+        ]
 
     async def get_product(self, product_id: str) -> Product | None:
         """The catalog's product `product_id` of this tenant; None when the catalog has no such
@@ -140,8 +162,9 @@ class HttpShopTools:
 
     # -- products ----------------------------------------------------------------------------
 
-    async def _ingest_product_ids(self, query: ProductQuery) -> list[str]:
-        """The ids ingest ranks for the query, best first; empty when ingest can't answer."""
+    async def _ingest_product_ids(self, query: ProductQuery) -> dict[str, float]:
+        """The ids ingest ranks for the query, best first, with their scores; empty when
+        ingest can't answer."""
         body: dict[str, Any] = {
             "text": query.text[:INGEST_MAX_TEXT],
             "kinds": ["product"],
@@ -161,12 +184,12 @@ class HttpShopTools:
             hits = self._own_hits(await self._post_ingest_search(body))
         except ToolError as error:
             log.warning("tools.ingest_unavailable", tenant_id=self.tenant_id, error=str(error))
-            return []
-        return list(
-            dict.fromkeys(
-                h.entity_id for h in hits if h.kind == "product" and _is_uuid(h.entity_id)
-            )
-        )
+            return {}
+        scores: dict[str, float] = {}
+        for h in hits:
+            if h.kind == "product" and _is_uuid(h.entity_id):
+                scores.setdefault(h.entity_id, h.score)
+        return scores
 
     async def _products_by_id(self, ids: Sequence[str]) -> list[Product]:
         """The catalog's current view of these products, in the order asked."""
@@ -344,6 +367,7 @@ def _faq_hit(item: dict[str, Any]) -> KnowledgeHit:
             "language": item.get("language"),
             "tags": item.get("tags", []),
             "answer": item.get("answer", ""),
+            "translations": item.get("translations") or {},
         },
     )
 

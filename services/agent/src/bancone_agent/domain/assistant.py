@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, model_validat
 
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.language import DEFAULT_DETECTOR
+from bancone_agent.domain.memory import LastSearch, Memory
 from bancone_agent.domain.phrases import PHRASEBOOKS
 from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent, SortOrder, Understanding
@@ -96,6 +97,8 @@ class Turn(BaseModel):
     """What the text asks for (intent, slots), read once per turn."""
     language: str = ""
     """The customer's language: the text's, else the conversation's so far, else the shop's."""
+    memory: Memory = Field(default_factory=Memory)
+    """This conversation's recent turns, items last shown and last search (`memory.py`)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -107,6 +110,9 @@ class Turn(BaseModel):
         filled = dict(data)
         if filled.get("understanding") is None:
             filled["understanding"] = DEFAULT_READER.read((text or "").strip())
+        memory = filled.get("memory")
+        if not filled.get("previous_language") and isinstance(memory, Memory):
+            filled["previous_language"] = memory.language
         if not filled.get("language"):
             filled["language"] = DEFAULT_DETECTOR.choose(
                 text, filled.get("previous_language"), filled.get("default_language", "it")
@@ -138,6 +144,8 @@ class Product(BaseModel):
     attributes: dict[str, str] = Field(default_factory=dict)
     tags: tuple[str, ...] = ()
     active: bool = True
+    match_score: float | None = None
+    """How closely a semantic search matched it (ingest's score); None from keyword search."""
 
     @property
     def colour(self) -> str | None:
@@ -183,6 +191,22 @@ class KnowledgeHit(BaseModel):
         language = self.payload.get("language")
         return language if isinstance(language, str) else None
 
+    def translated(self, field: str, language: str) -> str | None:
+        """The shop's own `language` version of `field` (`payload.translations`), if any."""
+        translations = self.payload.get("translations")
+        if not isinstance(translations, dict):
+            return None
+        fields = translations.get(language)
+        text = fields.get(field) if isinstance(fields, dict) else None
+        return text if isinstance(text, str) and text.strip() else None
+
+    def answer_in(self, language: str) -> str | None:
+        """The answer in `language`: the original when written in it, else its translation;
+        None when the shop has no text in that language."""
+        if self.language in (None, language):
+            return self.answer
+        return self.translated("answer", language)
+
     @property
     def citation(self) -> str | None:
         """Where a document passage comes from ("Warranty terms, p. 2"); None for FAQs."""
@@ -206,6 +230,8 @@ class Reply(BaseModel):
     """Why, when `wants_human`: customer_request, model, rule, failure, ungrounded."""
     run: TurnRun | None = None
     """What the turn cost and did (tokens, tool calls, guard findings); None = not recorded."""
+    search: LastSearch | None = None
+    """The product search behind the products cited, for the conversation's memory."""
 
     @property
     def facts(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bancone_agent.domain.text import cased_words, fold, normalise, split_elisions
+from bancone_agent.domain.text import cased_words, fold, normalise, split_elisions, words
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,14 @@ class LanguageDetector:
         return best_code
 
     def choose(self, text: str | None, previous: str | None, default: str) -> str:
-        """The language to answer in: the text's, else the conversation's so far, else the shop's."""
+        """The language to answer in: the text's, else the conversation's so far, else the shop's.
+
+        Once a conversation has a language, a message of `KEEPS_LANGUAGE_UP_TO` words or
+        fewer ("ok", "grazie", "thanks!", "vale gracias") does not change it: short courtesy
+        words cross languages and say nothing about the customer's own.
+        """
+        if previous in self.languages and text and len(words(text)) <= KEEPS_LANGUAGE_UP_TO:
+            return previous
         detected = self.detect(text) if text else None
         if detected is not None:
             return detected
@@ -220,6 +227,9 @@ class LanguageDetector:
             return previous
         return default
 
+
+KEEPS_LANGUAGE_UP_TO = 2
+"""Words in a message too short to switch a conversation's language."""
 
 DEFAULT_DETECTOR = LanguageDetector()
 

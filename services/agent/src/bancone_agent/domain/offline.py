@@ -21,8 +21,16 @@ from bancone_agent.domain.assistant import (
     Turn,
 )
 from bancone_agent.domain.lexicon import KNOWN_SLUGS
+from bancone_agent.domain.memory import ShownItem
 from bancone_agent.domain.offers import Offer, current_offers
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
+from bancone_agent.domain.references import (
+    REFERRING_WORDS,
+    resolve,
+    search_of,
+    without_stated_facts,
+)
+from bancone_agent.domain.synonyms import expand, variants
 from bancone_agent.domain.text import fold, mentions
 from bancone_agent.domain.understanding import (
     DEFAULT_READER,
@@ -71,7 +79,7 @@ class OfflineAssistant:
             return self._say(book, Intent.HUMAN_REQUEST, book.order_received, wants_human=True)
         if not text:
             return self._say(book, Intent.UNKNOWN, book.media_unsupported)
-        understanding = turn.understanding
+        understanding = without_stated_facts(turn.understanding, text)
         try:
             return await self._answer(turn, tools, book, text, understanding)
         except ToolError:
@@ -88,6 +96,11 @@ class OfflineAssistant:
             return await self._offers(turn, tools, book, text, u)
         if intent is Intent.FAQ:
             return await self._faq(tools, book, text, u)
+        follow_up = resolve(u, text, turn.memory)
+        if follow_up is not None and follow_up.items:
+            return await self._about_items(tools, book, u, follow_up.items)
+        if follow_up is not None and follow_up.understanding is not None:
+            return await self._products(tools, book, follow_up.understanding)
         if intent in PRODUCT_INTENTS:
             return await self._products(tools, book, u)
         if intent is Intent.GREETING:
@@ -101,7 +114,17 @@ class OfflineAssistant:
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
         if not chosen:
-            return self._say(book, u.intent, self._not_found(book, u))
+            return await self._not_found(tools, book, u)
+        return self._listing(book, u, chosen, closest=closest)
+
+    def _listing(
+        self,
+        book: Phrasebook,
+        u: Understanding,
+        chosen: Sequence[Product],
+        *,
+        closest: bool = False,
+    ) -> Reply:
         intro = {
             Intent.PRICE_QUESTION: book.price_intro,
             Intent.AVAILABILITY: book.availability_intro,
@@ -113,7 +136,28 @@ class OfflineAssistant:
             for p in chosen
         ]
         text = "\n".join((intro, *lines, book.products_outro))
-        return Reply(text=text, language=book.code, intent=u.intent, products_cited=chosen)
+        return Reply(
+            text=text,
+            language=book.code,
+            intent=u.intent,
+            products_cited=tuple(chosen),
+            search=search_of(u),
+        )
+
+    async def _about_items(
+        self, tools: ShopTools, book: Phrasebook, u: Understanding, items: Sequence[ShownItem]
+    ) -> Reply:
+        """The items a follow-up points at, as the catalog has them now (never as
+        remembered: a price may have changed since)."""
+        found = await asyncio.gather(*(self._current(tools, i) for i in items))
+        chosen = [p for p in found if p is not None][: self._max_products]
+        if not chosen:
+            return await self._not_found(tools, book, u)
+        return self._listing(book, u, chosen)
+
+    async def _current(self, tools: ShopTools, item: ShownItem) -> Product | None:
+        product = await tools.get_product(item.id)
+        return product if product is not None and product.active else None
 
     async def _find_products(
         self, tools: ShopTools, u: Understanding
@@ -146,7 +190,7 @@ class OfflineAssistant:
 
     def _query(self, u: Understanding, words: Sequence[str], category: str | None) -> ProductQuery:
         return ProductQuery(
-            text=" ".join(words),
+            text=" ".join(expand(words)),
             category=category,
             colour=u.colour,
             min_price=u.budget.min_price if u.budget else None,
@@ -155,15 +199,40 @@ class OfflineAssistant:
             limit=self._search_limit,
         )
 
-    @staticmethod
-    def _not_found(book: Phrasebook, u: Understanding) -> str:
-        """Nothing to cite: out of budget, not a type the shop sells, or just not found."""
+    async def _not_found(self, tools: ShopTools, book: Phrasebook, u: Understanding) -> Reply:
+        """Nothing to cite, said plainly: out of budget; or "we don't have X" (X as the
+        customer named it), with the kinds of product the shop does sell and a person offered.
+        Never a list of other things presented as an answer."""
         if u.budget:
-            return book.not_found_budget
+            return self._say(book, u.intent, book.not_found_budget)
+        what = self._asked_for(book, u)
+        if not what:
+            return self._say(book, u.intent, book.not_found)
+        text = book.not_sold.format(what=what)
+        sold = await self._shop_categories(tools)
+        if sold:
+            text = f"{text}\n{book.we_sell.format(categories=', '.join(sold))}"
+        return self._say(book, u.intent, text)
+
+    @staticmethod
+    def _asked_for(book: Phrasebook, u: Understanding) -> str:
         if u.categories and not u.colours:
             names = dict.fromkeys(book.category_name(k) for k in sorted(u.categories))
-            return book.not_sold.format(what=", ".join(names))
-        return book.not_found
+            return ", ".join(names)
+        return " ".join(k for k in u.keywords if k not in REFERRING_WORDS)
+
+    async def _shop_categories(self, tools: ShopTools, most: int = 6) -> list[str]:
+        """The shop's own product categories (as words), most stocked first."""
+        try:
+            listed = await tools.search_products(ProductQuery(limit=100))
+        except ToolError:
+            return []
+        counts: dict[str, int] = {}
+        for product in listed:
+            if product.active and product.category:
+                counts[product.category] = counts.get(product.category, 0) + 1
+        ranked = sorted(counts, key=lambda c: -counts[c])[:most]
+        return [c.replace("-", " ") for c in ranked]
 
     async def _offers(
         self, turn: Turn, tools: ShopTools, book: Phrasebook, text: str, u: Understanding
@@ -250,9 +319,13 @@ class OfflineAssistant:
             book.validity(offer.valid_from, offer.valid_until),
         ]
         said = ", ".join(t for t in terms if t)
-        lines = [f"• *{offer.title}*" + (f" — {said}" if said else "")]
-        if offer.description and book.code == shop_language:
-            lines.append(f"  {offer.description}")
+        title = offer.hit.translated("title", book.code) or offer.title
+        lines = [f"• *{title}*" + (f" — {said}" if said else "")]
+        description = offer.hit.translated("description", book.code)
+        if description is None and book.code == shop_language:
+            description = offer.description
+        if description:
+            lines.append(f"  {description}")
         skus = offer.product_skus[: self._max_offer_products]
         names = [products[s].name for s in skus if s in products]
         if names:
@@ -270,8 +343,11 @@ class OfflineAssistant:
 
     @staticmethod
     def _faq_reply(book: Phrasebook, intent: Intent, hit: KnowledgeHit) -> Reply:
-        answer = hit.answer.strip()
-        if hit.language and hit.language != book.code:
+        """The shop's answer in the customer's language when the shop wrote one; else in the
+        shop's language, saying so."""
+        own = hit.answer_in(book.code)
+        answer = (own or hit.answer).strip()
+        if own is None and hit.language and hit.language != book.code:
             heading = book.faq_other_language.format(language=book.language_name(hit.language))
             answer = f"{heading}\n{answer}"
         if hit.citation:
@@ -332,6 +408,10 @@ def _product_fields(product: Product) -> tuple[str, str, str]:
     return fold(product.name), fold(" ".join(keywords)), fold(product.description)
 
 
+SEMANTIC_BAR = 0.5
+"""A product the customer's words don't name passes the relevance bar only when the semantic
+search scored it at least this (cosine similarity of the multilingual embedder)."""
+
 _FIELD_WEIGHTS = (3, 2, 1)
 """A word in the name tells more than one in the tags, more than one in the description."""
 
@@ -339,7 +419,11 @@ _FIELD_WEIGHTS = (3, 2, 1)
 def _relevance(product: Product, words: Sequence[str]) -> int:
     fields = tuple(zip(_FIELD_WEIGHTS, _product_fields(product), strict=True))
     return sum(
-        max((weight for weight, text in fields if mentions(text, w)), default=0) for w in words
+        max(
+            (weight for weight, text in fields if any(mentions(text, v) for v in variants(w))),
+            default=0,
+        )
+        for w in words
     )
 
 
@@ -359,12 +443,18 @@ def in_category(product: Product, u: Understanding, reader: MessageReader = DEFA
 
 
 def _naming_most(products: list[Product], words: Sequence[str]) -> list[Product]:
-    """The products that name the searched words best (a word in the name counts most)."""
+    """The products that name the searched words best (a word in the name counts most).
+
+    The relevance bar: a product naming none of the words (nor their translations) is not
+    an answer, whatever the search returned; none left means "we don't have it".
+    """
     if not words or not products:
         return products
     scores = [_relevance(p, words) for p in products]
     best = max(scores)
-    return [p for p, n in zip(products, scores, strict=True) if n == best] if best else products
+    if best:
+        return [p for p, n in zip(products, scores, strict=True) if n == best]
+    return [p for p in products if (p.match_score or 0.0) >= SEMANTIC_BAR]
 
 
 def best_answer(
@@ -391,7 +481,7 @@ def best_answer(
             continue
         if not on_topic and hit.score < min_score:
             continue
-        ranked.append((on_topic, hit.language in (None, language), hit.score, hit))
+        ranked.append((on_topic, hit.answer_in(language) is not None, hit.score, hit))
     if not ranked:
         return None
     return max(ranked, key=lambda entry: entry[:3])[3]

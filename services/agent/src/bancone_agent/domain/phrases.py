@@ -65,6 +65,8 @@ class Phrasebook:
     months: tuple[str, ...]
     date_pattern: str
     """How a date is written: {day}, {month} (a name from `months`), {year}."""
+    we_sell: str = "{categories}"
+    """After "we don't have X": the kinds of product the shop does sell."""
 
     def price(self, amount: Decimal, currency: str) -> str:
         """The exact catalog price, written the way this language writes money."""
@@ -112,6 +114,7 @@ class Phrasebook:
 
 
 ITALIAN = Phrasebook(
+    we_sell="Da noi trovi: {categories}.",
     code="it",
     greeting=(
         "Ciao! Sono l'assistente di {shop}. Posso aiutarti a scegliere tra i nostri prodotti, "
@@ -220,6 +223,7 @@ ITALIAN = Phrasebook(
 )
 
 ENGLISH = Phrasebook(
+    we_sell="What we do have: {categories}.",
     code="en",
     greeting=(
         "Hi! I'm the assistant of {shop}. I can help you choose among our products, with "
@@ -324,6 +328,7 @@ ENGLISH = Phrasebook(
 )
 
 SPANISH = Phrasebook(
+    we_sell="Lo que sí tenemos: {categories}.",
     code="es",
     greeting=(
         "¡Hola! Soy el asistente de {shop}. Puedo ayudarte a elegir entre nuestros productos, "

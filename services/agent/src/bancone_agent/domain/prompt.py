@@ -9,6 +9,7 @@ from datetime import date
 
 from bancone_agent.domain.assistant import Turn
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.tools import ESCALATE
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "es": "Spanish"}
@@ -57,3 +58,55 @@ def customer_messages(turn: Turn, text: str) -> list[str]:
         rest = text[len(prefix) :].strip()
         return [*history, rest] if rest else history
     return [*history, text]
+
+
+HISTORY_TOKEN_BOUND = 600
+"""Estimated tokens of earlier turns the model reads (the rule, `history_messages`)."""
+HISTORY_MESSAGE_CHARS = 600
+CHARS_PER_TOKEN = 4
+
+
+def _tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+def history_messages(memory: Memory, bound: int = HISTORY_TOKEN_BOUND) -> list[dict[str, str]]:
+    """The conversation so far as chat messages, within `bound` estimated tokens.
+
+    The rule: the most recent exchanges (customer, then reply) are kept whole, newest first,
+    while they fit in the bound (about 4 characters a token, each message cut to
+    `HISTORY_MESSAGE_CHARS`); older ones are dropped, and a note says how many. The items last
+    shown follow as a numbered list of names and skus, so "il primo" can be resolved - without
+    prices or stock, which the model must look up again this turn.
+    """
+    kept: list[dict[str, str]] = []
+    used = 0
+    exchanges = list(memory.exchanges)
+    dropped = 0
+    for n, exchange in enumerate(reversed(exchanges)):
+        pair = [
+            {"role": "user", "content": exchange.customer[:HISTORY_MESSAGE_CHARS]},
+            {"role": "assistant", "content": exchange.assistant[:HISTORY_MESSAGE_CHARS]},
+        ]
+        cost = sum(_tokens(m["content"]) for m in pair)
+        if used + cost > bound:
+            dropped = len(exchanges) - n
+            break
+        kept[:0] = [m for m in pair if m["content"].strip()]
+        used += cost
+    notes: list[dict[str, str]] = []
+    if dropped:
+        notes.append({"role": "system", "content": f"({dropped} earlier turns omitted.)"})
+    if memory.shown:
+        listed = "\n".join(
+            f"{n}. {item.name} [sku {item.sku}, id {item.id}]"
+            for n, item in enumerate(memory.shown, start=1)
+        )
+        notes.append(
+            {
+                "role": "system",
+                "content": "Items shown to the customer last, in order (look up their price and "
+                f"stock again before citing them):\n{listed}",
+            }
+        )
+    return [*notes, *kept]

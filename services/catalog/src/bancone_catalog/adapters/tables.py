@@ -68,6 +68,9 @@ class ProductRecord(CatalogTable, table=True):
     keywords_folded: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
     description_folded: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
     colour_folded: str | None = Field(default=None, sa_column=sa.Column(sa.String(40)))
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
     created_at: datetime = _created_column()
     updated_at: datetime = _updated_column()
 
@@ -83,6 +86,9 @@ class FaqRecord(CatalogTable, table=True):
     answer: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     language: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
     created_at: datetime = _created_column()
     updated_at: datetime = _updated_column()
 
@@ -102,5 +108,8 @@ class OfferRecord(CatalogTable, table=True):
     )
     valid_from: date | None = Field(default=None, sa_column=sa.Column(sa.Date()))
     valid_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date()))
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
     created_at: datetime = _created_column()
     updated_at: datetime = _updated_column()

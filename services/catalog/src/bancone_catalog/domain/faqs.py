@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from bancone_catalog.domain.fields import LanguageCode, NaturalKey, PartialUpdate, Tags, Text
+from bancone_catalog.domain.fields import (
+    LanguageCode,
+    NaturalKey,
+    PartialUpdate,
+    Tags,
+    Text,
+    Translations,
+    check_translations,
+)
 
 Question = Text
 Answer = Text
+FAQ_TRANSLATABLE = frozenset({"question", "answer"})
 
 
 class FaqBase(BaseModel):
@@ -24,6 +34,13 @@ class FaqBase(BaseModel):
     answer: Answer = Field(min_length=1, examples=["Gratis sopra i 50 euro, altrimenti 7,90 euro."])
     language: LanguageCode = "it"
     tags: Tags = Field(default_factory=list)
+    translations: Translations = Field(default_factory=dict)
+    """Per-language question and answer: `{"en": {...}}`."""
+
+    @model_validator(mode="after")
+    def _translatable(self) -> Self:
+        check_translations(self.translations, FAQ_TRANSLATABLE)
+        return self
 
 
 class FaqCreate(FaqBase):
@@ -37,6 +54,7 @@ class FaqUpdate(PartialUpdate):
     answer: Answer | SkipJsonSchema[None] = Field(default=None, min_length=1)
     language: LanguageCode | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
+    translations: Translations | SkipJsonSchema[None] = None
 
 
 class FaqPublic(FaqBase):

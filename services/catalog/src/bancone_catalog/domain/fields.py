@@ -124,3 +124,22 @@ class PartialUpdate(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The fields the caller set, as python values ready to apply."""
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+Translations = Annotated[
+    dict[LanguageCode, dict[str, Text]],
+    Field(max_length=20, examples=[{"en": {"answer": "Free over 50 euros."}}]),
+]
+"""Per-language versions of an entity's texts: `{"en": {"answer": "..."}}`. Which fields may
+be translated is the entity's (`check_translations`); the untranslated field is the original."""
+
+
+def check_translations(translations: dict[str, dict[str, str]], allowed: frozenset[str]) -> None:
+    """Refuse a translation of a field that is not translatable (or does not exist)."""
+    for language, fields in translations.items():
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise ValueError(
+                f"translations.{language}: {', '.join(unknown)} cannot be translated; "
+                f"expected {', '.join(sorted(allowed))}"
+            )

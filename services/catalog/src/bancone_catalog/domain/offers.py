@@ -9,7 +9,18 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from bancone_catalog.domain.fields import Name, NaturalKey, PartialUpdate, Percent, Sku, Text
+from bancone_catalog.domain.fields import (
+    Name,
+    NaturalKey,
+    PartialUpdate,
+    Percent,
+    Sku,
+    Text,
+    Translations,
+    check_translations,
+)
+
+OFFER_TRANSLATABLE = frozenset({"title", "description"})
 
 
 def _check_period(valid_from: date | None, valid_until: date | None) -> None:
@@ -29,6 +40,13 @@ class OfferBase(BaseModel):
     product_skus: list[Sku] = Field(default_factory=list, max_length=1000)
     valid_from: date | None = None
     valid_until: date | None = None
+    translations: Translations = Field(default_factory=dict)
+    """Per-language title and description: `{"en": {...}}`."""
+
+    @model_validator(mode="after")
+    def _translatable(self) -> Self:
+        check_translations(self.translations, OFFER_TRANSLATABLE)
+        return self
 
     @model_validator(mode="after")
     def _period_in_order(self) -> Self:
@@ -58,6 +76,7 @@ class OfferUpdate(PartialUpdate):
     description: Text | SkipJsonSchema[None] = None
     discount_percent: Percent | SkipJsonSchema[None] = None
     product_skus: list[Sku] | SkipJsonSchema[None] = Field(default=None, max_length=1000)
+    translations: Translations | SkipJsonSchema[None] = None
     valid_from: date | None = None
     valid_until: date | None = None
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from bancone_catalog.domain.fields import (
@@ -20,7 +20,11 @@ from bancone_catalog.domain.fields import (
     Stock,
     Tags,
     Text,
+    Translations,
+    check_translations,
 )
+
+PRODUCT_TRANSLATABLE = frozenset({"name", "description"})
 
 
 class ProductBase(BaseModel):
@@ -40,6 +44,13 @@ class ProductBase(BaseModel):
         default_factory=dict, examples=[{"colour": "red", "region": "Piemonte"}]
     )
     tags: Tags = Field(default_factory=list, examples=[["nebbiolo", "regalo"]])
+    translations: Translations = Field(default_factory=dict)
+    """Per-language name and description: `{"en": {"description": "..."}}`."""
+
+    @model_validator(mode="after")
+    def _translatable(self) -> Self:
+        check_translations(self.translations, PRODUCT_TRANSLATABLE)
+        return self
 
     @field_serializer("price", when_used="json")
     def _price_as_string(self, price: Any) -> str:
@@ -63,6 +74,7 @@ class ProductUpdate(PartialUpdate):
     active: bool | SkipJsonSchema[None] = None
     attributes: Attributes | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
+    translations: Translations | SkipJsonSchema[None] = None
 
 
 class ProductPublic(ProductBase):

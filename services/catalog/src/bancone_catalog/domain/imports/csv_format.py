@@ -1,4 +1,5 @@
-"""CSV import files: one kind per file, a header row, lists as `a|b|c`, attributes as `attr.x`.
+"""CSV import files: one kind per file, a header row, lists as `a|b|c`, attributes as `attr.x`,
+translations as `<field>.<language>` (`answer.en`, `description.es`).
 
 Spreadsheets export with `,` or `;` (the Italian default) or tabs; the header row tells which.
 Empty cells mean "not given", so a column's default applies.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from pydantic import ValidationError
 
+from bancone_catalog.domain.faqs import FAQ_TRANSLATABLE
 from bancone_catalog.domain.imports.rows import (
     MAX_ROWS,
     MODELS,
@@ -26,6 +29,8 @@ from bancone_catalog.domain.imports.rows import (
     issues_from,
     reject,
 )
+from bancone_catalog.domain.offers import OFFER_TRANSLATABLE
+from bancone_catalog.domain.products import PRODUCT_TRANSLATABLE
 
 LIST_SEPARATOR = "|"
 ATTRIBUTE_PREFIX = "attr."
@@ -47,6 +52,22 @@ COLUMNS: dict[EntityKind, frozenset[str]] = {
     ),
 }
 LIST_COLUMNS = frozenset({"tags", "product_skus"})
+TRANSLATABLE: dict[EntityKind, frozenset[str]] = {
+    "product": PRODUCT_TRANSLATABLE,
+    "faq": FAQ_TRANSLATABLE,
+    "offer": OFFER_TRANSLATABLE,
+}
+_TRANSLATION = re.compile(r"^([a-z_]+)\.([a-z]{2,3}(?:-[a-z]{2})?)$")
+
+
+def _translation_column(column: str, kind: EntityKind) -> tuple[str, str] | None:
+    """(field, language) for a translation column of this kind (`answer.en`), else None."""
+    match = _TRANSLATION.match(column)
+    if match is None or match[1] not in TRANSLATABLE[kind]:
+        return None
+    return match[1], match[2]
+
+
 HEADER_LINE = 1
 
 
@@ -78,7 +99,7 @@ def parse_csv(raw: bytes | str, kind: EntityKind) -> ParsedCatalog:
                 issues.append(ref.issue(message))
                 continue
             try:
-                item = MODELS[kind].model_validate(_record(columns, cells))
+                item = MODELS[kind].model_validate(_record(columns, cells, kind))
             except ValidationError as error:
                 issues.extend(issues_from(error, ref, _column_of))
             else:
@@ -115,8 +136,10 @@ def _check_header(columns: list[str], kind: EntityKind) -> None:
             issues.append(header_issue(f"column {column!r} appears twice", column))
         seen.add(column)
         is_attribute = kind == "product" and column.startswith(ATTRIBUTE_PREFIX)
-        if column not in allowed and not is_attribute:
+        is_translation = _translation_column(column, kind) is not None
+        if column not in allowed and not is_attribute and not is_translation:
             expected = ", ".join(sorted(allowed)) + (", attr.*" if kind == "product" else "")
+            expected += ", " + ", ".join(f"{f}.<language>" for f in sorted(TRANSLATABLE[kind]))
             issues.append(header_issue(f"unknown column {column!r}; expected {expected}", column))
     key = NATURAL_KEYS[kind]
     if key not in seen:
@@ -125,14 +148,18 @@ def _check_header(columns: list[str], kind: EntityKind) -> None:
         reject(issues)
 
 
-def _record(columns: list[str], cells: list[str]) -> dict[str, Any]:
+def _record(columns: list[str], cells: list[str], kind: EntityKind) -> dict[str, Any]:
     record: dict[str, Any] = {}
     attributes: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
     for column, cell in zip(columns, cells, strict=False):
         value = cell.strip()
         if not value:
             continue
-        if column.startswith(ATTRIBUTE_PREFIX):
+        translated = _translation_column(column, kind)
+        if translated is not None:
+            translations.setdefault(translated[1], {})[translated[0]] = value
+        elif kind == "product" and column.startswith(ATTRIBUTE_PREFIX):
             attributes[column.removeprefix(ATTRIBUTE_PREFIX)] = value
         elif column in LIST_COLUMNS:
             record[column] = [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
@@ -140,6 +167,8 @@ def _record(columns: list[str], cells: list[str]) -> dict[str, Any]:
             record[column] = value
     if attributes:
         record["attributes"] = attributes
+    if translations:
+        record["translations"] = translations
     return record
 
 
@@ -149,4 +178,6 @@ def _column_of(loc: tuple[Any, ...]) -> str:
         return ""
     if loc[0] == "attributes" and len(loc) > 1:
         return f"{ATTRIBUTE_PREFIX}{loc[1]}"
+    if loc[0] == "translations" and len(loc) > 2:
+        return f"{loc[2]}.{loc[1]}"
     return str(loc[0])
