@@ -71,7 +71,10 @@ def service_acls(service: str) -> list[tuple[str, str, str]]:
     acls = []
     for group in groups:
         acls += [("topic", group.topic, "Read, Describe"), ("group", group.group, "Read, Describe")]
-    acls += [("topic", dlq(group.topic), "Write, Describe") for group in groups]
+    # A consumer of dead letters does not dead-letter again (the kit retries it in place).
+    acls += [
+        ("topic", dlq(group.topic), "Write, Describe") for group in groups if not group.dead_letters
+    ]
     acls += [("topic", topic, "Write, Describe") for topic in PRODUCES[service]]
     return acls
 

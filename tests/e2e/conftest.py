@@ -46,6 +46,9 @@ DEMO_CATALOG = REPO / "deploy" / "local" / "demo" / "enoteca.json"
 SERVICES = ("gateway", "catalog", "ingest", "agent", "notifier")
 READY_SECONDS = 180.0
 PLATFORM_EMAIL = "platform@bancone.test"
+POISON = "#e2e-dead-letter"
+"""The agent's dev-only poison marker (`dev_poison_marker`): a message containing it fails
+every attempt of its turn and goes to the DLQ; its replay passes (the "fixed" bug)."""
 JWKS_PATH = "/.well-known/jwks.json"
 
 RIVAL_CATALOG: dict[str, Any] = {
@@ -102,6 +105,8 @@ class Platform:
     owner_tokens: dict[str, str] = field(default_factory=dict)
     """Each tenant's owner's access token (logged in by `seed`)."""
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
+    poison_marker: str = POISON
+    """The agent's dev-only poison marker (see `POISON`)."""
 
     @property
     def processes(self) -> dict[str, Child]:
@@ -132,6 +137,13 @@ class Platform:
     def admin(self, tenant_id: str = "demo") -> dict[str, str]:
         """The bearer of the tenant's owner (every tenant route needs an operator of it)."""
         return {"Authorization": f"Bearer {self.owner_tokens[tenant_id]}"}
+
+    async def platform_token(self) -> dict[str, str]:
+        """The platform operator's bearer (the cross-tenant routes need it)."""
+        token = await log_in_async(
+            self.http, self.url("gateway"), PLATFORM_EMAIL, self.platform_password
+        )
+        return {"Authorization": f"Bearer {token}"}
 
     async def post_webhook(
         self, tenant: Tenant, payload: dict[str, Any], *, secret: str | None = None
@@ -283,6 +295,7 @@ async def platform(
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
             "shop_names": '{"demo": "Enoteca Bancone", "rival": "Cantina Rivale"}',
+            "dev_poison_marker": POISON,
         },
         "notifier": {
             "graph_base_url": urls["sandbox"],

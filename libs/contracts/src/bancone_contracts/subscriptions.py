@@ -20,19 +20,23 @@ from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 
 
 @dataclass(frozen=True, slots=True)
 class ConsumerGroup:
-    """`service` reads `event` (on its contract topic) as the Kafka consumer group `group`."""
+    """`service` reads `event` (on its contract topic) as the Kafka consumer group `group`;
+    with `dead_letters`, it reads that topic's `.dlq` instead (records of `event` that failed
+    every attempt of their consumer, with the error in their headers)."""
 
     service: str
     event: type[Envelope[Any]]
     group: str
+    dead_letters: bool = False
 
     @property
     def topic(self) -> str:
-        return self.event.topic
+        return topics.dlq(self.event.topic) if self.dead_letters else self.event.topic
 
     @property
     def inbox(self) -> str:
@@ -44,6 +48,10 @@ class ConsumerGroup:
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup("agent", InboundMessageReceived, "agent"),
     ConsumerGroup("agent", DeliveryUpdated, "agent-delivery"),
+    # A dead-lettered customer message escalates its conversation (DESIGN.md, reliability).
+    ConsumerGroup("agent", InboundMessageReceived, "agent-dead-letters", dead_letters=True),
+    # Business-app echoes hold a conversation for a person; account notices are listed.
+    ConsumerGroup("agent", WhatsAppUpdateReceived, "agent-whatsapp-updates"),
     ConsumerGroup("ingest", CatalogEntityChanged, "ingest"),
     # Compacted; a new group reads it from the earliest offset: every channel's last state.
     ConsumerGroup("notifier", ChannelChanged, "notifier-channels"),
@@ -78,9 +86,11 @@ def consumer_groups(service: str) -> tuple[ConsumerGroup, ...]:
     return tuple(group for group in CONSUMER_GROUPS if group.service == service)
 
 
-def consumer_group(service: str, event: type[Envelope[Any]]) -> ConsumerGroup:
-    """The one declared subscription of `service` to `event`."""
+def consumer_group(
+    service: str, event: type[Envelope[Any]], *, dead_letters: bool = False
+) -> ConsumerGroup:
+    """The one declared subscription of `service` to `event` (or to its dead letters)."""
     for group in consumer_groups(service):
-        if group.event is event:
+        if group.event is event and group.dead_letters == dead_letters:
             return group
     raise LookupError(f"{service} has no declared subscription to {event.__name__}")

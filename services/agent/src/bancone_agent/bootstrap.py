@@ -145,6 +145,7 @@ def build_app(
         tools_for=tools_for,
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,
+        poison_marker=settings.dev_poison_marker,
     )
     dispatchers = register_consumers(
         messaging.broker,

@@ -37,7 +37,8 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bancone_agent.adapters import conversations, repository
+from bancone_agent import dead_letter_handlers, update_handlers
+from bancone_agent.adapters import conversations, dead_letters, repository
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.commands import (
@@ -53,6 +54,13 @@ from bancone_agent.domain.conversation import (
     Trigger,
     assistant_may_answer,
     held_by_people,
+)
+from bancone_agent.domain.dead_letters import (
+    ListDeadLetters,
+    PoisonedForTestError,
+    ReplayDeadLetter,
+    ReplayDeadLetters,
+    poisoned,
 )
 from bancone_agent.domain.escalation import (
     Escalation,
@@ -79,10 +87,12 @@ from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_contracts.subscriptions import consumer_group
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
+from bancone_kit.messaging.dead_letter import DeadLetterHandler
 from bancone_kit.messaging.subscriptions import Subscription, declared
 
 log = get_logger(__name__)
@@ -119,6 +129,9 @@ class AgentDeps:
     config_box: SecretBox = field(default_factory=dev_config_box, repr=False)
     """Opens tenants' sealed LLM keys (`bootstrap.config_secrets`); tests keep the dev box."""
     clock: Callable[[], datetime] = field(default=utc_now)
+    poison_marker: str | None = None
+    """Dev only (`AgentSettings.dev_poison_marker`): a message containing it fails its turn
+    unless it is a replayed dead letter — how the e2e tier drives the DLQ."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""
@@ -152,10 +165,14 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
                 session, INBOUND_CONSUMER, events, deps.fallback_config, deps.config_box
             )
             pace = await pace_for(session, plan, deps.clock()) if plan is not None else None
+            replayed = await _replayed(session, plan)
         if plan is None:
             return
+        _poison_check(plan, replayed, deps.poison_marker)
         answering = pace is None or pace is Pace.ANSWER
-        draft = await _draft(plan, deps) if plan.fresh and answering else Draft()
+        # A replayed dead letter is recorded, never answered: it had the holding message.
+        speaking = [i for i in plan.fresh if i.event.id not in replayed]
+        draft = await _draft(plan, deps) if speaking and answering else Draft()
         try:
             if pace is None or pace is Pace.ANSWER:
                 await _commit(plan, draft, deps, paced=pace is not None)
@@ -165,6 +182,20 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
         except (ReplanError, repository.PartialClaimError) as why:
             log.info("inbound.replanned", tenant_id=plan.tenant_id, reason=str(why))
     raise RuntimeError(f"turn still changing after {MAX_REPLANS} plans")
+
+
+async def _replayed(session: AsyncSession, plan: Plan | None) -> set[uuid.UUID]:
+    """The turn's new events that are dead letters being replayed."""
+    if plan is None or not plan.fresh:
+        return set()
+    ids = [incoming.event.id for incoming in plan.fresh]
+    return await dead_letters.dead_lettered_ids(session, plan.tenant_id, ids)
+
+
+def _poison_check(plan: Plan, replayed: set[uuid.UUID], marker: str | None) -> None:
+    for incoming in plan.fresh:
+        if incoming.event.id not in replayed and poisoned(incoming.text, marker):
+            raise PoisonedForTestError(f"dev poison marker in {incoming.event.data.message_id}")
 
 
 async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
@@ -403,6 +434,7 @@ CommandHandler = Callable[[Any, AgentDeps], Awaitable[Any]]
 EVENT_HANDLERS: Final[dict[type[Envelope[Any]], BatchHandler]] = {
     InboundMessageReceived: handle_inbound_batch,
     DeliveryUpdated: handle_delivery_batch,
+    WhatsAppUpdateReceived: update_handlers.handle_update_batch,
 }
 """Which handler reacts to which event; each takes the events a keyed consumer hands it
 (consumers subscribe them in `entrypoints.consumers`)."""
@@ -413,8 +445,32 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     ListConversations: list_conversations,
     ShowConversation: show_conversation,
     SumDailyUsage: sum_daily_usage,
+    ListDeadLetters: dead_letter_handlers.list_dead_letters,
+    ReplayDeadLetter: dead_letter_handlers.replay_dead_letter,
+    ReplayDeadLetters: dead_letter_handlers.replay_dead_letters,
+    update_handlers.ListNotices: update_handlers.list_notices,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""
+
+DEAD_LETTER_HANDLERS: Final[
+    dict[type[Envelope[Any]], Callable[[Any, AgentDeps], Awaitable[None]]]
+] = {
+    InboundMessageReceived: dead_letter_handlers.handle_inbound_dead_letter,
+}
+"""Which handler takes the dead letters of which event (the `.dlq` subscriptions)."""
+
+
+def bind_dead_letters(deps: AgentDeps) -> dict[type[Envelope[Any]], DeadLetterHandler]:
+    """`DEAD_LETTER_HANDLERS` bound to the agent's dependencies, as `register` takes them."""
+
+    def bound(handler: Callable[[Any, AgentDeps], Awaitable[None]]) -> DeadLetterHandler:
+        async def handle(letter: Any) -> None:
+            await handler(letter, deps)
+
+        return handle
+
+    return {event: bound(handler) for event, handler in DEAD_LETTER_HANDLERS.items()}
+
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared("agent", fold={InboundMessageReceived})
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`

@@ -152,6 +152,14 @@ class AgentSettings(ConsumerSettings, TokenAuthSettings):
         "broker closes (what doesn't finish is redelivered).",
     )
 
+    dev_poison_marker: str | None = Field(
+        default=None,
+        min_length=8,
+        description="Dev only (refused elsewhere): a customer message containing this text "
+        "fails its turn on every attempt, so the e2e tier can drive a message into the DLQ; a "
+        "replayed dead letter passes (as if the bug had been fixed).",
+    )
+
     @field_validator("catalog_url", "ingest_url", mode="after")
     @classmethod
     def _no_trailing_path(cls, value: HttpUrl) -> HttpUrl:
@@ -176,6 +184,8 @@ class AgentSettings(ConsumerSettings, TokenAuthSettings):
         secret = self.service_client_secret.get_secret_value()
         if self.environment != "dev" and secret == DEV_SERVICE_CLIENT_SECRET:
             raise ValueError("service_client_secret is the dev placeholder")
+        if self.environment != "dev" and self.dev_poison_marker:
+            raise ValueError("dev_poison_marker is a test hook: dev only")
         return self
 
     @property

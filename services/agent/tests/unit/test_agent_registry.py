@@ -6,13 +6,21 @@ from __future__ import annotations
 import pytest
 
 from bancone_agent import handlers
+from bancone_agent.entrypoints.http import AGENT_PROBLEMS
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_kit.testing.registry_checks import registry_checks
 
-TestAgentRegistry = registry_checks("agent", handlers)
+TestAgentRegistry = registry_checks("agent", handlers, AGENT_PROBLEMS)
 
 
 @pytest.mark.unit
 def test_only_inbound_messages_are_folded_into_one_turn() -> None:
     folded = {s.event for s in handlers.SUBSCRIPTIONS if s.fold}
     assert folded == {InboundMessageReceived}
+
+
+@pytest.mark.unit
+def test_the_inbound_dead_letters_are_read_back_with_their_own_handler() -> None:
+    [dead] = [s for s in handlers.SUBSCRIPTIONS if s.dead_letters]
+    assert (dead.event, dead.topic) == (InboundMessageReceived, "bancone.inbound.v1.dlq")
+    assert set(handlers.DEAD_LETTER_HANDLERS) == {dead.event}

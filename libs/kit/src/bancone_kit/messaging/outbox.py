@@ -7,6 +7,7 @@ another process wakes too. The relay (`relay.py`) publishes and marks rows sent.
 
 from __future__ import annotations
 
+import uuid
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -45,14 +46,29 @@ def stage(session: AsyncSession, event: Envelope[Any]) -> None:
     if event.traceparent is None and "traceparent" in carrier:
         event = event.model_copy(update={"traceparent": carrier["traceparent"]})
     headers = {**event.kafka_headers(), **carrier}
+    stage_raw(
+        session,
+        event_id=event.id,
+        topic=event.topic,
+        key=event.key(),
+        headers=headers,
+        payload=event.model_dump_json().encode(),
+    )
+
+
+def stage_raw(
+    session: AsyncSession,
+    *,
+    event_id: uuid.UUID,
+    topic: str,
+    key: str,
+    headers: dict[str, str],
+    payload: bytes,
+) -> None:
+    """Add a record published as given (bytes, key, headers): replaying a dead letter.
+    `event_id` names this outbox row (unique), not necessarily the event inside."""
     session.add(
-        OutboxRecord(
-            event_id=event.id,
-            topic=event.topic,
-            key=event.key(),
-            headers=headers,
-            payload=event.model_dump_json().encode(),
-        )
+        OutboxRecord(event_id=event_id, topic=topic, key=key, headers=headers, payload=payload)
     )
     session.sync_session.info[_PENDING] = True
 

@@ -19,6 +19,7 @@ from faststream.kafka import KafkaBroker
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events import EventDecodeError, parse_event
 from bancone_contracts.subscriptions import ConsumerGroup, consumer_groups
+from bancone_kit.messaging.dead_letter import DeadLetterHandler, subscribe_dead_letters
 from bancone_kit.messaging.keyed import KeyedDispatcher, subscribe_keyed
 from bancone_kit.messaging.retry import RetryPolicy
 
@@ -37,11 +38,19 @@ class Subscription:
     topic: str
     group: str
     fold: bool = False
+    dead_letters: bool = False
+    """The topic is a `.dlq` of `event`'s: its handler takes `DeadLetter`s."""
 
     @classmethod
     def of(cls, declaration: ConsumerGroup, *, fold: bool = False) -> Subscription:
         """The subscription a declaration of `bancone_contracts.subscriptions` stands for."""
-        return cls(declaration.event, declaration.topic, declaration.group, fold)
+        return cls(
+            declaration.event,
+            declaration.topic,
+            declaration.group,
+            fold,
+            dead_letters=declaration.dead_letters,
+        )
 
 
 def declared(service: str, *, fold: Collection[type[AnyEnvelope]] = ()) -> tuple[Subscription, ...]:
@@ -107,9 +116,20 @@ def register(
     retry: RetryPolicy,
     max_in_flight: int = 64,
     check: EventCheck | None = None,
+    dead_letter_handlers: Mapping[type[AnyEnvelope], DeadLetterHandler] | None = None,
 ) -> list[KeyedDispatcher[AnyEnvelope]]:
     """Subscribe each subscription's handler (before the broker starts); the dispatchers are
-    returned so shutdown can let in-flight work finish."""
+    returned so shutdown can let in-flight work finish. A dead-letter subscription takes its
+    handler from `dead_letter_handlers` (one record at a time, `subscribe_dead_letters`)."""
+    for subscription in subscriptions:
+        if subscription.dead_letters:
+            subscribe_dead_letters(
+                broker,
+                subscription.topic,
+                group=subscription.group,
+                handle=(dead_letter_handlers or {})[subscription.event],
+                retry=retry,
+            )
     return [
         subscribe_keyed(
             broker,
@@ -122,4 +142,5 @@ def register(
             retry=retry,
         )
         for subscription in subscriptions
+        if not subscription.dead_letters
     ]

@@ -135,25 +135,39 @@ async def open_conversation(
     (its state read fresh under the lock); True when this call created it (its `opened`
     event is staged then)."""
     last = plan.last.data
-    new = ConversationRecord(
-        tenant_id=plan.tenant_id,
-        id=plan.conversation_id,
-        customer_id=plan.customer_id,
-        phone_number_id=last.phone_number_id,
-        opened_at=now,
-        updated_at=now,
-        state_changed_at=now,
-        last_inbound_at=last.timestamp,
+    conversation, created = await lock_conversation(
+        tx, plan.tenant_id, plan.customer_id, last.phone_number_id, now, new_id=plan.conversation_id
     )
-    created = await insert_ignoring_conflict(tx, ConversationRecord, repository.row_values(new))
-    conversation = await repository.find_conversation(
-        tx, plan.tenant_id, plan.customer_id, for_update=True
-    )
-    assert conversation is not None, "just inserted or already there"
-    conversation.phone_number_id = last.phone_number_id
     newest = max(i.event.data.timestamp for i in plan.fresh)
     if conversation.last_inbound_at is None or conversation.last_inbound_at < newest:
         conversation.last_inbound_at = newest
+    return conversation, created
+
+
+async def lock_conversation(
+    tx: AsyncSession,
+    tenant_id: str,
+    customer_id: str,
+    phone_number_id: str,
+    now: datetime,
+    *,
+    new_id: uuid.UUID | None = None,
+) -> tuple[ConversationRecord, bool]:
+    """The customer's conversation (the customer row must exist), created if need be and
+    locked until commit; True when created (its `opened` event is staged then)."""
+    new = ConversationRecord(
+        tenant_id=tenant_id,
+        id=new_id or uuid.uuid4(),
+        customer_id=customer_id,
+        phone_number_id=phone_number_id,
+        opened_at=now,
+        updated_at=now,
+        state_changed_at=now,
+    )
+    created = await insert_ignoring_conflict(tx, ConversationRecord, repository.row_values(new))
+    conversation = await repository.find_conversation(tx, tenant_id, customer_id, for_update=True)
+    assert conversation is not None, "just inserted or already there"
+    conversation.phone_number_id = phone_number_id
     conversation.updated_at = now
     if created:
         opened = conversation_event(
@@ -245,9 +259,12 @@ def record_reply(
     text: str,
     language: str,
     now: datetime,
+    *,
+    outbound: OutboundMessageRequested | None = None,
 ) -> OutboundMessageRequested:
-    """Stage the reply to `event` and keep it among the conversation's messages."""
-    outbound = reply_event(event, conversation.id, text)
+    """Stage the reply to `event` (`outbound`, else the turn's reply with `text`) and keep it
+    among the conversation's messages."""
+    outbound = outbound or reply_event(event, conversation.id, text)
     stage(tx, outbound)
     content = outbound.data.content
     tx.add(

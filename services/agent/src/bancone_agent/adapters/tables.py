@@ -3,7 +3,9 @@
 Every primary key, unique key and index starts with `tenant_id`, so each lookup stays inside
 one tenant's rows. A customer has one conversation per shop, as WhatsApp shows one chat;
 its `state` follows `domain.conversation`. Per tenant, `agent_configs` keeps every version
-of the assistant's configuration and `agent_turns` the run log (one row per turn).
+of the assistant's configuration and `agent_turns` the run log (one row per turn);
+`dead_letters` keeps the events its consumers gave up on, `whatsapp_notices` what WhatsApp
+reported about the account.
 Created only by the Alembic history (`migrations/versions/`), in the
 agent's own SQLAlchemy registry: a process that imports several services' models (the test
 session) never sees two `customers` or `messages` tables collide.
@@ -32,8 +34,10 @@ __all__ = [
     "ConversationRecord",
     "ConversationState",
     "CustomerRecord",
+    "DeadLetterRecord",
     "Direction",
     "MessageRecord",
+    "WhatsAppNoticeRecord",
 ]
 
 
@@ -213,3 +217,58 @@ class AgentTurnRecord(AgentTable, table=True):
     )
     """The wamids of the customer messages folded into the turn."""
     created_at: datetime = _timestamp()
+
+
+class DeadLetterRecord(AgentTable, table=True):
+    """An event the agent's consumer gave up on (read back from the `.dlq`), kept for operators
+    to see and replay. `id` is the event's id (a record that did not decode gets one derived
+    from where it sat in the DLQ), so the same event dead-lettered again updates its row."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('dead', 'replayed')", name="ck_dead_letters_status"),
+        sa.Index("ix_dead_letters_tenant_failed", "tenant_id", "last_failed_at"),
+        sa.Index("ix_dead_letters_failed", "last_failed_at"),
+    )
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    source_topic: str = Field(sa_column=sa.Column(sa.String(249), nullable=False))
+    event_type: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    """None when the record did not decode as the topic's event."""
+    key: str | None = Field(default=None, sa_column=sa.Column(sa.String(512)))
+    headers: dict[str, str] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    payload: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    error_type: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    error: str = Field(sa_column=sa.Column(sa.String(1000), nullable=False))
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    times_dead_lettered: int = Field(default=1, sa_column=sa.Column(sa.Integer(), nullable=False))
+    status: str = Field(default="dead", sa_column=sa.Column(sa.String(16), nullable=False))
+    """`dead` until replayed; back to `dead` if a replay fails again."""
+    conversation_id: uuid.UUID | None = Field(default=None, sa_column=sa.Column(sa.Uuid()))
+    """The conversation it escalated (inbound messages only)."""
+    first_failed_at: datetime = _timestamp()
+    last_failed_at: datetime = _timestamp()
+    replays: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    replayed_at: datetime | None = _optional_timestamp()
+    replayed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+
+
+class WhatsAppNoticeRecord(AgentTable, table=True):
+    """What WhatsApp said about a tenant's account, number or templates (quality, status),
+    for operators to read; one row per event."""
+
+    __tablename__ = "whatsapp_notices"
+    __table_args__ = (sa.Index("ix_whatsapp_notices_tenant_received", "tenant_id", "received_at"),)
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    """The event's id."""
+    field: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    waba_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    event: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    notice: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    """The whole notice as the gateway published it."""
+    received_at: datetime = _timestamp()

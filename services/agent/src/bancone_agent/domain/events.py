@@ -37,6 +37,7 @@ SOURCE = "agent"
 
 _OUTBOUND_EVENT_IDS = uuid.UUID("9c4e2a71-6b3d-5f08-8e1a-7d5c3b9f2e64")
 _TURN_EVENT_IDS = uuid.UUID("a1c7e3f9-2b5d-5e80-9f4a-6d1b8c3e7f02")
+_HOLDING_IDS = uuid.UUID("c3a9f1d7-4e2b-5c86-a0f5-8b7d1e3c9a24")
 
 Actor = Literal["ai", "operator", "customer", "system"]
 
@@ -92,6 +93,18 @@ def reply_event(
             content=OutboundText(body=body),
         ),
     )
+
+
+def dead_letter_holding_event(
+    event: InboundMessageReceived, conversation_id: uuid.UUID, text: str
+) -> OutboundMessageRequested:
+    """The holding message sent when `event` was dead-lettered: ids of its own (derived from
+    the event's), so it never collides with the reply a replayed turn could stage."""
+    reply = reply_event(event, conversation_id, text)
+    data = reply.data.model_copy(
+        update={"outbound_id": uuid.uuid5(_HOLDING_IDS, f"outbound:{event.id}")}
+    )
+    return reply.model_copy(update={"id": uuid.uuid5(_HOLDING_IDS, str(event.id)), "data": data})
 
 
 @dataclass(frozen=True)

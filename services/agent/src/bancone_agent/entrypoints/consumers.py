@@ -7,7 +7,9 @@ read ahead; an offset is committed only below the oldest record still held, so e
 yet durable is redelivered after a crash (handlers dedupe with the inbox).
 The inbound consumer folds: the messages queued for a conversation when its worker gets to
 them are one turn. A failing handler is retried with backoff and dead-lettered after the last
-attempt; a record that is not the expected event goes to the DLQ at once.
+attempt; a record that is not the expected event goes to the DLQ at once. The inbound
+DLQ is read back by a dead-letter subscriber (`dead_letter_handlers`): escalation and the
+operators' list.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
-from bancone_agent.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, AgentDeps
+from bancone_agent.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, AgentDeps, bind_dead_letters
 from bancone_contracts.envelope import Envelope
 from bancone_kit.messaging.keyed import KeyedDispatcher
 from bancone_kit.messaging.retry import RetryPolicy
@@ -34,6 +36,14 @@ def register_consumers(
     max_in_flight: int = 64,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> list[KeyedDispatcher[Envelope[Any]]]:
-    """Subscribe every handler (before the broker starts); agent handlers take a batch."""
+    """Subscribe every handler (before the broker starts); agent handlers take a batch, the
+    dead-letter handler one dead letter at a time."""
     handlers = with_deps(EVENT_HANDLERS, deps, batches=True)
-    return register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)
+    return register(
+        broker,
+        subscriptions,
+        handlers,
+        retry=retry,
+        max_in_flight=max_in_flight,
+        dead_letter_handlers=bind_dead_letters(deps),
+    )

@@ -29,6 +29,8 @@ from bancone_agent.domain.commands import (
     TakeOver,
 )
 from bancone_agent.domain.usage import Usage
+from bancone_agent.entrypoints import dead_letters
+from bancone_agent.entrypoints.dead_letters import DEAD_LETTER_PROBLEMS
 from bancone_agent.handlers import AgentDeps
 from bancone_agent.settings import AgentSettings
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
@@ -41,6 +43,9 @@ PUBLIC_PATHS: frozenset[str] = frozenset()
 """Routes that answer without a token besides the kit's probes and docs: none."""
 
 log = get_logger(__name__)
+
+AGENT_PROBLEMS = DEAD_LETTER_PROBLEMS
+"""The agent's domain errors as RFC 9457 problems (`bancone_kit.http.errors`)."""
 
 
 def get_deps(request: Request) -> AgentDeps:
@@ -268,7 +273,9 @@ def build_http_app(
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
-    app = create_app("Bancone agent", settings, readiness_checks, lifespan)
+    app = create_app("Bancone agent", settings, readiness_checks, lifespan, errors=AGENT_PROBLEMS)
     install_token_verifier(app, settings, "agent")
     app.include_router(router)
+    app.include_router(dead_letters.tenant_router)
+    app.include_router(dead_letters.platform_router)
     return app

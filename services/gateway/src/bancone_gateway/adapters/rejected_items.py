@@ -72,3 +72,24 @@ async def list_rejected(
         query = query.where(col(WebhookRejectedItem.id) < before_id)
     query = query.order_by(col(WebhookRejectedItem.id).desc()).limit(limit)
     return list((await session.exec(query)).all())
+
+
+async def get_rejected(
+    session: AsyncSession, item_id: int, *, for_update: bool = False
+) -> WebhookRejectedItem | None:
+    """One item by id; `for_update` locks it until commit (two replays of it take turns)."""
+    query = select(WebhookRejectedItem).where(col(WebhookRejectedItem.id) == item_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.exec(query)).first()
+
+
+async def pending_ids(session: AsyncSession, *, tenant_id: str | None, limit: int) -> list[int]:
+    """Oldest first: the ids of items not replayed yet (one tenant's, or all)."""
+    query = select(col(WebhookRejectedItem.id)).where(
+        col(WebhookRejectedItem.replayed_at).is_(None)
+    )
+    if tenant_id is not None:
+        query = query.where(col(WebhookRejectedItem.tenant_id) == tenant_id)
+    query = query.order_by(col(WebhookRejectedItem.id)).limit(limit)
+    return [item_id for item_id in (await session.exec(query)).all() if item_id is not None]

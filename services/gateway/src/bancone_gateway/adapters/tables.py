@@ -137,3 +137,10 @@ class WebhookRejectedItem(GatewayTable, table=True):
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
     )
+    replayed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    """When a replay validated and published it; None while it is still set aside."""
+    replay_attempts: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0")
+    )

@@ -21,6 +21,10 @@ from bancone_gateway.domain.errors import (
     TenantNotFoundError,
     VerificationRefusedError,
 )
+from bancone_gateway.domain.rejected_replay import (
+    RejectedItemAlreadyReplayedError,
+    RejectedItemNotFoundError,
+)
 from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
 from bancone_gateway.settings import GatewaySettings
@@ -54,6 +58,8 @@ GATEWAY_PROBLEMS: ErrorProblems = {
     TenantExistsError: ErrorProblem(409, "Tenant already exists"),
     ChannelNotFoundError: ErrorProblem(404, "Channel not found"),
     ChannelConflictError: ErrorProblem(409, "Channel conflict"),
+    RejectedItemNotFoundError: ErrorProblem(404, "Rejected webhook item not found"),
+    RejectedItemAlreadyReplayedError: ErrorProblem(409, "Rejected webhook item already replayed"),
     **IDENTITY_PROBLEMS,
 }
 """Every gateway error and the problem it becomes (Meta retries the 503s)."""

@@ -22,6 +22,8 @@ class RejectedItemView:
     error: str
     raw: Any
     received_at: datetime
+    replayed_at: datetime | None
+    replay_attempts: int
 
 
 async def list_rejected_items(
@@ -43,6 +45,8 @@ async def list_rejected_items(
             error=row.error,
             raw=json.loads(row.raw),
             received_at=row.received_at,
+            replayed_at=row.replayed_at,
+            replay_attempts=row.replay_attempts,
         )
         for row in rows
     ]

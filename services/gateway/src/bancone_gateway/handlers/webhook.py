@@ -77,7 +77,7 @@ def _open_secret(deps: GatewayDeps, record: ChannelRecord, field: SecretField) -
         return None
 
 
-async def _routes(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
+async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
     """The tenant and app secret of each active, readable channel among `ids`."""
     async with deps.sessions() as session:
         records = await channel_store.active_records(session, ids)
@@ -89,7 +89,7 @@ async def _routes(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
     return routes
 
 
-async def _waba_routes(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
+async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
     """Template and account notices name only the business account: the tenant and app
     secret of its readable channels (one route per WABA; its channels share one Meta app)."""
     async with deps.sessions() as session:
@@ -154,8 +154,8 @@ async def _receive(
     too_much = over_limit(len(payload.entry), len(ids) + len(wabas), deps.webhook_limits)
     if too_much is not None:
         raise _reject("too_many_parts", MalformedWebhookError(f"the webhook has {too_much}"))
-    routes = await _routes(deps, ids) if ids else {}
-    waba_routes = await _waba_routes(deps, wabas) if wabas else {}
+    routes = await routes_for(deps, ids) if ids else {}
+    waba_routes = await waba_routes_for(deps, wabas) if wabas else {}
     unknown = tuple(pnid for pnid in ids if pnid not in routes)
     _log_unknown(unknown)
     if not routes and not waba_routes:
