@@ -272,6 +272,10 @@ async def platform(
             "access_token_ttl_seconds": "3600",  # the owners' tokens last the session
             "secrets_keyring": keyring("sec1"),
             "channel_keyring": channel_keyring,
+            # one origin for the console: the gateway forwards the others' tenant paths
+            "agent_url": urls["agent"],
+            "catalog_url": urls["catalog"],
+            "ingest_url": urls["ingest"],
         },
         "catalog": {"jwks_url": urls["gateway"] + JWKS_PATH},
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant"), "jwks_url": urls["gateway"] + JWKS_PATH},
