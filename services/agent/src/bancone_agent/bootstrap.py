@@ -145,6 +145,7 @@ def build_app(
         tools_for=tools_for,
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,
+        allowed_llm_hosts=settings.trusted_llm_hosts,
     )
     dispatchers = register_consumers(
         messaging.broker,
