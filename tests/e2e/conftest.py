@@ -101,6 +101,8 @@ class Platform:
     kafka_bootstrap: str
     owner_tokens: dict[str, str] = field(default_factory=dict)
     """Each tenant's owner's access token (logged in by `seed`)."""
+    owner_logins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each tenant's owner's email and password (the browser tests log in with them)."""
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
 
     @property
@@ -363,6 +365,7 @@ async def seed(platform: Platform) -> None:
             json={"token": r.json()["owner_invite"]["token"], "password": owner_password},
         )
         assert r.status_code == 201, r.text
+        platform.owner_logins[tenant.tenant_id] = (owner_email, owner_password)
         platform.owner_tokens[tenant.tenant_id] = await log_in_async(
             http, gateway, owner_email, owner_password
         )

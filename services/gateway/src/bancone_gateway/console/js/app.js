@@ -4,6 +4,7 @@ import { html, render, useEffect, useState } from "./lib.js";
 import { can, logout, session, whenLoggedOut } from "./api.js";
 import { LANGUAGES, language, setLanguage, t } from "./i18n.js";
 import { feedState, onFeedState, startFeed, stopFeed } from "./feed.js";
+import { AcceptPage } from "./pages/accept.js";
 import { LoginPage } from "./pages/login.js";
 import { InboxPage } from "./pages/inbox.js";
 import { ConversationPage } from "./pages/conversation.js";
@@ -86,6 +87,13 @@ function App() {
   });
 
   const rerender = () => setTick((n) => n + 1);
+  const linkPage = location.pathname.match(/\/(accept-invite|reset-password)$/);
+  if (linkPage) {
+    return html`<main id="main" class="login-main">
+      <div class="login-top"><${LanguagePicker} onChange=${rerender} /></div>
+      <${AcceptPage} kind=${linkPage[1] === "accept-invite" ? "invite" : "reset"} />
+    </main>`;
+  }
   if (!me) {
     return html`<main id="main" class="login-main">
       <div class="login-top"><${LanguagePicker} onChange=${rerender} /></div>

@@ -111,3 +111,12 @@ export function stopFeed() {
   lastEventId = null;
   if (controller) controller.abort();
 }
+
+/** Call `callback` every `ms` while the feed is not live (an agent without /events, a proxy
+ * that buffers): the pages stay current, only slower. Returns the stop function. */
+export function pollWhileNotLive(callback, ms = 5000) {
+  const timer = setInterval(() => {
+    if (feedState !== "live") callback();
+  }, ms);
+  return () => clearInterval(timer);
+}

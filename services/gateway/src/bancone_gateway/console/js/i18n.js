@@ -1,6 +1,11 @@
 // UI strings in Italian, English and Spanish; the operator's choice is kept in localStorage.
 const STRINGS = {
   en: {
+    "accept.invite": "Join the shop: choose your password",
+    "accept.reset": "Choose a new password",
+    "accept.password": "Password (long and not guessable)",
+    "accept.save": "Save",
+    "accept.done": "Done: you can log in now.",
     "app.title": "Bancone",
     "nav.inbox": "Inbox",
     "nav.catalogue": "Catalogue",
@@ -110,6 +115,11 @@ const STRINGS = {
     "common.forbidden": "Your role does not allow this.",
   },
   it: {
+    "accept.invite": "Entra nel negozio: scegli la password",
+    "accept.reset": "Scegli una nuova password",
+    "accept.password": "Password (lunga e difficile da indovinare)",
+    "accept.save": "Salva",
+    "accept.done": "Fatto: ora puoi accedere.",
     "nav.inbox": "Conversazioni",
     "nav.catalogue": "Catalogo",
     "nav.settings": "Assistente",
@@ -218,6 +228,11 @@ const STRINGS = {
     "common.forbidden": "Il tuo ruolo non lo consente.",
   },
   es: {
+    "accept.invite": "Únete a la tienda: elige tu contraseña",
+    "accept.reset": "Elige una nueva contraseña",
+    "accept.password": "Contraseña (larga y difícil de adivinar)",
+    "accept.save": "Guardar",
+    "accept.done": "Hecho: ya puedes entrar.",
     "nav.inbox": "Conversaciones",
     "nav.catalogue": "Catálogo",
     "nav.settings": "Asistente",

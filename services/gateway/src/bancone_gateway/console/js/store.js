@@ -23,17 +23,29 @@ function notify(changed) {
   for (const callback of listeners) callback(changed);
 }
 
+let primed = false;
+
+/** A page of conversations; after the first, one newly waiting for a person chimes. */
 export function rememberAll(items) {
-  for (const item of items) conversations.set(item.id, { ...conversations.get(item.id), ...item });
+  let handOff = false;
+  for (const item of items) {
+    const before = conversations.get(item.id);
+    handOff ||= primed && isNewHandOff(before, item);
+    conversations.set(item.id, { ...before, ...item });
+  }
+  primed = true;
+  if (handOff) chime();
   notify(null);
+}
+
+function isNewHandOff(before, item) {
+  return item.state === "waiting_for_human" && (!before || before.state !== "waiting_for_human");
 }
 
 export function remember(item) {
   const before = conversations.get(item.id);
   conversations.set(item.id, { ...before, ...item });
-  if (item.state === "waiting_for_human" && (!before || before.state !== "waiting_for_human")) {
-    chime();
-  }
+  if (isNewHandOff(before, item)) chime();
   notify(item);
 }
 

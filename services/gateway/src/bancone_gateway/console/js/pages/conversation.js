@@ -1,6 +1,6 @@
 import { html, useEffect, useRef, useState } from "../lib.js";
 import { api, can, itemsOf } from "../api.js";
-import { onFeedEvent } from "../feed.js";
+import { onFeedEvent, pollWhileNotLive } from "../feed.js";
 import { formatTime, t } from "../i18n.js";
 import { remember } from "../store.js";
 
@@ -75,11 +75,16 @@ export function ConversationPage({ id, me }) {
 
   useEffect(() => {
     refresh();
-    return onFeedEvent((event) => {
+    const stopPolling = pollWhileNotLive(refresh);
+    const stopListening = onFeedEvent((event) => {
       const data = event.data || {};
       const about = data.conversation_id || (data.conversation || {}).id;
       if (about === id) refresh();
     });
+    return () => {
+      stopPolling();
+      stopListening();
+    };
   }, [id]);
   useEffect(() => {
     if (bottom.current && bottom.current.scrollIntoView) bottom.current.scrollIntoView();
@@ -138,13 +143,13 @@ export function ConversationPage({ id, me }) {
     ${mayAct &&
     html`<div class="actions">
       ${c.state !== "human" && c.state !== "resolved" &&
-      html`<button class="primary" disabled=${busy} onClick=${() => act("takeover")}>${t("conv.takeover")}</button>`}
+      html`<button class="primary" disabled=${busy} data-action="takeover" onClick=${() => act("takeover")}>${t("conv.takeover")}</button>`}
       ${c.state === "human" &&
-      html`<button disabled=${busy} onClick=${() => act("handback")}>${t("conv.handback")}</button>`}
+      html`<button disabled=${busy} data-action="handback" onClick=${() => act("handback")}>${t("conv.handback")}</button>`}
       ${c.state !== "resolved" &&
-      html`<button disabled=${busy} onClick=${() => act("resolve")}>${t("conv.resolve")}</button>`}
+      html`<button disabled=${busy} data-action="resolve" onClick=${() => act("resolve")}>${t("conv.resolve")}</button>`}
       ${c.state === "resolved" &&
-      html`<button disabled=${busy} onClick=${() => act("reopen")}>${t("conv.reopen")}</button>`}
+      html`<button disabled=${busy} data-action="reopen" onClick=${() => act("reopen")}>${t("conv.reopen")}</button>`}
     </div>`}
     ${error && html`<p class="error" role="alert" data-testid="conversation-error">${error}</p>`}
     ${cursor && html`<button class="link" onClick=${older}>${t("conv.older")}</button>`}

@@ -1,6 +1,7 @@
 import { html, useEffect, useState } from "../lib.js";
 import { api, itemsOf } from "../api.js";
 import { formatTime, t } from "../i18n.js";
+import { pollWhileNotLive } from "../feed.js";
 import { knownConversations, onConversations, rememberAll } from "../store.js";
 
 const FILTERS = {
@@ -44,7 +45,11 @@ export function InboxPage() {
   useEffect(() => onConversations(() => setVersion((n) => n + 1)), []);
   useEffect(() => {
     const timer = setTimeout(() => load(null), query ? 250 : 0);
-    return () => clearTimeout(timer);
+    const stopPolling = pollWhileNotLive(() => load(null));
+    return () => {
+      clearTimeout(timer);
+      stopPolling();
+    };
   }, [filter, query]);
 
   const needle = query.trim().toLowerCase();
