@@ -40,6 +40,7 @@ from bancone_agent.domain.commands import (
     ListConversations,
     ListMessages,
     ListTurns,
+    ReadFeed,
     Reopen,
     Reply,
     Resolve,
@@ -74,6 +75,7 @@ from bancone_agent.operator_handlers import (
     list_conversations,
     list_messages,
     list_turns,
+    read_feed,
     reopen,
     reply,
     resolve,
@@ -318,6 +320,7 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     ShowConversation: show_conversation,
     ListMessages: list_messages,
     ListTurns: list_turns,
+    ReadFeed: read_feed,
     SumDailyUsage: sum_daily_usage,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""

@@ -23,6 +23,7 @@ from bancone_agent.adapters.tables import (
     AgentTurnRecord,
     ConversationRecord,
     Direction,
+    FeedEventRecord,
     MessageRecord,
 )
 from bancone_agent.deps import AgentDeps
@@ -33,6 +34,7 @@ from bancone_agent.domain.commands import (
     ListConversations,
     ListMessages,
     ListTurns,
+    ReadFeed,
     Reopen,
     Reply,
     Resolve,
@@ -300,3 +302,15 @@ async def sum_daily_usage(command: SumDailyUsage, deps: AgentDeps) -> DailyUsage
             session, command.tenant_id, start, start + timedelta(days=1)
         )
     return daily_usage(command.tenant_id, command.day, rows)
+
+
+async def read_feed(command: ReadFeed, deps: AgentDeps) -> list[FeedEventRecord]:
+    """The tenant's feed events after `command.after`, in order."""
+    async with deps.sessions() as session:
+        return await feed.events_after(session, command.tenant_id, command.after, command.limit)
+
+
+async def feed_position(tenant_id: str, deps: AgentDeps) -> int:
+    """The newest number of the tenant's feed: a new stream starts after it."""
+    async with deps.sessions() as session:
+        return await feed.last_seq(session, tenant_id)

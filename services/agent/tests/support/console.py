@@ -4,6 +4,9 @@ the agent staged in its outbox (the truth of what will be published)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +15,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -45,6 +50,7 @@ class Console:
     engine: AsyncEngine
     deps: AgentDeps
     http: httpx.AsyncClient
+    app: FastAPI
 
     async def customer_says(self, tenant_id: str, wa_id: str, text: str) -> uuid.UUID:
         """A customer message handled as a turn; the id of the customer's conversation."""
@@ -97,6 +103,72 @@ async def console(
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://agent") as http:
-            yield Console(engine, deps, http)
+            yield Console(engine, deps, http, app)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free local port (streams need a real server: the ASGI
+    transport of httpx waits for the whole body); its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    id: int
+    type: str
+    data: dict[str, Any]
+
+
+class FeedReader:
+    """Reads the SSE stream of `GET /events`: events and comments (`: ping`)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._lines = response.aiter_lines()
+
+    async def next(self) -> FeedEvent | str:
+        """The next event, or the text of the next comment."""
+        fields: dict[str, str] = {}
+        async for line in self._lines:
+            if line.startswith(":"):
+                return line[1:].strip()
+            if line:
+                name, _, value = line.partition(":")
+                fields[name] = value.removeprefix(" ")
+            elif "id" in fields:
+                return FeedEvent(int(fields["id"]), fields["event"], json.loads(fields["data"]))
+        raise EOFError("the stream ended")
+
+    async def take(self, count: int, seconds: float = 30) -> list[FeedEvent]:
+        """The next `count` events (comments skipped)."""
+        found: list[FeedEvent] = []
+        async with asyncio.timeout(seconds):
+            while len(found) < count:
+                item = await self.next()
+                if isinstance(item, FeedEvent):
+                    found.append(item)
+        return found
+
+    async def until_comment(self, text: str, seconds: float = 30) -> list[FeedEvent]:
+        """Read until a comment `text` arrives; the events read meanwhile."""
+        found: list[FeedEvent] = []
+        async with asyncio.timeout(seconds):
+            while (item := await self.next()) != text:
+                if isinstance(item, FeedEvent):
+                    found.append(item)
+        return found

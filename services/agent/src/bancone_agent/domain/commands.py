@@ -121,3 +121,12 @@ class UsageByDay:
     tenant_id: str
     first: date
     last: date
+
+
+@dataclass(frozen=True)
+class ReadFeed:
+    """The tenant's live-feed events numbered after `after`."""
+
+    tenant_id: str
+    after: int
+    limit: int = 200

@@ -22,7 +22,7 @@ from bancone_agent.domain.operators import (
     EmptyTextError,
     TemplateNeededError,
 )
-from bancone_agent.entrypoints import conversations, usage
+from bancone_agent.entrypoints import conversations, feed, usage
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.auth import install_token_verifier
@@ -75,5 +75,6 @@ def build_http_app(
     app = create_app("Bancone agent", settings, readiness_checks, lifespan, errors=AGENT_PROBLEMS)
     install_token_verifier(app, settings, "agent")
     app.include_router(conversations.router)
+    app.include_router(feed.router)
     app.include_router(usage.router)
     return app
