@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from rich.console import Console
+from rich.markup import escape
 
 from bancone_cli.runenv import parse_env_text
 from bancone_devstack import (
@@ -320,7 +321,13 @@ class Launcher:
         prefix = (
             "" if self.layout.state == default_state else f"BANCONE_RUN_ENV={self.layout.run_env} "
         )
-        self.console.print(f"\n[bold]try:[/] {prefix}uv run bancone chat")
+        values = run_env_values(self.env)
+        login = (
+            f"{values['BANCONE_CONSOLE_URL']}  (log in as {values['BANCONE_DEMO_OWNER_EMAIL']}"
+            f" / {values['BANCONE_DEMO_OWNER_PASSWORD']})"
+        )
+        self.console.print("\n[bold]console:[/] " + escape(login))
+        self.console.print(f"[bold]try:[/] {prefix}uv run bancone chat")
         self.console.print(f"[dim]logs: {self.layout.logs}/<service>.log[/]")
         broker = self.broker.broker
         if broker is not None and broker.flavour == "tansu-memory":

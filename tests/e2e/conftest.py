@@ -104,6 +104,8 @@ class Platform:
     kafka_bootstrap: str
     owner_tokens: dict[str, str] = field(default_factory=dict)
     """Each tenant's owner's access token (logged in by `seed`)."""
+    owner_logins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each tenant's owner's email and password (the browser tests log in with them)."""
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=30))
     poison_marker: str = POISON
     """The agent's dev-only poison marker (see `POISON`)."""
@@ -284,6 +286,10 @@ async def platform(
             "access_token_ttl_seconds": "3600",  # the owners' tokens last the session
             "secrets_keyring": keyring("sec1"),
             "channel_keyring": channel_keyring,
+            # one origin for the console: the gateway forwards the others' tenant paths
+            "agent_url": urls["agent"],
+            "catalog_url": urls["catalog"],
+            "ingest_url": urls["ingest"],
         },
         "catalog": {"jwks_url": urls["gateway"] + JWKS_PATH},
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant"), "jwks_url": urls["gateway"] + JWKS_PATH},
@@ -372,6 +378,7 @@ async def seed(platform: Platform) -> None:
             json={"token": r.json()["owner_invite"]["token"], "password": owner_password},
         )
         assert r.status_code == 201, r.text
+        platform.owner_logins[tenant.tenant_id] = (owner_email, owner_password)
         platform.owner_tokens[tenant.tenant_id] = await log_in_async(
             http, gateway, owner_email, owner_password
         )

@@ -146,6 +146,7 @@ def build_app(
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,
         poison_marker=settings.dev_poison_marker,
+        allowed_llm_hosts=settings.trusted_llm_hosts,
     )
     dispatchers = register_consumers(
         messaging.broker,

@@ -30,25 +30,28 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from datetime import time as day_start
 from typing import Any, Final
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bancone_agent import dead_letter_handlers, update_handlers
 from bancone_agent.adapters import conversations, dead_letters, repository
-from bancone_agent.adapters.tables import ConversationRecord
-from bancone_agent.domain import Assistant, ShopTools
+from bancone_agent.deps import AgentDeps, Shop, dev_config_box
 from bancone_agent.domain.commands import (
+    AddNote,
+    Assign,
+    HandBack,
     ListConversations,
+    ListMessages,
+    ListTurns,
+    ReadFeed,
+    Reopen,
+    Reply,
     Resolve,
     ShowConversation,
     SumDailyUsage,
     TakeOver,
 )
-from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.conversation import (
     ConversationState,
     Trigger,
@@ -74,8 +77,23 @@ from bancone_agent.domain.pace import Pace
 from bancone_agent.domain.revocations import answerable
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
-from bancone_agent.domain.usage import DailyUsage, daily_usage
 from bancone_agent.metrics import assistant_name, observe_turn
+from bancone_agent.operator_handlers import (
+    StateChange,
+    add_note,
+    assign,
+    hand_back,
+    list_conversations,
+    list_messages,
+    list_turns,
+    read_feed,
+    reopen,
+    reply,
+    resolve,
+    show_conversation,
+    sum_daily_usage,
+    take_over,
+)
 from bancone_agent.paced_turns import (
     INBOUND_CONSUMER,
     ReplanError,
@@ -83,17 +101,17 @@ from bancone_agent.paced_turns import (
     log_fields,
     pace_for,
 )
-from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_contracts.subscriptions import consumer_group
-from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.dead_letter import DeadLetterHandler
 from bancone_kit.messaging.subscriptions import Subscription, declared
+
+__all__ = ["AgentDeps", "Shop", "StateChange", "dev_config_box", "resolve", "take_over"]
 
 log = get_logger(__name__)
 
@@ -101,42 +119,6 @@ DELIVERY_CONSUMER: Final = consumer_group("agent", DeliveryUpdated).inbox
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
 (the consumer then retries the whole turn with backoff)."""
-
-
-def dev_config_box() -> SecretBox:
-    """The dev keyring's box: the default of `AgentDeps.config_box` for tests (bootstrap
-    always passes the settings' keyring, which outside dev may hold no dev key)."""
-    return SecretBox(Keyring.parse(DEV_AGENT_KEYRING))
-
-
-@dataclass(frozen=True)
-class Shop:
-    """What the assistant says about the shop it speaks for, until the tenant stores an
-    agent configuration (then the configuration says it)."""
-
-    name: str
-    language: str = "it"
-
-
-@dataclass(frozen=True)
-class AgentDeps:
-    sessions: async_sessionmaker[AsyncSession]
-    """From `bootstrap.sessions_of`: objects stay usable after commit."""
-    assistant: Assistant
-    tools_for: Callable[[str], ShopTools]
-    """The shop's tools bound to one tenant; the tenant comes from the event, never a model."""
-    shop_for: Callable[[str], Shop]
-    config_box: SecretBox = field(default_factory=dev_config_box, repr=False)
-    """Opens tenants' sealed LLM keys (`bootstrap.config_secrets`); tests keep the dev box."""
-    clock: Callable[[], datetime] = field(default=utc_now)
-    poison_marker: str | None = None
-    """Dev only (`AgentSettings.dev_poison_marker`): a message containing it fails its turn
-    unless it is a replayed dead letter — how the e2e tier drives the DLQ."""
-
-    def fallback_config(self, tenant_id: str) -> AgentConfig:
-        """The configuration of a tenant that stored none (version 0)."""
-        shop = self.shop_for(tenant_id)
-        return AgentConfig(shop_name=shop.name, default_language=shop.language)
 
 
 # --- a turn: plan, draft, commit ------------------------------------------------------------
@@ -345,87 +327,6 @@ async def handle_delivery_batch(events: Sequence[DeliveryUpdated], deps: AgentDe
         await handle_delivery(event, deps)
 
 
-# --- operator commands ----------------------------------------------------------------------
-# A takeover or resolution locks the conversation row and stages its event in the same
-# transaction — the lock a turn takes before staging a reply, so once a takeover has
-# committed no assistant reply can follow it.
-
-
-@dataclass(frozen=True)
-class StateChange:
-    conversation: ConversationRecord
-    changed: bool
-    """False when the conversation already was where the action leads (idempotent)."""
-
-
-async def take_over(command: TakeOver, deps: AgentDeps) -> StateChange | None:
-    """An operator takes the conversation: the assistant falls silent from this commit on."""
-    return await _act(
-        command.tenant_id, command.conversation_id, Trigger.TAKEOVER, command.operator_id, deps
-    )
-
-
-async def resolve(command: Resolve, deps: AgentDeps) -> StateChange | None:
-    """Close the conversation; the customer's next message goes to the assistant again."""
-    return await _act(
-        command.tenant_id, command.conversation_id, Trigger.RESOLVE, command.operator_id, deps
-    )
-
-
-async def _act(
-    tenant_id: str,
-    conversation_id: uuid.UUID,
-    trigger: Trigger,
-    operator_id: str,
-    deps: AgentDeps,
-) -> StateChange | None:
-    async with deps.sessions() as session, session.begin():
-        conversation = await repository.get_conversation(
-            session, tenant_id, conversation_id, for_update=True
-        )
-        if conversation is None:
-            return None
-        changed = conversations.change_state(
-            session,
-            conversation,
-            trigger,
-            actor="operator",
-            operator_id=operator_id,
-            now=deps.clock(),
-        )
-    return StateChange(conversation, changed)
-
-
-async def list_conversations(
-    command: ListConversations, deps: AgentDeps
-) -> list[ConversationRecord]:
-    """The tenant's conversations in the given states, most recently changed first."""
-    async with deps.sessions() as session:
-        return await repository.conversations_in_state(
-            session, command.tenant_id, list(command.states), command.limit
-        )
-
-
-async def show_conversation(
-    command: ShowConversation, deps: AgentDeps
-) -> conversations.ConversationView | None:
-    """A conversation with its latest messages and the run log of its turns."""
-    async with deps.sessions() as session:
-        return await conversations.conversation_view(
-            session, command.tenant_id, command.conversation_id, command.last_messages
-        )
-
-
-async def sum_daily_usage(command: SumDailyUsage, deps: AgentDeps) -> DailyUsage:
-    """The tenant's turns, tokens and estimated cost on the day (UTC), in total and by outcome."""
-    start = datetime.combine(command.day, day_start.min, tzinfo=UTC)
-    async with deps.sessions() as session:
-        rows = await repository.usage_by_outcome(
-            session, command.tenant_id, start, start + timedelta(days=1)
-        )
-    return daily_usage(command.tenant_id, command.day, rows)
-
-
 # --- registry -------------------------------------------------------------------------------
 
 BatchHandler = Callable[[Sequence[Any], AgentDeps], Awaitable[None]]
@@ -441,9 +342,17 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], BatchHandler]] = {
 
 COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     TakeOver: take_over,
+    Assign: assign,
+    Reply: reply,
+    AddNote: add_note,
+    HandBack: hand_back,
     Resolve: resolve,
+    Reopen: reopen,
     ListConversations: list_conversations,
     ShowConversation: show_conversation,
+    ListMessages: list_messages,
+    ListTurns: list_turns,
+    ReadFeed: read_feed,
     SumDailyUsage: sum_daily_usage,
     ListDeadLetters: dead_letter_handlers.list_dead_letters,
     ReplayDeadLetter: dead_letter_handlers.replay_dead_letter,

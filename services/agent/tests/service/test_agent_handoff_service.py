@@ -107,6 +107,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
     )
     SIGNER.install(app, "agent")
     operator = bearer(SIGNER.operator(tenant_id, "agent"))
+    admin = bearer(SIGNER.operator(tenant_id, "admin"))
     ask = inbound(tenant_id, WA_ID, "voglio parlare con una persona")
     anyone = inbound(tenant_id, WA_ID, "c'è qualcuno?")
     thanks = inbound(tenant_id, WA_ID, "grazie")
@@ -133,9 +134,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
         assert len(await outbound_staged(postgres_url, tenant_id)) == 1, "no reply while waiting"
 
         assert (await http.post(f"{base}/{conversation_id}/takeover")).status_code == 401
-        taken = await http.post(
-            f"{base}/{conversation_id}/takeover", json={"operator_id": "giulia"}, headers=operator
-        )
+        taken = await http.post(f"{base}/{conversation_id}/takeover", headers=operator)
         assert taken.status_code == 200, taken.text
         assert (taken.json()["state"], taken.json()["changed"]) == ("human", True)
         await publish(kafka_bootstrap, topic, [thanks])
@@ -144,11 +143,13 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
 
         view = (await http.get(f"{base}/{conversation_id}", headers=operator)).json()
         assert view["state"] == "human"
-        assert view["operator_id"] == "giulia"
-        assert [m["direction"] for m in view["messages"]] == ["in", "out", "in", "in"]
-        assert [t["outcome"] for t in view["turns"]] == ["escalated", "muted", "muted"]
+        assert view["assigned_to"] == view["operator_id"] == f"op-agent-{tenant_id}"
+        messages = await http.get(f"{base}/{conversation_id}/messages", headers=operator)
+        assert [m["direction"] for m in messages.json()["items"]] == ["in", "in", "out", "in"]
+        turns = await http.get(f"{base}/{conversation_id}/turns", headers=admin)
+        assert [t["outcome"] for t in turns.json()["items"]] == ["escalated", "muted", "muted"]
         waiting = await http.get(base, params={"state": "human"}, headers=operator)
-        assert [c["id"] for c in waiting.json()] == [conversation_id]
+        assert [c["id"] for c in waiting.json()["items"]] == [conversation_id]
 
         resolved = await http.post(f"{base}/{conversation_id}/resolve", headers=operator)
         assert resolved.json()["state"] == "resolved"
@@ -164,10 +165,24 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
             params={"date": datetime.now(UTC).date().isoformat()},
             headers=operator,
         )
+        human = await http.post(
+            f"{base}/{conversation_id}/replies", json={"text": "Sono Giulia"}, headers=operator
+        )
+        assert human.status_code == 202, human.text
+        await tail.until(lambda t: len(t.of(OutboundMessageRequested)) == 3)
 
-    answer = tail.of(OutboundMessageRequested)[-1]
+    *_, answer, by_person = tail.of(OutboundMessageRequested)
     assert "Chianti Classico DOCG" in body_of(answer)
-    assert transitions(tail) == ["opened", "escalated", "human_took_over", "resolved", "resumed"]
+    assert (by_person.data.sender, by_person.data.operator_id) == ("human", f"op-agent-{tenant_id}")
+    assert body_of(by_person) == "Sono Giulia"
+    assert transitions(tail) == [
+        "opened",
+        "escalated",
+        "human_took_over",
+        "resolved",
+        "resumed",
+        "human_took_over",
+    ]
     assert [e.data.outcome for e in tail.of(AgentTurnCompleted)] == [
         "escalated",
         "muted",

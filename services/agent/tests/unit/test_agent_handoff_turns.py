@@ -31,6 +31,7 @@ from bancone_agent.domain import (
 )
 from bancone_agent.domain.commands import Resolve, TakeOver
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.operators import ConversationNotFoundError
 from bancone_agent.domain.run import ToolCallRecord, TurnOutcome, TurnRun
 from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound, handle_inbound_batch
@@ -264,8 +265,11 @@ async def test_takeover_mutes_and_resolve_hands_the_next_message_back_to_the_ass
     assert (await conversation(engine)).state == "bot"
 
 
-async def test_takeover_of_an_unknown_conversation_finds_nothing(deps: AgentDeps) -> None:
-    assert await handlers.take_over(TakeOver(TENANT, uuid.uuid4(), "x"), deps) is None
+async def test_takeover_of_an_unknown_conversation_is_refused_as_not_found(
+    deps: AgentDeps,
+) -> None:
+    with pytest.raises(ConversationNotFoundError):
+        await handlers.take_over(TakeOver(TENANT, uuid.uuid4(), "x"), deps)
 
 
 async def test_a_takeover_while_the_assistant_thinks_mutes_the_reply_it_computed(

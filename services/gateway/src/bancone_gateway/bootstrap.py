@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bancone_gateway.adapters.api_proxy import UpstreamProxy
 from bancone_gateway.adapters.login_throttle import LoginLimits, LoginThrottle
 from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
 from bancone_gateway.adapters.password_hashing import PasswordHashing
@@ -115,6 +116,9 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         issuer=settings.token_issuer,
     )
 
+    upstreams = settings.upstreams()
+    proxy = UpstreamProxy(upstreams) if upstreams else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await starter.start()
@@ -126,9 +130,11 @@ def build_app(settings: GatewaySettings) -> FastAPI:
             await pruner.stop()
             await starter.stop()
             await engine.dispose()
+            if proxy is not None:
+                await proxy.aclose()
 
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan)
+    app = build_http_app(settings, checks, lifespan, proxy)
     app.state.deps = deps
     app.state.identity = identity
     app.state.token_verifier = verifier

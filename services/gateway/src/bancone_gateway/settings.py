@@ -87,6 +87,22 @@ class GatewaySettings(ServiceSettings):
         "connect (the waits grow from one second to this, jittered).",
     )
 
+    agent_url: str | None = Field(
+        default=None,
+        description="Local runs: forward the agent's tenant paths (conversations, events, "
+        "assistant-config, onboarding, usage) there, so the console has one origin. Unset in "
+        "Kubernetes, where the Ingress routes them.",
+    )
+    catalog_url: str | None = Field(
+        default=None, description="Likewise for the catalog's (products, faqs, offers, import)."
+    )
+    ingest_url: str | None = Field(
+        default=None, description="Likewise for ingest's (documents, ingestion-jobs, search)."
+    )
+    console_enabled: bool = Field(
+        default=True, description="Serve the operators' console at /console/."
+    )
+
     token_issuer: str = Field(default="bancone", description="`iss` of every token.")
     public_base_url: str = Field(
         default="http://127.0.0.1:8080",
@@ -124,6 +140,11 @@ class GatewaySettings(ServiceSettings):
         description="`name:secret[,...]`: services that may get service tokens (agent → "
         "catalog/ingest). Unset outside dev: none may. Dev falls back to a dev agent secret.",
     )
+
+    def upstreams(self) -> dict[str, str]:
+        """Service name → base URL of each upstream the gateway forwards to (none by default)."""
+        found = {"agent": self.agent_url, "catalog": self.catalog_url, "ingest": self.ingest_url}
+        return {name: url for name, url in found.items() if url}
 
     def platform_password(self) -> SecretStr | None:
         if self.platform_bootstrap_password is None and self.environment == "dev":

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bancone_agent.adapters import repository
+from bancone_agent.adapters import feed, repository
 from bancone_agent.adapters.config_store import get_active_config
 from bancone_agent.adapters.tables import (
     AgentTurnRecord,
@@ -33,6 +33,7 @@ from bancone_agent.domain.events import (
     reply_event,
     turn_completed_event,
 )
+from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -201,7 +202,10 @@ async def record_inbound(
         occurred_at=event.data.timestamp,
         created_at=now,
     )
-    return await insert_ignoring_conflict(tx, MessageRecord, repository.row_values(record))
+    inserted = await insert_ignoring_conflict(tx, MessageRecord, repository.row_values(record))
+    if inserted:
+        feed.stage_message(tx, feed.MESSAGE_RECEIVED, record)
+    return inserted
 
 
 def change_state(
@@ -228,7 +232,12 @@ def change_state(
         conversation.escalation_reason = None
     if operator_id is not None:
         conversation.operator_id = operator_id
+    if step.state is ConversationState.HUMAN:
+        conversation.assigned_to = operator_id
+    elif step.state is not ConversationState.WAITING_FOR_HUMAN:
+        conversation.assigned_to = None
     conversation.failed_turns = 0
+    feed.stage_conversation(tx, conversation, step.transition)
     event = conversation_event(
         conversation.tenant_id,
         conversation.id,
@@ -267,22 +276,22 @@ def record_reply(
     outbound = outbound or reply_event(event, conversation.id, text)
     stage(tx, outbound)
     content = outbound.data.content
-    tx.add(
-        MessageRecord(
-            tenant_id=event.tenant_id,
-            conversation_id=conversation.id,
-            direction=Direction.OUT.value,
-            sender="ai",
-            kind=content.kind,
-            text=content.body if isinstance(content, OutboundText) else None,
-            language=language,
-            outbound_id=outbound.data.outbound_id,
-            event_id=event.id,
-            reply_to=outbound.data.reply_to,
-            delivery_status="requested",
-            created_at=now,
-        )
+    message = MessageRecord(
+        tenant_id=event.tenant_id,
+        conversation_id=conversation.id,
+        direction=Direction.OUT.value,
+        sender="ai",
+        kind=content.kind,
+        text=content.body if isinstance(content, OutboundText) else None,
+        language=language,
+        outbound_id=outbound.data.outbound_id,
+        event_id=event.id,
+        reply_to=outbound.data.reply_to,
+        delivery_status="requested",
+        created_at=now,
     )
+    tx.add(message)
+    feed.stage_message(tx, feed.MESSAGE_SENT, message)
     conversation.language = language
     conversation.updated_at = now
     return outbound
@@ -328,6 +337,8 @@ async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> bool:
         row.delivery_updated_at = result.occurred_at or event.time
         if result.status == "failed":
             row.delivery_error = delivery_error(result.error_code, result.error_title)
+        status = {"id": str(row.id), "delivery_status": delivery_label(row.delivery_status)}
+        feed.stage(tx, row.tenant_id, feed.MESSAGE_STATUS, row.conversation_id, status)
     return True
 
 

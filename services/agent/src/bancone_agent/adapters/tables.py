@@ -36,6 +36,8 @@ __all__ = [
     "CustomerRecord",
     "DeadLetterRecord",
     "Direction",
+    "FeedCursorRecord",
+    "FeedEventRecord",
     "MessageRecord",
     "WhatsAppNoticeRecord",
 ]
@@ -116,6 +118,8 @@ class ConversationRecord(AgentTable, table=True):
         default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0")
     )
     """Assistant turns in a row that could not answer (escalation rule `max_failed_turns`)."""
+    assigned_to: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    """The operator who holds it (took it over, or was assigned it); None when nobody does."""
 
 
 class MessageRecord(AgentTable, table=True):
@@ -142,7 +146,14 @@ class MessageRecord(AgentTable, table=True):
     conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
     direction: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
     sender: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    """`customer`, `ai` or `human`."""
+    """`customer`, `ai`, `human` or `system`."""
+    operator_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    """The operator who wrote a human reply or a note."""
+    is_note: bool = Field(
+        default=False,
+        sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    """An operators' internal note: never sent to the customer."""
     kind: str = Field(sa_column=sa.Column(sa.String(24), nullable=False))
     text: str | None = Field(default=None, sa_column=sa.Column(sa.Text()))
     language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
@@ -272,3 +283,25 @@ class WhatsAppNoticeRecord(AgentTable, table=True):
     notice: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     """The whole notice as the gateway published it."""
     received_at: datetime = _timestamp()
+
+
+class FeedCursorRecord(AgentTable, table=True):
+    """The last feed number given out in a tenant; its row lock orders the tenant's feed."""
+
+    __tablename__ = "feed_cursors"
+
+    tenant_id: str = _tenant()
+    last_seq: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class FeedEventRecord(AgentTable, table=True):
+    """One event of a tenant's live feed (`GET /events`), numbered in commit order."""
+
+    __tablename__ = "feed_events"
+
+    tenant_id: str = _tenant()
+    seq: int = Field(sa_column=sa.Column(sa.BigInteger(), primary_key=True, autoincrement=False))
+    type: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    data: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    created_at: datetime = _timestamp()

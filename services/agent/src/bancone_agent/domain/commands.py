@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -28,20 +28,105 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Assign:
+    """Give the conversation to an operator (who then holds it)."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    operator_id: str
+    assigned_by: str
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """Give the conversation back to the assistant."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """Reopen a resolved conversation; the operator holds it."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    operator_id: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An operator's text to the customer (published on the outbound topic)."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    operator_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    """An internal note for the other operators: never sent."""
+
+    tenant_id: str
+    conversation_id: uuid.UUID
+    operator_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ListConversations:
     tenant_id: str
-    states: Sequence[str]
-    limit: int
+    states: Sequence[str] = ()
+    limit: int = 50
+    assigned_to: str | None = None
+    customer: str | None = None
+    text: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
 class ShowConversation:
     tenant_id: str
     conversation_id: uuid.UUID
-    last_messages: int = 50
+
+
+@dataclass(frozen=True)
+class ListMessages:
+    tenant_id: str
+    conversation_id: uuid.UUID
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ListTurns:
+    tenant_id: str
+    conversation_id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class SumDailyUsage:
     tenant_id: str
     day: date
+
+
+@dataclass(frozen=True)
+class UsageByDay:
+    """Per-day figures for charts, from `first` to `last` inclusive."""
+
+    tenant_id: str
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class ReadFeed:
+    """The tenant's live-feed events numbered after `after`."""
+
+    tenant_id: str
+    after: int
+    limit: int = 200

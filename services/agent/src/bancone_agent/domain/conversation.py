@@ -2,7 +2,8 @@
 
 `bot` → `waiting_for_human` (escalated) → `human` (an operator took over) → `resolved`, and
 the next customer message brings a resolved conversation back to `bot`. An operator may also
-take over or resolve from any state. The machine is a table so tests can read it whole; the
+take over or resolve from any state, hand it back to the assistant (`resumed`) or reopen a
+resolved one (held by them: `human_took_over`; the v1 contract has no other transition names). The machine is a table so tests can read it whole; the
 agent applies it under a row lock, in the transaction that would stage a reply, so a reply
 and a takeover can never both win.
 """
@@ -33,6 +34,10 @@ class Trigger(StrEnum):
     ESCALATE = "escalate"
     TAKEOVER = "takeover"
     RESOLVE = "resolve"
+    HANDBACK = "handback"
+    """An operator gives the conversation back to the assistant."""
+    REOPEN = "reopen"
+    """An operator reopens a resolved conversation and holds it."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,14 @@ TRANSITIONS: Final[Mapping[tuple[ConversationState, Trigger], Move]] = {
     (_S.RESOLVED, _T.ESCALATE): Move(_S.WAITING_FOR_HUMAN, "escalated"),
     (_S.RESOLVED, _T.TAKEOVER): Move(_S.HUMAN, "human_took_over"),
     (_S.RESOLVED, _T.RESOLVE): Move(_S.RESOLVED),
+    (_S.BOT, _T.HANDBACK): Move(_S.BOT),
+    (_S.WAITING_FOR_HUMAN, _T.HANDBACK): Move(_S.BOT, "resumed"),
+    (_S.HUMAN, _T.HANDBACK): Move(_S.BOT, "resumed"),
+    (_S.RESOLVED, _T.HANDBACK): Move(_S.RESOLVED),
+    (_S.BOT, _T.REOPEN): Move(_S.BOT),
+    (_S.WAITING_FOR_HUMAN, _T.REOPEN): Move(_S.WAITING_FOR_HUMAN),
+    (_S.HUMAN, _T.REOPEN): Move(_S.HUMAN),
+    (_S.RESOLVED, _T.REOPEN): Move(_S.HUMAN, "human_took_over"),
 }
 """Every (state, trigger) pair: a machine with no undefined moves."""
 

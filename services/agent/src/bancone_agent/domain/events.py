@@ -107,6 +107,32 @@ def dead_letter_holding_event(
     return reply.model_copy(update={"id": uuid.uuid5(_HOLDING_IDS, str(event.id)), "data": data})
 
 
+def human_reply_event(
+    tenant_id: str,
+    conversation_id: uuid.UUID,
+    customer: tuple[str, str | None, str | None],
+    phone_number_id: str,
+    operator_id: str,
+    text: str,
+) -> OutboundMessageRequested:
+    """An operator's text to the customer (`customer` = id, wa_id, user id)."""
+    customer_id, wa_id, user_id = customer
+    return OutboundMessageRequested.new(
+        tenant_id=tenant_id,
+        source=SOURCE,
+        data=OutboundMessage(
+            customer_id=customer_id,
+            to=wa_id,
+            to_user_id=None if wa_id else user_id,
+            phone_number_id=phone_number_id,
+            conversation_id=str(conversation_id),
+            sender="human",
+            operator_id=operator_id,
+            content=OutboundText(body=text),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class TurnLog:
     """One run-log entry: the row the agent keeps and the event it publishes say the same."""

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from bancone_agent import dead_letter_handlers, update_handlers
@@ -26,7 +26,7 @@ from bancone_agent.domain.dead_letters import (
     ReplayDeadLetter,
     ReplayDeadLetters,
 )
-from bancone_agent.handlers import AgentDeps
+from bancone_agent.entrypoints.web import PREFIX, Deps, TenantId
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.auth import AdminRole, Platform, Viewer
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
@@ -38,19 +38,10 @@ DEAD_LETTER_PROBLEMS: ErrorProblems = {
 }
 
 
-def _deps(request: Request) -> AgentDeps:
-    deps: AgentDeps = request.app.state.deps
-    return deps
-
-
-Deps = Annotated[AgentDeps, Depends(_deps)]
-TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _PROBLEMS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}}
 
-tenant_router = APIRouter(
-    prefix="/v1/tenants/{tenant_id}", tags=["dead letters"], responses=_PROBLEMS
-)
+tenant_router = APIRouter(prefix=PREFIX, tags=["dead letters"], responses=_PROBLEMS)
 platform_router = APIRouter(
     prefix="/v1/platform", tags=["dead letters"], dependencies=[Platform], responses=_PROBLEMS
 )

@@ -112,3 +112,13 @@ class NotFoundError(IdentityError):
 
 class AlreadyMemberError(IdentityError):
     pass
+
+
+class LastOwnerError(IdentityError):
+    """A change that would leave the tenant without an owner (nobody could manage it)."""
+
+
+def check_keeps_an_owner(owners: int, current_role: str, new_role: str | None) -> None:
+    """Refuse demoting or removing (`new_role` None) the tenant's only owner."""
+    if current_role == "owner" and new_role != "owner" and owners <= 1:
+        raise LastOwnerError("the tenant must keep at least one owner")

@@ -18,7 +18,7 @@ from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_gateway.adapters.audit_log import Actor
 from bancone_gateway.domain.identity import Role
 from bancone_gateway.domain.tenants import TenantId, TenantName
-from bancone_gateway.handlers import identity, platform, sessions
+from bancone_gateway.handlers import identity, platform, sessions, team
 from bancone_gateway.handlers.identity_deps import IdentityDeps
 from bancone_kit.auth.dependencies import require_platform, require_role
 from bancone_kit.auth.principal import Principal
@@ -37,7 +37,9 @@ def identity_deps(request: Request) -> IdentityDeps:
 
 IdentityDep = Annotated[IdentityDeps, Depends(identity_deps)]
 AdminOfTenant = Annotated[Principal, Depends(require_role("admin"))]
+OwnerOfTenant = Annotated[Principal, Depends(require_role("owner"))]
 AnyOperator = Annotated[Principal, Depends(require_role("viewer"))]
+OperatorIdPath = Annotated[str, Path(max_length=36)]
 PlatformOperator = Annotated[Principal, Depends(require_platform())]
 
 
@@ -96,6 +98,30 @@ def _pair(issued: sessions.IssuedSession) -> TokenPair:
 class InviteBody(_Body):
     email: str = Field(max_length=320, examples=["luca@enoteca.example"])
     role: Role
+
+
+class RoleBody(_Body):
+    role: Role
+
+
+class MemberPublic(BaseModel):
+    operator_id: str
+    email: str
+    role: str
+    joined_at: datetime
+
+
+class MemberList(BaseModel):
+    items: list[MemberPublic]
+
+
+def _member(member: team.Member) -> MemberPublic:
+    return MemberPublic(
+        operator_id=member.operator_id,
+        email=member.email,
+        role=member.role,
+        joined_at=member.joined_at,
+    )
 
 
 class LinkPublic(BaseModel):
@@ -286,6 +312,45 @@ async def issue_password_reset(
         tenant_id, operator_id, principal.role, _actor(principal, request), deps
     )
     return _link(link)
+
+
+@router.get("/tenants/{tenant_id}/operators")
+async def list_operators(
+    _: AdminOfTenant, tenant_id: TenantIdPath, deps: IdentityDep
+) -> MemberList:
+    """The tenant's team with their roles (owners and admins; owners first)."""
+    return MemberList(items=[_member(m) for m in await team.members(tenant_id, deps)])
+
+
+@router.patch("/tenants/{tenant_id}/operators/{operator_id}")
+async def change_operator_role(
+    principal: OwnerOfTenant,
+    tenant_id: TenantIdPath,
+    operator_id: OperatorIdPath,
+    body: RoleBody,
+    request: Request,
+    deps: IdentityDep,
+) -> MemberPublic:
+    """Give a member another role (owners only; 409 when it would leave no owner)."""
+    changed = await team.change_role(
+        tenant_id, operator_id, body.role, _actor(principal, request), deps
+    )
+    return _member(changed)
+
+
+@router.delete(
+    "/tenants/{tenant_id}/operators/{operator_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+async def remove_operator(
+    principal: OwnerOfTenant,
+    tenant_id: TenantIdPath,
+    operator_id: OperatorIdPath,
+    request: Request,
+    deps: IdentityDep,
+) -> Response:
+    """Take a member out of the tenant and revoke their refresh tokens for it (owners only)."""
+    await team.remove(tenant_id, operator_id, _actor(principal, request), deps)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/tenants/{tenant_id}/audit")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from bancone_gateway.adapters.api_proxy import ApiProxyMiddleware, UpstreamProxy
 from bancone_gateway.domain.errors import (
     ChannelConflictError,
     ChannelNotFoundError,
@@ -26,6 +27,7 @@ from bancone_gateway.domain.rejected_replay import (
     RejectedItemNotFoundError,
 )
 from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
+from bancone_gateway.entrypoints.console import CONSOLE_PATHS, mount_console
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
@@ -42,6 +44,7 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/v1/auth/invites/accept",  # the signed one-time invite is the credential
         "/v1/auth/password-resets/complete",  # the signed one-time reset link is
         "/v1/auth/service-token",  # the service's client id and secret (HTTP Basic) are
+        *CONSOLE_PATHS,  # static page and scripts; their API calls carry the token
     }
 )
 """Routes that answer without a bearer token (besides the kit's probes and docs); every other
@@ -69,7 +72,10 @@ def build_http_app(
     settings: GatewaySettings,
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
+    proxy: UpstreamProxy | None = None,
 ) -> FastAPI:
+    """The routes; with `proxy`, tenant paths another service owns are forwarded to it (local
+    runs), and with `console_enabled` the console is served at `/console/`."""
     app = create_app(
         "Bancone gateway", settings, readiness_checks, lifespan, errors=GATEWAY_PROBLEMS
     )
@@ -78,4 +84,8 @@ def build_http_app(
     app.include_router(rejected_items.router)
     app.include_router(auth.jwks_router)
     app.include_router(auth.router)
+    if settings.console_enabled:
+        mount_console(app)
+    if proxy is not None:
+        app.add_middleware(ApiProxyMiddleware, proxy=proxy)
     return app

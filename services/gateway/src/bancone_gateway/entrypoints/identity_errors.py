@@ -10,6 +10,7 @@ from bancone_gateway.domain.identity import (
     IdentityError,
     InvalidCredentialsError,
     InvalidEmailError,
+    LastOwnerError,
     LinkUnusableError,
     NotFoundError,
     RoleNotGrantableError,
@@ -37,6 +38,7 @@ IDENTITY_PROBLEMS: ErrorProblems = {
     LinkUnusableError: ErrorProblem(400, "Invalid or expired link"),
     NotFoundError: ErrorProblem(404, "Not found"),
     AlreadyMemberError: ErrorProblem(409, "Already exists"),
+    LastOwnerError: ErrorProblem(409, "Last owner"),
     TenantChoiceRequiredError: ErrorProblem(409, "Tenant choice required", extensions=_tenants),
     WeakPasswordError: ErrorProblem(422, "Weak password"),
     LoginLockedError: ErrorProblem(

@@ -21,6 +21,7 @@ from bancone_devstack.launcher.services import (
 from bancone_devstack.ports import offset_port
 
 JWKS_PATH = "/.well-known/jwks.json"
+CONSOLE_PATH = "/console/"
 
 
 def host_port(env: Mapping[str, str], svc: Service) -> tuple[str, int]:
@@ -55,6 +56,9 @@ def build_env(
     )
     env.setdefault("BANCONE_AGENT_SERVICE_CLIENT_SECRET", env["BANCONE_AGENT_SERVICE_SECRET"])
     env.setdefault("BANCONE_AGENT_GATEWAY_URL", base_url(env, GATEWAY))
+    # One origin for the console: the gateway forwards the other services' tenant paths.
+    for svc in (AGENT, CATALOG, INGEST):
+        env.setdefault(f"BANCONE_GATEWAY_{svc.name.upper()}_URL", base_url(env, svc))
     for svc in (CATALOG, INGEST, AGENT):
         env.setdefault(f"{svc.prefix}JWKS_URL", base_url(env, GATEWAY) + JWKS_PATH)
     env.setdefault("BANCONE_INGEST_QDRANT_PATH", str(layout.qdrant))
@@ -74,6 +78,7 @@ def run_env_values(env: Mapping[str, str]) -> dict[str, str]:
     login (`bancone import` logs in with it)."""
     return {
         "BANCONE_GATEWAY_URL": base_url(env, GATEWAY),
+        "BANCONE_CONSOLE_URL": base_url(env, GATEWAY) + CONSOLE_PATH,
         "BANCONE_SANDBOX_URL": base_url(env, SANDBOX),
         "BANCONE_CATALOG_URL": base_url(env, CATALOG),
         "BANCONE_INGEST_URL": base_url(env, INGEST),

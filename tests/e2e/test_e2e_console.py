@@ -1,0 +1,337 @@
+"""The console in a real browser (Playwright driving Debian's Chromium) on the real services,
+all behind the gateway's one origin: an owner logs in; a customer asks for a person through a
+signed webhook and the conversation appears in the inbox without a reload; the owner takes it
+over and replies; the sandbox receives exactly that one human message and the outbound event
+names the owner; resolving hands the next customer message back to the assistant; a viewer
+sees no reply box and the API refuses the viewer's reply; a failed login shows an error; a
+CSV with one bad line is refused with its line number.
+
+Screenshots of every page at desktop and phone width go to `<e2e output>/console/`, and the live
+feed's delay (webhook → event seen by the page) over 20 messages to `console/feed-delay.json`
+(numbers reported, not asserted: timing belongs in reports, not in pass/fail).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bancone_cli.operator_login import log_in_async
+from bancone_contracts.topics import OUTBOUND
+
+if TYPE_CHECKING:
+    from conftest import Platform
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_AGENT_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
+AGENT_CLI = (sys.executable, "-m", "bancone_agent")
+CHROMIUM = os.environ.get("BANCONE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+VIEWER_PASSWORD = "Lettore-Grappolo-Ventaglio-58"
+UI = 30_000  # ms: how long the page may take to show something that depends on the services
+FEED_SAMPLES = 20
+
+
+@pytest.fixture(scope="module")
+def shots(e2e_dir: Path) -> Path:
+    folder = e2e_dir / "console"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def new_page(browser: Browser, platform: Platform, viewport: dict[str, int]) -> Page:
+    context = await browser.new_context(viewport=viewport, locale="en-US")
+    page = await context.new_page()
+    await page.goto(platform.url("gateway") + "/")
+    return page
+
+
+async def log_in(page: Page, email: str, password: str) -> None:
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+
+
+async def screenshot(page: Page, shots: Path, name: str) -> None:
+    """The page at desktop width, then at phone width (the same page, resized)."""
+    await page.wait_for_load_state("networkidle")
+    await page.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
+    size = page.viewport_size
+    await page.set_viewport_size(PHONE)
+    await page.screenshot(path=str(shots / f"{name}-phone.png"), full_page=True)
+    if size is not None:
+        await page.set_viewport_size(size)
+
+
+def import_agent_config(platform: Platform) -> None:
+    """The demo shop's assistant configuration, imported as `make run` does."""
+    done = subprocess.run(
+        [*AGENT_CLI, "config", "import", "--tenant", "demo", str(DEMO_AGENT_CONFIG)],
+        env=platform.processes["agent"].env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def add_viewer(platform: Platform) -> tuple[str, str]:
+    """A viewer of the demo shop, invited by its owner through the gateway; (email, token)."""
+    email = f"viewer-{uuid.uuid4().hex[:8]}@demo.example"
+    gateway = platform.url("gateway")
+    invited = await platform.http.post(
+        f"{gateway}/v1/tenants/demo/invites",
+        json={"email": email, "role": "viewer"},
+        headers=platform.admin(),
+    )
+    assert invited.status_code == 201, invited.text
+    accepted = await platform.http.post(
+        f"{gateway}/v1/auth/invites/accept",
+        json={"token": invited.json()["token"], "password": VIEWER_PASSWORD},
+    )
+    assert accepted.status_code == 201, accepted.text
+    return email, await log_in_async(platform.http, gateway, email, VIEWER_PASSWORD)
+
+
+async def human_outbound_events(bootstrap: str, text: str) -> list[dict[str, Any]]:
+    """Every `bancone.outbound.v1` event carrying `text`, read from the start of the topic."""
+    consumer = AIOKafkaConsumer(
+        OUTBOUND,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    found: list[dict[str, Any]] = []
+    try:
+        batches = await consumer.getmany(timeout_ms=5000)
+        while batches:
+            for records in batches.values():
+                for record in records:
+                    if record.value and text.encode() in record.value:
+                        found.append(json.loads(record.value))
+            batches = await consumer.getmany(timeout_ms=1000)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def wait_for_sandbox(platform: Platform, customer: str, count: int) -> list[str]:
+    texts = await platform.replies(customer, count=count, seconds=60)
+    assert len(texts) >= count, texts
+    return texts
+
+
+async def test_an_operator_handles_a_hand_off_in_the_console(
+    platform: Platform, browser: Browser, customer: str, shots: Path
+) -> None:
+    import_agent_config(platform)
+    demo = platform.tenants["demo"]
+    owner_email, owner_password = platform.owner_logins["demo"]
+    page = await new_page(browser, platform, DESKTOP)
+    await expect(page.locator("input[name=email]")).to_be_visible()
+    await screenshot(page, shots, "login")
+
+    # A wrong password shows an error and no console.
+    await log_in(page, owner_email, "not-the-password")
+    await expect(page.get_by_test_id("login-error")).to_be_visible(timeout=UI)
+    await log_in(page, owner_email, owner_password)
+    inbox = page.get_by_test_id("inbox-list")
+    await expect(inbox).to_be_attached(timeout=UI)
+    await expect(page.locator("[data-feed]")).to_have_attribute("data-feed", "live", timeout=UI)
+
+    # The customer asks for a person: the conversation appears without a reload.
+    _, response = await platform.say(demo, customer, "Buongiorno, voglio parlare con una persona")
+    assert response.status_code == 200
+    row = inbox.locator(f"li[data-customer='{customer}']")
+    await expect(row).to_be_visible(timeout=UI)
+    await expect(row).to_have_class("state-waiting_for_human")
+    await expect(page).to_have_title(re.compile(r"^\(\d+\) "), timeout=UI)
+    assert await page.evaluate("window.bancone.chimes") >= 1
+    await screenshot(page, shots, "inbox")
+    [holding] = await wait_for_sandbox(platform, customer, 1)
+
+    # Take over and reply.
+    await row.locator("a").click()
+    await page.click("[data-action=takeover]")
+    await expect(page.locator("section.conversation")).to_have_attribute(
+        "data-state", "human", timeout=UI
+    )
+    conversation_id = page.url.rsplit("/", 1)[-1]
+    reply = f"Sono Ada della Enoteca, come posso aiutarla? ({secrets.token_hex(3)})"
+    await page.fill("#reply", reply)
+    await page.click("[data-testid=reply-form] button[type=submit]")
+    mine = page.locator("li[data-sender=human]", has_text=reply)
+    await expect(mine).to_be_visible(timeout=UI)
+    await expect(mine.locator(".ticks")).to_have_attribute(
+        "data-status", re.compile(r"^(sent|delivered|read)$"), timeout=UI
+    )
+    await screenshot(page, shots, "conversation")
+
+    texts = await wait_for_sandbox(platform, customer, 2)
+    assert await platform.settle(customer, seconds=3) == [holding, reply], texts
+    [event] = await human_outbound_events(platform.kafka_bootstrap, reply)
+    owner_id = (
+        await platform.http.post(
+            platform.url("gateway") + "/v1/auth/login",
+            json={"email": owner_email, "password": owner_password},
+        )
+    ).json()["operator_id"]
+    assert (event["data"]["sender"], event["data"]["operator_id"]) == ("human", owner_id)
+
+    # A viewer reads the conversation but has no reply box, and the API refuses them.
+    viewer_email, viewer_token = await add_viewer(platform)
+    viewer = await new_page(browser, platform, DESKTOP)
+    await log_in(viewer, viewer_email, VIEWER_PASSWORD)
+    await expect(viewer.get_by_test_id("inbox-list")).to_be_attached(timeout=UI)
+    await viewer.goto(platform.url("gateway") + f"/console/#/c/{conversation_id}")
+    await expect(viewer.get_by_test_id("viewer-hint")).to_be_visible(timeout=UI)
+    await expect(viewer.locator("li[data-sender=human]", has_text=reply)).to_be_visible()
+    assert await viewer.get_by_test_id("reply-form").count() == 0
+    assert await viewer.locator("[data-action]").count() == 0
+    refused = await platform.http.post(
+        platform.url("gateway") + f"/v1/tenants/demo/conversations/{conversation_id}/replies",
+        json={"text": "a viewer must not send this"},
+        headers={"Authorization": f"Bearer {viewer_token}"},
+    )
+    assert refused.status_code == 403, refused.text
+    await viewer.context.close()
+
+    # The live feed's delay, while the operator holds the conversation (the assistant is mute).
+    await measure_feed_delay(platform, page, customer, shots)
+
+    # Resolve: the assistant answers the next message again.
+    await page.click("[data-action=resolve]")
+    await expect(page.locator("section.conversation")).to_have_attribute(
+        "data-state", "resolved", timeout=UI
+    )
+    sent_before = len(await platform.sent_to(customer))
+    _, response = await platform.say(demo, customer, "Avete un Barolo?")
+    assert response.status_code == 200
+    answers = await wait_for_sandbox(platform, customer, sent_before + 1)
+    assert "Barolo" in answers[-1], answers[-1]
+
+    await visit_the_other_pages(page, platform, shots)
+    await page.context.close()
+
+
+async def measure_feed_delay(platform: Platform, page: Page, customer: str, shots: Path) -> None:
+    """Webhook posted → the page's feed reader has the event; p50/p95 over FEED_SAMPLES."""
+    demo = platform.tenants["demo"]
+    delays: list[float] = []
+    for n in range(FEED_SAMPLES):
+        marker = f"ritardo-{n}-{secrets.token_hex(4)}"
+        started = time.time() * 1000
+        _, response = await platform.say(demo, customer, marker)
+        assert response.status_code == 200
+        arrived = await page.wait_for_function(
+            """(marker) => {
+                const hit = window.bancone.feedLog.find(
+                    (e) => e.type === "message.received" && JSON.stringify(e.data).includes(marker));
+                return hit ? hit.receivedAt : null;
+            }""",
+            arg=marker,
+            timeout=UI,
+        )
+        delays.append(float(await arrived.json_value()) - started)
+    ordered = sorted(delays)
+    report = {
+        "samples": len(delays),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+        "max_ms": round(ordered[-1], 1),
+        "delays_ms": [round(d, 1) for d in delays],
+    }
+    (shots / "feed-delay.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"\nlive feed delay (webhook → browser): {report}")
+
+
+async def visit_the_other_pages(page: Page, platform: Platform, shots: Path) -> None:
+    """Catalogue (with a refused CSV import), assistant settings, setup chat, team, usage."""
+    base = platform.url("gateway") + "/console/"
+    await page.goto(base + "#/catalogue/products")
+    await expect(page.locator("table tbody tr").first).to_be_visible(timeout=UI)
+    bad_csv = (
+        "sku,name,price,currency,stock\n"
+        "e2e-ok-1,Vino di prova,9.90,EUR,3\n"
+        "e2e-bad-2,Vino sbagliato,non-un-prezzo,EUR,3\n"
+    )
+    importer = page.get_by_test_id("importer")
+    await importer.locator("select").select_option("products")
+    await importer.locator("input[type=file]").set_input_files(
+        files=[{"name": "prodotti.csv", "mimeType": "text/csv", "buffer": bad_csv.encode()}]
+    )
+    await importer.locator("button[type=submit]").click()
+    issues = page.get_by_test_id("import-issues")
+    await expect(issues.locator("li[data-line='3']")).to_be_visible(timeout=UI)
+    await expect(issues).to_contain_text("line 3")
+    await screenshot(page, shots, "catalogue")
+
+    for name in ("settings", "onboarding", "team", "usage"):
+        await page.goto(base + f"#/{name}")
+        await expect(page.locator(f"section.{name}")).to_be_visible(timeout=UI)
+        await screenshot(page, shots, name)
+    await expect(page.locator("section.team tbody tr").first).to_be_visible(timeout=UI)
+
+
+async def test_the_console_and_its_scripts_come_from_the_gateway(platform: Platform) -> None:
+    """One origin: the page, its vendored library and an API path all answer on the gateway."""
+    gateway = platform.url("gateway")
+    async with httpx.AsyncClient() as http:
+        root = await http.get(gateway + "/")
+        page = await http.get(gateway + "/console/")
+        library = await http.get(gateway + "/console/vendor/preact-htm-standalone-3.1.1.module.js")
+        products = await http.get(gateway + "/v1/tenants/demo/products", headers=platform.admin())
+    assert root.status_code == 307
+    assert page.status_code == 200
+    assert library.status_code == 200
+    assert products.status_code == 200
+    assert products.json()["items"]
