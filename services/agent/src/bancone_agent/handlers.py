@@ -32,11 +32,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
 from bancone_agent.adapters import conversations, repository
+from bancone_agent.config_handlers import (
+    change_config,
+    diff_config,
+    list_config_versions,
+    roll_back_config,
+    show_config,
+)
 from bancone_agent.deps import AgentDeps, Shop, dev_config_box
 from bancone_agent.domain.commands import (
     AddNote,
     Assign,
+    ChangeConfig,
+    DiffConfig,
     HandBack,
+    ListConfigVersions,
     ListConversations,
     ListMessages,
     ListTurns,
@@ -44,6 +54,8 @@ from bancone_agent.domain.commands import (
     Reopen,
     Reply,
     Resolve,
+    RollBackConfig,
+    ShowConfig,
     ShowConversation,
     SumDailyUsage,
     TakeOver,
@@ -321,6 +333,11 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     ListMessages: list_messages,
     ListTurns: list_turns,
     ReadFeed: read_feed,
+    ShowConfig: show_config,
+    ListConfigVersions: list_config_versions,
+    ChangeConfig: change_config,
+    RollBackConfig: roll_back_config,
+    DiffConfig: diff_config,
     SumDailyUsage: sum_daily_usage,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""

@@ -86,7 +86,10 @@ class Console:
 
 @asynccontextmanager
 async def console(
-    database_url: str, assistant: Assistant | None = None, pool_size: int = 10
+    database_url: str,
+    assistant: Assistant | None = None,
+    pool_size: int = 10,
+    allowed_llm_hosts: tuple[str, ...] = (),
 ) -> AsyncIterator[Console]:
     """The agent's HTTP app (no consumers) on a migrated database."""
     await upgrade_database(database_url, "bancone_agent.migrations")
@@ -96,6 +99,7 @@ async def console(
         assistant=assistant or OfflineAssistant(),
         tools_for=lambda _: Cellar(),
         shop_for=lambda _: Shop("Enoteca Prova"),
+        allowed_llm_hosts=allowed_llm_hosts,
     )
     app = build_http_app(AgentSettings(database_url=database_url), [])
     app.state.deps = deps
