@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.onboarding import FaqWriter, SetupChat
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 
@@ -42,6 +43,10 @@ class AgentDeps:
     clock: Callable[[], datetime] = field(default=utc_now)
     allowed_llm_hosts: Collection[str] = ()
     """Hosts a tenant's LLM base URL may use although not public (dev, tests)."""
+    setup_chat: SetupChat | None = None
+    """The conversing setup assistant; None: the offline questions only."""
+    faq_writer: FaqWriter | None = None
+    """Stores confirmed FAQ drafts in the catalog; None: FAQs are not stored."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""

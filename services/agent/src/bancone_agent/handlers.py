@@ -42,8 +42,10 @@ from bancone_agent.config_handlers import (
 from bancone_agent.deps import AgentDeps, Shop, dev_config_box
 from bancone_agent.domain.commands import (
     AddNote,
+    AnswerOnboarding,
     Assign,
     ChangeConfig,
+    ConfirmOnboarding,
     DiffConfig,
     HandBack,
     ListConfigVersions,
@@ -57,6 +59,7 @@ from bancone_agent.domain.commands import (
     RollBackConfig,
     ShowConfig,
     ShowConversation,
+    StartOnboarding,
     SumDailyUsage,
     TakeOver,
 )
@@ -79,6 +82,11 @@ from bancone_agent.domain.revocations import answerable
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
 from bancone_agent.metrics import assistant_name, observe_turn
+from bancone_agent.onboarding_handlers import (
+    answer_onboarding,
+    confirm_onboarding,
+    start_onboarding,
+)
 from bancone_agent.operator_handlers import (
     StateChange,
     add_note,
@@ -338,6 +346,9 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     ChangeConfig: change_config,
     RollBackConfig: roll_back_config,
     DiffConfig: diff_config,
+    StartOnboarding: start_onboarding,
+    AnswerOnboarding: answer_onboarding,
+    ConfirmOnboarding: confirm_onboarding,
     SumDailyUsage: sum_daily_usage,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -172,3 +172,29 @@ class DiffConfig:
     tenant_id: str
     old: int
     new: int
+
+
+@dataclass(frozen=True)
+class StartOnboarding:
+    tenant_id: str
+    operator_id: str
+    language: str = "it"
+
+
+@dataclass(frozen=True)
+class AnswerOnboarding:
+    tenant_id: str
+    session_id: uuid.UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfirmOnboarding:
+    """Store the (edited) draft: a configuration version and the FAQs, as the owner."""
+
+    tenant_id: str
+    session_id: uuid.UUID
+    config: Mapping[str, Any]
+    faqs: Sequence[Mapping[str, str]]
+    operator_id: str
+    authorization: str = field(repr=False)

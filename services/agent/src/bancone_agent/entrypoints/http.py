@@ -20,6 +20,7 @@ from bancone_agent.domain.config_changes import (
     StaleVersionError,
     VersionNotFoundError,
 )
+from bancone_agent.domain.onboarding import OnboardingNotFoundError, OnboardingStateError
 from bancone_agent.domain.operators import (
     ConversationNotFoundError,
     ConversationResolvedError,
@@ -27,7 +28,7 @@ from bancone_agent.domain.operators import (
     EmptyTextError,
     TemplateNeededError,
 )
-from bancone_agent.entrypoints import assistant_config, conversations, feed, usage
+from bancone_agent.entrypoints import assistant_config, conversations, feed, onboarding, usage
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.auth import install_token_verifier
@@ -82,6 +83,12 @@ AGENT_PROBLEMS: ErrorProblems = {
         problem_type("stale-version"),
         extensions=lambda error: {"latest_version": error.latest},
     ),
+    OnboardingNotFoundError: ErrorProblem(
+        404, "Setup session not found", problem_type("onboarding-not-found")
+    ),
+    OnboardingStateError: ErrorProblem(
+        409, "Setup session state", problem_type("onboarding-state")
+    ),
     VersionNotFoundError: ErrorProblem(
         404, "Configuration version not found", problem_type("version-not-found")
     ),
@@ -100,5 +107,6 @@ def build_http_app(
     app.include_router(conversations.router)
     app.include_router(feed.router)
     app.include_router(assistant_config.router)
+    app.include_router(onboarding.router)
     app.include_router(usage.router)
     return app
