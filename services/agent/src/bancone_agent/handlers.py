@@ -62,6 +62,7 @@ from bancone_agent.domain.commands import (
     StartOnboarding,
     SumDailyUsage,
     TakeOver,
+    UsageByDay,
 )
 from bancone_agent.domain.conversation import (
     ConversationState,
@@ -102,6 +103,7 @@ from bancone_agent.operator_handlers import (
     show_conversation,
     sum_daily_usage,
     take_over,
+    usage_by_day,
 )
 from bancone_agent.paced_turns import (
     INBOUND_CONSUMER,
@@ -350,6 +352,7 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     AnswerOnboarding: answer_onboarding,
     ConfirmOnboarding: confirm_onboarding,
     SumDailyUsage: sum_daily_usage,
+    UsageByDay: usage_by_day,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""
 

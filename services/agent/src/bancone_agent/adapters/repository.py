@@ -223,3 +223,26 @@ async def usage_by_outcome(
         outcome: (int(turns), int(prompt), int(completion), Decimal(str(cost)))
         for outcome, turns, prompt, completion, cost in rows.all()
     }
+
+
+async def turn_facts(
+    session: AsyncSession, tenant_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, uuid.UUID, str, int, Decimal]]:
+    """(created at, conversation, outcome, tokens, cost) of the tenant's turns in [start, end)."""
+    rows = await session.execute(
+        sa.select(
+            col(AgentTurnRecord.created_at),
+            col(AgentTurnRecord.conversation_id),
+            col(AgentTurnRecord.outcome),
+            col(AgentTurnRecord.prompt_tokens) + col(AgentTurnRecord.completion_tokens),
+            col(AgentTurnRecord.estimated_cost),
+        ).where(
+            col(AgentTurnRecord.tenant_id) == tenant_id,
+            col(AgentTurnRecord.created_at) >= start,
+            col(AgentTurnRecord.created_at) < end,
+        )
+    )
+    return [
+        (at, cid, outcome, int(tokens), Decimal(str(cost)))
+        for at, cid, outcome, tokens, cost in rows.all()
+    ]

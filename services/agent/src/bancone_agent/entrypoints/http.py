@@ -28,6 +28,7 @@ from bancone_agent.domain.operators import (
     EmptyTextError,
     TemplateNeededError,
 )
+from bancone_agent.domain.usage import BadRangeError
 from bancone_agent.entrypoints import assistant_config, conversations, feed, onboarding, usage
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
@@ -68,6 +69,7 @@ AGENT_PROBLEMS: ErrorProblems = {
     ),
     EmptyTextError: ErrorProblem(422, "Invalid text", problem_type("invalid-text")),
     BadCursorError: ErrorProblem(422, "Invalid cursor", problem_type("invalid-cursor")),
+    BadRangeError: ErrorProblem(422, "Invalid date range", problem_type("invalid-range")),
     InvalidConfigError: ErrorProblem(
         422,
         "Invalid configuration",
