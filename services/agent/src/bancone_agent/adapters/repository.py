@@ -140,22 +140,6 @@ async def get_conversation(
     return await session.scalar(query)
 
 
-async def conversations_in_state(
-    session: AsyncSession, tenant_id: str, states: Sequence[str], limit: int
-) -> list[ConversationRecord]:
-    """The tenant's conversations in any of `states`, most recently active first."""
-    result = await session.scalars(
-        sa.select(ConversationRecord)
-        .where(
-            col(ConversationRecord.tenant_id) == tenant_id,
-            col(ConversationRecord.state).in_(states),
-        )
-        .order_by(col(ConversationRecord.updated_at).desc())
-        .limit(limit)
-    )
-    return list(result.all())
-
-
 async def find_outbound(
     session: AsyncSession, tenant_id: str, outbound_id: uuid.UUID
 ) -> MessageRecord | None:
@@ -165,23 +149,6 @@ async def find_outbound(
             col(MessageRecord.outbound_id) == outbound_id,
         )
     )
-
-
-async def messages_of(
-    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, *, last: int | None = None
-) -> list[MessageRecord]:
-    """A conversation's messages, oldest first (only the `last` ones when given)."""
-    query = sa.select(MessageRecord).where(
-        col(MessageRecord.tenant_id) == tenant_id,
-        col(MessageRecord.conversation_id) == conversation_id,
-    )
-    if last is None:
-        query = query.order_by(col(MessageRecord.created_at), col(MessageRecord.direction))
-        return list((await session.scalars(query)).all())
-    query = query.order_by(
-        col(MessageRecord.created_at).desc(), col(MessageRecord.direction).desc()
-    ).limit(last)
-    return list(reversed((await session.scalars(query)).all()))
 
 
 async def turns_of(
