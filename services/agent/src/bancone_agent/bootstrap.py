@@ -14,6 +14,7 @@ from bancone_agent.adapters.config_store import ConfigSecrets
 from bancone_agent.adapters.daily_spend import RunLogSpend
 from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
+from bancone_agent.adapters.setup_assistant import CatalogFaqWriter, LlmSetupChat
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
@@ -147,6 +148,8 @@ def build_app(
         config_box=config_secrets(settings).box,
         poison_marker=settings.dev_poison_marker,
         allowed_llm_hosts=settings.trusted_llm_hosts,
+        setup_chat=LlmSetupChat(LlmOptions.from_settings(settings)),
+        faq_writer=CatalogFaqWriter(settings.catalog_base),
     )
     dispatchers = register_consumers(
         messaging.broker,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.onboarding import FaqWriter, SetupChat
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 
@@ -45,6 +46,10 @@ class AgentDeps:
     poison_marker: str | None = None
     """Dev only (`AgentSettings.dev_poison_marker`): a message containing it fails its turn
     unless it is a replayed dead letter — how the e2e tier drives the DLQ."""
+    setup_chat: SetupChat | None = None
+    """The conversing setup assistant; None: the offline questions only."""
+    faq_writer: FaqWriter | None = None
+    """Stores confirmed FAQ drafts in the catalog; None: FAQs are not stored."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""

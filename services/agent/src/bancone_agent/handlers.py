@@ -36,11 +36,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bancone_agent import dead_letter_handlers, update_handlers
 from bancone_agent.adapters import conversations, dead_letters, repository
+from bancone_agent.config_handlers import (
+    change_config,
+    diff_config,
+    list_config_versions,
+    roll_back_config,
+    show_config,
+)
 from bancone_agent.deps import AgentDeps, Shop, dev_config_box
 from bancone_agent.domain.commands import (
     AddNote,
+    AnswerOnboarding,
     Assign,
+    ChangeConfig,
+    ConfirmOnboarding,
+    DiffConfig,
     HandBack,
+    ListConfigVersions,
     ListConversations,
     ListMessages,
     ListTurns,
@@ -48,9 +60,13 @@ from bancone_agent.domain.commands import (
     Reopen,
     Reply,
     Resolve,
+    RollBackConfig,
+    ShowConfig,
     ShowConversation,
+    StartOnboarding,
     SumDailyUsage,
     TakeOver,
+    UsageByDay,
 )
 from bancone_agent.domain.conversation import (
     ConversationState,
@@ -78,6 +94,11 @@ from bancone_agent.domain.revocations import answerable
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
 from bancone_agent.metrics import assistant_name, observe_turn
+from bancone_agent.onboarding_handlers import (
+    answer_onboarding,
+    confirm_onboarding,
+    start_onboarding,
+)
 from bancone_agent.operator_handlers import (
     StateChange,
     add_note,
@@ -93,6 +114,7 @@ from bancone_agent.operator_handlers import (
     show_conversation,
     sum_daily_usage,
     take_over,
+    usage_by_day,
 )
 from bancone_agent.paced_turns import (
     INBOUND_CONSUMER,
@@ -353,11 +375,20 @@ COMMAND_HANDLERS: Final[dict[type[Any], CommandHandler]] = {
     ListMessages: list_messages,
     ListTurns: list_turns,
     ReadFeed: read_feed,
+    ShowConfig: show_config,
+    ListConfigVersions: list_config_versions,
+    ChangeConfig: change_config,
+    RollBackConfig: roll_back_config,
+    DiffConfig: diff_config,
+    StartOnboarding: start_onboarding,
+    AnswerOnboarding: answer_onboarding,
+    ConfirmOnboarding: confirm_onboarding,
     SumDailyUsage: sum_daily_usage,
     ListDeadLetters: dead_letter_handlers.list_dead_letters,
     ReplayDeadLetter: dead_letter_handlers.replay_dead_letter,
     ReplayDeadLetters: dead_letter_handlers.replay_dead_letters,
     update_handlers.ListNotices: update_handlers.list_notices,
+    UsageByDay: usage_by_day,
 }
 """Which handler carries out which operator command (the routes in `entrypoints.http`)."""
 

@@ -41,6 +41,7 @@ from bancone_agent.domain.commands import (
     ShowConversation,
     SumDailyUsage,
     TakeOver,
+    UsageByDay,
 )
 from bancone_agent.domain.conversation import Trigger
 from bancone_agent.domain.events import human_reply_event
@@ -52,7 +53,14 @@ from bancone_agent.domain.operators import (
     check_writable,
     window_open,
 )
-from bancone_agent.domain.usage import DailyUsage, daily_usage
+from bancone_agent.domain.usage import (
+    DailyUsage,
+    DayUsage,
+    TurnFacts,
+    check_range,
+    daily_series,
+    daily_usage,
+)
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 
@@ -314,3 +322,18 @@ async def feed_position(tenant_id: str, deps: AgentDeps) -> int:
     """The newest number of the tenant's feed: a new stream starts after it."""
     async with deps.sessions() as session:
         return await feed.last_seq(session, tenant_id)
+
+
+async def usage_by_day(command: UsageByDay, deps: AgentDeps) -> list[DayUsage]:
+    """Per day (UTC) from `first` to `last`: conversations, auto-answered vs handed off,
+    turns, tokens and estimated cost, for the console's charts."""
+    check_range(command.first, command.last)
+    start = datetime.combine(command.first, day_start.min, tzinfo=UTC)
+    end = datetime.combine(command.last, day_start.min, tzinfo=UTC) + timedelta(days=1)
+    async with deps.sessions() as session:
+        rows = await repository.turn_facts(session, command.tenant_id, start, end)
+    facts = [
+        TurnFacts(at.astimezone(UTC).date(), str(cid), outcome, tokens, cost)
+        for at, cid, outcome, tokens, cost in rows
+    ]
+    return daily_series(command.first, command.last, facts)

@@ -13,8 +13,9 @@ import pytest
 
 from bancone_agent.handlers import handle_delivery, handle_inbound
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
-from services.agent.tests.support.console import FeedReader, console, operator, serving
+from services.agent.tests.support.console import FeedReader, console, operator
 from services.agent.tests.support.service import inbound
+from services.agent.tests.support.shop_api import serve as serving
 
 pytestmark = pytest.mark.service
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -23,6 +21,7 @@ from sqlmodel import col
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import Assistant, OfflineAssistant
+from bancone_agent.domain.onboarding import FaqWriter, SetupChat
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
 from bancone_agent.settings import AgentSettings
@@ -86,7 +85,12 @@ class Console:
 
 @asynccontextmanager
 async def console(
-    database_url: str, assistant: Assistant | None = None, pool_size: int = 10
+    database_url: str,
+    assistant: Assistant | None = None,
+    pool_size: int = 10,
+    allowed_llm_hosts: tuple[str, ...] = (),
+    setup_chat: SetupChat | None = None,
+    faq_writer: FaqWriter | None = None,
 ) -> AsyncIterator[Console]:
     """The agent's HTTP app (no consumers) on a migrated database."""
     await upgrade_database(database_url, "bancone_agent.migrations")
@@ -96,6 +100,9 @@ async def console(
         assistant=assistant or OfflineAssistant(),
         tools_for=lambda _: Cellar(),
         shop_for=lambda _: Shop("Enoteca Prova"),
+        allowed_llm_hosts=allowed_llm_hosts,
+        setup_chat=setup_chat,
+        faq_writer=faq_writer,
     )
     app = build_http_app(AgentSettings(database_url=database_url), [])
     app.state.deps = deps
@@ -106,26 +113,6 @@ async def console(
             yield Console(engine, deps, http, app)
     finally:
         await engine.dispose()
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """`app` served by uvicorn on a free local port (streams need a real server: the ASGI
-    transport of httpx waits for the whole body); its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,20 @@ class FakeShopApi:
         async def list_faqs(tenant_id: str) -> dict[str, Any]:
             return {"items": self.faqs.get(tenant_id, [])}
 
+        @app.post("/v1/tenants/{tenant_id}/faqs")
+        async def create_faq(tenant_id: str, request: Request) -> JSONResponse:
+            """Like the catalog's: 201, or 409 when the key exists (the caller's token is
+            recorded by the middleware, checked by the test)."""
+            body = await request.json()
+            faqs = self.faqs.setdefault(tenant_id, [])
+            if any(f["key"] == body["key"] for f in faqs):
+                return JSONResponse({"title": "Faq already exists", "status": 409}, status_code=409)
+            faq = catalog_faq(
+                tenant_id, body["key"], body["question"], body["answer"], body["language"]
+            )
+            faqs.append(faq)
+            return JSONResponse(faq, status_code=201)
+
         @app.get("/v1/tenants/{tenant_id}/offers")
         async def list_offers(tenant_id: str) -> dict[str, Any]:
             return {"items": self.offers.get(tenant_id, [])}

@@ -12,7 +12,7 @@ read. A tenant-set `llm.base_url` must pass `bancone_kit.public_urls` before it 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,3 +247,31 @@ async def import_config(
     wanted = parse_config(document, version=0)
     await check_llm_endpoint(wanted.llm.base_url, secrets.allowed_llm_hosts)
     return await _store(sessions, tenant_id, lambda _: wanted, actor, fallback, secrets)
+
+
+async def config_record(
+    session: AsyncSession, tenant_id: str, version: int
+) -> AgentConfigRecord | None:
+    """One stored version of the tenant's configuration."""
+    return await session.get(AgentConfigRecord, (tenant_id, version))
+
+
+def opened_config(record: AgentConfigRecord, box: SecretBox) -> AgentConfig:
+    """A stored version as a configuration, its LLM key opened."""
+    return parse_config(
+        opened_document(record.config, record.tenant_id, box), version=record.version
+    )
+
+
+async def store_version(
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    build: Callable[[AgentConfig], AgentConfig],
+    actor: str,
+    *,
+    fallback: AgentConfig,
+    secrets: ConfigSecrets,
+) -> tuple[int, bool]:
+    """Store `build(latest)` as the next version (`build` sees the latest under the write
+    transaction, so it may refuse a stale change); (version, whether it is new)."""
+    return await _store(sessions, tenant_id, build, actor, fallback, secrets)

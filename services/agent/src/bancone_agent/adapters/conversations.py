@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -340,22 +339,3 @@ async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> bool:
         status = {"id": str(row.id), "delivery_status": delivery_label(row.delivery_status)}
         feed.stage(tx, row.tenant_id, feed.MESSAGE_STATUS, row.conversation_id, status)
     return True
-
-
-@dataclass(frozen=True)
-class ConversationView:
-    conversation: ConversationRecord
-    messages: list[MessageRecord]
-    turns: list[AgentTurnRecord]
-
-
-async def conversation_view(
-    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, last_messages: int
-) -> ConversationView | None:
-    """A conversation with its latest messages and the run log of its latest turns."""
-    conversation = await repository.get_conversation(session, tenant_id, conversation_id)
-    if conversation is None:
-        return None
-    messages = await repository.messages_of(session, tenant_id, conversation_id, last=last_messages)
-    turns = await repository.turns_of(session, tenant_id, conversation_id)
-    return ConversationView(conversation, messages, turns[-last_messages:])

@@ -140,22 +140,6 @@ async def get_conversation(
     return await session.scalar(query)
 
 
-async def conversations_in_state(
-    session: AsyncSession, tenant_id: str, states: Sequence[str], limit: int
-) -> list[ConversationRecord]:
-    """The tenant's conversations in any of `states`, most recently active first."""
-    result = await session.scalars(
-        sa.select(ConversationRecord)
-        .where(
-            col(ConversationRecord.tenant_id) == tenant_id,
-            col(ConversationRecord.state).in_(states),
-        )
-        .order_by(col(ConversationRecord.updated_at).desc())
-        .limit(limit)
-    )
-    return list(result.all())
-
-
 async def find_outbound(
     session: AsyncSession, tenant_id: str, outbound_id: uuid.UUID
 ) -> MessageRecord | None:
@@ -165,23 +149,6 @@ async def find_outbound(
             col(MessageRecord.outbound_id) == outbound_id,
         )
     )
-
-
-async def messages_of(
-    session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, *, last: int | None = None
-) -> list[MessageRecord]:
-    """A conversation's messages, oldest first (only the `last` ones when given)."""
-    query = sa.select(MessageRecord).where(
-        col(MessageRecord.tenant_id) == tenant_id,
-        col(MessageRecord.conversation_id) == conversation_id,
-    )
-    if last is None:
-        query = query.order_by(col(MessageRecord.created_at), col(MessageRecord.direction))
-        return list((await session.scalars(query)).all())
-    query = query.order_by(
-        col(MessageRecord.created_at).desc(), col(MessageRecord.direction).desc()
-    ).limit(last)
-    return list(reversed((await session.scalars(query)).all()))
 
 
 async def turns_of(
@@ -223,3 +190,26 @@ async def usage_by_outcome(
         outcome: (int(turns), int(prompt), int(completion), Decimal(str(cost)))
         for outcome, turns, prompt, completion, cost in rows.all()
     }
+
+
+async def turn_facts(
+    session: AsyncSession, tenant_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, uuid.UUID, str, int, Decimal]]:
+    """(created at, conversation, outcome, tokens, cost) of the tenant's turns in [start, end)."""
+    rows = await session.execute(
+        sa.select(
+            col(AgentTurnRecord.created_at),
+            col(AgentTurnRecord.conversation_id),
+            col(AgentTurnRecord.outcome),
+            col(AgentTurnRecord.prompt_tokens) + col(AgentTurnRecord.completion_tokens),
+            col(AgentTurnRecord.estimated_cost),
+        ).where(
+            col(AgentTurnRecord.tenant_id) == tenant_id,
+            col(AgentTurnRecord.created_at) >= start,
+            col(AgentTurnRecord.created_at) < end,
+        )
+    )
+    return [
+        (at, cid, outcome, int(tokens), Decimal(str(cost)))
+        for at, cid, outcome, tokens, cost in rows.all()
+    ]

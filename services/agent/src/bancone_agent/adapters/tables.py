@@ -39,6 +39,7 @@ __all__ = [
     "FeedCursorRecord",
     "FeedEventRecord",
     "MessageRecord",
+    "OnboardingSessionRecord",
     "WhatsAppNoticeRecord",
 ]
 
@@ -305,3 +306,31 @@ class FeedEventRecord(AgentTable, table=True):
     conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
     data: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     created_at: datetime = _timestamp()
+
+
+class OnboardingSessionRecord(AgentTable, table=True):
+    """A setup-assistant conversation with a shop owner: answers so far, then the draft."""
+
+    __tablename__ = "onboarding_sessions"
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    language: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    mode: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    """`offline` (the fixed questions) or `llm` (a conversation)."""
+    answers: dict[str, str] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    transcript: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    draft: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON()))
+    """`{"config": ..., "faqs": [...]}` once every answer is in."""
+    base_version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+    """The configuration version the draft was made from (a confirm on a newer one is stale)."""
+    confirmed_version: int | None = Field(default=None, sa_column=sa.Column(sa.Integer()))
+    created_by: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,70 @@ class ReadFeed:
     tenant_id: str
     after: int
     limit: int = 200
+
+
+@dataclass(frozen=True)
+class ChangeConfig:
+    """Make `config` (a whole configuration) the next version, if `base_version` is the
+    latest."""
+
+    tenant_id: str
+    base_version: int
+    config: Mapping[str, Any]
+    actor: str
+
+
+@dataclass(frozen=True)
+class RollBackConfig:
+    """Make version `to_version` again the active configuration, as a new version."""
+
+    tenant_id: str
+    to_version: int
+    base_version: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    """A configuration version (None: the active one)."""
+
+    tenant_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ListConfigVersions:
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class DiffConfig:
+    tenant_id: str
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
+class StartOnboarding:
+    tenant_id: str
+    operator_id: str
+    language: str = "it"
+
+
+@dataclass(frozen=True)
+class AnswerOnboarding:
+    tenant_id: str
+    session_id: uuid.UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfirmOnboarding:
+    """Store the (edited) draft: a configuration version and the FAQs, as the owner."""
+
+    tenant_id: str
+    session_id: uuid.UUID
+    config: Mapping[str, Any]
+    faqs: Sequence[Mapping[str, str]]
+    operator_id: str
+    authorization: str = field(repr=False)

@@ -15,6 +15,12 @@ from fastapi import FastAPI
 from starlette.types import Lifespan
 
 from bancone_agent.adapters.inbox import BadCursorError
+from bancone_agent.domain.config_changes import (
+    InvalidConfigError,
+    StaleVersionError,
+    VersionNotFoundError,
+)
+from bancone_agent.domain.onboarding import OnboardingNotFoundError, OnboardingStateError
 from bancone_agent.domain.operators import (
     ConversationNotFoundError,
     ConversationResolvedError,
@@ -22,7 +28,15 @@ from bancone_agent.domain.operators import (
     EmptyTextError,
     TemplateNeededError,
 )
-from bancone_agent.entrypoints import conversations, dead_letters, feed, usage
+from bancone_agent.domain.usage import BadRangeError
+from bancone_agent.entrypoints import (
+    assistant_config,
+    conversations,
+    dead_letters,
+    feed,
+    onboarding,
+    usage,
+)
 from bancone_agent.entrypoints.dead_letters import DEAD_LETTER_PROBLEMS
 from bancone_agent.settings import AgentSettings
 from bancone_kit.http.app import create_app
@@ -64,6 +78,31 @@ AGENT_PROBLEMS: ErrorProblems = {
     EmptyTextError: ErrorProblem(422, "Invalid text", problem_type("invalid-text")),
     BadCursorError: ErrorProblem(422, "Invalid cursor", problem_type("invalid-cursor")),
     **DEAD_LETTER_PROBLEMS,
+    BadRangeError: ErrorProblem(422, "Invalid date range", problem_type("invalid-range")),
+    InvalidConfigError: ErrorProblem(
+        422,
+        "Invalid configuration",
+        problem_type("invalid-config"),
+        detail=lambda error: f"{len(error.errors)} invalid field(s); nothing was stored",
+        extensions=lambda error: {
+            "errors": [{"field": e.field, "message": e.message} for e in error.errors]
+        },
+    ),
+    StaleVersionError: ErrorProblem(
+        409,
+        "Stale version",
+        problem_type("stale-version"),
+        extensions=lambda error: {"latest_version": error.latest},
+    ),
+    OnboardingNotFoundError: ErrorProblem(
+        404, "Setup session not found", problem_type("onboarding-not-found")
+    ),
+    OnboardingStateError: ErrorProblem(
+        409, "Setup session state", problem_type("onboarding-state")
+    ),
+    VersionNotFoundError: ErrorProblem(
+        404, "Configuration version not found", problem_type("version-not-found")
+    ),
 }
 """Every agent error and the problem it becomes (the problem's `type` ends with the slug
 the console switches on)."""
@@ -78,6 +117,8 @@ def build_http_app(
     install_token_verifier(app, settings, "agent")
     app.include_router(conversations.router)
     app.include_router(feed.router)
+    app.include_router(assistant_config.router)
+    app.include_router(onboarding.router)
     app.include_router(usage.router)
     app.include_router(dead_letters.tenant_router)
     app.include_router(dead_letters.platform_router)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from bancone_agent import operator_handlers as handlers
-from bancone_agent.domain.commands import SumDailyUsage
-from bancone_agent.domain.usage import Usage
+from bancone_agent.domain.commands import SumDailyUsage, UsageByDay
+from bancone_agent.domain.usage import DayUsage, Usage
 from bancone_agent.entrypoints.web import PREFIX, Deps, TenantId, ViewerCaller
 
 router = APIRouter(prefix=PREFIX, tags=["usage"])
@@ -58,3 +58,42 @@ async def usage(
         date=day,
         by_outcome={k: UsageOut.of(v) for k, v in summary.by_outcome.items()},
     )
+
+
+class DayOut(BaseModel):
+    date: date
+    conversations: int
+    auto_answered: int
+    handed_off: int
+    turns: int
+    total_tokens: int
+    estimated_cost: Decimal
+
+    @classmethod
+    def of(cls, d: DayUsage) -> DayOut:
+        return cls(
+            date=d.day,
+            conversations=d.conversations,
+            auto_answered=d.auto_answered,
+            handed_off=d.handed_off,
+            turns=d.turns,
+            total_tokens=d.total_tokens,
+            estimated_cost=d.estimated_cost,
+        )
+
+
+class DailySeries(BaseModel):
+    items: list[DayOut]
+
+
+@router.get("/usage/daily", response_model=DailySeries)
+async def usage_daily(
+    tenant_id: TenantId,
+    _: ViewerCaller,
+    deps: Deps,
+    first: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
+    last: Annotated[date, Query(alias="to", description="Last day (UTC), included.")],
+) -> DailySeries:
+    """One entry per day (zeros included) for the usage charts; at most 366 days."""
+    found = await handlers.usage_by_day(UsageByDay(tenant_id, first, last), deps)
+    return DailySeries(items=[DayOut.of(d) for d in found])
