@@ -83,13 +83,16 @@ class EventFactory:
         *,
         tenant_id: str | None = None,
         reply_to: str | None = None,
+        operator_id: str | None = None,
     ) -> OutboundMessageRequested:
+        """The agent's reply, or an operator's when `operator_id` is given (sender human)."""
         data = OutboundMessage(
             customer_id=to,
             to=to,
             phone_number_id=self.phone_number_id,
             reply_to=reply_to,
-            sender="ai",
+            sender="human" if operator_id else "ai",
+            operator_id=operator_id,
             content=content or OutboundText(body="Ciao! Il Barbera costa 12,50 €."),
         )
         return OutboundMessageRequested.new(

@@ -18,7 +18,7 @@ from sqlmodel import select
 from bancone_contracts.common import utc_now
 from bancone_contracts.events import parse_event
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
-from bancone_contracts.events.outbound import OutboundMessageRequested
+from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
@@ -101,6 +101,23 @@ async def sent_once(
     wamid = (await outbound_row(engine, outbound.data.outbound_id)).wamid
     assert wamid is not None
     return outbound, wamid
+
+
+async def test_an_operators_reply_is_sent_like_the_assistants(
+    engine: AsyncEngine, events: EventFactory
+) -> None:
+    """The console's human replies (sender human, operator_id) take the same path."""
+    graph = FakeGraphApi()
+    deps = deps_for(engine, events, graph)
+    await handle_channel_changed(events.channel(), deps)
+    to = new_wa_id()
+    outbound = events.outbound(to, OutboundText(body="Sono Giulia"), operator_id="giulia")
+
+    await handle_outbound_requested(outbound, deps)
+
+    [call] = graph.calls
+    assert (call.body["to"], call.body["text"]["body"]) == (to, "Sono Giulia")
+    assert [d.status for d in await deliveries(engine, outbound.data.outbound_id)] == ["accepted"]
 
 
 # --- channels -------------------------------------------------------------------------------
