@@ -338,7 +338,7 @@ async def visit_the_other_pages(page: Page, platform: Platform, shots: Path) -> 
     )
     await importer.locator("button[type=submit]").click()
     issues = page.get_by_test_id("import-issues")
-    await expect(issues.locator("li[data-line='3']")).to_be_visible(timeout=UI)
+    await expect(issues.locator("li[data-line='3']").first).to_be_visible(timeout=UI)
     await expect(issues).to_contain_text("line 3")
     await screenshot(page, shots, "catalogue")
 
