@@ -4,6 +4,7 @@ flows DESIGN.md draws."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from .documents import Doc, by_kind, labels_match, main_container, pod_spec, service_names
@@ -189,6 +190,10 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
     }
     flows = {
         ("ingress", "gateway", ports["gateway"]),
+        # the console's tenant API calls go straight to the owning service (tenant-apis)
+        ("ingress", "agent", ports["agent"]),
+        ("ingress", "catalog", ports["catalog"]),
+        ("ingress", "ingest", ports["ingest"]),
         ("agent", "catalog", ports["catalog"]),
         ("agent", "ingest", ports["ingest"]),
         ("agent", "gateway", ports["gateway"]),  # service tokens, JWKS
@@ -250,26 +255,51 @@ PUBLISHED_PATHS = {
     "/v1/auth/invites/accept",
     "/v1/auth/password-resets/complete",
     "/v1/tenants",
+    "/console",
+    "/v1/tenants/[^/]+/(conversations|events|assistant-config|onboarding|usage)(/|$)",
+    "/v1/tenants/[^/]+/(products|faqs|offers|import|imports)(/|:|$)",
+    "/v1/tenants/[^/]+/(documents|ingestion-jobs|search|stats)(/|$)",
 }
-"""What the Ingress may publish: the webhook, the operators' identity routes, the JWKS and the
-tenant-scoped API (every route under it needs a token for the path's tenant). The platform
+"""What the Ingress may publish: the webhook, the operators' identity routes, the JWKS, the
+console's static files and the tenant-scoped
+API (every route under it needs a token for the path's tenant), some of it routed straight to
+the service that owns it. The platform
 API (`/v1/platform/...`) and the service-token route stay inside the cluster."""
 
 INTERNAL_ONLY = ("/v1/platform", "/v1/auth/service-token", "/metrics", "/healthz", "/readyz")
 
 
+def _regex_hosts(ingresses: list[Doc]) -> set[str]:
+    """Hosts where ingress-nginx matches every path as a case-insensitive regex prefix: one
+    Ingress with `use-regex` on a host turns all of that host's paths (Exact too) into
+    `~* "^<path>"` locations."""
+    return {
+        rule.get("host", "")
+        for ingress in ingresses
+        if ingress["metadata"].get("annotations", {}).get("nginx.ingress.kubernetes.io/use-regex")
+        == "true"
+        for rule in ingress["spec"].get("rules", [])
+    }
+
+
+def _exposes(path: str, kind: str, regex: bool, internal: str) -> bool:
+    if regex:
+        pattern = re.compile("^" + path, re.IGNORECASE)
+        return any(pattern.match(probe) for probe in (internal, internal + "/x"))
+    return internal == path or (kind == "Prefix" and internal.startswith(path.rstrip("/") + "/"))
+
+
 def ingress_problems(docs: list[Doc]) -> list[str]:
     problems = []
-    for ingress in by_kind(docs, "Ingress"):
+    ingresses = by_kind(docs, "Ingress")
+    regex_hosts = _regex_hosts(ingresses)
+    for ingress in ingresses:
         for rule in ingress["spec"].get("rules", []):
+            regex = rule.get("host", "") in regex_hosts
             for item in rule.get("http", {}).get("paths", []):
                 path, kind = item["path"], item.get("pathType", "Prefix")
                 if path not in PUBLISHED_PATHS:
                     problems.append(f"ingress publishes {path} ({kind})")
-                covered = [
-                    p
-                    for p in INTERNAL_ONLY
-                    if p == path or (kind == "Prefix" and p.startswith(path.rstrip("/") + "/"))
-                ]
+                covered = [p for p in INTERNAL_ONLY if _exposes(path, kind, regex, p)]
                 problems.extend(f"ingress {path} ({kind}) exposes {p}" for p in covered)
     return problems

@@ -125,4 +125,6 @@ function App() {
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "loading" line of index.html
+render(html`<${App} />`, root);

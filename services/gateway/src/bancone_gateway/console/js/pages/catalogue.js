@@ -65,7 +65,8 @@ function upload(kind, file, onProgress) {
   const send = () =>
     new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      const query = new URLSearchParams({ kind, filename: file.name });
+      // The catalog names a CSV's kind in the singular (product, faq, offer).
+      const query = new URLSearchParams({ kind: kind.replace(/s$/, ""), filename: file.name });
       xhr.open("POST", `${tenantPath("/import")}?${query}`);
       for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader("Content-Type", "text/csv");
