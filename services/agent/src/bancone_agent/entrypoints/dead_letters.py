@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -46,7 +46,11 @@ def _deps(request: Request) -> AgentDeps:
 Deps = Annotated[AgentDeps, Depends(_deps)]
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 Limit = Annotated[int, Query(ge=1, le=500)]
-_PROBLEMS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}}
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem},
+    403: {"model": Problem},
+    404: {"model": Problem},
+}
 
 tenant_router = APIRouter(
     prefix="/v1/tenants/{tenant_id}", tags=["dead letters"], responses=_PROBLEMS
