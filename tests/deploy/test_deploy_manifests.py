@@ -162,7 +162,12 @@ def test_dev_kafka_is_plaintext_without_users_so_todays_services_connect(
 
 def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None:
     groups = {s: {g for _, g in policy.subscriptions(s)} for s in policy.service_names()}
-    assert groups["agent"] == {"agent", "agent-delivery"}
+    assert groups["agent"] == {
+        "agent",
+        "agent-delivery",
+        "agent-dead-letters",
+        "agent-whatsapp-updates",
+    }
     assert groups["notifier"] == {"notifier", "notifier-status", "notifier-channels"}
     assert groups["ingest"] == {"ingest"}
     assert groups["gateway"] == set()

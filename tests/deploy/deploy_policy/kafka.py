@@ -134,12 +134,16 @@ def subscriptions(service: str) -> list[tuple[str, str]]:
 
 def expected_acls(service: str) -> set[tuple[str, str, str]]:
     """(resource type, name, operation): read own topics and groups, write own topics and the
-    dead-letter topics of what it consumes. Describe comes with each."""
+    dead-letter topics of what it consumes (a reader of dead letters writes no DLQ of a DLQ).
+    Describe comes with each."""
     acls: set[tuple[str, str, str]] = set()
-    for topic, group in subscriptions(service):
+    for declared in consumer_groups(service):
+        topic, group = declared.topic, declared.group
         acls |= {("topic", topic, "Read"), ("topic", topic, "Describe")}
         acls |= {("group", group, "Read"), ("group", group, "Describe")}
-        acls |= {("topic", topic + DLQ_SUFFIX, "Write"), ("topic", topic + DLQ_SUFFIX, "Describe")}
+        if not declared.dead_letters:
+            dlq = topic + DLQ_SUFFIX
+            acls |= {("topic", dlq, "Write"), ("topic", dlq, "Describe")}
     for topic in PRODUCES.get(service, ()):
         acls |= {("topic", topic, "Write"), ("topic", topic, "Describe")}
     return acls

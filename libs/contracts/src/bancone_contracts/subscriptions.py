@@ -70,7 +70,8 @@ PRODUCES: dict[str, tuple[str, ...]] = {
     ),
     "catalog": (topics.CATALOG,),
     "ingest": (topics.KNOWLEDGE,),
-    "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS),
+    # INBOUND: an operator's replay of an inbound dead letter goes out through the agent's outbox.
+    "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS, topics.INBOUND),
     "notifier": (topics.DELIVERY,),
 }
 """Which topics each service writes (its outbox or the gateway's webhook publisher); the dead

@@ -57,3 +57,9 @@ def test_nothing_that_holds_a_key_shows_it() -> None:
     shown = " ".join(repr(x) for x in (settings, options, config, endpoint, secrets))
     for leaked in ("sk-platform-1234", "sk-ten-99", settings.secrets_keyring.get_secret_value()):
         assert leaked not in shown
+
+
+def test_the_dead_letter_poison_hook_is_dev_only() -> None:
+    with pytest.raises(ValidationError, match="dev only"):
+        AgentSettings(**PROD, dev_poison_marker="#poison-marker")
+    assert AgentSettings(environment="dev", dev_poison_marker="#poison-marker").dev_poison_marker

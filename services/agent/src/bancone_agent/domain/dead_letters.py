@@ -72,4 +72,4 @@ class ReplayDeadLetters:
 
 def poisoned(text: str | None, marker: str | None) -> bool:
     """Whether the dev poison hook fails a message with this text."""
-    return bool(marker) and marker in (text or "")
+    return marker is not None and marker != "" and marker in (text or "")

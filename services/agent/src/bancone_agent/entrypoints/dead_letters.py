@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
@@ -39,7 +39,11 @@ DEAD_LETTER_PROBLEMS: ErrorProblems = {
 
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-_PROBLEMS = {401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}}
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem},
+    403: {"model": Problem},
+    404: {"model": Problem},
+}
 
 tenant_router = APIRouter(prefix=PREFIX, tags=["dead letters"], responses=_PROBLEMS)
 platform_router = APIRouter(
