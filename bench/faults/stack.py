@@ -264,8 +264,12 @@ class Stack:
         self.supervisor[name].kill()
 
     async def restart_kafka(self) -> None:
+        """Stop and start on the same data and port (the services keep their bootstrap)."""
+        before = (self.kafka_dir / "bootstrap").read_text().strip()
         await self.script("kafka", "stop")
-        await self.script("kafka", "start")
+        after = await self.script("kafka", "start")
+        if after != before:
+            raise RuntimeError(f"the broker came back on {after}, not {before}: data lost")
 
     def kafka_pid(self) -> int:
         return int((self.kafka_dir / "pid").read_text().strip())
