@@ -23,15 +23,17 @@ from typing import Any
 import httpx
 
 from bancone_cli.webhooks import build_status_webhook, signed_body
+from bancone_devstack.launcher.services import SERVICES
 from bench.faults.accounting import Phase, Row, account, reply_times
-from bench.faults.injectors import Context, Fault, faults, nothing
+from bench.faults.injectors import Context, Fault, faults, nothing, until
 from bench.faults.load import Customer, Load, Posted
 from bench.faults.report import markdown_notes, markdown_table, rich_table
 from bench.faults.schedule import FULL, QUICK, PhasePlan, plan
-from bench.faults.stack import REPO, Stack
+from bench.faults.stack import AGENT_2, REPO, Stack
 from bench.harness import console, machine_line, run_main, say
 
 DOC = REPO / "docs" / "reliability.md"
+SERVICE_NAMES = tuple(svc.name for svc in SERVICES)
 QUIET_SECONDS = 30.0
 """A phase is settled when every customer has a reply, or nothing new arrived this long."""
 LATE_COPY_SECONDS = 4.0
@@ -168,6 +170,24 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
     return row
 
 
+async def restart_services(ctx: Context) -> str:
+    """After a phase that lost or duplicated messages, a rolling restart of every service, so
+    the next phase measures its own fault and not this one's leftovers."""
+    names = [*SERVICE_NAMES, AGENT_2]
+    before = {name: ctx.stack.supervisor.restart_count(name) for name in names}
+    for name in names:
+        ctx.stack.terminate(name)
+    for name in names:
+
+        async def restarted(name: str = name) -> bool:
+            return ctx.stack.supervisor.restart_count(name) > before[name]
+
+        await until(restarted, 120, f"{name} restarted")
+        await ctx.stack.wait_ready(name, 180)
+    say("[yellow]every service restarted (SIGTERM) after a phase with losses[/]")
+    return "every service restarted (SIGTERM) after this phase, so the next starts clean"
+
+
 def write_doc(rows: Sequence[Row], notes: dict[str, list[str]], args: argparse.Namespace) -> None:
     command = "make faults" + (" FAULTS_ARGS=--quick" if args.quick else "")
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
@@ -204,8 +224,11 @@ async def main(args: argparse.Namespace) -> int:
             )
             for index, phase in enumerate(phases):
                 load = Load(client, customer, prefix=f"{index:02d}")
-                rows.append(await run_phase(ctx, load, phase, catalog[phase.name]))
+                row = await run_phase(ctx, load, phase, catalog[phase.name])
+                rows.append(row)
                 notes[phase.name] = list(ctx.notes)
+                if not row.clean and index < len(phases) - 1:
+                    notes[phase.name].append(await restart_services(ctx))
                 restarts = stack.supervisor.restarts
                 if restarts:
                     notes[phase.name].append(

@@ -259,6 +259,10 @@ class Stack:
 
     # -- fault handles ---------------------------------------------------------------------
 
+    def terminate(self, name: str) -> None:
+        """SIGTERM (a rolling restart's way): it shuts down cleanly, the policy restarts it."""
+        self.supervisor[name].signal(signal.SIGTERM)
+
     def kill(self, name: str) -> None:
         """SIGKILL, unannounced: the restart policy brings it back."""
         self.supervisor[name].kill()
