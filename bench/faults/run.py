@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bancone_cli.webhooks import build_status_webhook, signed_body
@@ -146,7 +147,10 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
     to_monotonic = time.monotonic() - time.time()
     replies = reply_times(messages, to_monotonic, customers)
     if fault.stale_statuses:
-        await post_stale_statuses(ctx, [m for m in messages if str(m.get("to")) in customers])
+        try:
+            await post_stale_statuses(ctx, [m for m in messages if str(m.get("to")) in customers])
+        except (httpx.HTTPError, OSError, asyncpg.PostgresError) as error:
+            ctx.notes.append(f"status check failed: {type(error).__name__}: {error}")
     unknown = await unknown_customers(ctx, customers)
     refused = sum(1 for p in posted for s in p.statuses if s != 200)
     if refused:
