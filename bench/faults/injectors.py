@@ -165,7 +165,13 @@ def llm_outage(hold: float) -> tuple[Step, Step]:
     return inject, lift
 
 
+KAFKA_PAUSE_SECONDS = 12.0
+"""Longer than the gateway's wait for Kafka's acks (5 s): webhooks are answered 503."""
+
+
 def kafka_pause(hold: float) -> tuple[Step, Step]:
+    hold = max(hold, KAFKA_PAUSE_SECONDS)
+
     async def inject(ctx: Context) -> None:
         ctx.stack.pause_kafka()
 

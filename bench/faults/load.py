@@ -34,11 +34,13 @@ class Posted:
     wamid: str
     first_at: float
     attempts: int = 0
+    copies: int = 1
     accepted: bool = False
     statuses: list[int] = field(default_factory=list)
 
     def as_sent(self) -> Sent:
-        return Sent(self.wa_id, self.first_at, self.attempts, self.accepted)
+        """Attempts per copy beyond the first post count as Meta's retries."""
+        return Sent(self.wa_id, self.first_at, self.attempts - self.copies + 1, self.accepted)
 
 
 class Load:
@@ -82,7 +84,7 @@ class Load:
         for index in range(messages):
             due = start + index / rate
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            one = Posted(self.new_wa_id(), new_wamid(), time.monotonic())
+            one = Posted(self.new_wa_id(), new_wamid(), time.monotonic(), copies=copies)
             posted.append(one)
             task = asyncio.create_task(self.deliver(one, copies))
             self._tasks.add(task)

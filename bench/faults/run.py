@@ -20,18 +20,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bancone_cli.webhooks import build_status_webhook, signed_body
+from bancone_devstack.launcher.services import SERVICES
 from bench.faults.accounting import Phase, Row, account, reply_times
-from bench.faults.injectors import Context, Fault, faults, nothing
+from bench.faults.injectors import Context, Fault, faults, nothing, until
 from bench.faults.load import Customer, Load, Posted
 from bench.faults.report import markdown_notes, markdown_table, rich_table
 from bench.faults.schedule import FULL, QUICK, PhasePlan, plan
-from bench.faults.stack import REPO, Stack
+from bench.faults.stack import AGENT_2, REPO, Stack
 from bench.harness import console, machine_line, run_main, say
 
 DOC = REPO / "docs" / "reliability.md"
+SERVICE_NAMES = tuple(svc.name for svc in SERVICES)
 QUIET_SECONDS = 30.0
 """A phase is settled when every customer has a reply, or nothing new arrived this long."""
 LATE_COPY_SECONDS = 4.0
@@ -144,7 +147,10 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
     to_monotonic = time.monotonic() - time.time()
     replies = reply_times(messages, to_monotonic, customers)
     if fault.stale_statuses:
-        await post_stale_statuses(ctx, [m for m in messages if str(m.get("to")) in customers])
+        try:
+            await post_stale_statuses(ctx, [m for m in messages if str(m.get("to")) in customers])
+        except (httpx.HTTPError, OSError, asyncpg.PostgresError) as error:
+            ctx.notes.append(f"status check failed: {type(error).__name__}: {error}")
     unknown = await unknown_customers(ctx, customers)
     refused = sum(1 for p in posted for s in p.statuses if s != 200)
     if refused:
@@ -166,6 +172,24 @@ async def run_phase(ctx: Context, load: Load, phase: PhasePlan, fault: Fault) ->
         + (f" — {'; '.join(ctx.notes)}" if ctx.notes else "")
     )
     return row
+
+
+async def restart_services(ctx: Context) -> str:
+    """After a phase that lost or duplicated messages, a rolling restart of every service, so
+    the next phase measures its own fault and not this one's leftovers."""
+    names = [*SERVICE_NAMES, AGENT_2]
+    before = {name: ctx.stack.supervisor.restart_count(name) for name in names}
+    for name in names:
+        ctx.stack.terminate(name)
+    for name in names:
+
+        async def restarted(name: str = name) -> bool:
+            return ctx.stack.supervisor.restart_count(name) > before[name]
+
+        await until(restarted, 120, f"{name} restarted")
+        await ctx.stack.wait_ready(name, 180)
+    say("[yellow]every service restarted (SIGTERM) after a phase with losses[/]")
+    return "every service restarted (SIGTERM) after this phase, so the next starts clean"
 
 
 def write_doc(rows: Sequence[Row], notes: dict[str, list[str]], args: argparse.Namespace) -> None:
@@ -204,8 +228,11 @@ async def main(args: argparse.Namespace) -> int:
             )
             for index, phase in enumerate(phases):
                 load = Load(client, customer, prefix=f"{index:02d}")
-                rows.append(await run_phase(ctx, load, phase, catalog[phase.name]))
+                row = await run_phase(ctx, load, phase, catalog[phase.name])
+                rows.append(row)
                 notes[phase.name] = list(ctx.notes)
+                if not row.clean and index < len(phases) - 1:
+                    notes[phase.name].append(await restart_services(ctx))
                 restarts = stack.supervisor.restarts
                 if restarts:
                     notes[phase.name].append(

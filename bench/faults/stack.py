@@ -259,13 +259,21 @@ class Stack:
 
     # -- fault handles ---------------------------------------------------------------------
 
+    def terminate(self, name: str) -> None:
+        """SIGTERM (a rolling restart's way): it shuts down cleanly, the policy restarts it."""
+        self.supervisor[name].signal(signal.SIGTERM)
+
     def kill(self, name: str) -> None:
         """SIGKILL, unannounced: the restart policy brings it back."""
         self.supervisor[name].kill()
 
     async def restart_kafka(self) -> None:
+        """Stop and start on the same data and port (the services keep their bootstrap)."""
+        before = (self.kafka_dir / "bootstrap").read_text().strip()
         await self.script("kafka", "stop")
-        await self.script("kafka", "start")
+        after = await self.script("kafka", "start")
+        if after != before:
+            raise RuntimeError(f"the broker came back on {after}, not {before}: data lost")
 
     def kafka_pid(self) -> int:
         return int((self.kafka_dir / "pid").read_text().strip())

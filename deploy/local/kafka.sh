@@ -30,10 +30,11 @@ is_running() {
   [[ -f "$STATE/pid" ]] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null
 }
 
-port_free() {
+port_free() {  # as the broker binds: SO_REUSEADDR, so a restart's TIME_WAIT sockets don't count
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench.faults.accounting import Phase, Sent, account, recovery_seconds, reply_times
+from bench.faults.load import Posted
 
 pytestmark = pytest.mark.unit
 
@@ -79,3 +80,10 @@ def test_reply_times_keep_only_this_phases_customers_on_the_load_clock() -> None
         {"to": "b"},
     ]
     assert reply_times(messages, -900.0, {"a", "b"}) == {"a": [100.0, 102.0]}
+
+
+def test_a_webhooks_extra_copies_are_not_meta_retries_but_a_503_retry_is() -> None:
+    tripled = Posted("a", "wamid.a", 0.0, attempts=3, copies=3, accepted=True)
+    retried = Posted("b", "wamid.b", 0.0, attempts=4, copies=3, accepted=True)
+    assert tripled.as_sent().attempts == 1
+    assert retried.as_sent().attempts == 2
