@@ -21,6 +21,7 @@ from bancone_ingest.entrypoints.consumers import SUBSCRIPTIONS, Subscription, re
 from bancone_ingest.entrypoints.http import build_http_app
 from bancone_ingest.entrypoints.ingestion_worker import IngestionWorker
 from bancone_ingest.handlers import IngestDeps
+from bancone_ingest.reindexing import Reindexer
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
@@ -137,6 +138,7 @@ def build_app(
             max_redirects=settings.url_fetch_max_redirects,
         ),
     )
+    reindexer = Reindexer(index)
     worker = IngestionWorker(documents, poll_seconds=settings.ingestion_poll_seconds, lease=lease)
     register_consumers(
         broker,
@@ -158,6 +160,7 @@ def build_app(
             if settings.ingestion_worker:
                 await worker.start()
                 stack.push_async_callback(worker.stop)
+            stack.push_async_callback(reindexer.stop)
             yield
 
     checks = [
@@ -170,4 +173,5 @@ def build_app(
     app.state.deps = deps
     app.state.documents = documents
     app.state.worker = worker
+    app.state.reindexer = reindexer
     return app

@@ -45,15 +45,15 @@ async def start_ingest(
 
     @contextlib.asynccontextmanager
     async def start(embedder: Any = None, **overrides: Any) -> AsyncIterator[Ingest]:
-        settings = IngestSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            qdrant_path=tmp_path / "qdrant",
-            blob_store=str(tmp_path / "blobs"),
-            max_upload_bytes=MAX_BYTES,
-            ingestion_poll_seconds=0.2,
-            **overrides,
-        )
+        defaults: dict[str, Any] = {
+            "database_url": postgres_url,
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "qdrant_path": tmp_path / "qdrant",
+            "blob_store": str(tmp_path / "blobs"),
+            "max_upload_bytes": MAX_BYTES,
+            "ingestion_poll_seconds": 0.2,
+        }
+        settings = IngestSettings(**(defaults | overrides))
         app = build_app(
             settings,
             embedding=Embedding(embedder or encoder),
@@ -69,6 +69,6 @@ async def start_ingest(
                 timeout=60,
                 auth=TenantBearer(signer),  # the owner of the tenant each path names
             ) as http:
-                yield Ingest(http, app, postgres_url, tmp_path / "blobs", signer)
+                yield Ingest(http, app, settings.database_url, tmp_path / "blobs", signer)
 
     return start

@@ -6,15 +6,20 @@ offline embedder's model takes a second or two of CPU, so it runs in a worker th
 startup: `/healthz` answers at once and `/readyz` reports `index` ready only once the model
 is loaded. A search or an event arriving earlier still works: the embedder loads on first
 use behind the same lock, so it merely waits for the load.
+
+A re-index (`reindex`) holds writes back (they wait, then apply to the new generation) while
+searches go on against the old one. An index whose vector size no longer fits the embedder
+opens anyway but answers nothing but a re-index, and is not ready until one has run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from bancone_ingest.adapters.vectors import KnowledgeIndex
+from bancone_ingest.adapters.generations import Progress, ReindexResult
+from bancone_ingest.adapters.vectors import IndexMismatchError, KnowledgeIndex
 from bancone_ingest.domain import Hit, IndexDocument, Kind, SearchQuery
 from bancone_kit.logging import get_logger
 
@@ -40,6 +45,8 @@ class IndexHandle:
         self._warm_up = warm_up
         self._index: KnowledgeIndex | None = None
         self._warming: asyncio.Task[None] | None = None
+        self._mismatch: IndexMismatchError | None = None
+        self._gate = _WriteGate()
 
     async def open(self) -> None:
         """Open the index and make sure its collection fits the embedder (fails fast: a
@@ -48,6 +55,9 @@ class IndexHandle:
         index = self._open_index()
         try:
             await index.ensure_collection()
+        except IndexMismatchError as error:
+            log.warning("index.needs_reindex", reason=str(error))
+            self._mismatch = error
         except BaseException:
             await index.close()
             raise
@@ -66,7 +76,7 @@ class IndexHandle:
             self._index = None
 
     async def check(self) -> None:
-        """Readiness: open, and the embedder loaded."""
+        """Readiness: open, fitting the embedder, and the embedder loaded."""
         self._opened()
         if self._warming is None:
             return
@@ -86,29 +96,35 @@ class IndexHandle:
     # -- the index's operations -------------------------------------------------------------
 
     async def upsert(self, doc: IndexDocument) -> None:
-        await self._opened().upsert(doc)
+        async with self._gate.write():
+            await self._opened().upsert(doc)
 
     async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None:
-        await self._opened().delete(tenant_id, entity_id, kind)
+        async with self._gate.write():
+            await self._opened().delete(tenant_id, entity_id, kind)
 
     async def set_stock(
         self, tenant_id: str, entity_id: str, stock: int | None, in_stock: bool | None = None
     ) -> None:
-        await self._opened().set_stock(tenant_id, entity_id, stock, in_stock)
+        async with self._gate.write():
+            await self._opened().set_stock(tenant_id, entity_id, stock, in_stock)
 
     async def search(self, tenant_id: str, query: SearchQuery) -> list[Hit]:
         return await self._opened().search(tenant_id, query)
 
     async def upsert_many(self, docs: Sequence[IndexDocument]) -> None:
-        await self._opened().upsert_many(docs)
+        async with self._gate.write():
+            await self._opened().upsert_many(docs)
 
     async def activate_version(self, tenant_id: str, document_id: str, version: int) -> None:
-        await self._opened().activate_version(tenant_id, document_id, version)
+        async with self._gate.write():
+            await self._opened().activate_version(tenant_id, document_id, version)
 
     async def delete_document(
         self, tenant_id: str, document_id: str, version: int | None = None
     ) -> None:
-        await self._opened().delete_document(tenant_id, document_id, version)
+        async with self._gate.write():
+            await self._opened().delete_document(tenant_id, document_id, version)
 
     async def count_passages(self, tenant_id: str, document_id: str | None = None) -> int:
         return await self._opened().count_passages(tenant_id, document_id)
@@ -116,10 +132,25 @@ class IndexHandle:
     async def count(self, tenant_id: str, kind: Kind | None = None) -> int:
         return await self._opened().count(tenant_id, kind)
 
-    def _opened(self) -> KnowledgeIndex:
+    async def reindex(self, tenant_id: str | None, progress: Progress) -> ReindexResult:
+        """Re-embed everything (or one tenant) into a new generation, holding writes back."""
+        index = self._open_only()
+        async with self._gate.exclusive():
+            result = await index.reindex(tenant_id, progress)
+            if tenant_id is None:
+                self._mismatch = None
+        return result
+
+    def _open_only(self) -> KnowledgeIndex:
         if self._index is None:
             raise IndexNotReadyError("the knowledge index is not open")
         return self._index
+
+    def _opened(self) -> KnowledgeIndex:
+        index = self._open_only()
+        if self._mismatch is not None:
+            raise IndexNotReadyError(f"{self._mismatch}: re-index every tenant")
+        return index
 
     async def _load(self, warm_up: Callable[[], object]) -> None:
         try:
@@ -128,3 +159,38 @@ class IndexHandle:
             log.exception("index.embedder_load_failed")
             raise
         log.info("index.embedder_loaded")
+
+
+class _WriteGate:
+    """Writes run concurrently with each other; `exclusive` waits for those in flight and
+    holds new ones back until it ends (reads never pass through the gate)."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+        self._open.set()
+        self._writers = 0
+        self._idle = asyncio.Condition()
+        self._exclusive = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[None]:
+        while not self._open.is_set():
+            await self._open.wait()
+        self._writers += 1
+        try:
+            yield
+        finally:
+            async with self._idle:
+                self._writers -= 1
+                self._idle.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        async with self._exclusive:
+            self._open.clear()
+            try:
+                async with self._idle:
+                    await self._idle.wait_for(lambda: self._writers == 0)
+                yield
+            finally:
+                self._open.set()

@@ -1,4 +1,5 @@
-"""The knowledge index: one Qdrant collection holding every tenant's documents.
+"""The knowledge index: one Qdrant collection holding every tenant's documents (an alias onto
+its current generation, see `generations.py`).
 
 Qdrant runs embedded (local mode, a directory only this process may open) by default, or
 as a server when a URL is given; the code path is the same. Tenancy is a payload field,
@@ -16,6 +17,15 @@ from pathlib import Path
 from qdrant_client import AsyncQdrantClient, models
 
 from bancone_ingest.adapters.embedder import AnyEmbedder, embed_texts
+from bancone_ingest.adapters.generations import (
+    Progress,
+    ReindexResult,
+    create_generation,
+    point_alias,
+    rebuild,
+    served_collection,
+    vector_size,
+)
 from bancone_ingest.domain import (
     Candidate,
     Hit,
@@ -150,33 +160,51 @@ class KnowledgeIndex:
         """Release the client (and the local path's lock)."""
         await self._client.close()
 
+    @property
+    def _indexes(self) -> dict[str, models.PayloadSchemaType | models.KeywordIndexParams]:
+        return _PAYLOAD_INDEXES if self._payload_indexes else {}
+
     async def ensure_collection(self) -> None:
-        """Create the collection and its payload indexes unless they exist; idempotent."""
+        """Create the collection (a first generation behind the alias, `generations.py`)
+        unless it exists, and check its vector size; idempotent."""
         async with self._ready_lock:
             if self._ready:
                 return
-            if await self._client.collection_exists(self._collection):
-                info = await self._client.get_collection(self._collection)
-                vectors = info.config.params.vectors
-                size = vectors.size if isinstance(vectors, models.VectorParams) else None
+            physical = await served_collection(self._client, self._collection)
+            if physical is None:
+                generation = await create_generation(
+                    self._client, self._collection, self._embedder.dim, self._indexes
+                )
+                await point_alias(self._client, self._collection, generation)
+            else:
+                size = await vector_size(self._client, physical)
                 if size != self._embedder.dim:
                     raise IndexMismatchError(
                         f"collection {self._collection} holds {size}-d vectors, "
-                        f"the embedder makes {self._embedder.dim}-d ones"
+                        f"the embedder makes {self._embedder.dim}-d ones: re-index"
                     )
-            else:
-                await self._client.create_collection(
-                    self._collection,
-                    vectors_config=models.VectorParams(
-                        size=self._embedder.dim, distance=models.Distance.COSINE
-                    ),
-                )
-            if self._payload_indexes:
-                for field, schema in _PAYLOAD_INDEXES.items():
+                for field, schema in self._indexes.items():
                     await self._client.create_payload_index(
-                        self._collection, field_name=field, field_schema=schema
+                        physical, field_name=field, field_schema=schema
                     )
             self._ready = True
+
+    async def reindex(self, tenant_id: str | None, progress: Progress) -> ReindexResult:
+        """Re-embed every point (or one tenant's) with the current embedder into a new
+        generation and switch search to it at once; the caller holds writes back meanwhile."""
+        if tenant_id is not None:
+            checked_tenant_id(tenant_id)
+        # Not under `_ready_lock`: searches go on (against the old generation) meanwhile.
+        result = await rebuild(
+            self._client,
+            self._embedder,
+            self._collection,
+            tenant_id=tenant_id,
+            payload_indexes=self._indexes,
+            progress=progress,
+        )
+        self._ready = True
+        return result
 
     async def upsert(self, doc: IndexDocument) -> None:
         """Index one document, replacing its previous version."""

@@ -10,6 +10,7 @@ from starlette.types import Lifespan
 
 from bancone_ingest.adapters.index_handle import IndexNotReadyError
 from bancone_ingest.domain import InvalidQueryError, InvalidTenantError
+from bancone_ingest.domain.reindexing import ReindexBusyError, ReindexRunNotFoundError
 from bancone_ingest.domain.uploads import (
     DocumentNotFoundError,
     DocumentTooLargeError,
@@ -21,6 +22,7 @@ from bancone_ingest.domain.uploads import (
     UrlRefusedError,
 )
 from bancone_ingest.entrypoints.documents_api import router as documents_router
+from bancone_ingest.entrypoints.reindex_api import router as reindex_router
 from bancone_ingest.entrypoints.search_api import router as search_router
 from bancone_ingest.settings import IngestSettings
 from bancone_kit.http.app import create_app
@@ -43,6 +45,8 @@ INGEST_PROBLEMS: ErrorProblems = {
     UrlFetchDisabledError: ErrorProblem(403, "URL fetching is off"),
     UrlRefusedError: ErrorProblem(422, "URL refused"),
     UrlFetchError: ErrorProblem(422, "URL could not be fetched"),
+    ReindexBusyError: ErrorProblem(409, "Re-index already running"),
+    ReindexRunNotFoundError: ErrorProblem(404, "Re-index run not found"),
 }
 """Every error a search or a document request can end in, and the problem it becomes."""
 
@@ -56,4 +60,5 @@ def build_http_app(
     install_token_verifier(app, settings, "ingest")
     app.include_router(search_router)
     app.include_router(documents_router)
+    app.include_router(reindex_router)
     return app
