@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -145,6 +146,7 @@ def build_app(
         tools_for=tools_for,
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,
+        memory_fresh_after=timedelta(seconds=settings.memory_fresh_after_seconds),
     )
     dispatchers = register_consumers(
         messaging.broker,

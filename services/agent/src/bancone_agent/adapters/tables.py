@@ -29,6 +29,7 @@ __all__ = [
     "AgentConfigRecord",
     "AgentTable",
     "AgentTurnRecord",
+    "ConversationMemoryRecord",
     "ConversationRecord",
     "ConversationState",
     "CustomerRecord",
@@ -213,3 +214,17 @@ class AgentTurnRecord(AgentTable, table=True):
     )
     """The wamids of the customer messages folded into the turn."""
     created_at: datetime = _timestamp()
+
+
+class ConversationMemoryRecord(AgentTable, table=True):
+    """What a conversation remembers between turns (`domain.memory.Memory` as JSON), keyed by
+    tenant and conversation: a turn only ever reads its own conversation's."""
+
+    __tablename__ = "conversation_memories"
+
+    tenant_id: str = _tenant()
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    memory: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    updated_at: datetime = _timestamp()
