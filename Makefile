@@ -70,9 +70,9 @@ infra-up:
 infra-down:
 	@bash deploy/local/infra.sh down
 
-# `make eval`: the assistant on the labelled cases (services/agent/eval/cases.json) against the
-# demo shop (a catalog process on a private broker, started once), then the same through the
-# scripted LLM. EVAL_ARGS go to the first run, e.g.
+# `make eval`: the assistant on the labelled cases, dev and test splits
+# (services/agent/eval/cases/), against the shops of services/agent/eval/shops.json (one catalog
+# process on a private broker, started once), then the same through the scripted LLM. EVAL_ARGS go to the first run, e.g.
 # EVAL_ARGS="--llm-base-url http://localhost:11434/v1 --llm-model qwen2.5:7b -v".
 EVAL_ARGS ?=
 .PHONY: eval

@@ -1,4 +1,4 @@
-"""`make eval`: the agent's assistant on the labelled cases in `cases.json`, against the demo shop.
+"""`make eval`: the agent's assistant on the labelled cases of `cases/dev.json` and `cases/test.json`.
 
     uv run python services/agent/eval/run.py                      # offline, or the LLM if
                                                                   # BANCONE_LLM_BASE_URL is set

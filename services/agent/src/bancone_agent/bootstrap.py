@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -150,6 +151,7 @@ def build_app(
         allowed_llm_hosts=settings.trusted_llm_hosts,
         setup_chat=LlmSetupChat(LlmOptions.from_settings(settings)),
         faq_writer=CatalogFaqWriter(settings.catalog_base),
+        memory_fresh_after=timedelta(seconds=settings.memory_fresh_after_seconds),
     )
     dispatchers = register_consumers(
         messaging.broker,

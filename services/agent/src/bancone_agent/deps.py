@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.onboarding import FaqWriter, SetupChat
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
@@ -41,6 +42,8 @@ class AgentDeps:
     config_box: SecretBox = field(default_factory=dev_config_box, repr=False)
     """Opens tenants' sealed LLM keys (`bootstrap.config_secrets`); tests keep the dev box."""
     clock: Callable[[], datetime] = field(default=utc_now)
+    memory_fresh_after: timedelta = DEFAULT_MEMORY_FRESH_AFTER
+    """A resolved conversation quiet this long starts with a fresh memory."""
     allowed_llm_hosts: Collection[str] = ()
     """Hosts a tenant's LLM base URL may use although not public (dev, tests)."""
     poison_marker: str | None = None

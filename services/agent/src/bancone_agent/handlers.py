@@ -30,6 +30,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,7 +91,9 @@ from bancone_agent.domain.escalation import (
     holding_message,
 )
 from bancone_agent.domain.events import turn_log
+from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.pace import Pace
+from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.revocations import answerable
 from bancone_agent.domain.run import TurnOutcome, TurnRun
 from bancone_agent.domain.turn import Draft, Plan, read_turn
@@ -215,12 +219,18 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
         return Draft()
     if held_by_people(plan.state):
         return Draft(muted=True)
-    read = read_turn(plan)
+    memory = plan.memory.current(
+        deps.clock(),
+        resolved=plan.state is ConversationState.RESOLVED,
+        fresh_after=deps.memory_fresh_after,
+    )
+    read = read_turn(replace(plan, memory=memory))
     turn, language = read.turn, read.turn.language
     escalation = before_turn(read.said, plan.config.escalation)
     if escalation is not None:
         run = TurnRun(assistant="rules", outcome=TurnOutcome.ESCALATED)
-        return Draft(escalation=escalation, run=run, language=language)
+        remembered = remember_turn(turn, None, deps.clock())
+        return Draft(escalation=escalation, run=run, language=language, memory=remembered)
     name = assistant_name(deps.assistant)
     started = time.perf_counter()
     try:
@@ -239,7 +249,10 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
     if reply is None:
         return Draft(latency_ms=latency, language=language)
     run = reply.run or TurnRun(assistant=name)
-    return Draft(reply=reply, run=run, latency_ms=latency, language=reply.language)
+    remembered = remember_turn(turn, reply, deps.clock())
+    return Draft(
+        reply=reply, run=run, latency_ms=latency, language=reply.language, memory=remembered
+    )
 
 
 async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = False) -> None:
@@ -297,6 +310,8 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = Fa
             text = draft.reply.text
             outcome = draft.run.outcome if draft.run is not None else TurnOutcome.ANSWERED
         outbound = conversations.record_reply(tx, last, conversation, text, language, now)
+        if draft.memory is not None:
+            await conversations.save_memory(tx, plan.tenant_id, conversation.id, draft.memory, now)
         entry = turn_log(plan, draft, conversation.id, outcome, escalation, now)
         conversations.record_turn(tx, entry)
     log.info(

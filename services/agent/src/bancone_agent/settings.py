@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
+from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring
 from bancone_kit.http.auth import TokenAuthSettings
 from bancone_kit.public_urls import normalise_allowed_hosts
@@ -95,6 +96,11 @@ class AgentSettings(ConsumerSettings, TokenAuthSettings):
         min_length=2,
         max_length=8,
         description="The shops' language: replies use it when the customer's can't be told.",
+    )
+    memory_fresh_after_seconds: float = Field(
+        default=DEFAULT_MEMORY_FRESH_AFTER.total_seconds(),
+        gt=0,
+        description="A resolved conversation quiet this long starts with a fresh memory",
     )
     max_in_flight: int = Field(
         default=64,

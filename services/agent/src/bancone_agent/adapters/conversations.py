@@ -17,6 +17,7 @@ from bancone_agent.adapters import feed, repository
 from bancone_agent.adapters.config_store import get_active_config
 from bancone_agent.adapters.tables import (
     AgentTurnRecord,
+    ConversationMemoryRecord,
     ConversationRecord,
     CustomerRecord,
     Direction,
@@ -33,6 +34,7 @@ from bancone_agent.domain.events import (
     turn_completed_event,
 )
 from bancone_agent.domain.operators import delivery_label
+from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -91,7 +93,29 @@ async def read_plan(
         language=known.language if known is not None else None,
         failed_turns=known.failed_turns if known is not None else 0,
         config=config,
+        memory=await load_memory(session, tenant_id, known.id) if known is not None else Memory(),
     )
+
+
+async def load_memory(session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID) -> Memory:
+    """The conversation's memory (empty for a new one or one never remembered)."""
+    record = await session.get(ConversationMemoryRecord, (tenant_id, conversation_id))
+    return Memory.model_validate(record.memory) if record is not None else Memory()
+
+
+async def save_memory(
+    tx: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, memory: Memory, now: datetime
+) -> None:
+    """Store the conversation's memory after a turn, in the turn's transaction."""
+    data = memory.model_dump(mode="json")
+    record = await tx.get(ConversationMemoryRecord, (tenant_id, conversation_id))
+    if record is None:
+        tx.add(ConversationMemoryRecord(
+            tenant_id=tenant_id, conversation_id=conversation_id, memory=data, updated_at=now
+        ))  # fmt: skip
+    else:
+        record.memory = data
+        record.updated_at = now
 
 
 def _fields(event: InboundMessageReceived) -> dict[str, str]:

@@ -31,6 +31,7 @@ __all__ = [
     "AgentConfigRecord",
     "AgentTable",
     "AgentTurnRecord",
+    "ConversationMemoryRecord",
     "ConversationRecord",
     "ConversationState",
     "CustomerRecord",
@@ -333,4 +334,17 @@ class OnboardingSessionRecord(AgentTable, table=True):
     confirmed_version: int | None = Field(default=None, sa_column=sa.Column(sa.Integer()))
     created_by: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
     created_at: datetime = _timestamp()
+
+
+class ConversationMemoryRecord(AgentTable, table=True):
+    """What a conversation remembers between turns (`domain.memory.Memory` as JSON), keyed by
+    tenant and conversation: a turn only ever reads its own conversation's."""
+
+    __tablename__ = "conversation_memories"
+
+    tenant_id: str = _tenant()
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    memory: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
     updated_at: datetime = _timestamp()

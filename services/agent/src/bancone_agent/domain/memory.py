@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 MAX_EXCHANGES = 6
 """Recent exchanges kept; the LLM sees as many of them as its token bound allows."""
+DEFAULT_MEMORY_FRESH_AFTER = timedelta(hours=12)
+"""A resolved conversation quiet this long starts afresh (`BANCONE_AGENT_MEMORY_FRESH_AFTER_
+SECONDS`)."""
 MAX_SHOWN = 6
 """Items of the last product list kept for references ("il primo", "the red one")."""
 

@@ -416,7 +416,7 @@ _FIELD_WEIGHTS = (3, 2, 1)
 """A word in the name tells more than one in the tags, more than one in the description."""
 
 
-def _relevance(product: Product, words: Sequence[str]) -> int:
+def relevance(product: Product, words: Sequence[str]) -> int:
     fields = tuple(zip(_FIELD_WEIGHTS, _product_fields(product), strict=True))
     return sum(
         max(
@@ -450,7 +450,7 @@ def _naming_most(products: list[Product], words: Sequence[str]) -> list[Product]
     """
     if not words or not products:
         return products
-    scores = [_relevance(p, words) for p in products]
+    scores = [relevance(p, words) for p in products]
     best = max(scores)
     if best:
         return [p for p, n in zip(products, scores, strict=True) if n == best]

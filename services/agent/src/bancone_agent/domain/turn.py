@@ -9,12 +9,13 @@ the same reply and run-log row.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bancone_agent.domain.assistant import SILENT_KINDS, ContentKind, Reply, Turn
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.conversation import ConversationState
 from bancone_agent.domain.escalation import CustomerSaid, Escalation
+from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.understanding import DEFAULT_READER
 from bancone_contracts.events.inbound import (
@@ -106,6 +107,8 @@ class Plan:
     language: str | None
     failed_turns: int
     config: AgentConfig
+    memory: Memory = field(default_factory=Memory)
+    """The conversation's memory as stored (the handler decides whether it is still current)."""
 
     @property
     def event_ids(self) -> list[uuid.UUID]:
@@ -137,6 +140,8 @@ class Draft:
     run: TurnRun | None = None
     latency_ms: int = 0
     language: str | None = None
+    memory: Memory | None = None
+    """The conversation's memory once this turn is answered; None: unchanged."""
 
     @property
     def is_turn(self) -> bool:
@@ -177,5 +182,6 @@ def read_turn(plan: Plan) -> ReadTurn:
         config=config,
         history=tuple(texts[:-1]),
         understanding=read[0] if len(texts) == 1 else None,
+        memory=plan.memory,
     )
     return ReadTurn(said, turn)
