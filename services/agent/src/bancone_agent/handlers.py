@@ -31,7 +31,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +90,6 @@ from bancone_agent.domain.escalation import (
     holding_message,
 )
 from bancone_agent.domain.events import turn_log
-from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.pace import Pace
 from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.revocations import answerable

@@ -33,8 +33,8 @@ from bancone_agent.domain.events import (
     reply_event,
     turn_completed_event,
 )
-from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.memory import Memory
+from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived

@@ -334,6 +334,7 @@ class OnboardingSessionRecord(AgentTable, table=True):
     confirmed_version: int | None = Field(default=None, sa_column=sa.Column(sa.Integer()))
     created_by: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
     created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
 
 
 class ConversationMemoryRecord(AgentTable, table=True):

@@ -17,6 +17,8 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "assistant-config": "agent",
     "onboarding": "agent",
     "usage": "agent",
+    "dead-letters": "agent",
+    "whatsapp-notices": "agent",
     "products": "catalog",
     "faqs": "catalog",
     "offers": "catalog",
@@ -26,6 +28,7 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "ingestion-jobs": "ingest",
     "search": "ingest",
     "stats": "ingest",
+    "knowledge-settings": "ingest",
 }
 """The first path segment after `/v1/tenants/{tenant_id}/` → the service that serves it."""
 
