@@ -107,9 +107,10 @@ async def test_a_dead_lettered_message_escalates_and_its_replay_adds_no_reply(
 
     async def message_recorded() -> bool:
         r = await platform.http.get(
-            f"{agent}/conversations/{letter['conversation_id']}", headers=owner
+            f"{agent}/conversations/{letter['conversation_id']}/messages", headers=owner
         )
-        return any(m["wamid"] == wamid for m in r.json()["messages"])
+        said = [m["text"] or "" for m in r.json()["items"] if m["direction"] == "in"]
+        return any(platform.poison_marker in text for text in said)
 
     assert await poll(message_recorded), "the replayed message reached the conversation"
     assert await platform.settle(customer, seconds=3) == [holding], "no second reply"

@@ -104,8 +104,10 @@ async def test_a_business_app_echo_holds_the_conversation_and_notices_are_listed
         conversations = await http.get(
             f"/v1/tenants/{tenant_id}/conversations", params={"state": "human"}, headers=viewer
         )
-        [held] = conversations.json()
-        view = await http.get(f"/v1/tenants/{tenant_id}/conversations/{held['id']}", headers=viewer)
+        [held] = conversations.json()["items"]
+        view = await http.get(
+            f"/v1/tenants/{tenant_id}/conversations/{held['id']}/messages", headers=viewer
+        )
         notices = await http.get(f"/v1/tenants/{tenant_id}/whatsapp-notices", headers=viewer)
         theirs = await http.get(
             f"/v1/tenants/{other}/whatsapp-notices",
@@ -113,10 +115,10 @@ async def test_a_business_app_echo_holds_the_conversation_and_notices_are_listed
         )
 
     assert held["operator_id"] == "business_app"
-    assert [(m["direction"], m["sender"], m["text"]) for m in view.json()["messages"]] == [
-        ("out", "human", "Ciao, ci penso io!"),
+    assert [(m["direction"], m["sender"], m["text"]) for m in view.json()["items"]] == [
         ("in", "customer", "Avete un Chianti?"),
-    ]
+        ("out", "human", "Ciao, ci penso io!"),
+    ], "newest first"
     assert [e.data.outcome for e in tail.of(AgentTurnCompleted)] == ["muted"]
     assert tail.of(OutboundMessageRequested) == [], "the assistant stays silent"
     changes = [(e.data.transition, e.data.actor) for e in tail.of(ConversationChanged)]
