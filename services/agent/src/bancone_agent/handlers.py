@@ -36,7 +36,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bancone_agent import dead_letter_handlers, update_handlers
-from bancone_agent.adapters import conversations, dead_letters, repository
+from bancone_agent.adapters import conversations, dead_letters, handoffs, repository
 from bancone_agent.config_handlers import (
     change_config,
     diff_config,
@@ -82,6 +82,7 @@ from bancone_agent.domain.dead_letters import (
     ReplayDeadLetters,
     poisoned,
 )
+from bancone_agent.domain.delivery import undelivered_reply_reason
 from bancone_agent.domain.escalation import (
     Escalation,
     EscalationReason,
@@ -345,16 +346,27 @@ def _error_text(error: BaseException) -> str:
 
 
 async def handle_delivery(event: DeliveryUpdated, deps: AgentDeps) -> None:
-    """Note on our outbound message what the notifier reports about it."""
+    """Note on our outbound message what the notifier reports about it; an assistant reply
+    that failed (or whose outcome is unknown) hands its conversation to people."""
     result = event.data
     fields = {"tenant_id": event.tenant_id, "outbound_id": str(result.outbound_id)}
     async with inbox.claim(deps.sessions, DELIVERY_CONSUMER, event.id) as tx:
         if tx is None:
             return
-        if not await conversations.record_delivery(tx, event):
+        recorded = await conversations.record_delivery(tx, event)
+        if recorded is None:
             log.info("delivery.not_ours", status=result.status, **fields)
             return
-    log.info("delivery.recorded", status=result.status, **fields)
+        reply = recorded.message
+        reason = (
+            undelivered_reply_reason(reply.sender, reply.delivery_error)
+            if recorded.failed_now
+            else None
+        )
+        escalated = reason is not None and await handoffs.escalate_undelivered_reply(
+            tx, reply, reason, deps.clock()
+        )
+    log.info("delivery.recorded", status=result.status, escalated=escalated, **fields)
 
 
 async def handle_delivery_batch(events: Sequence[DeliveryUpdated], deps: AgentDeps) -> None:

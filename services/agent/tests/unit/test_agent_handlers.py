@@ -33,7 +33,8 @@ from bancone_agent.domain.delivery import advances
 from bancone_agent.domain.phrases import phrasebook
 from bancone_agent.domain.turn import outbound_id_for, read_content
 from bancone_agent.handlers import AgentDeps, Shop, handle_delivery, handle_inbound
-from bancone_contracts import OUTBOUND, conversation_key, parse_event
+from bancone_contracts import CONVERSATION, OUTBOUND, conversation_key, parse_event
+from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from bancone_contracts.events.inbound import (
     ButtonReplyContent,
@@ -358,6 +359,65 @@ async def test_delivery_updates_move_our_message_forward_only_within_its_tenant(
 
     [out] = [m for m in await rows(engine, MessageRecord) if m.direction == "out"]
     assert (out.delivery_status, out.wamid, out.delivery_error) == ("read", "wamid.out", None)
+
+
+def failure(outbound_id: uuid.UUID, title: str, *, tenant_id: str = TENANT) -> DeliveryUpdated:
+    event = delivery(outbound_id, "failed", tenant_id=tenant_id)
+    return event.model_copy(
+        update={"data": event.data.model_copy(update={"error_code": 131000, "error_title": title})}
+    )
+
+
+async def conversation_transitions(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        payloads = await connection.execute(
+            sa.select(col(OutboxRecord.payload))
+            .where(col(OutboxRecord.topic) == CONVERSATION)
+            .order_by(col(OutboxRecord.seq))
+        )
+        events = [parse_event(CONVERSATION, payload) for (payload,) in payloads]
+    return [e.data.transition for e in events if isinstance(e, ConversationChanged)]
+
+
+async def test_an_assistant_reply_that_did_not_reach_the_customer_hands_the_conversation_to_people(
+    deps: AgentDeps, engine: AsyncEngine
+) -> None:
+    event = inbound("Ciao")
+    await handle_inbound(event, deps)
+    outbound_id = outbound_id_for(event.id)
+    unknown = "outcome unknown (interrupted); not resent"
+
+    await handle_delivery(failure(outbound_id, unknown, tenant_id="other-shop"), deps)
+    assert await conversation_transitions(engine) == ["opened"], "another tenant's report"
+    await handle_delivery(failure(outbound_id, unknown), deps)
+    await handle_delivery(failure(outbound_id, unknown), deps)  # reported again: no new event
+
+    [conversation] = await rows(engine, ConversationRecord)
+    assert conversation.state == "waiting_for_human"
+    assert conversation.escalation_reason == f"reply not delivered: 131000 {unknown}"
+    assert await conversation_transitions(engine) == ["opened", "escalated"]
+    assert len(await outbox(engine)) == 1, "no holding message beside a reply of unknown fate"
+
+
+async def test_a_failed_operator_reply_leaves_the_conversation_with_the_operator(
+    deps: AgentDeps, engine: AsyncEngine
+) -> None:
+    event = inbound("Ciao")
+    await handle_inbound(event, deps)
+    outbound_id = outbound_id_for(event.id)
+    async with sessions_of(engine)() as session, session.begin():
+        reply = await session.scalar(
+            sa.select(MessageRecord).where(col(MessageRecord.outbound_id) == outbound_id)
+        )
+        assert reply is not None
+        reply.sender = "human"
+
+    await handle_delivery(failure(outbound_id, "Re-engagement message"), deps)
+
+    [conversation] = await rows(engine, ConversationRecord)
+    [out] = [m for m in await rows(engine, MessageRecord) if m.direction == "out"]
+    assert (conversation.state, out.delivery_status) == ("bot", "failed")
+    assert await conversation_transitions(engine) == ["opened"]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -347,12 +348,20 @@ def record_turn(tx: AsyncSession, entry: TurnLog) -> None:
     stage(tx, turn_completed_event(entry))
 
 
-async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> bool:
-    """Note on our outbound message what the notifier reports; False when it is not ours."""
+@dataclass(frozen=True)
+class RecordedDelivery:
+    message: MessageRecord
+    failed_now: bool
+    """This event moved the message to `failed` (a repeated failure report does not)."""
+
+
+async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> RecordedDelivery | None:
+    """Note on our outbound message what the notifier reports; None when it is not ours."""
     result = event.data
     row = await repository.find_outbound(tx, event.tenant_id, result.outbound_id)
     if row is None:
-        return False
+        return None
+    failed_now = False
     if result.wamid and not row.wamid:
         row.wamid = result.wamid
     if advances(row.delivery_status, result.status):
@@ -360,6 +369,7 @@ async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> bool:
         row.delivery_updated_at = result.occurred_at or event.time
         if result.status == "failed":
             row.delivery_error = delivery_error(result.error_code, result.error_title)
+            failed_now = True
         status = {"id": str(row.id), "delivery_status": delivery_label(row.delivery_status)}
         feed.stage(tx, row.tenant_id, feed.MESSAGE_STATUS, row.conversation_id, status)
-    return True
+    return RecordedDelivery(row, failed_now)

@@ -1,5 +1,6 @@
 """Hand-offs that do not come from a turn: a customer message the agent gave up on (dead
-letter), and the owner answering from the WhatsApp Business app (echo). Both run inside a
+letter), the owner answering from the WhatsApp Business app (echo), and an assistant reply
+that did not reach the customer (failed or outcome unknown). Both run inside a
 transaction the caller owns, lock the conversation row like a turn does, and stage their
 events in the outbox of that transaction.
 """
@@ -22,7 +23,7 @@ from bancone_agent.adapters.conversations import (
 from bancone_agent.adapters.tables import ConversationRecord, CustomerRecord, Direction
 from bancone_agent.adapters.tables import MessageRecord as Message
 from bancone_agent.domain.config import AgentConfig
-from bancone_agent.domain.conversation import Trigger
+from bancone_agent.domain.conversation import ConversationState, Trigger
 from bancone_agent.domain.escalation import holding_message
 from bancone_agent.domain.events import dead_letter_holding_event
 from bancone_agent.domain.language import detect_language
@@ -116,3 +117,17 @@ async def hold_for_business_app(
         now=now,
     )
     return conversation, changed
+
+
+async def escalate_undelivered_reply(
+    tx: AsyncSession, reply: Message, reason: str, now: datetime
+) -> bool:
+    """The assistant's reply did not reach the customer: its conversation, if the assistant
+    still holds it, waits for a person (no holding message — the channel just failed, and a
+    second message could arrive beside an unknown first one). True when the state changed."""
+    conversation = await repository.get_conversation(
+        tx, reply.tenant_id, reply.conversation_id, for_update=True
+    )
+    if conversation is None or conversation.state != ConversationState.BOT.value:
+        return False
+    return change_state(tx, conversation, Trigger.ESCALATE, actor="system", reason=reason, now=now)
