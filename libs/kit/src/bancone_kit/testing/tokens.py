@@ -45,8 +45,10 @@ class TokenSigner:
             keys.append({**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"})
         return {"keys": keys}
 
-    def token(self, *, kid: str | None = None, ttl: float = 300, **claims: Any) -> str:
-        """An operator token (admin of `shop-a` unless `claims` say otherwise)."""
+    def token(self, *, kid: str | None = None, ttl: float = 3600, **claims: Any) -> str:
+        """An operator token (admin of `shop-a` unless `claims` say otherwise). Valid an hour:
+        modules sign tokens when collected, and a loaded machine can take half an hour to
+        reach their tests."""
         now = datetime.now(UTC)
         payload = {
             "iss": self.issuer,
