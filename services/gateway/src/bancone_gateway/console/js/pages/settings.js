@@ -63,6 +63,7 @@ export function SettingsPage({ me }) {
   const [error, setError] = useState(null);
   const [message, setMessage] = useState(null);
   const [fieldErrors, setFieldErrors] = useState({});
+  const [people, setPeople] = useState({});
 
   async function load() {
     try {
@@ -77,7 +78,12 @@ export function SettingsPage({ me }) {
   }
   useEffect(() => {
     load();
+    // Who made each version: the team's emails (admins may list the team; else the ids stay).
+    api("/operators")
+      .then((found) => setPeople(Object.fromEntries(itemsOf(found).map((m) => [m.operator_id, m.email]))))
+      .catch(() => {});
   }, []);
+  const who = (id) => (id ? people[id] || id : "—");
 
   async function save(event) {
     event.preventDefault();
@@ -139,7 +145,7 @@ export function SettingsPage({ me }) {
   const shown = parsed(text);
   return html`<section class="settings">
     <h1>${t("set.title")}</h1>
-    ${current && html`<p class="meta" data-testid="config-version" data-version=${current.version}>${t("set.version")} ${current.version} · ${t("set.by")} ${current.created_by || "—"} · ${formatTime(current.created_at)}</p>`}
+    ${current && html`<p class="meta" data-testid="config-version" data-version=${current.version}>${t("set.version")} ${current.version} · ${t("set.by")} ${who(current.created_by)} · ${formatTime(current.created_at)}</p>`}
     ${error && html`<pre class="error" role="alert">${error}</pre>`}
     ${message && html`<p class="ok" role="status">${message}</p>`}
     <form data-testid="config-form" onSubmit=${save}>
@@ -185,7 +191,7 @@ export function SettingsPage({ me }) {
     <ul class="versions" data-testid="config-versions">
       ${versions.map(
         (v) => html`<li data-version=${v.version}>
-          <strong>${v.version}</strong> · ${v.created_by || "—"} · ${formatTime(v.created_at)}
+          <strong>${v.version}</strong> · ${who(v.created_by)} · ${formatTime(v.created_at)}
           ${admin && current && v.version !== current.version &&
           html`<button class="link" onClick=${() => rollback(v.version)}>${t("set.rollback")}</button>`}
         </li>`,
