@@ -18,7 +18,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -447,6 +447,6 @@ async def wait_indexed(platform: Platform, tenant_id: str, name: str, seconds: f
 
 
 @pytest.fixture
-def customer() -> Iterator[str]:
+def customer() -> str:
     """A fresh WhatsApp customer number per test, so sandbox listings never mix tests."""
     return f"39{secrets.randbelow(10**9):09d}{secrets.randbelow(10):d}"

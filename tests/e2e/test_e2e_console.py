@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    FilePayload,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from bancone_cli.operator_login import log_in_async
 from bancone_contracts.topics import OUTBOUND
@@ -55,8 +62,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = ViewportSize(width=1280, height=860)
+PHONE = ViewportSize(width=390, height=844)
 VIEWER_PASSWORD = "Lettore-Grappolo-Ventaglio-58"
 UI = 30_000  # ms: how long the page may take to show something that depends on the services
 FEED_SAMPLES = 20
@@ -88,7 +95,7 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def new_page(browser: Browser, platform: Platform, viewport: dict[str, int]) -> Page:
+async def new_page(browser: Browser, platform: Platform, viewport: ViewportSize) -> Page:
     context = await browser.new_context(viewport=viewport, locale="en-US")
     page = await context.new_page()
     await page.goto(platform.url("gateway") + "/")
@@ -360,7 +367,7 @@ async def import_a_csv_with_one_bad_line(page: Page, platform: Platform, shots: 
     importer = page.get_by_test_id("importer")
     await importer.locator("select").select_option("products")
     await importer.locator("input[type=file]").set_input_files(
-        files=[{"name": "prodotti.csv", "mimeType": "text/csv", "buffer": bad_csv.encode()}]
+        files=[FilePayload(name="prodotti.csv", mimeType="text/csv", buffer=bad_csv.encode())]
     )
     await importer.locator("button[type=submit]").click()
     issues = page.get_by_test_id("import-issues")
