@@ -13,11 +13,12 @@ import asyncio
 import base64
 import contextlib
 import os
+import random
 import secrets
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from bancone_devstack import (
     ExitedBeforeReadyError,
     NotReadyError,
     Supervisor,
-    free_port,
+    port_in_use,
     tail_text,
     wait_ready,
 )
@@ -50,6 +51,10 @@ POISON = "#e2e-dead-letter"
 """The agent's dev-only poison marker (`dev_poison_marker`): a message containing it fails
 every attempt of its turn and goes to the DLQ; its replay passes (the "fixed" bug)."""
 JWKS_PATH = "/.well-known/jwks.json"
+LISTEN_PORTS = range(20_000, 32_000)
+"""Where the services listen: below Linux's ephemeral range (32768-60999), so no outgoing
+connection on the busy shared machine can take a port between its pick and the service's
+bind (kernel-picked ports did, during the migrations, and the run failed to start)."""
 
 RIVAL_CATALOG: dict[str, Any] = {
     "products": [
@@ -231,6 +236,16 @@ async def create_database(admin_url: str, name: str) -> str:
     )
 
 
+def listen_ports(names: tuple[str, ...]) -> dict[str, int]:
+    """A free port for each name, outside the ephemeral range (see `LISTEN_PORTS`)."""
+    ports: dict[str, int] = {}
+    while len(ports) < len(names):
+        port = random.choice(LISTEN_PORTS)
+        if port not in ports.values() and not port_in_use("127.0.0.1", port):
+            ports[names[len(ports)]] = port
+    return ports
+
+
 def service_env(base: dict[str, str], name: str, values: dict[str, str]) -> dict[str, str]:
     prefix = f"BANCONE_{name.upper()}_"
     return {**base, **{prefix + k.upper(): v for k, v in values.items()}}
@@ -272,7 +287,7 @@ async def platform(
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "PYTHONUNBUFFERED": "1",
     }
-    ports = {name: free_port() for name in (*SERVICES, "sandbox")}
+    ports = listen_ports((*SERVICES, "sandbox"))
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     databases = {
         name: await create_database(postgres_admin_url, f"e2e_{run_id}_{name}") for name in SERVICES
@@ -432,6 +447,6 @@ async def wait_indexed(platform: Platform, tenant_id: str, name: str, seconds: f
 
 
 @pytest.fixture
-def customer() -> Iterator[str]:
+def customer() -> str:
     """A fresh WhatsApp customer number per test, so sandbox listings never mix tests."""
     return f"39{secrets.randbelow(10**9):09d}{secrets.randbelow(10):d}"

@@ -151,6 +151,15 @@ export async function api(path, { method = "GET", body, query, headers = {}, raw
   return type.includes("json") ? response.json() : response.text();
 }
 
+/** A failure as text: each named field of a 422 on its own line, else the problem's detail. */
+export function problemText(failure) {
+  const errors = failure.problem && failure.problem.errors;
+  if (Array.isArray(errors) && errors.length) {
+    return errors.map((e) => `${e.field || e.location || ""}: ${e.message || e.detail || ""}`).join("\n");
+  }
+  return failure.message;
+}
+
 /** The list inside a paged answer (`{"items": [...]}`) or a bare list. */
 export function itemsOf(answer) {
   if (Array.isArray(answer)) return answer;

@@ -139,8 +139,7 @@ function Importer({ onImported }) {
       <ul>
         ${issues.map(
           (issue) => html`<li data-line=${issue.line}>
-            ${issue.line ? `${t("cat.line")} ${issue.line}` : issue.path}${issue.field ? ` (${issue.field})` : ""}:
-            ${issue.message}
+            ${issue.line ? `${t("cat.line")} ${issue.line}` : issue.path}${issue.field ? ` (${issue.field})` : ""}${`: ${issue.message}`}
           </li>`,
         )}
       </ul>
