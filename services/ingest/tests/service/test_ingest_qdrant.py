@@ -346,3 +346,35 @@ async def test_an_invalid_tenant_id_never_reaches_qdrant(index: KnowledgeIndex) 
         await index.search("", SearchQuery(text="Barolo"))
     with pytest.raises(ValueError, match="invalid tenant id"):
         await index.delete("*", "p-barolo")
+
+
+class CountingEmbedder:
+    """The real encoder, remembering every text it was asked to embed."""
+
+    def __init__(self, inner: UniversalSentenceEncoder) -> None:
+        self._inner = inner
+        self.dim = inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts.extend(texts)
+        return self._inner.embed(texts)
+
+
+async def test_an_upsert_reuses_a_vector_made_ahead_only_for_its_own_text(
+    tmp_path: Path, embedder: UniversalSentenceEncoder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    knowledge = KnowledgeIndex.open(counting, path=tmp_path / "qdrant")
+    try:
+        chianti, montepulciano = (build_document(SHOP_A, e) for e in CATALOG_A[:2])
+        ahead = await knowledge.embed(chianti.text)
+
+        await knowledge.upsert(chianti, ahead)
+        await knowledge.upsert(montepulciano, ahead)
+
+        assert counting.texts == [chianti.text, montepulciano.text]
+        hits = await knowledge.search(SHOP_A, SearchQuery(text="Montepulciano d'Abruzzo"))
+        assert ids(hits)[0] == "p-montepulciano"
+    finally:
+        await knowledge.close()

@@ -1,7 +1,7 @@
 """On SQLite (the `make run` default) an upload must not fail with "database is locked" while
 the catalog consumer indexes: the consumer used to embed inside its write transaction, so a
 slow embedding (the model still loading, a busy CPU) held SQLite's one write lock past the
-busy timeout of every other writer (the fix, embedding before the transaction, is pending)."""
+busy timeout of every other writer. It now embeds before its transaction opens."""
 
 from __future__ import annotations
 
@@ -38,11 +38,6 @@ class SlowFirstEmbedding:
         return await asyncio.to_thread(self._inner.embed, texts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reproduces the bug, not yet fixed: handle_catalog_change embeds inside its "
-    "BEGIN IMMEDIATE transaction; fix = embed before inbox.claim and pass the vector in",
-)
 async def test_an_upload_during_a_slow_catalog_indexing_is_not_refused_as_locked(
     start_ingest: IngestFactory, encoder: UniversalSentenceEncoder, tmp_path: Path
 ) -> None:

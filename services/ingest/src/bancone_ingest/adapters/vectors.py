@@ -28,6 +28,7 @@ from bancone_ingest.adapters.generations import (
 )
 from bancone_ingest.domain import (
     Candidate,
+    EmbeddedText,
     Hit,
     IndexDocument,
     Kind,
@@ -206,21 +207,32 @@ class KnowledgeIndex:
         self._ready = True
         return result
 
-    async def upsert(self, doc: IndexDocument) -> None:
-        """Index one document, replacing its previous version."""
-        await self.upsert_many([doc])
+    async def embed(self, text: str) -> EmbeddedText:
+        """Embed a document's text ahead of its write (`upsert(doc, embedded)`), so that a
+        caller holding a database lock for the write does not hold it while embedding."""
+        [vector] = await embed_texts(self._embedder, [text])
+        return EmbeddedText(text, vector)
 
-    async def upsert_many(self, docs: Sequence[IndexDocument]) -> None:
-        """Index documents (embedded in one batch), replacing previous versions."""
+    async def upsert(self, doc: IndexDocument, embedded: EmbeddedText | None = None) -> None:
+        """Index one document, replacing its previous version; `embedded` is reused when it
+        is the embedding of the document's text."""
+        await self.upsert_many([doc], () if embedded is None else (embedded,))
+
+    async def upsert_many(
+        self, docs: Sequence[IndexDocument], embedded: Sequence[EmbeddedText] = ()
+    ) -> None:
+        """Index documents, replacing previous versions: texts not already `embedded` are
+        embedded in one batch."""
         if not docs:
             return
         for doc in docs:
             checked_tenant_id(doc.tenant_id)
         await self.ensure_collection()
-        vectors = await embed_texts(self._embedder, [d.text for d in docs])
+        known = {e.text: e.vector for e in embedded}
+        missing = list(dict.fromkeys(d.text for d in docs if d.text not in known))
+        known.update(zip(missing, await embed_texts(self._embedder, missing), strict=True))
         points = [
-            models.PointStruct(id=d.point_id, vector=v, payload=d.payload)
-            for d, v in zip(docs, vectors, strict=True)
+            models.PointStruct(id=d.point_id, vector=known[d.text], payload=d.payload) for d in docs
         ]
         await self._client.upsert(self._collection, points=points, wait=True)
 
