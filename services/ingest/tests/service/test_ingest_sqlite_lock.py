@@ -56,3 +56,34 @@ async def test_an_upload_during_a_slow_catalog_indexing_is_not_refused_as_locked
         await asyncio.wait_for(indexing, 60)
         assert (await ingest.finished(shop, upload.json()))["state"] == "indexed"
         assert await ingest.app.state.index.count(shop, "product") == 1
+
+
+async def test_a_job_poll_and_an_upload_during_a_slow_switch_of_versions_are_not_refused(
+    start_ingest: IngestFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ingest.sqlite'}"
+    await upgrade_database(url, "bancone_ingest.migrations")
+    shop = new_tenant()
+    async with start_ingest(database_url=url) as ingest:
+        # The embedded Qdrant switching a long document's versions takes seconds: made
+        # longer than SQLite's busy timeout here, the real switch after it.
+        index = ingest.app.state.index
+        switch = index.activate_version
+        switching = asyncio.Event()
+
+        async def slow_switch(tenant_id: str, document_id: str, version: int) -> None:
+            switching.set()
+            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 1)
+            await switch(tenant_id, document_id, version)
+
+        monkeypatch.setattr(index, "activate_version", slow_switch)
+        menu = await ingest.uploaded(
+            shop, "menu.txt", MENU_TEXT.encode(), content_type="text/plain"
+        )
+        await asyncio.wait_for(switching.wait(), 60)
+
+        assert (await ingest.job(shop, menu["job"]["job_id"]))["state"] == "embedding"
+        other = await ingest.upload(shop, "other.txt", MENU_TEXT.encode(), "text/plain")
+        assert other.status_code == 202, other.text
+        assert (await ingest.finished(shop, menu))["state"] == "indexed"
+        assert (await ingest.finished(shop, other.json()))["state"] == "indexed"

@@ -66,14 +66,9 @@ def _match(key: str, value: str | int | bool) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
 
 
-def _scope(
-    tenant_id: str, *conditions: models.Condition, excluding: models.Condition | None = None
-) -> models.Filter:
+def _scope(tenant_id: str, *conditions: models.Condition) -> models.Filter:
     """A filter confined to one tenant: the only way this module builds a filter."""
-    return models.Filter(
-        must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions],
-        must_not=None if excluding is None else [excluding],
-    )
+    return models.Filter(must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions])
 
 
 def _structured(query: SearchQuery) -> list[models.Condition]:
@@ -269,11 +264,13 @@ class KnowledgeIndex:
     # -- passages of uploaded documents ----------------------------------------------------
 
     async def activate_version(self, tenant_id: str, document_id: str, version: int) -> None:
-        """Make `version`'s passages searchable and drop every other version's, in one batch
-        request: search moves from the old version to the new one without a gap."""
+        """Make `version`'s passages searchable and drop the older versions', in one batch
+        request: search moves from the old version to the new one without a gap. A newer
+        version's passages (being written, not yet switched on) are left alone."""
         await self.ensure_collection()
         document = (_match("kind", "document"), _match("document_id", document_id))
         this = _match("version", version)
+        older = models.FieldCondition(key="version", range=models.Range(lt=version))
         await self._client.batch_update_points(
             self._collection,
             update_operations=[
@@ -283,9 +280,7 @@ class KnowledgeIndex:
                     )
                 ),
                 models.DeleteOperation(
-                    delete=models.FilterSelector(
-                        filter=_scope(tenant_id, *document, excluding=this)
-                    )
+                    delete=models.FilterSelector(filter=_scope(tenant_id, *document, older))
                 ),
             ],
             wait=True,
