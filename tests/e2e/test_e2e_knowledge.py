@@ -25,6 +25,8 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 PICKUP_PDF = REPO / "deploy" / "local" / "demo" / "knowledge" / "ritiro-in-negozio.pdf"
 TITLE = "Ritiro in negozio"
+FACT = "ritirare gratis in negozio"
+"""Said by the PDF only (the demo shop's FAQs name its address too, never this)."""
 
 
 async def upload(platform: Platform, tenant_id: str, path: Path, title: str) -> dict[str, Any]:
@@ -72,7 +74,7 @@ async def test_an_uploaded_pdf_answers_a_whatsapp_question_with_its_citation(
     assert response.status_code == 200
 
     [reply] = await platform.replies(customer)
-    assert "Via dei Mercanti 12" in reply
+    assert FACT in reply
     assert f"(fonte: {TITLE}, p. 1)" in reply
     assert await platform.settle(customer) == [reply]
 
@@ -87,5 +89,5 @@ async def test_the_other_shops_customer_is_not_answered_from_the_document(
     assert response.status_code == 200
 
     [reply] = await platform.replies(customer)
-    assert "Via dei Mercanti" not in reply
+    assert FACT not in reply
     assert TITLE not in reply
