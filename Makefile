@@ -13,7 +13,7 @@ help:
 	@echo "make test-unit  unit tier only (no infrastructure)"
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
 	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
-	@echo "make bench      reply latency, slow-conversation isolation, embedders: tables (minutes)"
+	@echo "make bench      reply latency, slow-conversation isolation, embedders, knowledge: tables (minutes)"
 	@echo "make faults     the fault matrix under load; FAULTS_ARGS=--quick to try it (docs/reliability.md)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
@@ -93,6 +93,9 @@ bench: install
 	@echo
 	@echo "==> bench: offline embedders (services/ingest/bench/embedders.py)"
 	@$(UV) run --frozen python services/ingest/bench/embedders.py
+	@echo
+	@echo "==> bench: knowledge from documents (bench/knowledge.py: a 100-page PDF, the sample documents' questions)"
+	@$(UV) run --frozen --all-packages python bench/knowledge.py
 
 # `make faults`: the platform on a private Kafka and PostgreSQL under its own restarting
 # supervisor, a steady webhook load, one fault at a time, then a 10,000-message soak; the

@@ -21,7 +21,7 @@ from bancone_contracts.events.catalog import (
     ProductSnapshot,
     StockLevel,
 )
-from bancone_ingest.domain import Hit, IndexDocument, Kind, SearchQuery, stock_payload
+from bancone_ingest.domain import EmbeddedText, Hit, IndexDocument, Kind, SearchQuery, stock_payload
 
 T0 = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -116,7 +116,10 @@ class FakeIndex:
     documents: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     writes: list[tuple[str, str, str]] = field(default_factory=list)
 
-    async def upsert(self, doc: IndexDocument) -> None:
+    async def embed(self, text: str) -> EmbeddedText:
+        return EmbeddedText(text, [float(len(text))])
+
+    async def upsert(self, doc: IndexDocument, embedded: EmbeddedText | None = None) -> None:
         self.writes.append(("upsert", doc.tenant_id, doc.entity_id))
         self.documents[(doc.tenant_id, doc.kind, doc.entity_id)] = dict(doc.payload)
 

@@ -201,6 +201,7 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
         ("ingest", "gateway", ports["gateway"]),
         ("agent", "internet", 443),  # the LLM (OpenAI-compatible, HTTPS)
         ("notifier", "internet", 443),  # Meta's Graph API
+        ("ingest", "internet", 443),  # documents from URLs, S3 blobs, OpenAI embeddings
         ("ingest", "qdrant", 6333),
         ("keda", "kafka", 9093),  # consumer-group lag
         # the engines among themselves, with their operators and the Kubernetes API

@@ -26,7 +26,12 @@ the time of the last upsert/delete applied and of the last stock change applied.
   resolution, or skew between catalog hosts' clocks, are the remaining holes.
 
 The Qdrant write happens before the transaction commits: if the commit fails the event is
-redelivered and the write repeated, which the deterministic point ids make harmless.
+redelivered and the write repeated, which the deterministic point ids make harmless. The
+embedding of an upsert, though, is computed before the transaction opens: it can take seconds
+(the model loading, a busy CPU, a remote API), and on SQLite the transaction holds the one
+write lock, so every other writer (a document upload) would wait past its busy timeout. The
+vector depends only on the snapshot's text, so computing it early changes no decision: a
+duplicate or stale event merely wastes it.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from bancone_ingest.adapters.tables import IndexedEntityRecord
 from bancone_ingest.domain import (
     KINDS,
     CatalogEntity,
+    EmbeddedText,
     Faq,
     Hit,
     IndexDocument,
@@ -83,7 +89,9 @@ DEFAULT_FAQ_LANGUAGE = "it"
 class IndexWriter(Protocol):
     """What the handler needs of the knowledge index (`KnowledgeIndex` or a test fake)."""
 
-    async def upsert(self, doc: IndexDocument) -> None: ...
+    async def embed(self, text: str) -> EmbeddedText: ...
+
+    async def upsert(self, doc: IndexDocument, embedded: EmbeddedText | None = None) -> None: ...
 
     async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None: ...
 
@@ -180,6 +188,7 @@ async def handle_catalog_change(event: CatalogEntityChanged, deps: IngestDeps) -
         "entity_id": change.entity_id,
         "op": change.op,
     }
+    embedded = await _embed_ahead(event, deps.index)
     async with inbox.claim(deps.sessions, CATALOG_CHANGES.inbox, event.id) as tx:
         if tx is None:
             log.info("catalog_change.duplicate_event", **fields)
@@ -196,7 +205,7 @@ async def handle_catalog_change(event: CatalogEntityChanged, deps: IngestDeps) -
                 last_event_id=event.id,
             )
             tx.add(row)
-        await _apply(event, row, deps.index)
+        await _apply(event, row, deps.index, embedded)
         row.last_event_id = event.id
         row.updated_at = utcnow()
     log.info("catalog_change.indexed", **fields)
@@ -207,7 +216,21 @@ async def _locked_row(tx: AsyncSession, event: CatalogEntityChanged) -> IndexedE
     return await tx.get(IndexedEntityRecord, key, with_for_update=True)
 
 
-async def _apply(event: CatalogEntityChanged, row: IndexedEntityRecord, index: IndexWriter) -> None:
+async def _embed_ahead(event: CatalogEntityChanged, index: IndexWriter) -> EmbeddedText | None:
+    """The vector an upsert will write, computed before any transaction holds a lock."""
+    change = event.data
+    if change.op != "upserted" or change.snapshot is None:
+        return None
+    doc = build_document(event.tenant_id, entity_from(change.entity_id, change.snapshot))
+    return await index.embed(doc.text)
+
+
+async def _apply(
+    event: CatalogEntityChanged,
+    row: IndexedEntityRecord,
+    index: IndexWriter,
+    embedded: EmbeddedText | None,
+) -> None:
     """Write the change to the index and record it on the entity's row."""
     change, tenant_id = event.data, event.tenant_id
     if change.op == "upserted":
@@ -216,7 +239,7 @@ async def _apply(event: CatalogEntityChanged, row: IndexedEntityRecord, index: I
         if isinstance(entity, Product) and _after(row.stock_changed_at, event.time):
             # A stock change newer than this upsert was applied already: keep its stock.
             entity = dataclasses.replace(entity, stock=row.stock, in_stock=row.in_stock)
-        await index.upsert(build_document(tenant_id, entity))
+        await index.upsert(build_document(tenant_id, entity), embedded)
         row.changed_at, row.deleted = event.time, False
     elif change.op == "deleted":
         await index.delete(tenant_id, change.entity_id, change.entity_kind)

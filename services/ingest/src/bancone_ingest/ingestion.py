@@ -3,8 +3,8 @@
 Each step commits the job's new state with its event (`bancone.knowledge.v1`). Passages are
 written inactive, in batches, and `chunks_done` is committed after each batch: a job resumed
 after a restart redoes extraction and chunking (deterministic) and embeds from where it
-stopped; the point ids make any batch written twice overwrite itself. Only the last step, with
-the document row locked, makes the version searchable and removes the previous one.
+stopped; the point ids make any batch written twice overwrite itself. Only the last step makes
+the version searchable and removes the previous ones (`_activate`).
 
 A document that cannot be indexed as it is (encrypted, damaged, no text) ends `failed` with
 its reason and hint, and its passages are removed: nothing half-indexed stays. Any other error
@@ -141,14 +141,27 @@ async def _embed(
 
 
 async def _activate(job: IngestionJobRecord, deps: DocumentDeps) -> None:
-    """Switch search to this version, unless the document was deleted or replaced since."""
+    """Switch search to this version, unless the document was deleted or replaced since.
+
+    The switch in Qdrant happens between two short transactions, never inside one: on an
+    embedded Qdrant it takes seconds for a long document, and on SQLite an open transaction
+    holds the one write lock every upload and job poll waits for. The switch only removes
+    versions older than this one, so a newer version's passages (another worker may be
+    writing them meanwhile) are never touched. The second transaction records the version as
+    indexed unless a newer one was indexed first; a document deleted meanwhile is `JobGone`.
+    """
+    async with deps.sessions() as tx, tx.begin():
+        document = await store.locked_document(tx, job.tenant_id, job.document_id)
+        if document is None or document.version != job.version:
+            raise JobGoneError(job.job_id)
+    await deps.index.activate_version(job.tenant_id, job.document_id, job.version)
     async with deps.sessions() as tx, tx.begin():
         document = await store.locked_document(tx, job.tenant_id, job.document_id)
         current = await tx.get(IngestionJobRecord, job.job_id, with_for_update=True)
-        if document is None or current is None or document.version != job.version:
+        if document is None or current is None:
             raise JobGoneError(job.job_id)
-        await deps.index.activate_version(job.tenant_id, job.document_id, job.version)
-        document.indexed_version, document.updated_at = job.version, utcnow()
+        if document.indexed_version is None or document.indexed_version < job.version:
+            document.indexed_version, document.updated_at = job.version, utcnow()
         current.state, current.lease_until, current.updated_at = "indexed", None, utcnow()
         store.announce(tx, current)
         job.state = "indexed"

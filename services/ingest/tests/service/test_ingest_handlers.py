@@ -170,7 +170,7 @@ async def test_a_failing_index_write_rolls_back_so_the_redelivery_does_the_work(
     deps: IngestDeps,
 ) -> None:
     class Unavailable(FakeIndex):
-        async def upsert(self, doc: object) -> None:
+        async def upsert(self, doc: object, embedded: object = None) -> None:
             raise ConnectionError("qdrant down")
 
     event = barolo("42.00", 1)

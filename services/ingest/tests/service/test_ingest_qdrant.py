@@ -24,6 +24,8 @@ from bancone_ingest.domain import (
     SearchQuery,
     build_document,
 )
+from bancone_ingest.domain.chunking import Chunk
+from bancone_ingest.domain.passages import DocumentVersion, passage_document
 
 pytestmark = pytest.mark.service
 
@@ -346,3 +348,56 @@ async def test_an_invalid_tenant_id_never_reaches_qdrant(index: KnowledgeIndex) 
         await index.search("", SearchQuery(text="Barolo"))
     with pytest.raises(ValueError, match="invalid tenant id"):
         await index.delete("*", "p-barolo")
+
+
+class CountingEmbedder:
+    """The real encoder, remembering every text it was asked to embed."""
+
+    def __init__(self, inner: UniversalSentenceEncoder) -> None:
+        self._inner = inner
+        self.dim = inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts.extend(texts)
+        return self._inner.embed(texts)
+
+
+async def test_an_upsert_reuses_a_vector_made_ahead_only_for_its_own_text(
+    tmp_path: Path, embedder: UniversalSentenceEncoder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    knowledge = KnowledgeIndex.open(counting, path=tmp_path / "qdrant")
+    try:
+        chianti, montepulciano = (build_document(SHOP_A, e) for e in CATALOG_A[:2])
+        ahead = await knowledge.embed(chianti.text)
+
+        await knowledge.upsert(chianti, ahead)
+        await knowledge.upsert(montepulciano, ahead)
+
+        assert counting.texts == [chianti.text, montepulciano.text]
+        hits = await knowledge.search(SHOP_A, SearchQuery(text="Montepulciano d'Abruzzo"))
+        assert ids(hits)[0] == "p-montepulciano"
+    finally:
+        await knowledge.close()
+
+
+async def test_switching_a_version_on_drops_older_versions_but_not_a_newer_one_being_written(
+    tmp_path: Path, embedder: UniversalSentenceEncoder
+) -> None:
+    knowledge = KnowledgeIndex.open(embedder, path=tmp_path / "qdrant")
+    try:
+        for version in (1, 2, 3):
+            source = DocumentVersion(SHOP_A, "terms", version, "Terms", "en")
+            chunk = Chunk(0, f"Returns are accepted within {10 * version} days.", 1, None)
+            await knowledge.upsert_many([passage_document(source, chunk)])
+
+        await knowledge.activate_version(SHOP_A, "terms", 2)
+
+        assert await knowledge.count_passages(SHOP_A, "terms") == 2  # v2 on, v3 untouched
+        hits = await knowledge.search(SHOP_A, SearchQuery(text="returns", kinds=("document",)))
+        assert [h.payload["version"] for h in hits] == [2]
+        await knowledge.activate_version(SHOP_A, "terms", 3)
+        assert await knowledge.count_passages(SHOP_A, "terms") == 1
+    finally:
+        await knowledge.close()

@@ -28,6 +28,19 @@ def test_a_pdf_gives_its_pages_and_sections() -> None:
     assert (duration.page, duration.section) == (2, "Duration")
 
 
+def test_a_pdf_sentence_wrapped_at_the_margin_is_not_taken_for_a_heading() -> None:
+    page = [
+        "Pickup",
+        "Orders are ready two hours after you confirm them.",
+        "We keep your order for five working days. If nobody comes",
+        "by then, the order is cancelled and refunded.",
+    ]
+    chunks = chunk_blocks(extract("pdf", make_pdf([page])).blocks)
+
+    assert {c.section for c in chunks} == {"Pickup"}
+    assert any("If nobody comes by then" in c.text for c in chunks)
+
+
 def test_a_docx_gives_its_heading_sections() -> None:
     data = make_docx([("Washing", ["Wash at 30 degrees."]), ("Ironing", ["Iron on low heat."])])
     chunks = chunk_blocks(extract("docx", data).blocks)

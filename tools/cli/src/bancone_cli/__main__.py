@@ -1,4 +1,4 @@
-"""`bancone` console script: `chat`, `import` and `knowledge add` subcommands."""
+"""`bancone` console script: `chat`, `import`, `knowledge add` and `knowledge reindex`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ from bancone_cli.chat import (
 from bancone_cli.importer import DEFAULT_CATALOG_URL, KINDS, Kind, run_import
 from bancone_cli.knowledge import DEFAULT_INGEST_URL, run_knowledge_add
 from bancone_cli.operator_login import DEFAULT_GATEWAY_URL, LoginError, log_in
+from bancone_cli.reindex import run_reindex
 from bancone_cli.runenv import RunEnv, RunEnvError, load_run_env
+
+PLATFORM_EMAIL = "platform@bancone.local"
+"""The gateway's default platform operator (`make run`)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--token", default=None, help="an operator access token (default: log in as for import)"
     )
+    reindex = knowledge_commands.add_parser(
+        "reindex", help="embed the index again after the embedder changed (platform operator)"
+    )
+    reindex.add_argument("--tenant", default=None, help="one tenant only (default: every one)")
+    reindex.add_argument("--ingest-url", default=None, help="default $BANCONE_INGEST_URL")
+    reindex.add_argument(
+        "--token",
+        default=None,
+        help="a platform operator's access token; default: log in at $BANCONE_GATEWAY_URL as "
+        "$BANCONE_PLATFORM_EMAIL (platform@bancone.local) / $BANCONE_PLATFORM_PASSWORD "
+        "(make run's .bancone/secrets.env)",
+    )
     return parser
 
 
@@ -86,6 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             return chat_interactive(
                 target, wa_id=args.wa_id, name=args.name, timeout=args.timeout, console=console
+            )
+        if args.command == "knowledge" and args.knowledge_command == "reindex":
+            return run_reindex(
+                tenant=args.tenant,
+                ingest_url=args.ingest_url
+                or env.get("BANCONE_INGEST_URL", DEFAULT_INGEST_URL)
+                or DEFAULT_INGEST_URL,
+                token=args.token or platform_token(env),
+                console=console,
             )
         if args.command == "knowledge":
             return run_knowledge_add(
@@ -124,6 +149,18 @@ def operator_token(env: RunEnv, tenant: str) -> str | None:
     gateway = env.get("BANCONE_GATEWAY_URL") or DEFAULT_GATEWAY_URL
     with httpx.Client(timeout=10.0) as client:
         return log_in(client, gateway, email, password, tenant)
+
+
+def platform_token(env: RunEnv) -> str | None:
+    """Log in as the platform operator (`BANCONE_PLATFORM_EMAIL` / `_PASSWORD`); None when no
+    password is set (the ingest will then answer 401)."""
+    email = env.get("BANCONE_PLATFORM_EMAIL") or PLATFORM_EMAIL
+    password = env.get("BANCONE_PLATFORM_PASSWORD")
+    if not password:
+        return None
+    gateway = env.get("BANCONE_GATEWAY_URL") or DEFAULT_GATEWAY_URL
+    with httpx.Client(timeout=10.0) as client:
+        return log_in(client, gateway, email, password)
 
 
 if __name__ == "__main__":

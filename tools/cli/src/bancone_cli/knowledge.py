@@ -26,7 +26,8 @@ class KnowledgeError(RuntimeError):
     """The ingest refused the request or could not be reached."""
 
 
-def _problem(response: httpx.Response) -> str:
+def problem_text(response: httpx.Response) -> str:
+    """An RFC 9457 problem answer as one line (status, title, detail)."""
     try:
         body = response.json()
     except ValueError:
@@ -51,7 +52,7 @@ class IngestClient:
         except httpx.HTTPError as error:
             raise KnowledgeError(f"the ingest is not reachable: {error}") from error
         if response.status_code >= 400:
-            raise KnowledgeError(_problem(response))
+            raise KnowledgeError(problem_text(response))
         body: dict[str, Any] = response.json()
         return body
 

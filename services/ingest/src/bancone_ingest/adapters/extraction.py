@@ -97,15 +97,16 @@ def _pdf(data: bytes, on_page: Callable[[int, int], None] | None) -> Extracted:
 
 def _pdf_blocks(text: str, page: int) -> Iterable[Block]:
     # PDFs carry no structure: a short line that does not end a sentence, standing after a
-    # sentence's end (or first), is taken as a heading; the lines between headings and blank
+    # sentence's end (or first), is taken as a heading, unless the next line goes on in
+    # lower case (a sentence wrapped at the margin); the lines between headings and blank
     # lines as a paragraph.
     for group in re.split(r"\n\s*\n", text):
+        lines = [stripped for raw in group.splitlines() if (stripped := raw.strip())]
         paragraph: list[str] = []
-        for line in (raw.strip() for raw in group.splitlines()):
-            if not line:
-                continue
+        for index, line in enumerate(lines):
             after_sentence = not paragraph or paragraph[-1].endswith((".", "!", "?", ":"))
-            if after_sentence and _looks_like_heading(line):
+            wrapped = index + 1 < len(lines) and lines[index + 1][0].islower()
+            if after_sentence and not wrapped and _looks_like_heading(line):
                 if paragraph:
                     yield Block(" ".join(paragraph), page)
                     paragraph = []

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from bancone_ingest.adapters.generations import Progress, ReindexResult
 from bancone_ingest.adapters.vectors import IndexMismatchError, KnowledgeIndex
-from bancone_ingest.domain import Hit, IndexDocument, Kind, SearchQuery
+from bancone_ingest.domain import EmbeddedText, Hit, IndexDocument, Kind, SearchQuery
 from bancone_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -95,9 +95,13 @@ class IndexHandle:
 
     # -- the index's operations -------------------------------------------------------------
 
-    async def upsert(self, doc: IndexDocument) -> None:
+    async def embed(self, text: str) -> EmbeddedText:
+        """Not a write: a re-index keeps the embedder, so a vector made before it still fits."""
+        return await self._opened().embed(text)
+
+    async def upsert(self, doc: IndexDocument, embedded: EmbeddedText | None = None) -> None:
         async with self._gate.write():
-            await self._opened().upsert(doc)
+            await self._opened().upsert(doc, embedded)
 
     async def delete(self, tenant_id: str, entity_id: str, kind: Kind | None = None) -> None:
         async with self._gate.write():

@@ -28,6 +28,7 @@ from bancone_ingest.adapters.generations import (
 )
 from bancone_ingest.domain import (
     Candidate,
+    EmbeddedText,
     Hit,
     IndexDocument,
     Kind,
@@ -65,14 +66,9 @@ def _match(key: str, value: str | int | bool) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
 
 
-def _scope(
-    tenant_id: str, *conditions: models.Condition, excluding: models.Condition | None = None
-) -> models.Filter:
+def _scope(tenant_id: str, *conditions: models.Condition) -> models.Filter:
     """A filter confined to one tenant: the only way this module builds a filter."""
-    return models.Filter(
-        must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions],
-        must_not=None if excluding is None else [excluding],
-    )
+    return models.Filter(must=[_match("tenant_id", checked_tenant_id(tenant_id)), *conditions])
 
 
 def _structured(query: SearchQuery) -> list[models.Condition]:
@@ -206,21 +202,32 @@ class KnowledgeIndex:
         self._ready = True
         return result
 
-    async def upsert(self, doc: IndexDocument) -> None:
-        """Index one document, replacing its previous version."""
-        await self.upsert_many([doc])
+    async def embed(self, text: str) -> EmbeddedText:
+        """Embed a document's text ahead of its write (`upsert(doc, embedded)`), so that a
+        caller holding a database lock for the write does not hold it while embedding."""
+        [vector] = await embed_texts(self._embedder, [text])
+        return EmbeddedText(text, vector)
 
-    async def upsert_many(self, docs: Sequence[IndexDocument]) -> None:
-        """Index documents (embedded in one batch), replacing previous versions."""
+    async def upsert(self, doc: IndexDocument, embedded: EmbeddedText | None = None) -> None:
+        """Index one document, replacing its previous version; `embedded` is reused when it
+        is the embedding of the document's text."""
+        await self.upsert_many([doc], () if embedded is None else (embedded,))
+
+    async def upsert_many(
+        self, docs: Sequence[IndexDocument], embedded: Sequence[EmbeddedText] = ()
+    ) -> None:
+        """Index documents, replacing previous versions: texts not already `embedded` are
+        embedded in one batch."""
         if not docs:
             return
         for doc in docs:
             checked_tenant_id(doc.tenant_id)
         await self.ensure_collection()
-        vectors = await embed_texts(self._embedder, [d.text for d in docs])
+        known = {e.text: e.vector for e in embedded}
+        missing = list(dict.fromkeys(d.text for d in docs if d.text not in known))
+        known.update(zip(missing, await embed_texts(self._embedder, missing), strict=True))
         points = [
-            models.PointStruct(id=d.point_id, vector=v, payload=d.payload)
-            for d, v in zip(docs, vectors, strict=True)
+            models.PointStruct(id=d.point_id, vector=known[d.text], payload=d.payload) for d in docs
         ]
         await self._client.upsert(self._collection, points=points, wait=True)
 
@@ -257,11 +264,13 @@ class KnowledgeIndex:
     # -- passages of uploaded documents ----------------------------------------------------
 
     async def activate_version(self, tenant_id: str, document_id: str, version: int) -> None:
-        """Make `version`'s passages searchable and drop every other version's, in one batch
-        request: search moves from the old version to the new one without a gap."""
+        """Make `version`'s passages searchable and drop the older versions', in one batch
+        request: search moves from the old version to the new one without a gap. A newer
+        version's passages (being written, not yet switched on) are left alone."""
         await self.ensure_collection()
         document = (_match("kind", "document"), _match("document_id", document_id))
         this = _match("version", version)
+        older = models.FieldCondition(key="version", range=models.Range(lt=version))
         await self._client.batch_update_points(
             self._collection,
             update_operations=[
@@ -271,9 +280,7 @@ class KnowledgeIndex:
                     )
                 ),
                 models.DeleteOperation(
-                    delete=models.FilterSelector(
-                        filter=_scope(tenant_id, *document, excluding=this)
-                    )
+                    delete=models.FilterSelector(filter=_scope(tenant_id, *document, older))
                 ),
             ],
             wait=True,

@@ -5,6 +5,7 @@ from bancone_ingest.domain.catalog import CatalogEntity, Faq, Offer, Product, Se
 from bancone_ingest.domain.documents import (
     KINDS,
     SEARCHABLE_KINDS,
+    EmbeddedText,
     IndexDocument,
     InvalidTenantError,
     Kind,
@@ -30,6 +31,7 @@ __all__ = [
     "SEARCHABLE_KINDS",
     "Candidate",
     "CatalogEntity",
+    "EmbeddedText",
     "Faq",
     "Hit",
     "IndexDocument",

@@ -60,6 +60,15 @@ class IndexDocument:
         return point_id(self.tenant_id, self.kind, self.entity_id)
 
 
+@dataclass(frozen=True, slots=True)
+class EmbeddedText:
+    """A text and its vector, computed ahead of a write (outside any transaction); a write
+    uses it only for a document whose text is this one."""
+
+    text: str
+    vector: list[float]
+
+
 def build_document(tenant_id: str, entity: CatalogEntity) -> IndexDocument:
     """The index document for any catalog entity of a tenant."""
     checked_tenant_id(tenant_id)
