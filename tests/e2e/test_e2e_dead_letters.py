@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 
-
 async def poll(probe: Any, seconds: float = 60) -> Any:
     deadline = time.monotonic() + seconds
     while True:
