@@ -1,10 +1,10 @@
-"""The sustained-pipeline run of `bench/webhook_load.py`: customer texts posted open loop at a
-fixed rate (each from a new customer), then every reply counted and timed in the sandbox.
+"""The sustained-pipeline run of `bench/webhook_load.py`: customer texts posted open loop by
+vegeta at a fixed rate (each from a new customer), then every reply counted and timed in the
+sandbox.
 
-The sender keeps its own schedule: message i is due at start + i/rate and is posted by its own
-task; how late each post left (schedule lag) is recorded, so a run shows whether the load was
-really offered. Replies are read once at the end from the sandbox (its `received_at`), so
-watching does not load the platform while it works.
+vegeta keeps the schedule (its achieved rate is reported) and records when each request left
+and what came back; replies are read once at the end from the sandbox (`received_at`, same
+machine clock), so watching does not load the platform while it works.
 """
 
 from __future__ import annotations
@@ -13,88 +13,77 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
-from bancone_cli.webhooks import build_text_webhook, new_wamid, signed_body
 from bench.harness import RunEnv, say
 from bench.questions import QUESTIONS
-
-
-@dataclass
-class Posted:
-    wa_id: str
-    sent_at: datetime
-    lag: float
-    ack: float = 0.0
-    status: int = 0
+from bench.vegeta import Hit, Result, attack, hits, results_path, write_text_targets
 
 
 @dataclass
 class PipelineResult:
     rate: float
     seconds: float
-    posted: list[Posted] = field(default_factory=list)
+    report: Result | None = None
+    customers: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
     replies: dict[str, list[datetime]] = field(default_factory=dict)
     drained_after: float = 0.0
 
+    def sent_at(self, hit: Hit) -> datetime:
+        return datetime.fromtimestamp(hit.sent_ns / 1e9, UTC)
+
     def latencies(self) -> list[float]:
         out = []
-        for post in self.posted:
-            times = self.replies.get(post.wa_id)
+        for hit in self.hits:
+            times = self.replies.get(self.customers[hit.seq])
             if times:
-                out.append((min(times) - post.sent_at).total_seconds())
+                out.append((min(times) - self.sent_at(hit)).total_seconds())
         return out
 
 
-async def _post(client: httpx.AsyncClient, env: RunEnv, post: Posted, text: str) -> None:
-    payload = build_text_webhook(
-        env.phone_number_id, post.wa_id, text, "Cliente Bench", new_wamid()
-    )
-    body, headers = signed_body(payload, env.app_secret)
-    started = time.perf_counter()
-    try:
-        response = await client.post(
-            f"{env.gateway_url}/webhooks/whatsapp", content=body, headers=headers
-        )
-        post.status = response.status_code
-    except httpx.HTTPError:
-        post.status = 0
-    post.ack = time.perf_counter() - started
-
-
 async def sustained(
-    client: httpx.AsyncClient, env: RunEnv, prefix: str, rate: float, seconds: float, wait: float
+    vegeta: str,
+    client: httpx.AsyncClient,
+    env: RunEnv,
+    work: Path,
+    prefix: str,
+    rate: int,
+    seconds: float,
+    wait: float,
 ) -> PipelineResult:
     """Post `rate` texts/s for `seconds`, then wait (up to `wait` s) for every reply."""
     result = PipelineResult(rate, seconds)
-    count = int(rate * seconds)
-    tasks = []
-    start = time.perf_counter()
-    for index in range(count):
-        due = start + index / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        post = Posted(f"{prefix}{index:05d}", datetime.now(UTC), time.perf_counter() - due)
-        result.posted.append(post)
-        text = QUESTIONS[index % len(QUESTIONS)]
-        tasks.append(asyncio.create_task(_post(client, env, post, text)))
-    await asyncio.gather(*tasks)
+    before = await _accepted(client, env)
+    result.customers = [f"{prefix}{i:05d}" for i in range(int(rate * seconds))]
+    targets = write_text_targets(
+        work / "pipeline.json",
+        f"{env.gateway_url}/webhooks/whatsapp",
+        env.phone_number_id,
+        env.app_secret,
+        result.customers,
+        list(QUESTIONS),
+    )
+    result.report = await attack(vegeta, targets, rate, seconds, work)
+    result.hits = await hits(vegeta, results_path(work, targets, rate))
     sent_done = time.perf_counter()
-    expected = {p.wa_id for p in result.posted if p.status == 200}
-    while time.perf_counter() - sent_done < wait:
+    expected = {result.customers[h.seq] for h in result.hits if h.code == 200}
+    while time.perf_counter() - sent_done < wait:  # the cheap counter, not the list
         await asyncio.sleep(1.0)
-        stats = (await client.get(f"{env.sandbox_url}/sandbox/stats")).json()
-        if int(stats.get("accepted", 0)) >= len(expected):
-            result.replies = await _replies(client, env, expected)
-            if len(result.replies) >= len(expected):
-                break
+        if await _accepted(client, env) - before >= len(expected):
+            break
     await asyncio.sleep(3.0)  # a duplicate reply would land just after the first
     result.replies = await _replies(client, env, expected)
     result.drained_after = time.perf_counter() - sent_done
     say(f"pipeline: {len(result.replies)}/{len(expected)} customers answered")
     return result
+
+
+async def _accepted(client: httpx.AsyncClient, env: RunEnv) -> int:
+    stats = (await client.get(f"{env.sandbox_url}/sandbox/stats")).json()
+    return int(stats.get("accepted", 0))
 
 
 async def _replies(

@@ -38,7 +38,7 @@ def _cmdline(pid: int) -> str:
 
 
 def name_of(cmdline: str) -> str:
-    if "java" in cmdline.split(" ", 1)[0] or "kafka" in cmdline and "java" in cmdline:
+    if "java" in cmdline.split(" ", 1)[0] or ("kafka" in cmdline and "java" in cmdline):
         return "kafka"
     for name in NAMES:
         if f"bancone-{name}" in cmdline or f"bancone_{name}" in cmdline:

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
+import io
 import json
+import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bancone_cli.webhooks import build_status_webhook, new_wamid, signed_body
+from bancone_cli.webhooks import (
+    build_status_webhook,
+    build_text_webhook,
+    new_wamid,
+    signed_body,
+)
 from bench.harness import REPO
 
 TIMEOUT_SECONDS = 10
@@ -24,8 +33,9 @@ TIMEOUT_SECONDS = 10
 
 def vegeta_binary() -> str:
     """Build (first time) or find the pinned vegeta; its path."""
-    out = subprocess.run(
-        ["bash", str(REPO / "deploy" / "tools" / "install.sh"), "vegeta"],
+    bash = shutil.which("bash") or "/bin/bash"
+    out = subprocess.run(  # noqa: S603 - our own install script
+        [bash, str(REPO / "deploy" / "tools" / "install.sh"), "vegeta"],
         check=True,
         capture_output=True,
         text=True,
@@ -38,11 +48,27 @@ def vegeta_binary() -> str:
 
 def write_targets(path: Path, url: str, phone_number_id: str, secret: str, count: int) -> Path:
     """`count` distinct signed status webhooks as vegeta JSON targets, one per line."""
+    payloads = (
+        build_status_webhook(phone_number_id, new_wamid(), f"39300{i % 1000:07d}", "delivered")
+        for i in range(count)
+    )
+    return _write(path, url, secret, payloads)
+
+
+def write_text_targets(
+    path: Path, url: str, phone_number_id: str, secret: str, customers: list[str], texts: list[str]
+) -> Path:
+    """One signed customer text per customer (target i is customer i: vegeta's `seq`)."""
+    payloads = (
+        build_text_webhook(phone_number_id, wa_id, texts[i % len(texts)], "Cliente Bench")
+        for i, wa_id in enumerate(customers)
+    )
+    return _write(path, url, secret, payloads)
+
+
+def _write(path: Path, url: str, secret: str, payloads: Iterable[dict[str, Any]]) -> Path:
     with path.open("w") as out:
-        for index in range(count):
-            payload = build_status_webhook(
-                phone_number_id, new_wamid(), f"39300{index % 1000:07d}", "delivered"
-            )
+        for payload in payloads:
             body, headers = signed_body(payload, secret)
             target = {
                 "method": "POST",
@@ -88,9 +114,34 @@ class Result:
         )
 
 
+@dataclass(frozen=True)
+class Hit:
+    """One request of an attack: its sequence number (= target index), when it left, its
+    status (0: no answer) and latency."""
+
+    seq: int
+    sent_ns: int
+    code: int
+    latency_s: float
+
+
+async def hits(vegeta: str, results: Path) -> list[Hit]:
+    """Every request of an attack, from `vegeta encode --to csv`."""
+    encode = await asyncio.create_subprocess_exec(
+        vegeta, "encode", "--to", "csv", str(results), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await encode.communicate()
+    rows = csv.reader(io.StringIO(out.decode()))
+    return [Hit(int(r[8]), int(r[0]), int(r[1]), int(r[2]) / 1e9) for r in rows if r]
+
+
+def results_path(work: Path, targets: Path, rate: int) -> Path:
+    return work / f"attack-{targets.stem}-{rate}.bin"
+
+
 async def attack(vegeta: str, targets: Path, rate: int, seconds: float, work: Path) -> Result:
     """`vegeta attack` at `rate`/s for `seconds`, then its JSON report."""
-    results = work / f"attack-{targets.stem}-{rate}.bin"
+    results = results_path(work, targets, rate)
     attack_proc = await asyncio.create_subprocess_exec(
         vegeta,
         "attack",
