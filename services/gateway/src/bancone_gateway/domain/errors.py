@@ -28,6 +28,10 @@ class StorageUnavailableError(Exception):
     """The database did not answer: 503 so Meta delivers the webhook again."""
 
 
+class WebhookOverloadedError(Exception):
+    """More webhooks are waiting than the gateway takes in time: 503 at once, Meta retries."""
+
+
 class TenantNotFoundError(Exception):
     pass
 

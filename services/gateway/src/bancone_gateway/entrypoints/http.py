@@ -21,6 +21,7 @@ from bancone_gateway.domain.errors import (
     TenantExistsError,
     TenantNotFoundError,
     VerificationRefusedError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.rejected_replay import (
     RejectedItemAlreadyReplayedError,
@@ -50,13 +51,24 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
 """Routes that answer without a bearer token (besides the kit's probes and docs); every other
 route carries a guard from `bancone_kit.http.auth` (the deny-by-default test checks it)."""
 
+RETRY_AFTER_SECONDS = 2
+"""What a 503 on the webhook asks Meta to wait before delivering it again."""
+
+
+def _retry_after(_: Exception) -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 GATEWAY_PROBLEMS: ErrorProblems = {
     InvalidSignatureError: ErrorProblem(401, "Invalid webhook signature"),
     MalformedWebhookError: ErrorProblem(400, "Malformed webhook"),
     PayloadTooLargeError: ErrorProblem(413, "Payload too large"),
     VerificationRefusedError: ErrorProblem(403),
-    PublishUnavailableError: ErrorProblem(503, "Events could not be published"),
-    StorageUnavailableError: ErrorProblem(503, "Storage unavailable"),
+    PublishUnavailableError: ErrorProblem(
+        503, "Events could not be published", headers=_retry_after
+    ),
+    StorageUnavailableError: ErrorProblem(503, "Storage unavailable", headers=_retry_after),
+    WebhookOverloadedError: ErrorProblem(503, "Overloaded", headers=_retry_after),
     TenantNotFoundError: ErrorProblem(404, "Tenant not found"),
     TenantExistsError: ErrorProblem(409, "Tenant already exists"),
     ChannelNotFoundError: ErrorProblem(404, "Channel not found"),

@@ -18,6 +18,7 @@ from bancone_gateway.domain.errors import (
     MalformedWebhookError,
     PayloadTooLargeError,
     VerificationRefusedError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.signature import SIGNATURE_HEADER
 from bancone_gateway.entrypoints.deps import DepsDep, SettingsDep
@@ -66,6 +67,9 @@ async def receive_webhook_route(
 
     Items that could not be normalised are `rejected` (stored for operators), not refused.
     """
+    if deps.writer.saturated:  # shed load before reading, parsing or verifying anything
+        metrics.WEBHOOK_REJECTED.labels(reason="overloaded").inc()
+        raise WebhookOverloadedError("busy; retry later")
     with metrics.WEBHOOK_SECONDS.time():
         raw = await _read_body(request, settings.webhook_max_body_bytes)
         result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)

@@ -8,6 +8,7 @@ is stored in `webhook_rejected_items` (raw, with the reason) and counted, and Me
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -21,10 +22,9 @@ from bancone_contracts.whatsapp import (
 )
 from bancone_gateway import metrics
 from bancone_gateway.adapters import channels as channel_store
-from bancone_gateway.adapters import receipts as receipt_store
-from bancone_gateway.adapters import rejected_items as rejected_store
 from bancone_gateway.adapters.publisher import EventPublishError
 from bancone_gateway.adapters.tables import ChannelRecord
+from bancone_gateway.adapters.webhook_writer import WriterBusyError, WriterStoppedError
 from bancone_gateway.domain import signature
 from bancone_gateway.domain.channels import SecretField, at_rest_aad
 from bancone_gateway.domain.errors import (
@@ -32,10 +32,11 @@ from bancone_gateway.domain.errors import (
     MalformedWebhookError,
     PublishUnavailableError,
     StorageUnavailableError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.receipts import receipts_for
 from bancone_gateway.domain.webhook_limits import MAX_LOGGED_UNKNOWN_IDS, over_limit
-from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_kit.crypto import SecretBoxError
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.tracecontext import current_carrier
@@ -51,12 +52,6 @@ class WebhookResult:
     duplicates: int = 0
     rejected: int = 0
     unknown_phone_number_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Route:
-    tenant_id: str
-    app_secret: str
 
 
 def _reject(reason: str, error: Exception) -> Exception:
@@ -77,31 +72,46 @@ def _open_secret(deps: GatewayDeps, record: ChannelRecord, field: SecretField) -
         return None
 
 
-async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
-    """The tenant and app secret of each active, readable channel among `ids`."""
-    async with deps.sessions() as session:
-        records = await channel_store.active_records(session, ids)
-    routes: dict[str, _Route] = {}
-    for record in records:
-        secret = _open_secret(deps, record, "app_secret")
-        if secret is not None:
-            routes[record.phone_number_id] = _Route(record.tenant_id, secret)
-    return routes
+async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, Route]:
+    """The tenant and app secret of each active, readable channel among `ids` (from the
+    route memo when fresh, else from the channel table)."""
+    now = time.monotonic()
+    known, missing = deps.routes.known(ids, now)
+    if missing:
+        generation = deps.routes.generation
+        async with deps.sessions() as session:
+            records = await channel_store.active_records(session, missing)
+        looked_up: dict[str, Route | None] = dict.fromkeys(missing)
+        for record in records:
+            secret = _open_secret(deps, record, "app_secret")
+            if secret is not None:
+                looked_up[record.phone_number_id] = Route(record.tenant_id, secret)
+        for pnid, route in looked_up.items():
+            deps.routes.remember(pnid, route, now, generation)
+        known.update(looked_up)
+    return {pnid: route for pnid, route in known.items() if route is not None}
 
 
-async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
+async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, Route]:
     """Template and account notices name only the business account: the tenant and app
     secret of its readable channels (one route per WABA; its channels share one Meta app)."""
-    async with deps.sessions() as session:
-        records = await channel_store.active_records_of_wabas(session, waba_ids)
-    routes: dict[str, _Route] = {}
-    for record in sorted(records, key=lambda r: r.phone_number_id):
-        if record.waba_id is None or record.waba_id in routes:
-            continue
-        secret = _open_secret(deps, record, "app_secret")
-        if secret is not None:
-            routes[record.waba_id] = _Route(record.tenant_id, secret)
-    return routes
+    now = time.monotonic()
+    known, missing = deps.waba_routes.known(waba_ids, now)
+    if missing:
+        generation = deps.waba_routes.generation
+        async with deps.sessions() as session:
+            records = await channel_store.active_records_of_wabas(session, missing)
+        looked_up: dict[str, Route | None] = dict.fromkeys(missing)
+        for record in sorted(records, key=lambda r: r.phone_number_id):
+            if record.waba_id is None or looked_up.get(record.waba_id) is not None:
+                continue
+            secret = _open_secret(deps, record, "app_secret")
+            if secret is not None:
+                looked_up[record.waba_id] = Route(record.tenant_id, secret)
+        for waba, route in looked_up.items():
+            deps.waba_routes.remember(waba, route, now, generation)
+        known.update(looked_up)
+    return {waba: route for waba, route in known.items() if route is not None}
 
 
 async def receive_webhook(
@@ -174,20 +184,17 @@ async def _receive(
         waba_tenant=lambda waba: waba_routes[waba].tenant_id if waba in waba_routes else None,
     )
     receipts = receipts_for(batch.events)
-    async with deps.sessions() as session, session.begin():
-        await rejected_store.record_rejected(session, batch.rejected)
-        new_keys = await receipt_store.record_new(
-            session, receipts, keep_payloads=deps.keep_webhook_payloads
-        )
-        fresh = [r for r in receipts if r.dedupe_key in new_keys]
-        try:
-            await deps.publisher.publish([r.event for r in fresh])
-        except EventPublishError as exc:
-            log.error("webhook.publish_failed", events=len(fresh), error=str(exc))
-            raise _reject(
-                "publish_failed",
-                PublishUnavailableError("the event broker is unavailable; retry later"),
-            ) from exc
+    try:
+        new_keys = await deps.writer.write(receipts, batch.rejected)
+    except (WriterBusyError, WriterStoppedError) as exc:
+        raise _reject("overloaded", WebhookOverloadedError("busy; retry later")) from exc
+    except EventPublishError as exc:
+        log.error("webhook.publish_failed", events=len(receipts), error=str(exc))
+        raise _reject(
+            "publish_failed",
+            PublishUnavailableError("the event broker is unavailable; retry later"),
+        ) from exc
+    fresh = [r for r in receipts if r.dedupe_key in new_keys]
 
     for r in receipts:
         outcome = "published" if r.dedupe_key in new_keys else "duplicate"
