@@ -21,6 +21,7 @@ from bancone_gateway.domain.errors import (
     TenantExistsError,
     TenantNotFoundError,
     VerificationRefusedError,
+    WebhookAbandonedError,
     WebhookOverloadedError,
 )
 from bancone_gateway.domain.rejected_replay import (
@@ -69,6 +70,7 @@ GATEWAY_PROBLEMS: ErrorProblems = {
     ),
     StorageUnavailableError: ErrorProblem(503, "Storage unavailable", headers=_retry_after),
     WebhookOverloadedError: ErrorProblem(503, "Overloaded", headers=_retry_after),
+    WebhookAbandonedError: ErrorProblem(400, "The client closed the request"),
     TenantNotFoundError: ErrorProblem(404, "Tenant not found"),
     TenantExistsError: ErrorProblem(409, "Tenant already exists"),
     ChannelNotFoundError: ErrorProblem(404, "Channel not found"),

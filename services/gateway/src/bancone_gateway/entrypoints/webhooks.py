@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
 from bancone_gateway import metrics
 from bancone_gateway.domain.body_limit import (
@@ -18,6 +19,7 @@ from bancone_gateway.domain.errors import (
     MalformedWebhookError,
     PayloadTooLargeError,
     VerificationRefusedError,
+    WebhookAbandonedError,
     WebhookOverloadedError,
 )
 from bancone_gateway.domain.signature import SIGNATURE_HEADER
@@ -91,3 +93,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise PayloadTooLargeError(f"the body exceeds {exc.limit} bytes") from exc
     except BadContentLengthError as exc:
         raise MalformedWebhookError("invalid Content-Length") from exc
+    except ClientDisconnect as exc:
+        metrics.WEBHOOK_REJECTED.labels(reason="abandoned").inc()
+        raise WebhookAbandonedError("the client closed the request") from exc

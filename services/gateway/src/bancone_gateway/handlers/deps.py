@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -38,6 +39,8 @@ class GatewayDeps:
     """Channel routes by phone number id (ttl 0 = always read the table)."""
     waba_routes: RouteCache[Route] = field(default_factory=lambda: RouteCache[Route](0.0))
     """Channel routes by business account id, for template and account notices."""
+    route_lookups: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One channel-table read at a time while the memo is on (see `handlers.webhook`)."""
 
     def forget_routes(self) -> None:
         """A channel changed here: the next webhook reads the channel table again."""

@@ -7,8 +7,10 @@ is stored in `webhook_rejected_items` (raw, with the reason) and counted, and Me
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -35,6 +37,7 @@ from bancone_gateway.domain.errors import (
     WebhookOverloadedError,
 )
 from bancone_gateway.domain.receipts import receipts_for
+from bancone_gateway.domain.route_cache import RouteCache
 from bancone_gateway.domain.webhook_limits import MAX_LOGGED_UNKNOWN_IDS, over_limit
 from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_kit.crypto import SecretBoxError
@@ -75,43 +78,68 @@ def _open_secret(deps: GatewayDeps, record: ChannelRecord, field: SecretField) -
 async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, Route]:
     """The tenant and app secret of each active, readable channel among `ids` (from the
     route memo when fresh, else from the channel table)."""
-    now = time.monotonic()
-    known, missing = deps.routes.known(ids, now)
-    if missing:
-        generation = deps.routes.generation
-        async with deps.sessions() as session:
-            records = await channel_store.active_records(session, missing)
-        looked_up: dict[str, Route | None] = dict.fromkeys(missing)
-        for record in records:
-            secret = _open_secret(deps, record, "app_secret")
-            if secret is not None:
-                looked_up[record.phone_number_id] = Route(record.tenant_id, secret)
-        for pnid, route in looked_up.items():
-            deps.routes.remember(pnid, route, now, generation)
-        known.update(looked_up)
-    return {pnid: route for pnid, route in known.items() if route is not None}
+    return await _memoised(deps.routes, deps.route_lookups, ids, lambda m: _read_routes(deps, m))
 
 
 async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, Route]:
     """Template and account notices name only the business account: the tenant and app
     secret of its readable channels (one route per WABA; its channels share one Meta app)."""
-    now = time.monotonic()
-    known, missing = deps.waba_routes.known(waba_ids, now)
-    if missing:
-        generation = deps.waba_routes.generation
-        async with deps.sessions() as session:
-            records = await channel_store.active_records_of_wabas(session, missing)
-        looked_up: dict[str, Route | None] = dict.fromkeys(missing)
-        for record in sorted(records, key=lambda r: r.phone_number_id):
-            if record.waba_id is None or looked_up.get(record.waba_id) is not None:
-                continue
-            secret = _open_secret(deps, record, "app_secret")
-            if secret is not None:
-                looked_up[record.waba_id] = Route(record.tenant_id, secret)
-        for waba, route in looked_up.items():
-            deps.waba_routes.remember(waba, route, now, generation)
-        known.update(looked_up)
-    return {waba: route for waba, route in known.items() if route is not None}
+    return await _memoised(
+        deps.waba_routes, deps.route_lookups, waba_ids, lambda m: _read_waba_routes(deps, m)
+    )
+
+
+async def _memoised(
+    cache: RouteCache[Route],
+    lookups: asyncio.Lock,
+    keys: list[str],
+    read: Callable[[list[str]], Awaitable[dict[str, Route | None]]],
+) -> dict[str, Route]:
+    """Fresh memo entries, the rest read from the table — by one request at a time when the
+    memo is on: when entries expire under load, hundreds of webhooks in flight would each
+    open a session at once (on SQLite each a write transaction), exhaust the pool and wait
+    on the lock; instead one reads, the others find its answer in the memo."""
+    known, missing = cache.known(keys, time.monotonic())
+    if not missing:
+        return {key: route for key, route in known.items() if route is not None}
+    if not cache.enabled:
+        known.update(await read(missing))
+    else:
+        async with lookups:
+            now = time.monotonic()
+            meanwhile, missing = cache.known(missing, now)
+            known.update(meanwhile)
+            if missing:
+                generation = cache.generation
+                looked_up = await read(missing)
+                for key, route in looked_up.items():
+                    cache.remember(key, route, now, generation)
+                known.update(looked_up)
+    return {key: route for key, route in known.items() if route is not None}
+
+
+async def _read_routes(deps: GatewayDeps, ids: list[str]) -> dict[str, Route | None]:
+    async with deps.sessions() as session:
+        records = await channel_store.active_records(session, ids)
+    found: dict[str, Route | None] = dict.fromkeys(ids)
+    for record in records:
+        secret = _open_secret(deps, record, "app_secret")
+        if secret is not None:
+            found[record.phone_number_id] = Route(record.tenant_id, secret)
+    return found
+
+
+async def _read_waba_routes(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, Route | None]:
+    async with deps.sessions() as session:
+        records = await channel_store.active_records_of_wabas(session, waba_ids)
+    found: dict[str, Route | None] = dict.fromkeys(waba_ids)
+    for record in sorted(records, key=lambda r: r.phone_number_id):
+        if record.waba_id is None or found.get(record.waba_id) is not None:
+            continue
+        secret = _open_secret(deps, record, "app_secret")
+        if secret is not None:
+            found[record.waba_id] = Route(record.tenant_id, secret)
+    return found
 
 
 async def receive_webhook(
