@@ -82,3 +82,37 @@ async def test_a_flood_of_duplicates_and_retries_publishes_every_event_exactly_o
         e.data.wamid for e in events_of(await statuses.read(), STATUS, channel.tenant_id)
     )
     assert delivered == Counter(dict.fromkeys(sent_wamids, 1))
+
+
+async def test_a_sender_that_hung_up_before_its_body_is_answered_quietly(
+    make_gateway: Callable[..., Any],
+) -> None:
+    """Under overload vegeta (and Meta) give up after their timeout; the gateway then finds
+    the body gone. That is a 400 problem, not a 500 with a traceback logged per request."""
+    async with make_gateway() as gateway:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/webhooks/whatsapp",
+            "raw_path": b"/webhooks/whatsapp",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"10")],
+            "client": ("127.0.0.1", 1),
+            "server": ("gateway", 80),
+        }
+        await gateway.app(scope, receive, send)
+
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    assert [m["status"] for m in starts] == [400]

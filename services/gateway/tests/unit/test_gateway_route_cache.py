@@ -3,9 +3,13 @@ clear (a channel changed here) drops everything and a lookup that raced it is no
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bancone_gateway.domain.route_cache import RouteCache
+from bancone_gateway.handlers.deps import Route
+from bancone_gateway.handlers.webhook import _memoised
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +41,23 @@ def test_a_zero_ttl_keeps_nothing() -> None:
     cache = RouteCache[str](ttl=0.0)
     cache.remember("PN1", "tenant-a", now=0.0, generation=cache.generation)
     assert cache.known(["PN1"], now=0.0) == ({}, ["PN1"])
+
+
+async def test_a_burst_after_expiry_reads_the_channel_table_once() -> None:
+    """Hundreds of webhooks in flight when the memo expires: one read, not one per request
+    (each read is a session; on SQLite a write transaction — the burst exhausted the pool)."""
+    cache = RouteCache[Route](ttl=5.0)
+    reads: list[list[str]] = []
+
+    async def read(missing: list[str]) -> dict[str, Route | None]:
+        reads.append(missing)
+        await asyncio.sleep(0.01)  # the database's round-trip, while the others arrive
+        return {"PN1": Route("tenant-a", "secret"), "PN2": None}
+
+    lock = asyncio.Lock()
+    answers = await asyncio.gather(
+        *(_memoised(cache, lock, ["PN1", "PN2"], read) for _ in range(50))
+    )
+
+    assert reads == [["PN1", "PN2"]]
+    assert all(answer == {"PN1": Route("tenant-a", "secret")} for answer in answers)
