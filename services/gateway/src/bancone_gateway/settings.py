@@ -72,6 +72,12 @@ class GatewaySettings(ServiceSettings):
         description="Webhooks waiting to be stored and published; past it a POST gets 503 with "
         "Retry-After at once (Meta delivers it again) instead of waiting.",
     )
+    webhook_max_in_flight: int = Field(
+        default=400,
+        ge=1,
+        description="Webhook POSTs being handled at once; past it a POST gets 503 with "
+        "Retry-After before any work is spent on it (bounds the wait when CPU runs short).",
+    )
     webhook_max_queue_seconds: float = Field(
         default=1.5,
         gt=0,

@@ -31,6 +31,7 @@ from bancone_gateway.domain.rejected_replay import (
 from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
 from bancone_gateway.entrypoints.console import CONSOLE_PATHS, mount_console
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
+from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
@@ -102,4 +103,10 @@ def build_http_app(
         mount_console(app)
     if proxy is not None:
         app.add_middleware(ApiProxyMiddleware, proxy=proxy)
+    app.add_middleware(  # added last: the outermost of the gateway's own middlewares
+        WebhookAdmission,
+        path=webhooks.PATH,
+        limit=settings.webhook_max_in_flight,
+        retry_after=RETRY_AFTER_SECONDS,
+    )
     return app
