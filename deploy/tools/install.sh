@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the pinned tools of `make deploy-check` into a cache, once; later runs reuse them.
 #
-#   deploy/tools/install.sh [kustomize|python|all]     (default: all)
+#   deploy/tools/install.sh [kustomize|python|vegeta|all]  (default: all = kustomize + python)
 #
 # - kustomize: built from the Go module proxy (`go install sigs.k8s.io/kustomize/kustomize/v5@V`),
 #   the one registry here that serves it; needs the machine's Go (>= 1.26 for v5.8.2, which is
@@ -16,6 +16,7 @@
 set -euo pipefail
 
 KUSTOMIZE_VERSION="v5.8.2"
+VEGETA_VERSION="v12.13.0"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${BANCONE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bancone/deploy-tools}"
 what="${1:-all}"
@@ -49,6 +50,26 @@ install_kustomize() {
   echo "KUSTOMIZE=$dir/kustomize"
 }
 
+# vegeta: the open-loop HTTP load generator of `make bench` (bench/webhook_load.py), built the
+# same way from the Go module proxy; about 40 s the first time.
+install_vegeta() {
+  local dir="$CACHE/vegeta-$VEGETA_VERSION"
+  if [[ ! -x "$dir/vegeta" ]]; then
+    local go t0=$SECONDS
+    go="$(find_go)" || {
+      echo "the webhook bench needs Go to build vegeta $VEGETA_VERSION from the Go module proxy" >&2
+      exit 1
+    }
+    say "building vegeta $VEGETA_VERSION with $("$go" version | cut -d' ' -f3) (go install, first time only)"
+    mkdir -p "$dir.tmp"
+    GOTOOLCHAIN=local GOBIN="$dir.tmp" GOFLAGS= \
+      "$go" install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" >&2
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    say "vegeta built in $((SECONDS - t0))s"
+  fi
+  echo "VEGETA=$dir/vegeta"
+}
+
 install_python_tools() {
   local lock="$HERE/requirements.txt" key dir
   key="$(sha256sum "$lock" | cut -c1-12)"
@@ -74,6 +95,7 @@ mkdir -p "$CACHE"
 case "$what" in
   kustomize) install_kustomize ;;
   python) install_python_tools ;;
+  vegeta) install_vegeta ;;
   all) install_kustomize; install_python_tools ;;
-  *) echo "usage: $0 [kustomize|python|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [kustomize|python|vegeta|all]" >&2; exit 2 ;;
 esac

@@ -19,9 +19,11 @@ from bancone_gateway.adapters.publisher import KafkaEventPublisher
 from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
 from bancone_gateway.adapters.signing_keys import SigningKeyStore
 from bancone_gateway.adapters.token_issuer import TokenIssuer
+from bancone_gateway.adapters.webhook_writer import WebhookWriter, WriterLimits
+from bancone_gateway.domain.route_cache import RouteCache
 from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_gateway.entrypoints.http import build_http_app
-from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_gateway.handlers.identity_deps import IdentityDeps
 from bancone_gateway.handlers.platform import ensure_platform_operator
 from bancone_gateway.settings import GatewaySettings
@@ -97,11 +99,26 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         retention=timedelta(days=settings.webhook_receipt_retention_days),
         interval_seconds=settings.webhook_receipt_prune_interval_seconds,
     )
+    publisher = KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds)
+    writer = WebhookWriter(
+        sessions,
+        publisher,
+        keep_payloads=settings.webhook_keep_payloads,
+        limits=WriterLimits(
+            max_queued=settings.webhook_max_queued,
+            max_wait=settings.webhook_max_queue_seconds,
+            max_batch=settings.webhook_max_batch,
+        ),
+    )
+    route_ttl = settings.webhook_channel_cache_seconds
     deps = GatewayDeps(
         sessions=sessions,
         secrets=SecretBox(Keyring.parse(settings.secrets_keyring)),
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
-        publisher=KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds),
+        publisher=publisher,
+        writer=writer,
+        routes=RouteCache[Route](route_ttl),
+        waba_routes=RouteCache[Route](route_ttl),
         keep_webhook_payloads=settings.webhook_keep_payloads,
         webhook_limits=WebhookLimits(
             max_entries=settings.webhook_max_entries,
@@ -127,6 +144,7 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         try:
             yield
         finally:
+            await writer.stop()
             await pruner.stop()
             await starter.stop()
             await engine.dispose()

@@ -66,6 +66,35 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="How long a webhook waits for Kafka's acks before answering 503.",
     )
+    webhook_max_queued: int = Field(
+        default=2000,
+        ge=1,
+        description="Webhooks waiting to be stored and published; past it a POST gets 503 with "
+        "Retry-After at once (Meta delivers it again) instead of waiting.",
+    )
+    webhook_max_in_flight: int = Field(
+        default=400,
+        ge=1,
+        description="Webhook POSTs being handled at once; past it a POST gets 503 with "
+        "Retry-After before any work is spent on it (bounds the wait when CPU runs short).",
+    )
+    webhook_max_queue_seconds: float = Field(
+        default=1.5,
+        gt=0,
+        description="A webhook not taken into a batch within this is refused with 503 (nothing "
+        "of it stored), so no delivery waits long under overload.",
+    )
+    webhook_max_batch: int = Field(
+        default=500,
+        ge=1,
+        description="Webhooks stored in one transaction and published in one round of acks.",
+    )
+    webhook_channel_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a channel's route (tenant, app secret) is kept in memory; a change "
+        "through this replica applies at once, one through another replica within this. 0: off.",
+    )
     webhook_keep_payloads: bool = Field(
         default=False,
         description="Store each received event's JSON in its receipt (debugging; grows the DB).",

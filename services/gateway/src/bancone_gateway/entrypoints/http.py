@@ -21,6 +21,8 @@ from bancone_gateway.domain.errors import (
     TenantExistsError,
     TenantNotFoundError,
     VerificationRefusedError,
+    WebhookAbandonedError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.rejected_replay import (
     RejectedItemAlreadyReplayedError,
@@ -29,6 +31,7 @@ from bancone_gateway.domain.rejected_replay import (
 from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
 from bancone_gateway.entrypoints.console import CONSOLE_PATHS, mount_console
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
+from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
@@ -50,13 +53,25 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
 """Routes that answer without a bearer token (besides the kit's probes and docs); every other
 route carries a guard from `bancone_kit.http.auth` (the deny-by-default test checks it)."""
 
+RETRY_AFTER_SECONDS = 2
+"""What a 503 on the webhook asks Meta to wait before delivering it again."""
+
+
+def _retry_after(_: Exception) -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 GATEWAY_PROBLEMS: ErrorProblems = {
     InvalidSignatureError: ErrorProblem(401, "Invalid webhook signature"),
     MalformedWebhookError: ErrorProblem(400, "Malformed webhook"),
     PayloadTooLargeError: ErrorProblem(413, "Payload too large"),
     VerificationRefusedError: ErrorProblem(403),
-    PublishUnavailableError: ErrorProblem(503, "Events could not be published"),
-    StorageUnavailableError: ErrorProblem(503, "Storage unavailable"),
+    PublishUnavailableError: ErrorProblem(
+        503, "Events could not be published", headers=_retry_after
+    ),
+    StorageUnavailableError: ErrorProblem(503, "Storage unavailable", headers=_retry_after),
+    WebhookOverloadedError: ErrorProblem(503, "Overloaded", headers=_retry_after),
+    WebhookAbandonedError: ErrorProblem(400, "The client closed the request"),
     TenantNotFoundError: ErrorProblem(404, "Tenant not found"),
     TenantExistsError: ErrorProblem(409, "Tenant already exists"),
     ChannelNotFoundError: ErrorProblem(404, "Channel not found"),
@@ -88,4 +103,10 @@ def build_http_app(
         mount_console(app)
     if proxy is not None:
         app.add_middleware(ApiProxyMiddleware, proxy=proxy)
+    app.add_middleware(  # added last: the outermost of the gateway's own middlewares
+        WebhookAdmission,
+        path=webhooks.PATH,
+        limit=settings.webhook_max_in_flight,
+        retry_after=RETRY_AFTER_SECONDS,
+    )
     return app

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
 from bancone_gateway import metrics
 from bancone_gateway.domain.body_limit import (
@@ -18,6 +19,8 @@ from bancone_gateway.domain.errors import (
     MalformedWebhookError,
     PayloadTooLargeError,
     VerificationRefusedError,
+    WebhookAbandonedError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.signature import SIGNATURE_HEADER
 from bancone_gateway.entrypoints.deps import DepsDep, SettingsDep
@@ -66,6 +69,9 @@ async def receive_webhook_route(
 
     Items that could not be normalised are `rejected` (stored for operators), not refused.
     """
+    if deps.writer.saturated:  # shed load before reading, parsing or verifying anything
+        metrics.WEBHOOK_REJECTED.labels(reason="overloaded").inc()
+        raise WebhookOverloadedError("busy; retry later")
     with metrics.WEBHOOK_SECONDS.time():
         raw = await _read_body(request, settings.webhook_max_body_bytes)
         result = await receive_webhook(raw, request.headers.get(SIGNATURE_HEADER), deps)
@@ -87,3 +93,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise PayloadTooLargeError(f"the body exceeds {exc.limit} bytes") from exc
     except BadContentLengthError as exc:
         raise MalformedWebhookError("invalid Content-Length") from exc
+    except ClientDisconnect as exc:
+        metrics.WEBHOOK_REJECTED.labels(reason="abandoned").inc()
+        raise WebhookAbandonedError("the client closed the request") from exc

@@ -195,6 +195,7 @@ async def put_channel(
         raise ChannelConflictError(
             f"phone number id {phone_number_id!r} was changed concurrently; retry"
         ) from exc
+    deps.forget_routes()
     log.info("channel.put", tenant_id=tenant_id, phone_number_id=phone_number_id, outcome=outcome)
     return _channel(record), outcome
 
@@ -218,5 +219,6 @@ async def disable_channel(tenant_id: str, phone_number_id: str, deps: GatewayDep
         record.status = "disabled"
         record.updated_at = utcnow()
         _stage_change(session, "disabled", record, None, deps.channel_box)
+    deps.forget_routes()
     log.info("channel.disabled", tenant_id=tenant_id, phone_number_id=phone_number_id)
     return "disabled"

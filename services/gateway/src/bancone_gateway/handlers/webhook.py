@@ -7,7 +7,10 @@ is stored in `webhook_rejected_items` (raw, with the reason) and counted, and Me
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -21,10 +24,9 @@ from bancone_contracts.whatsapp import (
 )
 from bancone_gateway import metrics
 from bancone_gateway.adapters import channels as channel_store
-from bancone_gateway.adapters import receipts as receipt_store
-from bancone_gateway.adapters import rejected_items as rejected_store
 from bancone_gateway.adapters.publisher import EventPublishError
 from bancone_gateway.adapters.tables import ChannelRecord
+from bancone_gateway.adapters.webhook_writer import WriterBusyError, WriterStoppedError
 from bancone_gateway.domain import signature
 from bancone_gateway.domain.channels import SecretField, at_rest_aad
 from bancone_gateway.domain.errors import (
@@ -32,10 +34,12 @@ from bancone_gateway.domain.errors import (
     MalformedWebhookError,
     PublishUnavailableError,
     StorageUnavailableError,
+    WebhookOverloadedError,
 )
 from bancone_gateway.domain.receipts import receipts_for
+from bancone_gateway.domain.route_cache import RouteCache
 from bancone_gateway.domain.webhook_limits import MAX_LOGGED_UNKNOWN_IDS, over_limit
-from bancone_gateway.handlers.deps import GatewayDeps
+from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_kit.crypto import SecretBoxError
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.tracecontext import current_carrier
@@ -51,12 +55,6 @@ class WebhookResult:
     duplicates: int = 0
     rejected: int = 0
     unknown_phone_number_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Route:
-    tenant_id: str
-    app_secret: str
 
 
 def _reject(reason: str, error: Exception) -> Exception:
@@ -77,31 +75,71 @@ def _open_secret(deps: GatewayDeps, record: ChannelRecord, field: SecretField) -
         return None
 
 
-async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, _Route]:
-    """The tenant and app secret of each active, readable channel among `ids`."""
+async def routes_for(deps: GatewayDeps, ids: list[str]) -> dict[str, Route]:
+    """The tenant and app secret of each active, readable channel among `ids` (from the
+    route memo when fresh, else from the channel table)."""
+    return await _memoised(deps.routes, deps.route_lookups, ids, lambda m: _read_routes(deps, m))
+
+
+async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, Route]:
+    """Template and account notices name only the business account: the tenant and app
+    secret of its readable channels (one route per WABA; its channels share one Meta app)."""
+    return await _memoised(
+        deps.waba_routes, deps.route_lookups, waba_ids, lambda m: _read_waba_routes(deps, m)
+    )
+
+
+async def _memoised(
+    cache: RouteCache[Route],
+    lookups: asyncio.Lock,
+    keys: list[str],
+    read: Callable[[list[str]], Awaitable[dict[str, Route | None]]],
+) -> dict[str, Route]:
+    """Fresh memo entries, the rest read from the table — by one request at a time when the
+    memo is on: when entries expire under load, hundreds of webhooks in flight would each
+    open a session at once (on SQLite each a write transaction), exhaust the pool and wait
+    on the lock; instead one reads, the others find its answer in the memo."""
+    known, missing = cache.known(keys, time.monotonic())
+    if not missing:
+        return {key: route for key, route in known.items() if route is not None}
+    if not cache.enabled:
+        known.update(await read(missing))
+    else:
+        async with lookups:
+            now = time.monotonic()
+            meanwhile, missing = cache.known(missing, now)
+            known.update(meanwhile)
+            if missing:
+                generation = cache.generation
+                looked_up = await read(missing)
+                for key, route in looked_up.items():
+                    cache.remember(key, route, now, generation)
+                known.update(looked_up)
+    return {key: route for key, route in known.items() if route is not None}
+
+
+async def _read_routes(deps: GatewayDeps, ids: list[str]) -> dict[str, Route | None]:
     async with deps.sessions() as session:
         records = await channel_store.active_records(session, ids)
-    routes: dict[str, _Route] = {}
+    found: dict[str, Route | None] = dict.fromkeys(ids)
     for record in records:
         secret = _open_secret(deps, record, "app_secret")
         if secret is not None:
-            routes[record.phone_number_id] = _Route(record.tenant_id, secret)
-    return routes
+            found[record.phone_number_id] = Route(record.tenant_id, secret)
+    return found
 
 
-async def waba_routes_for(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, _Route]:
-    """Template and account notices name only the business account: the tenant and app
-    secret of its readable channels (one route per WABA; its channels share one Meta app)."""
+async def _read_waba_routes(deps: GatewayDeps, waba_ids: list[str]) -> dict[str, Route | None]:
     async with deps.sessions() as session:
         records = await channel_store.active_records_of_wabas(session, waba_ids)
-    routes: dict[str, _Route] = {}
+    found: dict[str, Route | None] = dict.fromkeys(waba_ids)
     for record in sorted(records, key=lambda r: r.phone_number_id):
-        if record.waba_id is None or record.waba_id in routes:
+        if record.waba_id is None or found.get(record.waba_id) is not None:
             continue
         secret = _open_secret(deps, record, "app_secret")
         if secret is not None:
-            routes[record.waba_id] = _Route(record.tenant_id, secret)
-    return routes
+            found[record.waba_id] = Route(record.tenant_id, secret)
+    return found
 
 
 async def receive_webhook(
@@ -174,20 +212,17 @@ async def _receive(
         waba_tenant=lambda waba: waba_routes[waba].tenant_id if waba in waba_routes else None,
     )
     receipts = receipts_for(batch.events)
-    async with deps.sessions() as session, session.begin():
-        await rejected_store.record_rejected(session, batch.rejected)
-        new_keys = await receipt_store.record_new(
-            session, receipts, keep_payloads=deps.keep_webhook_payloads
-        )
-        fresh = [r for r in receipts if r.dedupe_key in new_keys]
-        try:
-            await deps.publisher.publish([r.event for r in fresh])
-        except EventPublishError as exc:
-            log.error("webhook.publish_failed", events=len(fresh), error=str(exc))
-            raise _reject(
-                "publish_failed",
-                PublishUnavailableError("the event broker is unavailable; retry later"),
-            ) from exc
+    try:
+        new_keys = await deps.writer.write(receipts, batch.rejected)
+    except (WriterBusyError, WriterStoppedError) as exc:
+        raise _reject("overloaded", WebhookOverloadedError("busy; retry later")) from exc
+    except EventPublishError as exc:
+        log.error("webhook.publish_failed", events=len(receipts), error=str(exc))
+        raise _reject(
+            "publish_failed",
+            PublishUnavailableError("the event broker is unavailable; retry later"),
+        ) from exc
+    fresh = [r for r in receipts if r.dedupe_key in new_keys]
 
     for r in receipts:
         outcome = "published" if r.dedupe_key in new_keys else "duplicate"

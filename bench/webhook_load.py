@@ -1,0 +1,442 @@
+"""Webhook throughput and cost per message: the gateway under open-loop load beside a bare
+receiver, a rate ladder, CPU per message per process, and a sustained pipeline run.
+
+    uv run --all-packages python bench/webhook_load.py [--port-offset 400] [--seconds 30]
+        [--rates 100,300,500,800] [--pipeline-rate 40 --pipeline-seconds 60]
+        [--profile docs/benchmarks] [--gateway-database-url postgresql://…]
+
+Starts `deploy/local/run.py` (own state dir, ports and Kafka; offline assistant) and
+`bench/bare_receiver.py` beside it. vegeta (built by `deploy/tools/install.sh vegeta`) posts a
+fresh pre-signed status webhook per request, open loop, to the bare receiver at 1,000/s (the
+generator's own check: its achieved rate is printed), then to each of the two at every rate of
+the ladder: p50/p99/max, the share answered 200, 503s, and CPU ms per request of the receiving
+process and of all processes (idle subtracted), read from /proc. Then the pipeline: customer
+texts at `--pipeline-rate`/s for `--pipeline-seconds` s, every reply counted (exactly once?)
+and timed, with CPU per message per process. `--profile DIR` adds a py-spy flame graph of the
+gateway at the ladder's highest rate (and, with `--profile-pipeline`, of the gateway, agent
+and notifier during the pipeline; py-spy costs CPU: read those runs' numbers as perturbed). Prints tables; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+from rich import box
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` as a package, run as a file
+from bench.harness import (
+    LLM_VARIABLES,
+    REPO,
+    console,
+    machine_line,
+    run_main,
+    running_platform,
+    say,
+    spawn,
+    stop,
+)
+from bench.pipeline_load import PipelineResult, sustained
+from bench.proc_cpu import Processes, delta
+from bench.vegeta import Result, attack, vegeta_binary, write_targets
+
+IDLE_SECONDS = 10.0
+SETTLE_SECONDS = 3.0
+GENERATOR_CHECK_RATE = 1000
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Cpu:
+    """CPU seconds per process name between two points, less the idle rate measured first."""
+
+    def __init__(self, processes: Processes, idle_rate: Mapping[str, float]) -> None:
+        self.processes = processes
+        self.idle_rate = idle_rate
+
+    def start(self) -> tuple[float, dict[str, float]]:
+        return time.monotonic(), self.processes.snapshot()
+
+    def stop(self, mark: tuple[float, dict[str, float]]) -> dict[str, float]:
+        began, before = mark
+        used = delta(before, self.processes.snapshot())
+        elapsed = time.monotonic() - began
+        return {k: max(0.0, v - self.idle_rate.get(k, 0.0) * elapsed) for k, v in used.items()}
+
+
+async def wait_http(url: str, seconds: float = 30.0) -> None:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                await client.post(url, content=b"{}")
+                return
+            except httpx.HTTPError:
+                await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds}s")
+
+
+def ladder_table(title: str, rows: list[tuple[str, Result, float, float]]) -> Table:
+    table = Table(title=title, box=box.MARKDOWN)
+    for column in (
+        "receiver",
+        "asked/s",
+        "sent/s",
+        "200 %",
+        "503",
+        "other",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "CPU ms/req (receiver)",
+        "CPU ms/req (all)",
+    ):
+        table.add_column(column, justify="left" if column == "receiver" else "right")
+    for name, r, own, total in rows:
+        other = r.requests - r.ok - r.status.get("503", 0)
+        table.add_row(
+            name,
+            f"{r.asked:.0f}",
+            f"{r.rate:.0f}",
+            f"{100 * r.answered:.1f}",
+            str(r.status.get("503", 0)),
+            str(other),
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            f"{r.max_ms:.0f}",
+            f"{own:.2f}",
+            f"{total:.2f}",
+        )
+    return table
+
+
+def cpu_table(title: str, used: Mapping[str, float], per: int) -> Table:
+    table = Table(title=title, box=box.MARKDOWN)
+    table.add_column("process")
+    table.add_column("CPU s", justify="right")
+    table.add_column("ms per message", justify="right")
+    for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
+        if name in ("vegeta", "bare receiver", "other") and seconds < 0.01:
+            continue
+        table.add_row(name, f"{seconds:.2f}", f"{1000 * seconds / max(per, 1):.1f}")
+    total = sum(v for k, v in used.items() if k not in ("vegeta", "bare receiver", "other"))
+    table.add_row("[b]platform total[/]", f"{total:.2f}", f"{1000 * total / max(per, 1):.1f}")
+    return table
+
+
+def pipeline_table(result: PipelineResult) -> Table:
+    hits = result.hits
+    acks = [h.latency_s for h in hits if h.code == 200]
+    lat = result.latencies()
+    counts = [len(result.replies.get(result.customers[h.seq], [])) for h in hits]
+    table = Table(
+        title=f"Pipeline: {result.rate:.0f} texts/s for {result.seconds:.0f}s, offline assistant",
+        box=box.MARKDOWN,
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    sent = f"{result.report.rate:.1f}" if result.report else "?"
+    table.add_row("asked / sent per second (vegeta)", f"{result.rate:.0f} / {sent}")
+    table.add_row(
+        "posted / answered 200 / 503",
+        f"{len(hits)} / {len(acks)} / {sum(h.code == 503 for h in hits)}",
+    )
+    table.add_row(
+        "replied exactly once / more than once / not",
+        f"{counts.count(1)} / {sum(c > 1 for c in counts)} / {counts.count(0)}",
+    )
+    table.add_row(
+        "webhook ack p50 / p99 ms", f"{1000 * _pct(acks, 0.5):.0f} / {1000 * _pct(acks, 0.99):.0f}"
+    )
+    table.add_row(
+        "reply p50 / p95 / max ms",
+        f"{1000 * _pct(lat, 0.5):.0f} / {1000 * _pct(lat, 0.95):.0f} / "
+        f"{1000 * max(lat, default=float('nan')):.0f}",
+    )
+    table.add_row("replies counted after the last post, s", f"{result.drained_after:.1f}")
+    return table
+
+
+async def profile(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Process | None:
+    spy = shutil.which("py-spy")
+    if spy is None:
+        say("[yellow]py-spy not found (uv tool install py-spy): no flame graph[/]")
+        return None
+    return await asyncio.create_subprocess_exec(
+        spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "97",
+        "--nonblocking",
+        "--output",
+        str(out),
+        "--format",
+        "flamegraph",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+def pid_of(processes: Processes, name: str) -> int | None:
+    return next((pid for pid, n in processes.pids.items() if n == name), None)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    console.rule("[bold]bench/webhook_load.py[/]")
+    say(f"machine at start: {machine_line()}")
+    vegeta = vegeta_binary()
+    state = Path(args.state_dir)
+    work = state / "load"
+    extra = {}
+    if args.gateway_database_url:
+        extra["BANCONE_GATEWAY_DATABASE_URL"] = args.gateway_database_url
+    rates = [int(r) for r in args.rates.split(",") if r]
+    ladder: list[tuple[str, Result, float, float]] = []
+    loads: list[str] = []
+    async with running_platform(
+        state, args.port_offset, unset=(*LLM_VARIABLES, "KAFKA_BOOTSTRAP_SERVERS"), extra_env=extra
+    ) as platform:
+        env = platform.env
+        work.mkdir(parents=True, exist_ok=True)
+        bare_port = 9100 + args.port_offset
+        bare = await spawn(
+            "bare receiver",
+            [
+                sys.executable,
+                str(REPO / "bench" / "bare_receiver.py"),
+                "--port",
+                str(bare_port),
+                "--app-secret",
+                env.app_secret,
+            ],
+            os.environ,
+            work / "bare-receiver.log",
+        )
+        try:
+            bare_url = f"http://127.0.0.1:{bare_port}/webhooks/whatsapp"
+            gateway_url = f"{env.gateway_url}/webhooks/whatsapp"
+            await wait_http(bare_url)
+            run_py = int((platform.state / "run.lock").read_text().strip())
+            processes = Processes.find(run_py, markers=(str(platform.state),))
+            processes = Processes({**processes.pids, bare.proc.pid: "bare receiver"})  # type: ignore[union-attr]
+            say(f"watching {sorted(set(processes.pids.values()))} ({len(processes.pids)} pids)")
+            say(f"idle CPU for {IDLE_SECONDS:.0f}s")
+            idle_start = processes.snapshot()
+            await asyncio.sleep(IDLE_SECONDS)
+            idle = {k: v / IDLE_SECONDS for k, v in delta(idle_start, processes.snapshot()).items()}
+            cpu = Cpu(processes, idle)
+            loads.append(f"idle: {machine_line()}")
+
+            check = GENERATOR_CHECK_RATE
+            targets = write_targets(
+                work / f"bare-{check}.json",
+                bare_url,
+                env.phone_number_id,
+                env.app_secret,
+                int(check * args.seconds),
+            )
+            mark = cpu.start()
+            result = await attack(vegeta, targets, check, args.seconds, work)
+            used = cpu.stop(mark)
+            ladder.append(
+                (
+                    "bare (generator check)",
+                    result,
+                    1000 * used.get("bare receiver", 0) / max(result.requests, 1),
+                    1000 * used.get("bare receiver", 0) / max(result.requests, 1),
+                )
+            )
+            say(
+                f"generator check: asked {check}/s, vegeta sent {result.rate:.1f}/s; {machine_line()}"
+            )
+            for rate in rates:
+                for name, url in (("bare", bare_url), ("gateway", gateway_url)):
+                    targets = write_targets(
+                        work / f"{name}-{rate}.json",
+                        url,
+                        env.phone_number_id,
+                        env.app_secret,
+                        int(rate * args.seconds),
+                    )
+                    spy = None
+                    if args.profile and name == "gateway" and rate == max(rates):
+                        gw = pid_of(processes, "gateway")
+                        if gw is not None:
+                            spy = await profile(
+                                gw, Path(args.profile) / f"gateway-{rate}rps.svg", args.seconds
+                            )
+                    await asyncio.sleep(SETTLE_SECONDS)
+                    mark = cpu.start()
+                    result = await attack(vegeta, targets, rate, args.seconds, work)
+                    used = cpu.stop(mark)
+                    if spy is not None:
+                        await spy.wait()
+                    own = used.get("bare receiver" if name == "bare" else "gateway", 0.0)
+                    platform_total = (
+                        sum(
+                            v
+                            for k, v in used.items()
+                            if k not in ("vegeta", "other", "bare receiver")
+                        )
+                        if name == "gateway"
+                        else own
+                    )
+                    ladder.append(
+                        (
+                            name,
+                            result,
+                            1000 * own / max(result.requests, 1),
+                            1000 * platform_total / max(result.requests, 1),
+                        )
+                    )
+                    load = machine_line()
+                    loads.append(f"{name} {rate}/s: {load}")
+                    say(
+                        f"{name} {rate}/s: sent {result.rate:.0f}/s, {100 * result.answered:.1f}% "
+                        f"200, p99 {result.p99_ms:.1f} ms, codes {result.status}; {load}"
+                    )
+            console.print(
+                ladder_table(
+                    "Webhook ladder (vegeta, open loop, fresh status "
+                    f"webhook per request, {args.seconds:.0f}s each)",
+                    ladder,
+                )
+            )
+            pipeline: PipelineResult | None = None
+            pipe_cpu: dict[str, float] = {}
+            if args.pipeline_seconds > 0:
+                await asyncio.sleep(SETTLE_SECONDS)
+                spies = []
+                if args.profile and args.profile_pipeline:
+                    for name in ("gateway", "agent", "notifier"):
+                        pid = pid_of(processes, name)
+                        if (
+                            pid is not None
+                            and (
+                                spy := await profile(
+                                    pid,
+                                    Path(args.profile) / f"pipeline-{name}.svg",
+                                    args.pipeline_seconds,
+                                )
+                            )
+                            is not None
+                        ):
+                            spies.append(spy)
+                prefix = f"39{int(time.time()) % 100000:05d}"
+                async with httpx.AsyncClient(timeout=30.0) as client:
+                    mark = cpu.start()
+                    pipeline = await sustained(
+                        vegeta,
+                        client,
+                        env,
+                        work,
+                        prefix,
+                        args.pipeline_rate,
+                        args.pipeline_seconds,
+                        args.pipeline_wait,
+                    )
+                    pipe_cpu = cpu.stop(mark)
+                for spy in spies:
+                    await spy.wait()
+                loads.append(f"pipeline: {machine_line()}")
+        finally:
+            await stop(bare, 5.0)
+
+    console.print()
+    console.print(
+        ladder_table(
+            "Webhook ladder (vegeta, open loop, fresh status webhook per "
+            f"request, {args.seconds:.0f}s each)",
+            ladder,
+        )
+    )
+    if pipeline is not None:
+        console.print()
+        console.print(pipeline_table(pipeline))
+        console.print()
+        console.print(
+            cpu_table(
+                "CPU per inbound text message (its reply and the status "
+                "webhooks that follow included; idle subtracted)",
+                pipe_cpu,
+                len(pipeline.hits),
+            )
+        )
+    gateway_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "gateway"}
+    bare_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "bare"}
+    for rate in rates:
+        if rate in gateway_rows and rate in bare_rows and bare_rows[rate].ok:
+            ratio = gateway_rows[rate].ok / bare_rows[rate].ok
+            console.print(
+                f"{rate}/s: gateway answered 200 {ratio:.2f} times as many as the bare receiver"
+            )
+    for line in loads:
+        console.print(f"load — {line}")
+    saved = state / "webhook-load.json"
+    saved.write_text(
+        json.dumps(
+            {
+                "ladder": [
+                    {"receiver": n, **r.__dict__, "cpu_ms_own": o, "cpu_ms_all": t}
+                    for n, r, o, t in ladder
+                ],
+                "pipeline_cpu": pipe_cpu,
+                "pipeline_latency_p50": statistics.median(pipeline.latencies())
+                if pipeline and pipeline.latencies()
+                else None,
+                "loads": loads,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    console.print(f"saved: {saved}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state-dir", default=str(REPO / ".bancone" / "bench-webhooks"))
+    parser.add_argument("--port-offset", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=30.0, help="each ladder step (30)")
+    parser.add_argument("--rates", default="100,300,500,800")
+    parser.add_argument("--pipeline-rate", type=int, default=40)
+    parser.add_argument("--pipeline-seconds", type=float, default=60.0, help="0: no pipeline run")
+    parser.add_argument(
+        "--pipeline-wait",
+        type=float,
+        default=120.0,
+        help="longest wait for the last replies after the last post",
+    )
+    parser.add_argument("--profile", help="directory for py-spy flame graphs (SVG)")
+    parser.add_argument(
+        "--profile-pipeline",
+        action="store_true",
+        help="with --profile: also during the pipeline run (its numbers then include py-spy)",
+    )
+    parser.add_argument("--gateway-database-url", help="e.g. a PostgreSQL URL for the gateway")
+    args = parser.parse_args()
+    return run_main(lambda: bench(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""One writer task for every webhook: group commit of receipts and Kafka acks, and a bounded
+queue in front of it so that past capacity a webhook is refused at once (503) instead of
+waiting.
+
+Each request hands its receipts (and rejected items) to the writer and awaits the outcome.
+The writer takes everything queued so far as one batch and, in ONE transaction: stores the
+rejected items, inserts the receipts (ON CONFLICT DO NOTHING, learning which keys are new),
+publishes the new events (all sends in flight together, the producer batches them) and awaits
+every ack, then commits. So the guarantee is the one a transaction per request gave — the
+receipt commits only if Kafka holds the event, a failed publish leaves every key free for
+Meta's retry — but the database round-trip, the write lock (SQLite) and the Kafka round-trip
+are paid once per batch, not once per request. A key named twice in one batch belongs to the
+first request that named it (in arrival order); the later ones see a duplicate.
+
+Capacity: at most `max_queued` requests wait; one more is refused with `WriterBusyError`,
+and a request still waiting for its batch after `max_wait` seconds is refused the same way
+(nothing of it was written). Both become 503 with Retry-After: Meta delivers it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bancone_contracts.whatsapp import RejectedItem
+from bancone_gateway.adapters import receipts as receipt_store
+from bancone_gateway.adapters import rejected_items as rejected_store
+from bancone_gateway.adapters.publisher import EventPublisher
+from bancone_gateway.domain.receipts import Receipt
+from bancone_kit.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class WriterBusyError(RuntimeError):
+    """The queue is full, or the request waited past its deadline: nothing of it was written."""
+
+
+class WriterStoppedError(RuntimeError):
+    """The gateway is shutting down; the request was not written."""
+
+
+@dataclass(frozen=True)
+class WriterLimits:
+    max_queued: int = 2000
+    """Requests waiting for a batch; one more is refused at once."""
+    max_wait: float = 1.5
+    """Seconds a request may wait for its batch to start before it is refused."""
+    max_batch: int = 500
+    """Requests per batch (one transaction, one round of acks)."""
+
+
+@dataclass
+class _Pending:
+    receipts: Sequence[Receipt]
+    rejected: Sequence[RejectedItem]
+    queued_at: float
+    done: asyncio.Future[set[str]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class WebhookWriter:
+    """Batches webhooks into one transaction + one round of Kafka acks; see the module doc."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: EventPublisher,
+        *,
+        keep_payloads: bool = False,
+        limits: WriterLimits | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._keep_payloads = keep_payloads
+        self._limits = limits or WriterLimits()
+        self._queue: deque[_Pending] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    @property
+    def saturated(self) -> bool:
+        """No room for one more request: refuse before doing any work for it."""
+        return self._stopping or len(self._queue) >= self._limits.max_queued
+
+    async def write(
+        self, receipts: Sequence[Receipt], rejected: Sequence[RejectedItem]
+    ) -> set[str]:
+        """Store and publish; the dedupe keys among `receipts` that were new (published).
+
+        Raises what the batch raised (storage or publish errors), `WriterBusyError` past
+        capacity, `WriterStoppedError` while shutting down."""
+        if self._stopping:
+            raise WriterStoppedError("the gateway is stopping")
+        if len(self._queue) >= self._limits.max_queued:
+            raise WriterBusyError(f"{len(self._queue)} webhooks already queued")
+        self._ensure_started()
+        pending = _Pending(receipts, rejected, time.monotonic())
+        self._queue.append(pending)
+        self._wake.set()
+        return await asyncio.shield(pending.done)
+
+    def _ensure_started(self) -> None:
+        """Started by the first webhook, in an empty context: the task outlives that request,
+        and must not publish every later batch under its trace (each event carries its own)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(
+                self._run(), name="webhook-writer", context=contextvars.Context()
+            )
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, refuse what is still queued, end the task."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._fail_all(WriterStoppedError("the gateway is stopping"))
+
+    def _fail_all(self, error: Exception) -> None:
+        while self._queue:
+            pending = self._queue.popleft()
+            if not pending.done.done():
+                pending.done.set_exception(error)
+
+    async def _run(self) -> None:
+        while True:
+            if not self._queue:
+                if self._stopping:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            batch = self._take()
+            if batch:
+                await self._commit(batch)
+
+    def _take(self) -> list[_Pending]:
+        """Up to `max_batch` waiting requests; those past their deadline are refused."""
+        deadline = time.monotonic() - self._limits.max_wait
+        batch: list[_Pending] = []
+        while self._queue and len(batch) < self._limits.max_batch:
+            pending = self._queue.popleft()
+            if pending.queued_at < deadline:
+                pending.done.set_exception(
+                    WriterBusyError(f"waited over {self._limits.max_wait}s for a batch")
+                )
+            else:
+                batch.append(pending)
+        return batch
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        owner: dict[str, int] = {}
+        unique: list[Receipt] = []
+        for index, pending in enumerate(batch):
+            for receipt in pending.receipts:
+                if receipt.dedupe_key not in owner:
+                    owner[receipt.dedupe_key] = index
+                    unique.append(receipt)
+        try:
+            async with self._sessions() as session, session.begin():
+                rejected = [item for pending in batch for item in pending.rejected]
+                await rejected_store.record_rejected(session, rejected)
+                new_keys = await receipt_store.record_new(
+                    session, unique, keep_payloads=self._keep_payloads
+                )
+                await self._publisher.publish([r.event for r in unique if r.dedupe_key in new_keys])
+        except Exception as exc:  # every request of the batch fails the same way
+            log.warning("webhook.batch_failed", requests=len(batch), error=type(exc).__name__)
+            for pending in batch:
+                if not pending.done.done():
+                    pending.done.set_exception(exc)
+            return
+        mine: list[set[str]] = [set() for _ in batch]
+        for key in new_keys:
+            mine[owner[key]].add(key)
+        for pending, keys in zip(batch, mine, strict=True):
+            if not pending.done.done():
+                pending.done.set_result(keys)

@@ -1,0 +1,57 @@
+"""Webhook admission: past the in-flight limit a POST is refused at once with 503 and
+Retry-After, without reaching the app; other paths and methods are never counted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
+
+pytestmark = pytest.mark.unit
+
+
+class HeldApp:
+    """Answers 200 once `release` is set; counts the requests that reached it."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.reached = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.reached += 1
+        await self.release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def test_past_the_limit_a_webhook_is_refused_at_once_and_later_ones_pass() -> None:
+    inner = HeldApp()
+    admission = WebhookAdmission(inner, path="/webhooks/whatsapp", limit=2, retry_after=2)
+    transport = httpx.ASGITransport(app=admission)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        held: list[asyncio.Task[Any]] = [
+            asyncio.create_task(client.post("/webhooks/whatsapp", content=b"{}")) for _ in range(2)
+        ]
+        while inner.reached < 2:
+            await asyncio.sleep(0)
+
+        refused = await client.post("/webhooks/whatsapp", content=b"{}")
+        elsewhere = asyncio.create_task(client.get("/webhooks/whatsapp"))
+        while inner.reached < 3:
+            await asyncio.sleep(0)
+        inner.release.set()
+        answers = await asyncio.gather(*held, elsewhere)
+        after = await client.post("/webhooks/whatsapp", content=b"{}")
+
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "2"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert after.status_code == 200
+    assert inner.reached == 4  # the refused one never reached the app
+    assert admission.in_flight == 0
