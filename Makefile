@@ -96,7 +96,7 @@ bench: install
 	@echo
 	@echo "==> bench: knowledge from documents (bench/knowledge.py: a 100-page PDF, the sample documents' questions)"
 	@$(UV) run --frozen --all-packages python bench/knowledge.py
-
+	@echo
 	@echo "==> bench: webhook throughput, bare receiver beside the gateway, CPU per message (bench/webhook_load.py $(BENCH_WEBHOOK_ARGS))"
 	@$(UV) run --frozen --all-packages python bench/webhook_load.py $(BENCH_WEBHOOK_ARGS)
 
