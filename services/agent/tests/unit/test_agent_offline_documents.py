@@ -179,3 +179,30 @@ def test_my_order_alone_is_not_a_shipping_question(text: str) -> None:
 )
 def test_a_missing_order_is_still_a_shipping_question(text: str) -> None:
     assert "shipping" in DEFAULT_READER.read(text).faq_topics
+
+
+SULPHITES = "Sulphites. All our wines contain sulphites, including the organic ones."
+
+
+async def test_wines_a_semantic_search_matched_naming_none_of_the_question_yield_to_a_document() -> (
+    None
+):
+    """The catalogue's wines pass on vector score alone,
+    naming neither "contain" nor "sulphites"; the allergens passage names them and answers."""
+    tools = DocumentShop([passage(SULPHITES, 0.3, title="Allergens", language="en")])
+    tools.products = [p.model_copy(update={"match_score": 0.6}) for p in tools.products]
+    tools.sloppy = True
+    reply = await ask("Do your wines contain sulphites?", tools)
+
+    assert reply.products_cited == ()
+    assert reply.text.startswith(SULPHITES)
+
+
+async def test_wines_matched_without_the_question_words_stay_when_no_document_names_them() -> None:
+    tools = DocumentShop([passage(TASTING, 0.9)])
+    tools.products = [p.model_copy(update={"match_score": 0.6}) for p in tools.products]
+    tools.sloppy = True
+    reply = await ask("Do your wines contain sulphites?", tools)
+
+    assert reply.knowledge_cited == ()
+    assert reply.products_cited != ()

@@ -116,16 +116,17 @@ class OfflineAssistant:
     async def _products(
         self, tools: ShopTools, book: Phrasebook, u: Understanding, text: str = ""
     ) -> Reply:
-        """The products asked for. When the catalogue has none, or only some that miss the
-        customer's other words, a document passage naming those words answers instead
-        ("la degustazione del giovedì", "parmesano ... lactosa")."""
+        """The products asked for. When the catalogue has none, or only some that name none of
+        what the customer described, a document passage naming the customer's words answers
+        instead ("la degustazione del giovedì", "parmesano ... lactosa", "wines ...
+        sulphites")."""
         if not u.has_product_criteria:
             passage = await self._passage(tools, text, u.keywords, words_needed=True)
             if passage is not None:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
-        if (not chosen or closest) and text:
+        if text and (not chosen or closest or not _describes(chosen, u)):
             passage = await self._passage(tools, text, u.keywords, words_needed=True)
             if passage is not None:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
@@ -447,6 +448,14 @@ def select_products(
     if u.intent is not Intent.AVAILABILITY:
         kept.sort(key=lambda p: p.stock <= 0)
     return tuple(kept[:limit])
+
+
+def _describes(products: Sequence[Product], u: Understanding) -> bool:
+    """Whether a product found names one of the customer's descriptive words (none asked: yes).
+    A semantic match can pass the relevance bar naming none ("wines ... sulphites")."""
+    return not u.descriptors or any(
+        mentions(product_text(p), w) for p in products for w in u.descriptors
+    )
 
 
 def product_text(product: Product) -> str:
