@@ -206,3 +206,13 @@ async def test_wines_matched_without_the_question_words_stay_when_no_document_na
 
     assert reply.knowledge_cited == ()
     assert reply.products_cited != ()
+
+
+async def test_a_budget_question_nothing_matches_is_not_answered_by_a_passage_naming_the_type() -> (
+    None
+):
+    storage = "Conserva il vino rosso al buio, tra 12 e 14 °C."
+    reply = await ask("avete un vino rosso sotto i 5 euro?", DocumentShop([passage(storage, 0.5)]))
+
+    assert reply.knowledge_cited == ()
+    assert reply.products_cited == ()

@@ -117,17 +117,19 @@ class OfflineAssistant:
         self, tools: ShopTools, book: Phrasebook, u: Understanding, text: str = ""
     ) -> Reply:
         """The products asked for. When the catalogue has none, or only some that name none of
-        what the customer described, a document passage naming the customer's words answers
+        what the customer described, a document passage naming what they described answers
         instead ("la degustazione del giovedì", "parmesano ... lactosa", "wines ...
-        sulphites")."""
+        sulphites"). The type alone ("vino", "pasta") ties no passage to the question: the
+        shop's documents name its types everywhere, and "a red wine under 20 €" found nothing
+        is a budget answer, not a storage guide."""
         if not u.has_product_criteria:
-            passage = await self._passage(tools, text, u.keywords, words_needed=True)
+            passage = await self._passage(tools, text, u.descriptors, words_needed=True)
             if passage is not None:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
         if text and (not chosen or closest or not _describes(chosen, u)):
-            passage = await self._passage(tools, text, u.keywords, words_needed=True)
+            passage = await self._passage(tools, text, u.descriptors, words_needed=True)
             if passage is not None:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
         if not chosen:
