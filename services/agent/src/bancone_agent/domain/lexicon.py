@@ -113,7 +113,7 @@ ITALIAN = Lexicon(
     faq_topics={
         "shipping": _t(
             r"spedi\w*|consegn\w*|corriere|domicilio|pacco|"
-            r"non (?:mi )?e (?:ancora )?arrivat\w*|il mio ordine"
+            r"non (?:mi )?e (?:ancora )?arrivat\w*|dov'e il mio ordine"
         ),
         "hours": _t(r"orari\w*|apert[oi]|aprite|chius[oi]|chiudete"),
         "payment": _t(r"pagare|pagament\w*|bancomat|paypal|satispay|contanti|carta di credito"),
@@ -199,7 +199,7 @@ ENGLISH = Lexicon(
     faq_topics={
         "shipping": _t(
             r"ship\w*|deliver\w*|courier|postage|parcel|"
-            r"(?:hasn't|has not|not|didn't|did not|never) (?:yet )?arrived?|where is my order|my order"
+            r"(?:hasn't|has not|not|didn't|did not|never) (?:yet )?arrived?|where is my order|where's my order"
         ),
         "hours": _t(r"open\w*|hours|close\w*"),
         "payment": _t(r"pay|payment\w*|paypal|credit card\w*|card|cards|cash"),
@@ -297,7 +297,7 @@ SPANISH = Lexicon(
     faq_topics={
         "shipping": _t(
             r"envi\w*|entreg\w*|mensajer\w*|paquete|a domicilio|"
-            r"no (?:me )?ha llegado|mi pedido"
+            r"no (?:me )?ha llegado|donde esta mi pedido"
         ),
         "hours": _t(r"horario\w*|abr[eia]\w*|abiert[oa]s?|cierra\w*|cerrad[oa]s?"),
         "payment": _t(r"pagar|pago|tarjeta\w*|efectivo|bizum|paypal"),

@@ -20,6 +20,7 @@ from bancone_agent.domain.assistant import (
     ToolError,
     Turn,
 )
+from bancone_agent.domain.documents import DOCUMENT_KIND, best_passage, quote
 from bancone_agent.domain.lexicon import KNOWN_SLUGS
 from bancone_agent.domain.memory import ShownItem
 from bancone_agent.domain.offers import Offer, current_offers
@@ -48,7 +49,7 @@ def _utc_today() -> date:
 
 class OfflineAssistant:
     """Answers product, price, budget, availability, offer and FAQ questions from the shop's
-    data."""
+    data, and what those rules can't answer from the shop's documents (`documents.py`)."""
 
     def __init__(
         self,
@@ -102,17 +103,35 @@ class OfflineAssistant:
         if follow_up is not None and follow_up.understanding is not None:
             return await self._products(tools, book, follow_up.understanding)
         if intent in PRODUCT_INTENTS:
-            return await self._products(tools, book, u)
+            return await self._products(tools, book, u, text)
         if intent is Intent.GREETING:
             return self._say(book, intent, book.greeting.format(shop=turn.shop_name))
         if intent is Intent.THANKS:
             return self._say(book, intent, book.thanks)
+        passage = await self._passage(tools, text, u.keywords)
+        if passage is not None:
+            return self._passage_reply(book, intent, passage, u.keywords)
         return self._say(book, intent, book.unknown)
 
-    async def _products(self, tools: ShopTools, book: Phrasebook, u: Understanding) -> Reply:
+    async def _products(
+        self, tools: ShopTools, book: Phrasebook, u: Understanding, text: str = ""
+    ) -> Reply:
+        """The products asked for. When the catalogue has none, or only some that name none of
+        what the customer described, a document passage naming what they described answers
+        instead ("la degustazione del giovedì", "parmesano ... lactosa", "wines ...
+        sulphites"). The type alone ("vino", "pasta") ties no passage to the question: the
+        shop's documents name its types everywhere, and "a red wine under 20 €" found nothing
+        is a budget answer, not a storage guide."""
         if not u.has_product_criteria:
+            passage = await self._passage(tools, text, u.descriptors, words_needed=True)
+            if passage is not None:
+                return self._passage_reply(book, u.intent, passage, u.keywords)
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
+        if text and (not chosen or closest or not _describes(chosen, u)):
+            passage = await self._passage(tools, text, u.descriptors, words_needed=True)
+            if passage is not None:
+                return self._passage_reply(book, u.intent, passage, u.keywords)
         if not chosen:
             return await self._not_found(tools, book, u)
         return self._listing(book, u, chosen, closest=closest)
@@ -337,9 +356,45 @@ class OfflineAssistant:
         # Offers have their own intent; a document passage answers like a FAQ, with its source.
         hits = await tools.search_knowledge(text, ("faq", "document"))
         hit = best_answer(hits, book.code, u.faq_topics, self._faq_min_score, self._reader)
-        if hit is None:
-            return self._say(book, u.intent, book.faq_not_found, wants_human=False)
-        return self._faq_reply(book, u.intent, hit)
+        if hit is not None:
+            return self._faq_reply(book, u.intent, hit)
+        passage = best_passage(hits, u.keywords)
+        if passage is not None:
+            return self._passage_reply(book, u.intent, passage, u.keywords)
+        return self._say(book, u.intent, book.faq_not_found, wants_human=False)
+
+    async def _passage(
+        self, tools: ShopTools, text: str, words: Sequence[str], *, words_needed: bool = False
+    ) -> KnowledgeHit | None:
+        """The document passage that answers `text`, if one does (`documents.best_passage`).
+
+        `words_needed`: only a passage naming the customer's words, whatever its score (a
+        product question the catalogue can't answer is answered by a document only when the
+        document names what was asked). Knowledge search down is no answer, not a failure.
+        """
+        if not text:
+            return None
+        try:
+            hits = await tools.search_knowledge(text, (DOCUMENT_KIND,))
+        except ToolError:
+            return None
+        if words_needed:
+            return best_passage(hits, words, sure_score=float("inf"))
+        return best_passage(hits, words)
+
+    @staticmethod
+    def _passage_reply(
+        book: Phrasebook, intent: Intent, hit: KnowledgeHit, words: Sequence[str]
+    ) -> Reply:
+        """The passage's sentences that answer, with their source; in the document's language
+        when it is not the customer's, saying so (an offline assistant cannot translate)."""
+        answer = quote(hit.answer_in(book.code) or hit.text, words)
+        if hit.answer_in(book.code) is None and hit.language:
+            heading = book.faq_other_language.format(language=book.language_name(hit.language))
+            answer = f"{heading}\n{answer}"
+        if hit.citation:
+            answer = f"{answer}\n{book.source_cited.format(citation=hit.citation)}"
+        return Reply(text=answer, language=book.code, intent=intent, knowledge_cited=(hit,))
 
     @staticmethod
     def _faq_reply(book: Phrasebook, intent: Intent, hit: KnowledgeHit) -> Reply:
@@ -395,6 +450,14 @@ def select_products(
     if u.intent is not Intent.AVAILABILITY:
         kept.sort(key=lambda p: p.stock <= 0)
     return tuple(kept[:limit])
+
+
+def _describes(products: Sequence[Product], u: Understanding) -> bool:
+    """Whether a product found names one of the customer's descriptive words (none asked: yes).
+    A semantic match can pass the relevance bar naming none ("wines ... sulphites")."""
+    return not u.descriptors or any(
+        mentions(product_text(p), w) for p in products for w in u.descriptors
+    )
 
 
 def product_text(product: Product) -> str:

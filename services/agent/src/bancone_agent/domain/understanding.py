@@ -121,8 +121,23 @@ class Understanding:
 
 
 def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(set(phrases), key=len, reverse=True)
+    ordered = sorted({with_clitics(p) for p in phrases}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(ordered) + r")(?!\w)")
+
+
+_ES_CLITICS = r"(?:(?:me|te|se|nos|os)?(?:l[oa]s?|les?)|me|te|se|nos|os)"
+_IT_CLITICS = r"(?:(?:me|te|se|ce|ve|glie)?(?:l[oaie]|ne)|mi|ti|ci|vi|si|gli|l[oaie]|ne)"
+_ES_INFINITIVE = re.compile(r"(?<=[a-z][a-z])([aei]r)$")
+_IT_INFINITIVE = re.compile(r"(?<=[a-z][a-z])([aei]r)e$")
+
+
+def with_clitics(cue: str) -> str:
+    """A cue ending in an infinitive also matches it with pronouns attached, as Spanish and
+    Italian write them: "recoger" finds "recogerlo", "ritirare" finds "ritirarlo",
+    "devolver" finds "devolvérselo" (folded). Other cues are left as they are."""
+    if _IT_INFINITIVE.search(cue):
+        return _IT_INFINITIVE.sub(rf"\1(?:e|{_IT_CLITICS})", cue)
+    return _ES_INFINITIVE.sub(rf"\1{_ES_CLITICS}?", cue)
 
 
 def _merged(attribute: str, lexicons: Iterable[Lexicon]) -> list[str]:
