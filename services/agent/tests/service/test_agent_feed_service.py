@@ -10,7 +10,11 @@ import uuid
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
+from bancone_agent.adapters import feed
+from bancone_agent.adapters.tables import FeedEventRecord
 from bancone_agent.handlers import handle_delivery, handle_inbound
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from services.agent.tests.support.console import FeedReader, console, operator
@@ -144,3 +148,46 @@ async def test_a_tenant_never_sees_another_tenants_events(postgres_url: str) -> 
     assert bad.status_code == 422
     assert len(events) == 3
     assert {e.data["conversation_id"] for e in events} == {str(mine)}
+
+
+async def test_old_events_are_pruned_per_tenant_and_a_client_resuming_before_them_is_told_to_reload(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feed, "FEED_KEEP", 4)
+    monkeypatch.setattr(feed, "PRUNE_EVERY", 2)
+    async with console(postgres_url) as c, serving(c.app) as url:
+        c.app.state.feed_heartbeat_seconds = 0.2
+        cid = await c.customer_says(TENANT, WA_ID, HELP)  # events 1-3
+        await c.customer_says(OTHER, WA_ID, HELP)  # the other tenant's 1-3
+        agent = operator(TENANT, name="giulia")
+        for n in range(9):  # events 4-12
+            await c.http.post(path(cid, "notes"), json={"text": f"nota {n}"}, headers=agent)
+        async with c.deps.sessions() as session:
+            kept = await session.scalars(
+                sa.select(col(FeedEventRecord.seq))
+                .where(col(FeedEventRecord.tenant_id) == TENANT)
+                .order_by(col(FeedEventRecord.seq))
+            )
+            theirs = await session.scalar(
+                sa.select(sa.func.count()).where(col(FeedEventRecord.tenant_id) == OTHER)
+            )
+        assert list(kept) == [9, 10, 11, 12], "pruned at 12: everything up to 12 - 4"
+        assert theirs == 3, "pruning one tenant leaves the other's events"
+
+        viewer = operator(TENANT, "viewer")
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            async with client.stream(
+                "GET", events_path(), params={"after": "2"}, headers=viewer
+            ) as s:
+                reader = FeedReader(s)
+                first, *rest = await reader.take(5)
+            async with client.stream(
+                "GET", events_path(), params={"after": "9"}, headers=viewer
+            ) as s:
+                reader = FeedReader(s)
+                recent = await reader.take(3)
+                extra = await reader.until_comment("ping")
+    assert (first.type, first.id, first.data) == ("reset", 8, {"first_available": 9})
+    assert [e.id for e in rest] == [9, 10, 11, 12]
+    assert [(e.type, e.id) for e in recent] == [("note.added", n) for n in (10, 11, 12)]
+    assert extra == [], "a client within what is kept gets no reset"

@@ -11,6 +11,11 @@ locks, so it orders no deadlock and is held only for the final flush.
 
 After a commit, readers in this process are woken at once; readers on another replica find
 the rows on their next poll.
+
+Each tenant keeps its newest `FEED_KEEP` events: whenever its numbers cross a multiple of
+`PRUNE_EVERY`, the same hook deletes the older ones (by primary key, in that transaction).
+Numbers stay contiguous, so a reader resuming from a pruned number sees the gap on its first
+read and is told to reload (`entrypoints.feed`), never left with a silent hole.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ MESSAGE_SENT: Final = "message.sent"
 MESSAGE_STATUS: Final = "message.status"
 CONVERSATION_CHANGED: Final = "conversation.changed"
 NOTE_ADDED: Final = "note.added"
+RESET: Final = "reset"
+"""Sent instead of events that were pruned: the client reloads what it shows."""
+
+FEED_KEEP = 10_000
+"""Events kept per tenant (about days of a busy shop; the feed is for live updates and
+reconnects, the conversations API is the history)."""
+PRUNE_EVERY = 500
 
 _STAGED = "bancone_agent_feed"
 _readers: set[asyncio.Event] = set()
@@ -122,6 +134,13 @@ def _number_and_insert(session: Session) -> None:
                 for n, (type_, conversation_id, item) in enumerate(events)
             ],
         )
+        if last // PRUNE_EVERY != (first - 1) // PRUNE_EVERY and last > FEED_KEEP:
+            session.execute(
+                sa.delete(FeedEventRecord).where(
+                    col(FeedEventRecord.tenant_id) == tenant_id,
+                    col(FeedEventRecord.seq) <= last - FEED_KEEP,
+                )
+            )
 
 
 def _ensure_cursor(session: Session, tenant_id: str) -> None:

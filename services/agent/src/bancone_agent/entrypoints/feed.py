@@ -5,7 +5,8 @@ feed, `event:` its type, `data:` JSON with `conversation_id` and the item. A cli
 with `Last-Event-ID` (or `?after=`) and gets every event after it, in order; without either,
 it gets the events from now on. Rows are numbered in commit order per tenant, so reading
 `seq > cursor` misses nothing, on this replica or another. A `: ping` comment every
-`HEARTBEAT_SECONDS` keeps proxies from closing an idle stream.
+`HEARTBEAT_SECONDS` keeps proxies from closing an idle stream. A client resuming from an
+event the tenant no longer keeps (`adapters.feed.FEED_KEEP`) first gets `event: reset`: reload.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from bancone_agent import operator_handlers as handlers
-from bancone_agent.adapters.feed import FeedWaiter
+from bancone_agent.adapters.feed import RESET, FeedWaiter
 from bancone_agent.adapters.inbox import BadCursorError
 from bancone_agent.adapters.tables import FeedEventRecord
 from bancone_agent.deps import AgentDeps
@@ -39,6 +40,13 @@ def sse(event: FeedEventRecord) -> str:
     return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n"
 
 
+def reset(first_kept: int) -> str:
+    """Events up to `first_kept - 1` were pruned: the client must reload, then go on from here
+    (the id moves its `Last-Event-ID` to just before the first event it will get)."""
+    data = json.dumps({"first_available": first_kept}, separators=(",", ":"))
+    return f"id: {first_kept - 1}\nevent: {RESET}\ndata: {data}\n\n"
+
+
 async def _stream(
     request: Request, deps: AgentDeps, tenant_id: str, after: int | None
 ) -> AsyncIterator[str]:
@@ -51,6 +59,8 @@ async def _stream(
         beat = time.monotonic()
         while not await request.is_disconnected():
             batch = await handlers.read_feed(ReadFeed(tenant_id, after), deps)
+            if batch and batch[0].seq > after + 1:
+                yield reset(batch[0].seq)
             for event in batch:
                 yield sse(event)
                 after = event.seq

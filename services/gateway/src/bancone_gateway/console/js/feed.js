@@ -45,6 +45,12 @@ function dispatch(block) {
     else if (field === "data") data.push(value);
   }
   if (id !== null) lastEventId = id;
+  if (type === "reset") {
+    // The agent no longer keeps the events since our last one: what the page shows may be
+    // stale, so start over from the server's state (the feed then runs from now).
+    window.location.reload();
+    return;
+  }
   if (!data.length) return;
   let payload;
   try {
