@@ -496,6 +496,37 @@ async def set_up_the_shop_by_chatting(page: Page, platform: Platform, shots: Pat
     assert {f["key"]: f["answer"] for f in drafted["faqs"]}.items() <= stored.items()
 
 
+async def test_an_operator_replays_a_dead_letter_from_the_problems_page(
+    platform: Platform, browser: Browser, customer: str, shots: Path
+) -> None:
+    """A message the agent gave up on is listed with its error; replayed from the page, it is
+    recorded and the customer gets no second reply (they had the holding message)."""
+    demo = platform.tenants["demo"]
+    _, response = await platform.say(demo, customer, f"Avete un Barolo? {platform.poison_marker}")
+    assert response.status_code == 200
+    [holding] = await platform.replies(customer, count=1, seconds=120)  # after the retries
+
+    owner_email, owner_password = platform.owner_logins["demo"]
+    page = await new_page(browser, platform, DESKTOP)
+    await log_in(page, owner_email, owner_password)
+    await expect(page.get_by_test_id("inbox-list")).to_be_attached(timeout=UI)
+    await page.goto(platform.url("gateway") + "/console/#/problems")
+    row = page.locator("table.dead-letters tr", has_text="PoisonedForTestError").first
+    await expect(row).to_be_visible(timeout=UI)
+    await expect(row).to_contain_text("not handled")
+    await screenshot(page, shots, "problems")
+    letter_id = await row.get_attribute("data-id")
+    await row.get_by_role("button", name="Replay").click()
+    await expect(page.locator(f"tr[data-id='{letter_id}']")).to_contain_text("replayed", timeout=UI)
+
+    agent = platform.url("agent") + "/v1/tenants/demo"
+    async with httpx.AsyncClient() as http:
+        listed = await http.get(agent + "/dead-letters", headers=platform.admin())
+    [letter] = [d for d in listed.json() if d["id"] == letter_id]
+    assert (letter["status"], letter["replays"]) == ("replayed", 1)
+    assert await platform.settle(customer, seconds=3) == [holding], "no second reply"
+
+
 async def test_the_console_and_its_scripts_come_from_the_gateway(platform: Platform) -> None:
     """One origin: the page, its vendored library and an API path all answer on the gateway."""
     gateway = platform.url("gateway")

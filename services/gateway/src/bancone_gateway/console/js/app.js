@@ -13,6 +13,7 @@ import { SettingsPage } from "./pages/settings.js";
 import { OnboardingPage } from "./pages/onboarding.js";
 import { TeamPage } from "./pages/team.js";
 import { UsagePage } from "./pages/usage.js";
+import { ProblemsPage } from "./pages/problems.js";
 
 const NAV = [
   ["inbox", "nav.inbox", "viewer"],
@@ -21,6 +22,7 @@ const NAV = [
   ["onboarding", "nav.onboarding", "admin"],
   ["team", "nav.team", "admin"],
   ["usage", "nav.usage", "viewer"],
+  ["problems", "nav.problems", "viewer"],
 ];
 
 function currentRoute() {
@@ -42,6 +44,8 @@ function Page({ route, me }) {
       return html`<${TeamPage} me=${me} />`;
     case "usage":
       return html`<${UsagePage} me=${me} />`;
+    case "problems":
+      return html`<${ProblemsPage} me=${me} />`;
     default:
       return html`<${InboxPage} me=${me} />`;
   }
