@@ -502,7 +502,9 @@ async def test_an_operator_replays_a_dead_letter_from_the_problems_page(
     """A message the agent gave up on is listed with its error; replayed from the page, it is
     recorded and the customer gets no second reply (they had the holding message)."""
     demo = platform.tenants["demo"]
-    _, response = await platform.say(demo, customer, f"Avete un Barolo? {platform.poison_marker}")
+    wamid, response = await platform.say(
+        demo, customer, f"Avete un Barolo? {platform.poison_marker}"
+    )
     assert response.status_code == 200
     [holding] = await platform.replies(customer, count=1, seconds=120)  # after the retries
 
@@ -511,8 +513,9 @@ async def test_an_operator_replays_a_dead_letter_from_the_problems_page(
     await log_in(page, owner_email, owner_password)
     await expect(page.get_by_test_id("inbox-list")).to_be_attached(timeout=UI)
     await page.goto(platform.url("gateway") + "/console/#/problems")
-    row = page.locator("table.dead-letters tr", has_text="PoisonedForTestError").first
+    row = page.locator("table.dead-letters tr", has_text=wamid)  # the error names the message
     await expect(row).to_be_visible(timeout=UI)
+    await expect(row).to_contain_text("PoisonedForTestError")
     await expect(row).to_contain_text("not handled")
     await screenshot(page, shots, "problems")
     letter_id = await row.get_attribute("data-id")
