@@ -61,6 +61,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._after_publish = after_publish
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         url = engine.url.render_as_string(hide_password=False)
@@ -73,9 +74,18 @@ class OutboxRelay:
     async def start(self) -> None:
         if self._engine.dialect.name == "postgresql":
             await self._listen()
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the batch in hand finish, then stop; cancel only past `grace_seconds`. A batch
+        cancelled inside its transaction (publish done, marking not) was seen to leave its
+        database connection hanging and the app's shutdown with it."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
         await cancel_and_wait(self._task)
         self._task = None
         if self._listener is not None:
@@ -88,18 +98,21 @@ class OutboxRelay:
         await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._signal())
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
             self._wake.clear()
+            if self._stopping:
+                return
             try:
-                while await self.publish_pending() == self._batch_size:
+                while await self.publish_pending() == self._batch_size and not self._stopping:
                     pass
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox.relay_failed")
-                await asyncio.sleep(self._poll_interval)
+                if not self._stopping:
+                    await asyncio.sleep(self._poll_interval)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows; returns how many were published."""
