@@ -4,7 +4,7 @@
     uv run python services/agent/eval/recall.py
 
 Each query is read as the assistant reads it (`understand`: its keywords), every product of
-the query's shop is ranked by how well it names those words (`offline.relevance`: a word in
+the query's shop is ranked by how well it names those words (`product_match.relevance`: a word in
 the name weighs 3, in category/tags/attributes 2, in the description 1), ties broken by the
 file's order, and products naming none are dropped (the relevance bar). Two rankings:
 *plain* (the customer's words only) and *expanded* (each word also by its translations,
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bancone_agent.domain import Product, understand
-from bancone_agent.domain.offline import product_text, relevance
+from bancone_agent.domain.product_match import product_text, relevance
 from bancone_agent.domain.text import mentions
 
 sys.path.insert(0, str(Path(__file__).parent))

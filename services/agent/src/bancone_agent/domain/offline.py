@@ -21,24 +21,28 @@ from bancone_agent.domain.assistant import (
     Turn,
 )
 from bancone_agent.domain.documents import DOCUMENT_KIND, best_passage, quote
-from bancone_agent.domain.lexicon import KNOWN_SLUGS
 from bancone_agent.domain.memory import ShownItem
 from bancone_agent.domain.offers import Offer, current_offers
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
+from bancone_agent.domain.product_match import (
+    best_answer,
+    describes,
+    product_text,
+    select_products,
+)
 from bancone_agent.domain.references import (
     REFERRING_WORDS,
     resolve,
     search_of,
     without_stated_facts,
 )
-from bancone_agent.domain.synonyms import expand, variants
-from bancone_agent.domain.text import fold, mentions
+from bancone_agent.domain.synonyms import expand
+from bancone_agent.domain.text import mentions
 from bancone_agent.domain.understanding import (
     DEFAULT_READER,
     PRODUCT_INTENTS,
     Intent,
     MessageReader,
-    SortOrder,
     Understanding,
 )
 
@@ -128,7 +132,7 @@ class OfflineAssistant:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
-        if text and (not chosen or closest or not _describes(chosen, u)):
+        if text and (not chosen or closest or not describes(chosen, u)):
             passage = await self._passage(tools, text, u.descriptors, words_needed=True)
             if passage is not None:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
@@ -412,139 +416,3 @@ class OfflineAssistant:
     @staticmethod
     def _say(book: Phrasebook, intent: Intent, text: str, *, wants_human: bool = False) -> Reply:
         return Reply(text=text, language=book.code, intent=intent, wants_human=wants_human)
-
-
-def select_products(
-    found: Sequence[Product],
-    u: Understanding,
-    limit: int,
-    *,
-    words: Sequence[str] = (),
-    reader: MessageReader = DEFAULT_READER,
-) -> tuple[Product, ...]:
-    """The products worth citing: active, within budget, of a named colour and type, no
-    duplicates, and of those the ones naming most of the searched `words`.
-
-    A search matches any of its words, so "extra virgin olive oil" finds a Prosecco Extra
-    Dry and "Chianti Classico" a Verdicchio Classico: only the products naming the words
-    best stay (each word weighs by where it is named: name, then tags, then description). Cheapest first when the customer asked for cheap;
-    otherwise the tool's order, with what is in stock first unless they asked about
-    availability (then the asked item as it is).
-    """
-    seen: set[str] = set()
-    kept: list[Product] = []
-    for product in found:
-        if product.id in seen or not product.active:
-            continue
-        if u.budget and not u.budget.admits(product.price):
-            continue
-        if u.colours and fold(product.colour or "") not in u.colours:
-            continue
-        if not in_category(product, u, reader):
-            continue
-        seen.add(product.id)
-        kept.append(product)
-    kept = _naming_most(kept, words)
-    if u.sort is SortOrder.PRICE_ASC:
-        kept.sort(key=lambda p: p.price)
-    if u.intent is not Intent.AVAILABILITY:
-        kept.sort(key=lambda p: p.stock <= 0)
-    return tuple(kept[:limit])
-
-
-def _describes(products: Sequence[Product], u: Understanding) -> bool:
-    """Whether a product found names one of the customer's descriptive words (none asked: yes).
-    A semantic match can pass the relevance bar naming none ("wines ... sulphites")."""
-    return not u.descriptors or any(
-        mentions(product_text(p), w) for p in products for w in u.descriptors
-    )
-
-
-def product_text(product: Product) -> str:
-    """Everything a product says about itself, folded: what a customer's words are met with."""
-    return "\n".join(_product_fields(product))
-
-
-def _product_fields(product: Product) -> tuple[str, str, str]:
-    """Name; category, tags and attributes; description — folded, most telling first."""
-    keywords = (product.category.replace("-", " "), *product.tags, *product.attributes.values())
-    return fold(product.name), fold(" ".join(keywords)), fold(product.description)
-
-
-SEMANTIC_BAR = 0.5
-"""A product the customer's words don't name passes the relevance bar only when the semantic
-search scored it at least this (cosine similarity of the multilingual embedder)."""
-
-_FIELD_WEIGHTS = (3, 2, 1)
-"""A word in the name tells more than one in the tags, more than one in the description."""
-
-
-def relevance(product: Product, words: Sequence[str]) -> int:
-    fields = tuple(zip(_FIELD_WEIGHTS, _product_fields(product), strict=True))
-    return sum(
-        max(
-            (weight for weight, text in fields if any(mentions(text, v) for v in variants(w))),
-            default=0,
-        )
-        for w in words
-    )
-
-
-def in_category(product: Product, u: Understanding, reader: MessageReader = DEFAULT_READER) -> bool:
-    """Whether the product is of the type the customer asked for (any, when none).
-
-    A product filed under a category the lexicon knows is in or out by its slug; one under
-    a shop's own slug (or none) is in when its words name the asked type, or when only a
-    colour was asked (the colour filter decides).
-    """
-    slugs = u.category_slugs
-    if not slugs or product.category in slugs:
-        return True
-    if product.category in KNOWN_SLUGS:
-        return False
-    return not u.categories or bool(reader.categories_in(product_text(product)) & u.categories)
-
-
-def _naming_most(products: list[Product], words: Sequence[str]) -> list[Product]:
-    """The products that name the searched words best (a word in the name counts most).
-
-    The relevance bar: a product naming none of the words (nor their translations) is not
-    an answer, whatever the search returned; none left means "we don't have it".
-    """
-    if not words or not products:
-        return products
-    scores = [relevance(p, words) for p in products]
-    best = max(scores)
-    if best:
-        return [p for p, n in zip(products, scores, strict=True) if n == best]
-    return [p for p in products if (p.match_score or 0.0) >= SEMANTIC_BAR]
-
-
-def best_answer(
-    hits: Sequence[KnowledgeHit],
-    language: str,
-    topics: frozenset[str],
-    min_score: float,
-    reader: MessageReader = DEFAULT_READER,
-) -> KnowledgeHit | None:
-    """The hit that answers the question, or None rather than a wrong answer.
-
-    Vector scores alone confuse FAQs ("do you ship to London?" scored the payment FAQ above
-    the shipping one), so each hit's question is read with the same lexicons: a FAQ on the
-    customer's topic is taken whatever its score, one on another topic never, one whose topic
-    can't be told only above `min_score`. Then the customer's language, then the score.
-    """
-    ranked: list[tuple[bool, bool, float, KnowledgeHit]] = []
-    for hit in hits:
-        if not hit.answer.strip():
-            continue
-        hit_topics = reader.read(hit.title or hit.answer).faq_topics
-        on_topic = bool(topics & hit_topics)
-        if topics and hit_topics and not on_topic:
-            continue
-        if not on_topic and hit.score < min_score:
-            continue
-        ranked.append((on_topic, hit.answer_in(language) is not None, hit.score, hit))
-    if not ranked:
-        return None
-    return max(ranked, key=lambda entry: entry[:3])[3]

@@ -5,7 +5,7 @@ Each group is one thing named in Italian, English and Spanish (folded, singular;
 matches plurals by stem). The groups cover the trades the platform serves — food and wine,
 bakery and pastry, hardware and DIY, cosmetics — and are shop-independent: a word maps to its
 translations, never to a product. A query word expands to its group; a product naming any
-word of the group names the customer's word (`expand`, `offline.select_products`).
+word of the group names the customer's word (`expand`, `product_match.select_products`).
 """
 
 from __future__ import annotations
