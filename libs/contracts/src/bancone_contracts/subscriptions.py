@@ -68,7 +68,7 @@ PRODUCES: dict[str, tuple[str, ...]] = {
         topics.AUDIT,
         topics.WHATSAPP_UPDATES,
     ),
-    "catalog": (topics.CATALOG,),
+    "catalog": (topics.CATALOG, topics.ORDER),
     "ingest": (topics.KNOWLEDGE,),
     # INBOUND: an operator's replay of an inbound dead letter goes out through the agent's outbox.
     "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS, topics.INBOUND),

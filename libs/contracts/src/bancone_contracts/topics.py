@@ -18,6 +18,7 @@ AGENT_TURNS = "bancone.agent-turns.v1"
 AUDIT = "bancone.audit.v1"
 WHATSAPP_UPDATES = "bancone.whatsapp-updates.v1"
 KNOWLEDGE = "bancone.knowledge.v1"
+ORDER = "bancone.order.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -58,6 +59,7 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(AUDIT, 3),
     TopicSpec(WHATSAPP_UPDATES, CONVERSATION_PARTITIONS),
     TopicSpec(KNOWLEDGE, CONVERSATION_PARTITIONS),
+    TopicSpec(ORDER, CONVERSATION_PARTITIONS),
 )
 
 ALL_TOPICS: list[TopicSpec] = [

@@ -15,6 +15,7 @@ from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.knowledge import KnowledgeIngestionUpdated
+from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
@@ -31,7 +32,8 @@ AnyEvent = Annotated[
     | AgentTurnCompleted
     | AuditRecorded
     | WhatsAppUpdateReceived
-    | KnowledgeIngestionUpdated,
+    | KnowledgeIngestionUpdated
+    | OrderChanged,
     Field(discriminator="type"),
 ]
 
@@ -47,6 +49,7 @@ EVENT_CLASSES: Final[tuple[type[Envelope[Any]], ...]] = (
     AuditRecorded,
     WhatsAppUpdateReceived,
     KnowledgeIngestionUpdated,
+    OrderChanged,
 )
 
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -99,6 +102,7 @@ __all__ = [
     "EventDecodeError",
     "InboundMessageReceived",
     "KnowledgeIngestionUpdated",
+    "OrderChanged",
     "OutboundMessageRequested",
     "WhatsAppStatusUpdated",
     "WhatsAppUpdateReceived",
