@@ -11,7 +11,7 @@ from typing import get_args
 
 import pytest
 
-from bancone_contracts.events.order import OrderStatus
+from bancone_contracts.events.order import OrderStatus, OrderTransition
 from services.gateway.tests.unit.test_gateway_console_strings import CONSOLE, strings
 
 pytestmark = pytest.mark.unit
@@ -49,7 +49,9 @@ def test_every_built_key_exists_in_every_language() -> None:
         | {f"orders.action_{to}" for to in targets}
         | {f"orders.confirm_{to}" for to in asks_first}
         | {f"orders.method_{m}" for m in ("delivery", "pickup")}
+        | {f"orders.transition_{name}" for name in json.loads(_js_value("TRANSITIONS"))}
     )
+    assert json.loads(_js_value("TRANSITIONS")) == list(get_args(OrderTransition))
     assert targets == {"confirmed", "shipped", "delivered", "cancelled", "refunded"}
     assert asks_first == {"cancelled", "refunded"}
     for language, keys in strings().items():

@@ -7,6 +7,7 @@ import { api, authHeaders, can, itemsOf, problemText, refresh, tenantPath } from
 import { formatTime, language, t } from "../i18n.js";
 
 export const STATUSES = ["pending", "confirmed", "paid", "shipped", "delivered", "cancelled", "refunded"];
+const TRANSITIONS = ["placed", "confirmed", "paid", "shipped", "delivered", "cancelled", "expired", "refunded"];
 
 /** What an operator may ask for from each status (the catalog's lifecycle). */
 const NEXT = {
@@ -104,7 +105,7 @@ function OrderList() {
           (o) => html`<tr key=${o.order_id} data-id=${o.order_id} data-status=${o.status}>
             <td data-label=${t("orders.number")}><a href=${`#/orders/${o.order_id}`}>${o.number}</a></td>
             <td data-label=${t("orders.created")}>${formatTime(o.created_at)}</td>
-            <td data-label=${t("orders.customer")}>${(o.fulfilment && o.fulfilment.name) || ""}
+            <td data-label=${t("orders.customer")}>${(o.fulfilment && o.fulfilment.name) || ""}${" "}
               <span class="small">${o.customer_id}</span></td>
             <td data-label=${t("orders.items")}>${(o.lines || []).reduce((n, l) => n + l.quantity, 0)}</td>
             <td data-label=${t("orders.total")}>${totalOf(o)}</td>
@@ -139,14 +140,15 @@ function History({ entries }) {
   return html`<div class="card">
     <h2>${t("orders.history")}</h2>
     <ol class="order-history">
-      ${entries.map(
-        (h) => html`<li>
+      ${entries.map((h) => {
+        const what = h.transition || h.to || h.status;
+        return html`<li>
           <time>${formatTime(h.occurred_at || h.at || h.created_at)}</time>
-          ${" "}<strong>${h.transition || h.to || h.status}</strong>
+          ${" "}<strong>${TRANSITIONS.includes(what) ? t(`orders.transition_${what}`) : what}</strong>
           ${h.actor ? html` · ${h.actor}` : ""}${h.operator_id ? html` (${h.operator_id})` : ""}
           ${h.tracking_code ? html` · ${h.tracking_code}` : ""}
-        </li>`,
-      )}
+        </li>`;
+      })}
     </ol>
   </div>`;
 }
