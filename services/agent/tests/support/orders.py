@@ -1,10 +1,10 @@
 """Order events as the catalog publishes them, and a stand-in for the gateway's signed links.
 
-`FakeGatewayLinks` is a real HTTP app (run it with `shop_api.serve`) answering the two routes
+`FakeGatewayLinks` is an HTTP app (run it with `shop_api.serve`, or on an ASGI transport) answering the two routes
 the agent calls at the gateway: `POST /v1/auth/service-token` (a token naming tenant and
 audience) and `POST /v1/internal/tenants/{t}/links` (refused unless the token is that
 tenant's for the callee `gateway`), with the spec's request and answer shapes. Tenants in
-`down` get 503. Every link request is recorded.
+`down` get 503, and so do the next `fail_next` link requests. Every link request is counted.
 """
 
 from __future__ import annotations
@@ -89,9 +89,13 @@ def order_event(
 @dataclass
 class FakeGatewayLinks:
     down: set[str] = field(default_factory=set)
+    refuse: set[str] = field(default_factory=set)
+    """Tenants whose link requests get 404 (as for an order of another tenant)."""
     minted: list[tuple[str, str, str]] = field(default_factory=list)
     """(tenant, kind, resource id) of every link handed out."""
     refused: int = 0
+    fail_next: int = 0
+    requests: int = 0
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -104,10 +108,14 @@ class FakeGatewayLinks:
 
         @app.post("/v1/internal/tenants/{tenant_id}/links")
         async def links(tenant_id: str, request: Request) -> JSONResponse:
+            self.requests += 1
             if request.headers.get("authorization") != f"Bearer svc.{tenant_id}.gateway":
                 self.refused += 1
                 return JSONResponse({"title": "forbidden"}, status_code=403)
-            if tenant_id in self.down:
+            if tenant_id in self.refuse:
+                return JSONResponse({"title": "not found"}, status_code=404)
+            if tenant_id in self.down or self.fail_next > 0:
+                self.fail_next = max(0, self.fail_next - 1)
                 return JSONResponse({"title": "unavailable"}, status_code=503)
             body = await request.json()
             self.minted.append((tenant_id, body["kind"], body["resource_id"]))
