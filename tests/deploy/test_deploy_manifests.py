@@ -167,6 +167,7 @@ def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None
         "agent-delivery",
         "agent-dead-letters",
         "agent-whatsapp-updates",
+        "agent-orders",
     }
     assert groups["notifier"] == {"notifier", "notifier-status", "notifier-channels"}
     assert groups["ingest"] == {"ingest"}

@@ -258,7 +258,7 @@ PUBLISHED_PATHS = {
     "/v1/tenants",
     "/console",
     "/v1/tenants/[^/]+/(conversations|events|assistant-config|onboarding|usage|dead-letters|whatsapp-notices)(/|$)",
-    "/v1/tenants/[^/]+/(products|faqs|offers|import|imports)(/|:|$)",
+    "/v1/tenants/[^/]+/(products|faqs|offers|import|imports|orders|carts|invoice-settings)(/|:|$)",
     "/v1/tenants/[^/]+/(documents|ingestion-jobs|search|stats|knowledge-settings)(/|$)",
 }
 """What the Ingress may publish: the webhook, the operators' identity routes, the JWKS, the

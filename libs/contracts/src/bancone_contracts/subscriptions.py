@@ -18,6 +18,7 @@ from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
@@ -52,6 +53,8 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup("agent", InboundMessageReceived, "agent-dead-letters", dead_letters=True),
     # Business-app echoes hold a conversation for a person; account notices are listed.
     ConsumerGroup("agent", WhatsAppUpdateReceived, "agent-whatsapp-updates"),
+    # Order changes the customer should hear of (paid with the invoice link, shipped, ...).
+    ConsumerGroup("agent", OrderChanged, "agent-orders"),
     ConsumerGroup("ingest", CatalogEntityChanged, "ingest"),
     # Compacted; a new group reads it from the earliest offset: every channel's last state.
     ConsumerGroup("notifier", ChannelChanged, "notifier-channels"),

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bancone_agent.adapters.config_store import ConfigSecrets
 from bancone_agent.adapters.daily_spend import RunLogSpend
+from bancone_agent.adapters.invoice_links import GatewayInvoiceLinks
 from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.setup_assistant import CatalogFaqWriter, LlmSetupChat
@@ -28,6 +29,7 @@ from bancone_kit.db import create_engine
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.keyed import KeyedDispatcher
+from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 
 log = get_logger(__name__)
@@ -79,6 +81,19 @@ def http_tools_factory(
         )
 
     return tools_for
+
+
+def invoice_links(settings: AgentSettings, http: httpx.AsyncClient) -> GatewayInvoiceLinks:
+    """The gateway's signed invoice links, tried a few times on transient errors."""
+    retry = RetryPolicy(
+        attempts=settings.invoice_link_attempts,
+        initial_delay=settings.tool_retry_delay_seconds,
+        max_delay=max(settings.tool_retry_delay_seconds * 4, 1.0),
+        jitter=settings.tool_retry_delay_seconds,
+    )
+    return GatewayInvoiceLinks(
+        str(settings.gateway_url), http, service_tokens(settings, http), retry=retry
+    )
 
 
 def build_assistant(
@@ -141,6 +156,7 @@ def build_app(
         client = tools_http_client(settings)
         tools_for = http_tools_factory(settings, client)
     sessions = sessions_of(engine)
+    links_client = tools_http_client(settings)
     deps = AgentDeps(
         sessions=sessions,
         assistant=assistant or build_assistant(settings, sessions),
@@ -152,6 +168,7 @@ def build_app(
         setup_chat=LlmSetupChat(LlmOptions.from_settings(settings)),
         faq_writer=CatalogFaqWriter(settings.catalog_base),
         memory_fresh_after=timedelta(seconds=settings.memory_fresh_after_seconds),
+        invoice_links=invoice_links(settings, links_client),
     )
     dispatchers = register_consumers(
         messaging.broker,
@@ -167,6 +184,7 @@ def build_app(
     lifespan = messaging.lifespan(
         getattr(deps.assistant, "aclose", None),
         client.aclose if client is not None else None,
+        links_client.aclose,
         engine.dispose,
         before_stop=let_turns_finish,
     )

@@ -12,6 +12,7 @@ from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.onboarding import FaqWriter, SetupChat
+from bancone_agent.domain.order_updates import InvoiceLinks
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 
@@ -53,6 +54,9 @@ class AgentDeps:
     """The conversing setup assistant; None: the offline questions only."""
     faq_writer: FaqWriter | None = None
     """Stores confirmed FAQ drafts in the catalog; None: FAQs are not stored."""
+    invoice_links: InvoiceLinks | None = None
+    """Mints invoice links at the gateway for order updates; None: a paid order's message
+    promises the invoice and escalates (`order_handlers`)."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bancone_agent import dead_letter_handlers, update_handlers
+from bancone_agent import dead_letter_handlers, order_handlers, update_handlers
 from bancone_agent.adapters import conversations, dead_letters, handoffs, repository
 from bancone_agent.config_handlers import (
     change_config,
@@ -129,6 +129,7 @@ from bancone_agent.paced_turns import (
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_contracts.subscriptions import consumer_group
 from bancone_kit.logging import get_logger
@@ -383,6 +384,7 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], BatchHandler]] = {
     InboundMessageReceived: handle_inbound_batch,
     DeliveryUpdated: handle_delivery_batch,
     WhatsAppUpdateReceived: update_handlers.handle_update_batch,
+    OrderChanged: order_handlers.handle_order_batch,
 }
 """Which handler reacts to which event; each takes the events a keyed consumer hands it
 (consumers subscribe them in `entrypoints.consumers`)."""

@@ -85,6 +85,13 @@ class AgentSettings(ConsumerSettings, TokenAuthSettings):
     tool_retry_delay_seconds: float = Field(
         default=0.2, ge=0, description="Backoff before the first retry of a tool request."
     )
+    invoice_link_attempts: int = Field(
+        default=4,
+        ge=1,
+        le=10,
+        description="Tries to mint a paid order's invoice link at the gateway before the "
+        "customer is told it follows and the conversation goes to people.",
+    )
     assistant: AssistantKind = "offline"
     shop_names: dict[str, str] = Field(
         default_factory=dict,

@@ -14,10 +14,12 @@ import { OnboardingPage } from "./pages/onboarding.js";
 import { TeamPage } from "./pages/team.js";
 import { UsagePage } from "./pages/usage.js";
 import { ProblemsPage } from "./pages/problems.js";
+import { OrdersPage } from "./pages/orders.js";
 
 const NAV = [
   ["inbox", "nav.inbox", "viewer"],
   ["catalogue", "nav.catalogue", "viewer"],
+  ["orders", "nav.orders", "viewer"],
   ["settings", "nav.settings", "admin"],
   ["onboarding", "nav.onboarding", "admin"],
   ["team", "nav.team", "admin"],
@@ -46,6 +48,8 @@ function Page({ route, me }) {
       return html`<${UsagePage} me=${me} />`;
     case "problems":
       return html`<${ProblemsPage} me=${me} />`;
+    case "orders":
+      return html`<${OrdersPage} me=${me} arg=${route.arg} />`;
     default:
       return html`<${InboxPage} me=${me} />`;
   }
