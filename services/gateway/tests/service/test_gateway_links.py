@@ -18,6 +18,7 @@ import jwt
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from bancone_gateway.adapters.link_signer import LinkSigner
@@ -155,6 +156,11 @@ async def world(
         yield World(gateway, catalog, tenant, rival, order)
 
 
+def _refusals() -> float:
+    labels = {"kind": "invoice", "outcome": "refused"}
+    return REGISTRY.get_sample_value("bancone_gateway_links_total", labels) or 0.0
+
+
 def _without_request_details(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     return {k: v for k, v in body.items() if k not in {"instance", "request_id"}}
@@ -218,6 +224,7 @@ async def test_every_refused_link_is_the_same_404_without_a_pdf(world: World) ->
         "garbage": "not-a-token",
     }
     bodies = []
+    before = _refusals()
     for reason, bad in refused.items():
         response = await world.open(f"{PUBLIC}/l/{bad}")
         assert response.status_code == 404, reason
@@ -225,6 +232,7 @@ async def test_every_refused_link_is_the_same_404_without_a_pdf(world: World) ->
         assert response.headers["content-type"] == "application/problem+json", reason
         bodies.append(_without_request_details(response))
     assert all(body == bodies[0] for body in bodies), bodies
+    assert _refusals() - before == len(refused)
     assert (await world.open(url)).status_code == 200, "the genuine link still opens"
 
 
