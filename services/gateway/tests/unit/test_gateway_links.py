@@ -107,13 +107,33 @@ async def test_an_unreachable_or_failing_catalog_is_unavailable_not_missing() ->
     def broken(_: httpx.Request) -> httpx.Response:
         return httpx.Response(500)
 
-    for handler in (down, broken):
+    def refusing(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(401)
+
+    def not_a_pdf(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/invoice.pdf"):
+            return httpx.Response(
+                200, content=b"<html>", headers={"content-type": "application/pdf"}
+            )
+        return httpx.Response(200, json={"invoice": {"number": "2026-000009"}})
+
+    for handler in (down, broken, refusing, not_a_pdf):
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
             with pytest.raises(LinkTargetUnavailableError):
                 await CatalogInvoices("http://catalog", http, _credential).invoice("demo", "o")
     async with httpx.AsyncClient() as http:
         with pytest.raises(LinkTargetUnavailableError):
             await CatalogInvoices(None, http, _credential).invoice("demo", "o")
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+async def test_an_id_the_catalog_does_not_know_is_not_found(status: int) -> None:
+    def catalog(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"title": "no"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(catalog)) as http:
+        with pytest.raises(LinkNotFoundError):
+            await CatalogInvoices("http://catalog", http, _credential).invoice("demo", "ord-x")
 
 
 async def test_the_catalog_is_asked_with_the_credential_for_escaped_ids() -> None:

@@ -21,6 +21,9 @@ log = get_logger(__name__)
 MAX_PDF_BYTES = 10 * 1024 * 1024
 """An invoice is tens of kilobytes; anything past this is not one (and is not relayed)."""
 
+NOT_FOUND = frozenset({400, 404, 422})
+"""What the catalog answers for an id that names nothing (a non-UUID id fails validation)."""
+
 ServiceCredential = Callable[[str], Awaitable[str]]
 """tenant id → a bearer token for the catalog about that tenant."""
 
@@ -68,7 +71,7 @@ class CatalogInvoices:
         except httpx.HTTPError as exc:
             log.warning("link.catalog_unreachable", error=type(exc).__name__)
             raise LinkTargetUnavailableError("catalog unreachable") from exc
-        if response.status_code == 404:
+        if response.status_code in NOT_FOUND:
             raise LinkNotFoundError("the catalog has no such order or invoice")
         if response.status_code != 200:
             log.warning("link.catalog_refused", status=response.status_code)
