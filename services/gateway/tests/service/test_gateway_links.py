@@ -20,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
+from structlog.testing import capture_logs
 
 from bancone_gateway.adapters.link_signer import LinkSigner
 from bancone_gateway.domain.links import LinkGrant
@@ -174,9 +175,14 @@ async def test_a_minted_link_serves_the_tenants_invoice_pdf(world: World) -> Non
     expires_at = datetime.fromisoformat(minted.json()["expires_at"])
     assert before + timedelta(days=7) - timedelta(seconds=1) <= expires_at
     assert expires_at <= datetime.now(UTC) + timedelta(days=7)
-    opened = await world.open(minted.json()["url"])
+    token = minted.json()["url"].rsplit("/", 1)[1]
+    with capture_logs() as logged:
+        opened = await world.open(minted.json()["url"])
 
     assert opened.status_code == 200, opened.text
+    access = [line["path"] for line in logged if line["event"] == "http.request"]
+    assert "/l/[redacted]" in access, access
+    assert token not in repr(logged), "a working link must not reach the logs"
     assert opened.content == PDF
     assert opened.headers["content-type"] == "application/pdf"
     assert opened.headers["content-disposition"] == 'inline; filename="invoice-2026-000001.pdf"'
