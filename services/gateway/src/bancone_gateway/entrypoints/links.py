@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from bancone_gateway.domain.links import RESOURCE_ID, invoice_filename
+from bancone_gateway.entrypoints.admin import TenantIdPath
 from bancone_gateway.handlers import links as handlers
 from bancone_gateway.handlers.links import LinkDeps
 from bancone_kit.http.auth import ServiceOnly
@@ -43,7 +44,7 @@ public = APIRouter(tags=["links"])
 
 
 @internal.post("/links", status_code=201)
-async def mint_link(tenant_id: str, body: LinkRequest, deps: LinkDepsDep) -> LinkPublic:
+async def mint_link(tenant_id: TenantIdPath, body: LinkRequest, deps: LinkDepsDep) -> LinkPublic:
     """A signed, expiring link to one of the tenant's resources (the agent sends it to the
     customer); opening it needs no login."""
     minted = await handlers.mint_link(tenant_id, body.kind, body.resource_id, deps)
