@@ -3,6 +3,7 @@ signed `paid` callback per link, retried on failure with every attempt recorded.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -29,6 +30,7 @@ class FakeCatalog:
     """Receives callbacks; refuses the first `failures` of them with 503."""
 
     failures: int = 0
+    latency: float = 0.0
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
     def app(self) -> FastAPI:
@@ -37,6 +39,8 @@ class FakeCatalog:
         @app.post("/v1/payments/sandbox/callback")
         async def callback(request: Request) -> Response:
             self.received.append((dict(request.headers), await request.body()))
+            if self.latency:
+                await asyncio.sleep(self.latency)  # a slow receiver: other payments run meanwhile
             if self.failures > 0:
                 self.failures -= 1
                 return Response(status_code=503)
@@ -185,6 +189,18 @@ async def test_paying_twice_sends_no_second_notice(provider: Provider) -> None:
     page = await provider.client.get(f"/payments/pay/{link['id']}")
     assert "Already paid" in page.text
     assert "<form" not in page.text
+
+
+async def test_concurrent_payments_of_one_link_send_one_notice(provider: Provider) -> None:
+    provider.catalog.latency = 0.05
+    link = (await provider.client.post("/payments/v1/links", json=link_body(), headers=KEY)).json()
+
+    answers = await asyncio.gather(
+        *(provider.client.post(f"/payments/pay/{link['id']}") for _ in range(5))
+    )
+
+    assert {a.json()["event_id"] for a in answers} == {answers[0].json()["event_id"]}
+    assert len(provider.catalog.received) == 1
 
 
 async def test_a_refused_callback_is_retried_with_the_same_event(provider: Provider) -> None:
