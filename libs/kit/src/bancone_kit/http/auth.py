@@ -7,7 +7,8 @@ route (`dependencies=[Viewer]`); the guard verifies the gateway's token locally 
 problems: missing/bad/expired/tampered token 401, another tenant 404, role too low 403.
 
 The role table every service follows:
-reads `Viewer` (or `ServiceOrViewer` where the agent reads for a customer), conversation
+reads `Viewer` (or `ServiceOrViewer` where the agent reads for a customer), service-to-service
+requests no operator may make `ServiceOnly` (the gateway's invoice links), conversation
 actions `AgentRole`, catalogue writes and tenant configuration `AdminRole`, provisioning
 tenants `Platform`. No static token acts on any tenant: the old `admin_token` is retired.
 
