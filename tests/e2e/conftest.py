@@ -293,6 +293,7 @@ async def platform(
         name: await create_database(postgres_admin_url, f"e2e_{run_id}_{name}") for name in SERVICES
     }
     common = {"environment": "dev", "log_level": "INFO"}
+    payments_key, payments_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
     per_service: dict[str, dict[str, str]] = {
         "gateway": {
             "platform_operator_email": PLATFORM_EMAIL,
@@ -305,8 +306,19 @@ async def platform(
             "agent_url": urls["agent"],
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
+            # signed invoice links: the gateway's own key; opened on its public origin
+            "link_keyring": keyring("link1"),
+            "link_base_url": urls["gateway"],
         },
-        "catalog": {"jwks_url": urls["gateway"] + JWKS_PATH},
+        "catalog": {
+            "jwks_url": urls["gateway"] + JWKS_PATH,
+            # pay by link through the sandbox provider (the sandbox process, /payments)
+            "payments_provider": "sandbox",
+            "payments_sandbox_url": urls["sandbox"],
+            "payments_sandbox_api_key": payments_key,
+            "payments_sandbox_secret": payments_secret,
+            "public_url": urls["catalog"],
+        },
         "ingest": {"qdrant_path": str(e2e_dir / "qdrant"), "jwks_url": urls["gateway"] + JWKS_PATH},
         "agent": {
             "secrets_keyring": keyring("agent1"),
@@ -329,7 +341,13 @@ async def platform(
         Child(
             "sandbox",
             (sys.executable, "-m", "bancone_sandbox", "--port", str(ports["sandbox"])),
-            {**base, "BANCONE_SANDBOX_STATUS_INTERVAL_SECONDS": "0.05"},
+            {
+                **base,
+                "BANCONE_SANDBOX_STATUS_INTERVAL_SECONDS": "0.05",
+                "BANCONE_SANDBOX_PAYMENTS_API_KEY": payments_key,
+                "BANCONE_SANDBOX_PAYMENTS_SECRET": payments_secret,
+                "BANCONE_SANDBOX_PAYMENTS_CALLBACK_BACKOFF_SECONDS": "0.2",
+            },
             e2e_dir / "sandbox.log",
         )
     ]

@@ -11,6 +11,7 @@ from bancone_kit.http.app import create_app
 from bancone_kit.http.auth import (
     AdminRole,
     PlatformOrAdmin,
+    ServiceOnly,
     ServiceOrViewer,
     TokenAuthSettings,
     install_token_verifier,
@@ -37,6 +38,10 @@ def build(signer: TokenSigner) -> FastAPI:
 
     @app.put("/v1/tenants/{tenant_id}/setup", dependencies=[PlatformOrAdmin])
     async def setup(tenant_id: str) -> dict[str, str]:
+        return {"tenant": tenant_id}
+
+    @app.post("/v1/internal/tenants/{tenant_id}/jobs", dependencies=[ServiceOnly])
+    async def job(tenant_id: str) -> dict[str, str]:
         return {"tenant": tenant_id}
 
     @app.get("/hooks")
@@ -84,6 +89,19 @@ async def test_a_service_token_reads_only_its_tenant() -> None:
     assert await call(app, "GET", "/v1/tenants/shop-a/things", token) == 200
     assert await call(app, "GET", "/v1/tenants/shop-b/things", token) == 404
     assert await call(app, "POST", "/v1/tenants/shop-a/things", token) == 403
+
+
+async def test_a_service_only_route_takes_a_service_token_of_its_tenant_only() -> None:
+    signer = TokenSigner()
+    app = build(signer)
+    path = "/v1/internal/tenants/shop-a/jobs"
+
+    assert await call(app, "POST", path, signer.service("shop-a", "test")) == 200
+    assert await call(app, "POST", path, signer.service("shop-b", "test")) == 404
+    assert await call(app, "POST", path, signer.service("shop-a", "catalog")) == 401
+    assert await call(app, "POST", path, signer.operator("shop-a", "owner")) == 403
+    assert await call(app, "POST", path, signer.operator("shop-b", "owner")) == 404
+    assert await call(app, "POST", path, signer.platform()) == 403
 
 
 def test_the_verifier_is_built_from_the_jwks_url_unless_one_is_installed() -> None:

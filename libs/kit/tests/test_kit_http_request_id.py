@@ -5,7 +5,7 @@ import pytest
 import structlog
 
 from bancone_kit.http.app import create_app
-from bancone_kit.http.request_id import current_request_id
+from bancone_kit.http.request_id import current_request_id, loggable_path
 from bancone_kit.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -59,3 +59,9 @@ async def test_request_id_is_unset_after_the_request(client: httpx.AsyncClient) 
     await client.get("/whoami", headers={"X-Request-ID": "gone-1"})
     assert current_request_id() is None
     assert "request_id" not in structlog.contextvars.get_contextvars()
+
+
+def test_a_signed_links_token_never_reaches_the_access_log() -> None:
+    assert loggable_path("/l/eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl") == "/l/[redacted]"
+    assert loggable_path("/v1/tenants/demo/products") == "/v1/tenants/demo/products"
+    assert loggable_path("/list") == "/list"

@@ -198,6 +198,7 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
         ("agent", "ingest", ports["ingest"]),
         ("agent", "gateway", ports["gateway"]),  # service tokens, JWKS
         ("catalog", "gateway", ports["gateway"]),  # JWKS: tokens are verified locally
+        ("gateway", "catalog", ports["catalog"]),  # invoice PDFs behind signed links
         ("ingest", "gateway", ports["gateway"]),
         ("agent", "internet", 443),  # the LLM (OpenAI-compatible, HTTPS)
         ("notifier", "internet", 443),  # Meta's Graph API
@@ -248,6 +249,8 @@ def network_problems(docs: list[Doc], namespace: str) -> list[str]:
 
 PUBLISHED_PATHS = {
     "/webhooks/whatsapp",
+    "/l/",  # signed customer links (the token is the credential)
+    "/v1/payments/[^/]+/callback$",  # payment providers' callbacks (signature checked)
     "/.well-known/jwks.json",
     "/v1/auth/login",
     "/v1/auth/refresh",
@@ -267,7 +270,14 @@ API (every route under it needs a token for the path's tenant), some of it route
 the service that owns it. The platform
 API (`/v1/platform/...`) and the service-token route stay inside the cluster."""
 
-INTERNAL_ONLY = ("/v1/platform", "/v1/auth/service-token", "/metrics", "/healthz", "/readyz")
+INTERNAL_ONLY = (
+    "/v1/platform",
+    "/v1/auth/service-token",
+    "/v1/internal",  # service-to-service (minting signed links)
+    "/metrics",
+    "/healthz",
+    "/readyz",
+)
 
 
 def _regex_hosts(ingresses: list[Doc]) -> set[str]:

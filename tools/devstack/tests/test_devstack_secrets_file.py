@@ -17,7 +17,11 @@ def test_the_keyrings_are_generated_once_valid_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "secrets.env"
     first, generated = load_secrets(path)
     assert set(generated) == set(SECRET_GENERATORS)
-    for name in ("BANCONE_GATEWAY_SECRETS_KEYRING", "BANCONE_AGENT_SECRETS_KEYRING"):
+    for name in (
+        "BANCONE_GATEWAY_SECRETS_KEYRING",
+        "BANCONE_AGENT_SECRETS_KEYRING",
+        "BANCONE_GATEWAY_LINK_KEYRING",
+    ):
         Keyring.parse(first[name])
     assert path.stat().st_mode & 0o077 == 0
     again, generated_again = load_secrets(path)

@@ -40,7 +40,10 @@ DEV_CHANNEL_KEYRING = "dev-channel:ZGV2LW9ubHktY2hhbm5lbC1rZXktbmV2ZXItcHJvZCE="
 DEV_AGENT_KEYRING = "dev-agent:ZGV2LW9ubHktYWdlbnQtbGxtLWtleS1ub3QtcHJvZCE="
 """Fixed keyring sealing the agent's tenant LLM keys in local runs only; same rule as above."""
 
-DEV_KEYRINGS = (DEV_SECRETS_KEYRING, DEV_CHANNEL_KEYRING, DEV_AGENT_KEYRING)
+DEV_LINK_KEYRING = "dev-link:ZGV2LW9ubHktc2lnbmVkLWxpbmsta2V5LW5vLXByb2Q="
+"""Fixed HMAC keyring of the gateway's signed customer links (invoices) in local runs only."""
+
+DEV_KEYRINGS = (DEV_SECRETS_KEYRING, DEV_CHANNEL_KEYRING, DEV_AGENT_KEYRING, DEV_LINK_KEYRING)
 """Every committed dev keyring: outside dev a keyring holding any of their keys is refused."""
 
 

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_gateway.adapters.api_proxy import UpstreamProxy
+from bancone_gateway.adapters.catalog_invoices import CatalogInvoices
+from bancone_gateway.adapters.link_signer import LinkSigner
 from bancone_gateway.adapters.login_throttle import LoginLimits, LoginThrottle
 from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
 from bancone_gateway.adapters.password_hashing import PasswordHashing
@@ -25,6 +28,7 @@ from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_gateway.entrypoints.http import build_http_app
 from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_gateway.handlers.identity_deps import IdentityDeps
+from bancone_gateway.handlers.links import LinkDeps
 from bancone_gateway.handlers.platform import ensure_platform_operator
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.auth.jwks import JwksCache, StaticJwks
@@ -73,6 +77,23 @@ def build_identity(
         public_base_url=settings.public_base_url,
         platform_email=settings.platform_operator_email,
         platform_password=settings.platform_password(),
+    )
+
+
+def build_links(
+    settings: GatewaySettings, identity: IdentityDeps, http: httpx.AsyncClient
+) -> LinkDeps:
+    """Customer links: signed with the link keyring; invoices fetched from the catalog with a
+    service token the gateway signs for itself (`service:gateway`, one tenant, callee catalog)."""
+
+    async def catalog_credential(tenant_id: str) -> str:
+        return (await identity.issuer.service_token("gateway", tenant_id, "catalog")).token
+
+    return LinkDeps(
+        signer=LinkSigner(Keyring.parse(settings.link_keyring)),
+        invoices=CatalogInvoices(settings.link_catalog(), http, catalog_credential),
+        base_url=settings.link_origin(),
+        ttl=timedelta(seconds=settings.link_ttl_seconds),
     )
 
 
@@ -133,6 +154,9 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         issuer=settings.token_issuer,
     )
 
+    link_http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+    links = build_links(settings, identity, link_http)
+
     upstreams = settings.upstreams()
     proxy = UpstreamProxy(upstreams) if upstreams else None
 
@@ -150,10 +174,12 @@ def build_app(settings: GatewaySettings) -> FastAPI:
             await engine.dispose()
             if proxy is not None:
                 await proxy.aclose()
+            await link_http.aclose()
 
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
     app = build_http_app(settings, checks, lifespan, proxy)
     app.state.deps = deps
     app.state.identity = identity
+    app.state.links = links
     app.state.token_verifier = verifier
     return app

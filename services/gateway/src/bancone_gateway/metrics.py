@@ -35,3 +35,8 @@ WEBHOOK_CHANNEL_UNREADABLE = Counter(
     "bancone_gateway_webhook_channel_unreadable",
     "Channels whose sealed secret could not be opened (missing key?): treated as unknown.",
 )
+LINKS = Counter(
+    "bancone_gateway_links",
+    "Signed customer links, by kind and outcome (minted, opened, refused, unavailable).",
+    ["kind", "outcome"],
+)

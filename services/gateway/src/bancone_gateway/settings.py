@@ -10,7 +10,7 @@ from bancone_gateway.domain.passwords import WeakPasswordError, check_password_s
 from bancone_gateway.domain.receipts import MIN_RETENTION_DAYS
 from bancone_gateway.domain.service_clients import ServiceClients
 from bancone_gateway.domain.webhook_limits import DEFAULT_MAX_ENTRIES, DEFAULT_MAX_PHONE_NUMBER_IDS
-from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_SECRETS_KEYRING, Keyring
+from bancone_kit.crypto import DEV_CHANNEL_KEYRING, DEV_LINK_KEYRING, DEV_SECRETS_KEYRING, Keyring
 from bancone_kit.settings import Port, ServiceSettings
 
 DEV_PLATFORM_PASSWORD = "dev-platform-password-only-for-make-run"  # noqa: S105 (dev only)
@@ -170,6 +170,35 @@ class GatewaySettings(ServiceSettings):
         "catalog/ingest). Unset outside dev: none may. Dev falls back to a dev agent secret.",
     )
 
+    link_keyring: SecretStr = Field(
+        default=SecretStr(DEV_LINK_KEYRING),
+        description="HMAC keys of the customer links (`/l/<token>`, invoices): "
+        "`kid:base64key[,...]`, the first signs, all verify; only the gateway holds it. Rotate "
+        "by putting a new key first and dropping the old one after `link_ttl_seconds`.",
+    )
+    link_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=90 * 24 * 3600,
+        description="How long a customer link opens its document (default 7 days).",
+    )
+    link_base_url: str | None = Field(
+        default=None,
+        description="The public origin customers open links on (`<it>/l/<token>`); "
+        "`public_base_url` when unset.",
+    )
+    links_catalog_url: str | None = Field(
+        default=None,
+        description="The catalog's base URL the gateway fetches invoice PDFs from for links; "
+        "`catalog_url` when unset (local runs). Set it in Kubernetes (`http://catalog:8081`).",
+    )
+
+    def link_origin(self) -> str:
+        return (self.link_base_url or self.public_base_url).rstrip("/")
+
+    def link_catalog(self) -> str | None:
+        return self.links_catalog_url or self.catalog_url
+
     def upstreams(self) -> dict[str, str]:
         """Service name → base URL of each upstream the gateway forwards to (none by default)."""
         found = {"agent": self.agent_url, "catalog": self.catalog_url, "ingest": self.ingest_url}
@@ -206,7 +235,7 @@ class GatewaySettings(ServiceSettings):
         self.service_client_secrets()
         return self
 
-    @field_validator("secrets_keyring", "channel_keyring")
+    @field_validator("secrets_keyring", "channel_keyring", "link_keyring")
     @classmethod
     def _keyring_parses(cls, value: SecretStr) -> SecretStr:
         Keyring.parse(value)

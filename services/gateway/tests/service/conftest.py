@@ -35,6 +35,7 @@ PLATFORM_EMAIL = "platform@bancone.test"
 PLATFORM_PASSWORD = "Piattaforma-Vesuvio-Lampone-73"
 CHANNEL_KEYRING = f"test-channel:{generate_key()}"
 SECRETS_KEYRING = f"test-rest:{generate_key()}"
+LINK_KEYRING = f"test-link:{generate_key()}"
 """One at-rest keyring for the session: gateways restarted on the same database must open it."""
 
 
@@ -109,6 +110,7 @@ def make_gateway(gateway_db: str, kafka_bootstrap: str) -> GatewayFactory:
             "platform_bootstrap_password": PLATFORM_PASSWORD,
             "secrets_keyring": SECRETS_KEYRING,
             "channel_keyring": CHANNEL_KEYRING,
+            "link_keyring": LINK_KEYRING,
             "webhook_publish_timeout_seconds": 5.0,
             "messaging_retry_seconds": 60.0,
             **overrides,

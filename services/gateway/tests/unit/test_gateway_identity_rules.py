@@ -110,6 +110,7 @@ def _prod(**values: object) -> GatewaySettings:
         kafka_security_protocol="SASL_SSL",
         secrets_keyring=f"k1:{generate_key()}",
         channel_keyring=f"c1:{generate_key()}",
+        link_keyring=f"l1:{generate_key()}",
         **values,  # type: ignore[arg-type]
     )
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bancone_gateway.settings import GatewaySettings
-from bancone_kit.crypto import generate_key
+from bancone_kit.crypto import DEV_LINK_KEYRING, generate_key
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +36,29 @@ def test_the_channel_keyring_can_come_from_the_shared_variable(
     assert GatewaySettings().channel_keyring.get_secret_value() == spec
     monkeypatch.setenv("BANCONE_GATEWAY_CHANNEL_KEYRING", f"own:{generate_key()}")
     assert GatewaySettings().channel_keyring.get_secret_value().startswith("own:")
+
+
+def test_outside_dev_the_link_keyring_must_be_set_and_not_a_dev_key() -> None:
+    real = {
+        "environment": "prod",
+        "kafka_security_protocol": "SASL_SSL",
+        "secrets_keyring": f"k1:{generate_key()}",
+        "channel_keyring": f"c1:{generate_key()}",
+    }
+    with pytest.raises(ValidationError, match="link_keyring"):
+        GatewaySettings(**real)  # type: ignore[arg-type]
+    relabelled_dev_key = "mine:" + DEV_LINK_KEYRING.partition(":")[2]
+    with pytest.raises(ValidationError, match="link_keyring"):
+        GatewaySettings(**real, link_keyring=relabelled_dev_key)  # type: ignore[arg-type]
+    settings = GatewaySettings(**real, link_keyring=f"l1:{generate_key()}")  # type: ignore[arg-type]
+    assert settings.link_ttl_seconds == 7 * 24 * 3600
+
+
+def test_links_default_to_the_public_origin_and_the_proxy_catalog() -> None:
+    settings = GatewaySettings(
+        public_base_url="https://console.example/", catalog_url="http://127.0.0.1:8081"
+    )
+    assert settings.link_origin() == "https://console.example"
+    assert settings.link_catalog() == "http://127.0.0.1:8081"
+    own = GatewaySettings(link_base_url="https://shop.example", links_catalog_url="http://catalog")
+    assert (own.link_origin(), own.link_catalog()) == ("https://shop.example", "http://catalog")

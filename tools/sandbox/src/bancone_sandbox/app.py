@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bancone_sandbox import control, graph_api
+from bancone_sandbox import control, graph_api, payments_api
 from bancone_sandbox.errors import GraphError, error_response
 from bancone_sandbox.runtime import SandboxRuntime
 from bancone_sandbox.settings import SandboxSettings
@@ -35,8 +35,9 @@ def create_app(
             await runtime.aclose()
 
     app = FastAPI(
-        title="Bancone WhatsApp sandbox",
-        description="A local stand-in for Meta's Cloud API send endpoint. State is in memory.",
+        title="Bancone sandbox",
+        description="Local stand-ins for Meta's Cloud API send endpoint and for a payment "
+        "provider (pay by link, under /payments). State is in memory.",
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -52,5 +53,6 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(control.router)
+    app.include_router(payments_api.router)
     app.include_router(graph_api.router)
     return app

@@ -41,3 +41,21 @@ class SandboxSettings(BaseSettings):
     status_interval_seconds: float = Field(default=0.1, ge=0)
     status_webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "info"
+
+    payments_api_key: str = Field(
+        default="sandbox-payments-key",
+        min_length=1,
+        description="Bearer key the catalog sends to create payment links",
+    )
+    payments_secret: str = Field(
+        default="sandbox-payments-secret",
+        min_length=1,
+        description="HMAC-SHA256 key of the X-Sandbox-Signature on payment callbacks",
+    )
+    payments_callback_attempts: int = Field(
+        default=5, ge=1, le=20, description="tries per callback before giving up"
+    )
+    payments_callback_backoff_seconds: float = Field(
+        default=1.0, ge=0, description="wait before the 2nd try; doubles after each failure"
+    )
+    payments_callback_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bancone_sandbox.errors import DEFAULT_CODE_FOR_STATUS, MESSAGES
+from bancone_sandbox.payments_state import PaymentsState
 from bancone_sandbox.settings import ChannelConfig, DelayPhase, SandboxSettings
 
 
@@ -129,6 +130,7 @@ class SandboxState:
     reads: list[ReadReceipt] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     counters: Counters = field(default_factory=Counters)
+    payments: PaymentsState = field(default_factory=PaymentsState)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings) -> SandboxState:

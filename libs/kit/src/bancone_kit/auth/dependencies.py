@@ -96,6 +96,25 @@ def require_role(
     return dependency
 
 
+def require_service() -> Callable[..., Awaitable[Principal]]:
+    """A service token for the path's tenant: what one service asks another to do for a tenant
+    (the agent asking the gateway for an invoice link). Operators of another tenant get 404
+    like everywhere, the tenant's own operators and the platform 403."""
+
+    async def dependency(request: Request, principal: CurrentPrincipal) -> Principal:
+        tenant = _path_tenant(request)
+        if principal.is_platform:
+            raise forbidden("services only")
+        if tenant is not None and principal.tenant_id != tenant:
+            raise tenant_not_visible()
+        if not principal.is_service:
+            raise forbidden("services only")
+        return principal
+
+    setattr(dependency, GUARD_ATTRIBUTE, "service")
+    return dependency
+
+
 def require_platform() -> Callable[..., Awaitable[Principal]]:
     """A platform operator (the people who run the deployment)."""
 

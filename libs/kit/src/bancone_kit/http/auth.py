@@ -7,7 +7,8 @@ route (`dependencies=[Viewer]`); the guard verifies the gateway's token locally 
 problems: missing/bad/expired/tampered token 401, another tenant 404, role too low 403.
 
 The role table every service follows:
-reads `Viewer` (or `ServiceOrViewer` where the agent reads for a customer), conversation
+reads `Viewer` (or `ServiceOrViewer` where the agent reads for a customer), service-to-service
+requests no operator may make `ServiceOnly` (the gateway's invoice links), conversation
 actions `AgentRole`, catalogue writes and tenant configuration `AdminRole`, provisioning
 tenants `Platform`. No static token acts on any tenant: the old `admin_token` is retired.
 
@@ -28,7 +29,12 @@ from fastapi.routing import iter_route_contexts
 from pydantic import Field
 
 from bancone_kit.auth.claims import DEFAULT_ISSUER, Role
-from bancone_kit.auth.dependencies import GUARD_ATTRIBUTE, require_platform, require_role
+from bancone_kit.auth.dependencies import (
+    GUARD_ATTRIBUTE,
+    require_platform,
+    require_role,
+    require_service,
+)
 from bancone_kit.auth.jwks import JWKS_PATH, HttpJwks, JwksCache
 from bancone_kit.auth.verifier import TokenVerifier
 from bancone_kit.settings import ServiceSettings
@@ -78,6 +84,8 @@ OwnerRole = guard("owner")
 PlatformOrAdmin = guard("admin", allow_platform=True)
 """Tenant setup the platform does at provisioning and the tenant's admins later (channels)."""
 PlatformOrViewer = guard("viewer", allow_platform=True)
+ServiceOnly = Depends(require_service())
+"""Calls one service makes to another for a tenant, never an operator's (invoice links)."""
 Platform = Depends(require_platform())
 """Deployment-wide actions: creating tenants and their first owner, key rotation."""
 

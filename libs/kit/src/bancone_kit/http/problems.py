@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bancone_kit.http.errors import ErrorProblems, problem_of
-from bancone_kit.http.request_id import current_request_id
+from bancone_kit.http.request_id import current_request_id, loggable_path
 from bancone_kit.logging import get_logger
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -170,7 +170,9 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("http.unhandled_error", method=scope["method"], path=scope["path"])
+            log.exception(
+                "http.unhandled_error", method=scope["method"], path=loggable_path(scope["path"])
+            )
             if started:
                 raise
             response = problem_response(500, instance=scope["path"])

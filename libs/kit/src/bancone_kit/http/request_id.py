@@ -1,7 +1,8 @@
 """Request ids: taken from `X-Request-ID` when sane, made up otherwise, echoed on the response.
 
 The id is bound in the logging context for the whole request, and one access line is logged
-per request (path only: query strings can carry tokens, e.g. the webhook verification).
+per request (path only: query strings can carry tokens, e.g. the webhook verification; and a
+signed link's token is cut from its path).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from bancone_kit.logging import get_logger
 REQUEST_ID_HEADER = "X-Request-ID"
 QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 """Probes hit these every few seconds: their access lines are logged at debug level."""
+CREDENTIAL_PATH_PREFIXES = ("/l/",)
+"""Paths whose rest is a credential (the gateway's signed customer links, `/l/<token>`):
+their access lines name the prefix only, so logs never hold a working link."""
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _request_id: ContextVar[str | None] = ContextVar("bancone_request_id", default=None)
@@ -31,6 +35,14 @@ log = get_logger("bancone.http")
 def current_request_id() -> str | None:
     """The id of the request being handled, or None outside a request."""
     return _request_id.get()
+
+
+def loggable_path(path: str) -> str:
+    """`path`, or its prefix alone when the rest is a credential."""
+    for prefix in CREDENTIAL_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "[redacted]"
+    return path
 
 
 def _choose_request_id(incoming: str | None) -> str:
@@ -71,7 +83,7 @@ class RequestIdMiddleware:
                         logging.DEBUG if path in QUIET_PATHS else logging.INFO,
                         "http.request",
                         method=scope["method"],
-                        path=path,
+                        path=loggable_path(path),
                         status=status,
                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     )

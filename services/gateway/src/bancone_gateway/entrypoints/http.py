@@ -24,11 +24,16 @@ from bancone_gateway.domain.errors import (
     WebhookAbandonedError,
     WebhookOverloadedError,
 )
+from bancone_gateway.domain.links import (
+    InvalidLinkRequestError,
+    LinkNotFoundError,
+    LinkTargetUnavailableError,
+)
 from bancone_gateway.domain.rejected_replay import (
     RejectedItemAlreadyReplayedError,
     RejectedItemNotFoundError,
 )
-from bancone_gateway.entrypoints import admin, auth, rejected_items, webhooks
+from bancone_gateway.entrypoints import admin, auth, links, rejected_items, webhooks
 from bancone_gateway.entrypoints.console import CONSOLE_PATHS, mount_console
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
 from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
@@ -47,6 +52,7 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/v1/auth/invites/accept",  # the signed one-time invite is the credential
         "/v1/auth/password-resets/complete",  # the signed one-time reset link is
         "/v1/auth/service-token",  # the service's client id and secret (HTTP Basic) are
+        links.PUBLIC_LINK_PATH,  # the signed, expiring link token is the credential
         *CONSOLE_PATHS,  # static page and scripts; their API calls carry the token
     }
 )
@@ -78,6 +84,13 @@ GATEWAY_PROBLEMS: ErrorProblems = {
     ChannelConflictError: ErrorProblem(409, "Channel conflict"),
     RejectedItemNotFoundError: ErrorProblem(404, "Rejected webhook item not found"),
     RejectedItemAlreadyReplayedError: ErrorProblem(409, "Rejected webhook item already replayed"),
+    LinkNotFoundError: ErrorProblem(
+        404, "Not found", detail=lambda _: "This link is invalid or has expired."
+    ),
+    LinkTargetUnavailableError: ErrorProblem(
+        503, "Temporarily unavailable", detail=lambda _: None, headers=_retry_after
+    ),
+    InvalidLinkRequestError: ErrorProblem(422, "Invalid link request"),
     **IDENTITY_PROBLEMS,
 }
 """Every gateway error and the problem it becomes (Meta retries the 503s)."""
@@ -99,6 +112,8 @@ def build_http_app(
     app.include_router(rejected_items.router)
     app.include_router(auth.jwks_router)
     app.include_router(auth.router)
+    app.include_router(links.internal)
+    app.include_router(links.public)
     if settings.console_enabled:
         mount_console(app)
     if proxy is not None:

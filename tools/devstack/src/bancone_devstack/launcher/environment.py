@@ -68,9 +68,25 @@ def build_env(
         "BANCONE_AGENT_SHOP_NAMES",
         json.dumps({env["BANCONE_DEMO_TENANT_ID"]: env["BANCONE_DEMO_TENANT_NAME"]}),
     )
+    env.setdefault("BANCONE_GATEWAY_LINK_BASE_URL", base_url(env, GATEWAY))
+    _payments_env(env)
     env["BANCONE_NOTIFIER_GRAPH_BASE_URL"] = base_url(env, SANDBOX)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def _payments_env(env: dict[str, str]) -> None:
+    """The catalog gets paid through the sandbox provider (same process as the WhatsApp
+    sandbox): both sides share one API key and callback secret; the sandbox calls the catalog
+    back at its own URL."""
+    key, secret = env["BANCONE_PAYMENTS_SANDBOX_API_KEY"], env["BANCONE_PAYMENTS_SANDBOX_SECRET"]
+    env.setdefault("BANCONE_SANDBOX_PAYMENTS_API_KEY", key)
+    env.setdefault("BANCONE_SANDBOX_PAYMENTS_SECRET", secret)
+    env.setdefault("BANCONE_CATALOG_PAYMENTS_PROVIDER", "sandbox")
+    env.setdefault("BANCONE_CATALOG_PAYMENTS_SANDBOX_URL", base_url(env, SANDBOX))
+    env.setdefault("BANCONE_CATALOG_PAYMENTS_SANDBOX_API_KEY", key)
+    env.setdefault("BANCONE_CATALOG_PAYMENTS_SANDBOX_SECRET", secret)
+    env.setdefault("BANCONE_CATALOG_PUBLIC_URL", base_url(env, CATALOG))
 
 
 def run_env_values(env: Mapping[str, str]) -> dict[str, str]:
