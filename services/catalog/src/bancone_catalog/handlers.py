@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from bancone_catalog.adapters.repository import CatalogRepository
-from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord
+from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord, VariantRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
 from bancone_catalog.domain import events
 from bancone_catalog.domain.errors import (
@@ -34,6 +34,15 @@ from bancone_catalog.domain.imports.report import Outcome
 from bancone_catalog.domain.offers import OfferCreate, OfferPublic, OfferUpdate
 from bancone_catalog.domain.products import ProductCreate, ProductPublic, ProductUpdate
 from bancone_catalog.domain.search import ProductSearch
+from bancone_catalog.domain.stock import restock_kind
+from bancone_catalog.domain.variants import VariantIn, VariantPublic
+from bancone_catalog.product_stock import (
+    one_with_variants,
+    record_stock,
+    refuse_taken_skus,
+    sync_variants,
+    with_variants,
+)
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_kit.messaging.subscriptions import Subscription, declared
 
@@ -41,10 +50,6 @@ RecordT = TypeVar("RecordT", ProductRecord, FaqRecord, OfferRecord)
 Loader = Callable[[CatalogRepository, str, uuid.UUID], Awaitable[RecordT | None]]
 ProgressCallback = Callable[[int, int], None]
 """Called as `(rows_done, rows_total)` while an import writes."""
-
-
-def _product(record: ProductRecord) -> ProductPublic:
-    return ProductPublic.model_validate(record, from_attributes=True)
 
 
 def _faq(record: FaqRecord) -> FaqPublic:
@@ -63,7 +68,13 @@ async def create_product(
 ) -> ProductPublic:
     async with uow:
         await _refuse_taken(uow.catalog.products_by_sku(tenant_id, [data.sku]), "product", data.sku)
-        product = _product(uow.catalog.add_product(tenant_id, data))
+        await refuse_taken_skus(uow, tenant_id, [data.sku], None)
+        record = uow.catalog.add_product(tenant_id, data)
+        record_stock(uow, tenant_id, data.sku, 0, data.stock)
+        if data.variants:
+            await uow.catalog.flush()
+            await sync_variants(uow, tenant_id, record, data.variants)
+        product = await one_with_variants(uow, tenant_id, record)
         uow.publish(events.product_upserted(product))
         await _commit_new(uow, "product", data.sku)
     return product
@@ -75,14 +86,31 @@ async def update_product(
     """Apply the fields given; publishes nothing when they equal what is stored."""
     async with uow:
         record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
-        changed = uow.catalog.change_product(record, changes.changes())
-        product = _product(record)
+        fields = changes.changes()
+        variants: list[VariantIn] | None = fields.pop("variants", None)
+        before = record.stock
+        changed = uow.catalog.change_product(record, fields)
+        record_stock(uow, tenant_id, record.sku, before, record.stock)
+        if variants is not None:
+            if any(variant.sku == record.sku for variant in variants):
+                raise AlreadyExistsError("sku", record.sku)
+            changed = await sync_variants(uow, tenant_id, record, variants) or changed
+        product = await one_with_variants(uow, tenant_id, record)
         await _publish_if(uow, changed, lambda: events.product_upserted(product))
         return product
 
 
 async def delete_product(tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork) -> None:
-    await _delete(uow, _PRODUCT, "product", tenant_id, product_id)
+    """Deletes its variants too; the stock they held is written off in the ledger."""
+    async with uow:
+        record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
+        record_stock(uow, tenant_id, record.sku, record.stock, 0)
+        for variant in (await uow.stock.variants_of(tenant_id, [record.id]))[record.id]:
+            record_stock(uow, tenant_id, variant.sku, variant.stock, 0)
+            await uow.stock.delete_variant(variant)
+        await uow.catalog.delete(record)
+        uow.publish(events.entity_deleted(tenant_id, "product", product_id))
+        await uow.commit()
 
 
 async def adjust_stock(
@@ -94,7 +122,8 @@ async def adjust_stock(
         if record is None:
             current = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
             raise InsufficientStockError(current.sku, current.stock, delta)
-        product = _product(record)
+        uow.stock.move(tenant_id, record.sku, restock_kind(delta), delta)
+        product = await one_with_variants(uow, tenant_id, record)
         uow.publish(events.stock_changed(product))
         await uow.commit()
     return product
@@ -104,7 +133,8 @@ async def get_product(
     tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork
 ) -> ProductPublic:
     async with uow:
-        return _product(await _get(uow, _PRODUCT, "product", tenant_id, product_id))
+        record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
+        return await one_with_variants(uow, tenant_id, record)
 
 
 async def get_products(
@@ -113,7 +143,7 @@ async def get_products(
     """The tenant's products among `product_ids`, in the order asked; unknown ids are skipped."""
     async with uow:
         records = await uow.catalog.get_products(tenant_id, product_ids)
-        found = {record.id: _product(record) for record in records}
+        found = {p.id: p for p in await with_variants(uow, tenant_id, records)}
     return [found[i] for i in dict.fromkeys(product_ids) if i in found]
 
 
@@ -121,7 +151,8 @@ async def search_products(
     tenant_id: str, search: ProductSearch, uow: CatalogUnitOfWork
 ) -> list[ProductPublic]:
     async with uow:
-        return [_product(r) for r in await uow.catalog.search_products(tenant_id, search)]
+        records = await uow.catalog.search_products(tenant_id, search)
+        return await with_variants(uow, tenant_id, records)
 
 
 # -- FAQs -----------------------------------------------------------------------------------
@@ -248,19 +279,38 @@ async def import_catalog(
             for sku in row.item.product_skus
             if sku not in products and sku not in file_skus
         ]
+        held = await uow.stock.variants_by_sku(tenant_id, file_skus)
+        issues += [
+            row.ref.issue(f"sku {row.item.sku!r} is a variant of another product", "sku")
+            for row in parsed.products
+            if row.item.sku in held
+        ]
         if issues:
             raise InvalidImportError(issues)
+        stored_variants = await uow.stock.variants_of(tenant_id, [p.id for p in products.values()])
 
         for product_row in parsed.products:
+            item = product_row.item
+            before = products[item.sku].stock if item.sku in products else 0
             product_record, outcome = _upsert(
                 products,
-                product_row.item.sku,
-                product_row.item,
-                partial(catalog.add_product, tenant_id, product_row.item),
+                item.sku,
+                item,
+                partial(catalog.add_product, tenant_id, item),
                 catalog.change_product,
             )
+            record_stock(uow, tenant_id, item.sku, before, product_record.stock)
+            if "variants" in item.model_fields_set:
+                await catalog.flush()
+                if await sync_variants(uow, tenant_id, product_record, item.variants):
+                    outcome = "updated" if outcome == "unchanged" else outcome
+                    stored_variants.pop(product_record.id, None)
             if outcome != "unchanged":
-                uow.publish(events.product_upserted(_product(product_record)))
+                if product_record.id in stored_variants or not item.variants:
+                    product = _as_imported(product_record, stored_variants)
+                else:
+                    product = await one_with_variants(uow, tenant_id, product_record)
+                uow.publish(events.product_upserted(product))
             report.products.count(outcome)
             advance()
 
@@ -298,8 +348,18 @@ async def import_catalog(
 
 
 def _given(row: ProductCreate | FaqCreate | OfferCreate) -> dict[str, Any]:
-    """The fields a row states (not its defaults): an import never resets what it left out."""
-    return row.model_dump(exclude_unset=True)
+    """The fields a row states (not its defaults): an import never resets what it left out.
+    A product's variants are not among them (`sync_variants` applies those)."""
+    return row.model_dump(exclude_unset=True, exclude={"variants"})
+
+
+def _as_imported(
+    record: ProductRecord, variants: Mapping[uuid.UUID, list[VariantRecord]]
+) -> ProductPublic:
+    """A product whose variants the import did not change, with the ones loaded up front."""
+    product = ProductPublic.model_validate(record, from_attributes=True)
+    stored = [VariantPublic.model_validate(v) for v in variants.get(record.id, [])]
+    return product.model_copy(update={"variants": stored})
 
 
 def _upsert(
