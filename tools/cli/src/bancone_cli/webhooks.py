@@ -172,6 +172,38 @@ def build_text_webhook(
     )
 
 
+def build_message_webhook(
+    phone_number_id: str,
+    wa_id: str,
+    message: Mapping[str, Any],
+    name: str = "Cliente Demo",
+    *,
+    display_phone_number: str = DEFAULT_DISPLAY_PHONE_NUMBER,
+    waba_id: str = DEFAULT_WABA_ID,
+) -> dict[str, Any]:
+    """A webhook with one message of any type from one customer: `message` holds the type's
+    own fields (`{"type": "interactive", "interactive": {...}}`); `from`, `id` (unless given)
+    and `timestamp` are filled in."""
+    item = {"from": wa_id, "id": new_wamid(), "timestamp": unix_now(), **message}
+    return _envelope(
+        phone_number_id,
+        {"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [item]},
+        display_phone_number=display_phone_number,
+        waba_id=waba_id,
+    )
+
+
+def button_reply(button_id: str, title: str, *, context_id: str | None = None) -> dict[str, Any]:
+    """The fields of a tap on a reply button (for `build_message_webhook`)."""
+    message: dict[str, Any] = {
+        "type": "interactive",
+        "interactive": {"type": "button_reply", "button_reply": {"id": button_id, "title": title}},
+    }
+    if context_id is not None:
+        message["context"] = {"from": DEFAULT_DISPLAY_PHONE_NUMBER, "id": context_id}
+    return message
+
+
 def status_item(
     wamid: str,
     recipient_id: str,
