@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from bancone_catalog import order_handlers, payment_handlers
 from bancone_catalog.adapters.repository import CatalogRepository
 from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord, VariantRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
@@ -462,6 +463,17 @@ COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
     "get_offer": get_offer,
     "list_offers": list_offers,
     "import_catalog": import_catalog,
+    "quote_cart": order_handlers.quote_cart,
+    "place_order": order_handlers.place_order,
+    "get_order": order_handlers.get_order,
+    "list_orders": order_handlers.list_orders,
+    "get_order_by_number": order_handlers.get_order_by_number,
+    "transition_order": order_handlers.transition_order,
+    "attach_payment_link": order_handlers.attach_payment_link,
+    "get_invoice_settings": order_handlers.get_invoice_settings,
+    "put_invoice_settings": order_handlers.put_invoice_settings,
+    "receive_payment_callback": payment_handlers.receive_payment_callback,
+    "invoice_document": payment_handlers.invoice_document,
 }
 """Every HTTP-triggered use case of the catalog, by name (`entrypoints/catalog_api.py`)."""
 

@@ -32,6 +32,14 @@ _NEXT: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     "cancelled": frozenset(),
     "refunded": frozenset(),
 }
+_TRANSITION_TO: Mapping[OrderStatus, OrderTransition] = {
+    "confirmed": "confirmed",
+    "paid": "paid",
+    "shipped": "shipped",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "refunded": "refunded",
+}
 HOLDS_RESERVATION: frozenset[OrderStatus] = frozenset({"pending", "confirmed"})
 """Statuses whose stock is reserved (released when cancelled, sold when paid)."""
 
@@ -50,8 +58,7 @@ def check_transition(
         raise InvalidTransitionError(current, to, "shipping a delivery needs a tracking code")
     if current == "paid" and to == "delivered" and method == "delivery":
         raise InvalidTransitionError(current, to, "a delivery is shipped before it is delivered")
-    transition: OrderTransition = to
-    return transition
+    return _TRANSITION_TO[to]
 
 
 # -- quotes ---------------------------------------------------------------------------------
