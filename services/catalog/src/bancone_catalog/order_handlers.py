@@ -89,10 +89,10 @@ async def place_order(
         now = utcnow()
         number = order_number(await uow.orders.next_number(tenant_id, ORDER_COUNTER))
         record, lines = _new_order(tenant_id, order_id, number, command, items, now, settings)
-        uow.orders.add(record, lines)
-        order = order_view(record, lines)
-        uow.publish(order_changed(order, "placed", previous=None, actor="customer", at=now))
         try:
+            await uow.orders.add(record, lines)
+            order = order_view(record, lines)
+            uow.publish(order_changed(order, "placed", previous=None, actor="customer", at=now))
             await uow.commit()
         except IntegrityError:
             # The same idempotency key placed concurrently: that order is the answer.

@@ -100,8 +100,10 @@ class OrderRepository:
             found[line.order_id].append(line)
         return found
 
-    def add(self, order: OrderRecord, lines: list[OrderLineRecord]) -> None:
+    async def add(self, order: OrderRecord, lines: list[OrderLineRecord]) -> None:
+        """The order, then its lines (flushed in that order for the lines' foreign key)."""
         self.session.add(order)
+        await self.session.flush()
         self.session.add_all(lines)
 
     async def flush(self) -> None:
@@ -131,12 +133,12 @@ class OrderRepository:
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, uuid.UUID]]:
         query = (
-            sa.select(col(OrderRecord.tenant_id), col(OrderRecord.id))
+            select(col(OrderRecord.tenant_id), col(OrderRecord.id))
             .where(col(OrderRecord.status) == "pending", col(OrderRecord.reserved_until) < now)
             .order_by(col(OrderRecord.reserved_until))
             .limit(limit)
         )
-        return [(str(t), i) for t, i in (await self.session.execute(query)).all()]
+        return [(str(t), i) for t, i in (await self.session.exec(query)).all()]
 
     # -- invoices and settings -------------------------------------------------------------
 

@@ -166,21 +166,21 @@ class StockRepository:
     async def ledger(self, tenant_id: str) -> dict[str, int]:
         """Each sku's sum of movements."""
         query = (
-            sa.select(col(StockMovementRecord.sku), sa.func.sum(col(StockMovementRecord.delta)))
+            select(col(StockMovementRecord.sku), sa.func.sum(col(StockMovementRecord.delta)))
             .where(col(StockMovementRecord.tenant_id) == tenant_id)
             .group_by(col(StockMovementRecord.sku))
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await self.session.exec(query)).all()
         return {str(sku): int(total) for sku, total in rows}
 
     async def levels(self, tenant_id: str) -> dict[str, int]:
         """Each sku's stock (products and variants)."""
         levels: dict[str, int] = {}
         for table in (ProductRecord, VariantRecord):
-            query = sa.select(col(table.sku), col(table.stock)).where(
+            query = select(col(table.sku), col(table.stock)).where(
                 col(table.tenant_id) == tenant_id
             )
-            levels.update({str(s): int(q) for s, q in (await self.session.execute(query)).all()})
+            levels.update({str(s): int(q) for s, q in (await self.session.exec(query)).all()})
         return levels
 
 
