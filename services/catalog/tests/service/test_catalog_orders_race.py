@@ -81,7 +81,7 @@ async def test_racing_customers_never_buy_more_than_the_stock(engine: AsyncEngin
             ledger = await uow.stock.ledger("shop-a")
         assert levels[sku] == 0
         assert ledger[sku] == 0
-    print(  # noqa: T201 - the numbers the report quotes (`pytest -s`)
+    print(  # the numbers the report quotes (`pytest -s`)
         f"\nrace[{engine.dialect.name}]: rounds={rounds} attempts={attempts} sold={sold} "
         f"sold_out={sold_out} oversells={oversells}"
     )
