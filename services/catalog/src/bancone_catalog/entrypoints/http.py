@@ -69,7 +69,7 @@ CATALOG_PROBLEMS: ErrorProblems = {
         detail=lambda error: error.reason,
         extensions=lambda error: {
             "code": "invalid_transition",
-            "status": error.current,
+            "current_status": error.current,
             "to": error.to,
         },
     ),
