@@ -306,3 +306,30 @@ async def test_invoice_settings_have_defaults_and_need_an_admin(client: httpx.As
         20,
     )
     assert as_viewer.status_code == 403
+
+
+async def test_a_csv_import_carries_variants(client: httpx.AsyncClient) -> None:
+    csv = (
+        "sku,name,category,price,stock,parent_sku,variant_label,attr.size\n"
+        "OLIO,Olio EVO,olio,12.50,,,,\n"
+        "OLIO-05,,,,4,OLIO,0.5 l,0.5 l\n"
+        "OLIO-1,,,21.00,2,OLIO,1 l,1 l\n"
+    )
+    imported = await client.post(
+        f"{BASE}/import",
+        params={"kind": "product"},
+        content=csv,
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    quote = await client.post(
+        f"{BASE}/carts/quote", json={"lines": [{"sku": "OLIO-1", "quantity": 2}]}, headers=AGENT
+    )
+
+    assert imported.status_code == 200, imported.text
+    found = (await client.get(f"{BASE}/products", params={"q": "olio"})).json()["items"]
+    assert [(v["sku"], v["price"], v["stock"]) for v in found[0]["variants"]] == [
+        ("OLIO-05", "12.50", 4),
+        ("OLIO-1", "21.00", 2),
+    ]
+    line = quote.json()["lines"][0]
+    assert (line["name"], line["variant"], line["line_total"]) == ("Olio EVO", "1 l", "42.00")
