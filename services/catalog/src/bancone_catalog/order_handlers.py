@@ -46,6 +46,7 @@ from bancone_catalog.order_views import (
     selling_settings,
     views,
 )
+from bancone_catalog.product_stock import publish_stock
 from bancone_kit.clock import utcnow
 
 ORDER_COUNTER = "order"
@@ -85,6 +86,7 @@ async def place_order(
                 await uow.rollback()
                 raise await _sold_out(uow, tenant_id, command.lines)
             uow.stock.move(tenant_id, line.sku, "reserved", -line.quantity, order_id)
+        await publish_stock(uow, tenant_id, [line.sku for line in command.lines])
 
         now = utcnow()
         number = order_number(await uow.orders.next_number(tenant_id, ORDER_COUNTER))

@@ -11,6 +11,7 @@ from bancone_catalog.adapters.uow import CatalogUnitOfWork
 from bancone_catalog.domain.errors import NotFoundError
 from bancone_catalog.domain.invoice_settings import InvoiceSettings
 from bancone_catalog.domain.orders import OrderPublic
+from bancone_catalog.product_stock import publish_stock
 from bancone_contracts.common import Money
 from bancone_contracts.events.order import Fulfilment, Invoice, OrderLine
 
@@ -79,3 +80,4 @@ async def release_lines(uow: CatalogUnitOfWork, order: OrderPublic) -> None:
     for line in order.lines:
         if await uow.stock.put_back(order.tenant_id, line.sku, line.quantity):
             uow.stock.move(order.tenant_id, line.sku, "released", line.quantity, order_id)
+    await publish_stock(uow, order.tenant_id, [line.sku for line in order.lines])

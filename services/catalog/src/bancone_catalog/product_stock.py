@@ -13,6 +13,7 @@ from typing import Any
 from bancone_catalog.adapters.stock import variant_columns
 from bancone_catalog.adapters.tables import ProductRecord, VariantRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
+from bancone_catalog.domain import events
 from bancone_catalog.domain.errors import AlreadyExistsError
 from bancone_catalog.domain.products import ProductPublic
 from bancone_catalog.domain.stock import restock_kind
@@ -99,3 +100,16 @@ async def sync_variants(
     if changed:
         await uow.catalog.flush()
     return changed
+
+
+async def publish_stock(uow: CatalogUnitOfWork, tenant_id: str, skus: Iterable[str]) -> None:
+    """Stage the catalog event of each product whose stock an order changed: its new level,
+    or the whole product when the sku was a variant (the event carries variant stock)."""
+    items = await uow.stock.sellables(tenant_id, set(skus))
+    records = await uow.catalog.get_products(
+        tenant_id, {item.product_id for item in items.values()}
+    )
+    for product in await with_variants(uow, tenant_id, records):
+        uow.publish(
+            events.product_upserted(product) if product.variants else events.stock_changed(product)
+        )

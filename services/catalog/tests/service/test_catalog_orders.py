@@ -29,6 +29,7 @@ from bancone_catalog.domain.orders import PlaceOrder, QuoteRequest, TransitionRe
 from bancone_catalog.domain.payments import PaymentNotice
 from bancone_catalog.domain.products import ProductCreate, ProductUpdate
 from bancone_contracts.events import parse_event
+from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.order import OrderChanged
 from bancone_kit.clock import utcnow
 from bancone_kit.db import session_factory
@@ -90,6 +91,13 @@ async def order_events(engine: AsyncEngine) -> list[OrderChanged]:
         records = (await session.exec(select(OutboxRecord).order_by(col(OutboxRecord.seq)))).all()
     decoded = [parse_event(record.topic, record.payload) for record in records]
     return [event for event in decoded if isinstance(event, OrderChanged)]
+
+
+async def catalog_events(engine: AsyncEngine) -> list[CatalogEntityChanged]:
+    async with session_factory(engine)() as session:
+        records = (await session.exec(select(OutboxRecord).order_by(col(OutboxRecord.seq)))).all()
+    decoded = [parse_event(record.topic, record.payload) for record in records]
+    return [event for event in decoded if isinstance(event, CatalogEntityChanged)]
 
 
 async def stock_of(uow: CatalogUnitOfWork, tenant: str = "shop-a") -> dict[str, int]:
@@ -175,6 +183,14 @@ async def test_placing_reserves_stock_once_per_key_and_publishes_placed(
         ("placed", first.order_id)
     ]
     assert events[0].subject == "shop-a:393331"
+    stock_events = (await catalog_events(engine))[-2:]  # after the two products' creation
+    assert {(e.data.op, e.data.entity_kind) for e in stock_events} == {
+        ("upserted", "product"),  # Barolo: its variants' stock travels in the snapshot
+        ("stock_changed", "product"),  # Olio: sold by its own sku
+    }
+    levels = {e.data.op: e.data.model_dump(mode="json") for e in stock_events}
+    assert levels["stock_changed"]["stock"]["quantity"] == 2
+    assert levels["upserted"]["snapshot"]["variants"][0]["stock_quantity"] == 3
     second, _ = await order_handlers.place_order("shop-a", order("wamid.2", ("OIL", 1)), uow)
     assert second.number == "A-1002"
     await assert_ledger_reconciles(uow)
