@@ -144,6 +144,8 @@ def _with_variants(
     issues: list[ImportIssue],
 ) -> list[ImportRow[Any]]:
     """The product rows, each parent given its variant rows (problems go to `issues`)."""
+    if not variant_rows:
+        return rows
     found: dict[str, list[dict[str, Any]]] = {}
     first_ref: dict[str, RowRef] = {}
     for ref, record in variant_rows:
