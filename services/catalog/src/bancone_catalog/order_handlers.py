@@ -84,6 +84,11 @@ async def place_order(
         for line in sorted(command.lines, key=lambda line: line.sku):  # one lock order: no deadlock
             if not await uow.stock.take(tenant_id, line.sku, line.quantity):
                 await uow.rollback()
+                # A concurrent retry of this very placement may have taken the last units.
+                key = command.idempotency_key
+                placed = await uow.orders.by_idempotency_key(tenant_id, key)
+                if placed is not None:
+                    return (await views(uow, tenant_id, [placed]))[0], False
                 raise await _sold_out(uow, tenant_id, command.lines)
             uow.stock.move(tenant_id, line.sku, "reserved", -line.quantity, order_id)
         await publish_stock(uow, tenant_id, [line.sku for line in command.lines])

@@ -4,6 +4,8 @@ stock ledger reconciling with every stock level."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
 from datetime import timedelta
@@ -16,6 +18,7 @@ from sqlmodel import col, select
 
 from bancone_catalog import handlers, order_handlers, payment_handlers
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
+from bancone_catalog.bootstrap import sweep_reservations
 from bancone_catalog.domain.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -447,3 +450,31 @@ async def test_the_ledger_reconciles_after_a_mixed_workload(uow: CatalogUnitOfWo
 async def _product_id(uow: CatalogUnitOfWork, sku: str) -> uuid.UUID:
     async with uow:
         return (await uow.catalog.products_by_sku("shop-a", [sku]))[sku].id
+
+
+async def test_the_lifespan_sweeper_expires_a_due_reservation(
+    uow: CatalogUnitOfWork, engine: AsyncEngine
+) -> None:
+    await seed(uow)
+    placed, _ = await order_handlers.place_order("shop-a", order("k1", ("OIL", 3)), uow)
+    oid = uuid.UUID(placed.order_id)
+    async with uow:  # the reservation ran out a minute ago
+        past = {"reserved_until": utcnow() - timedelta(minutes=1)}
+        await uow.orders.change_status("shop-a", oid, ["pending"], past)
+        await uow.commit()
+
+    sweeper = asyncio.create_task(
+        sweep_reservations(CatalogUnitOfWork(session_factory(engine)), 0.01)
+    )
+    try:
+        for _ in range(500):
+            if (await order_handlers.get_order("shop-a", oid, uow)).status == "cancelled":
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+
+    assert (await order_handlers.get_order("shop-a", oid, uow)).status == "cancelled"
+    assert (await stock_of(uow))["OIL"] == 3

@@ -88,9 +88,13 @@ async def test_racing_customers_never_buy_more_than_the_stock(engine: AsyncEngin
     assert oversells == 0
 
 
-async def test_a_placement_retried_concurrently_is_one_order(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("stock", [5, 2])
+async def test_a_placement_retried_concurrently_is_one_order(
+    engine: AsyncEngine, stock: int
+) -> None:
+    """Also when the order takes the last units: a retry is answered with it, not sold_out."""
     sessions = session_factory(engine)
-    await add_product(CatalogUnitOfWork(sessions), "RETRY", 5)
+    await add_product(CatalogUnitOfWork(sessions), "RETRY", stock)
 
     async def attempt() -> tuple[OrderPublic, bool]:
         command = placement("wamid.same", "393331", "RETRY", 2)
@@ -103,7 +107,7 @@ async def test_a_placement_retried_concurrently_is_one_order(engine: AsyncEngine
     uow = CatalogUnitOfWork(sessions)
     assert len(await order_handlers.list_orders("shop-a", uow)) == 1
     async with uow:
-        assert (await uow.stock.levels("shop-a"))["RETRY"] == 3
+        assert (await uow.stock.levels("shop-a"))["RETRY"] == stock - 2
 
 
 async def test_concurrent_payments_number_invoices_without_gaps(engine: AsyncEngine) -> None:
