@@ -125,6 +125,9 @@ def _refuse_unsellable(
             problems.append(
                 {"sku": line.sku, "problem": "quantity_over_limit", "limit": max_quantity}
             )
+    currencies = {items[line.sku].currency for line in lines if line.sku in items}
+    if not problems and len(currencies) > 1:
+        problems = [{"sku": line.sku, "problem": "mixed_currency"} for line in lines]
     if problems:
         raise OrderRejectedError(problems)
 

@@ -224,6 +224,12 @@ async def test_nothing_is_reserved_when_one_line_is_short_or_priced_differently(
     with pytest.raises(OrderRejectedError) as rejected:
         await order_handlers.place_order("shop-a", order("k3", ("NOPE", 1), ("OIL", 21)), uow)
 
+    swiss = {**OIL, "sku": "CHF-OIL", "currency": "CHF"}
+    await handlers.create_product("shop-a", ProductCreate.model_validate(swiss), uow)
+    with pytest.raises(OrderRejectedError, match="order rejected"):
+        await order_handlers.place_order("shop-a", order("k4", ("OIL", 1), ("CHF-OIL", 1)), uow)
+    before["CHF-OIL"] = 3
+
     assert sold_out.value.lines == [{"sku": "BAR-150", "requested": 2, "available": 1}]
     assert price_changed.value.lines == [
         {"sku": "BAR-75", "expected": "35.00", "unit_price": "39.90", "currency": "EUR"}
