@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from functools import partial
 from typing import Any, Final, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from bancone_catalog import order_handlers, payment_handlers
 from bancone_catalog.adapters.repository import CatalogRepository
 from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
@@ -24,27 +24,30 @@ from bancone_catalog.domain import events
 from bancone_catalog.domain.errors import (
     AlreadyExistsError,
     InsufficientStockError,
-    InvalidImportError,
     NotFoundError,
     UnknownSkusError,
 )
 from bancone_catalog.domain.faqs import FaqCreate, FaqPublic, FaqUpdate
-from bancone_catalog.domain.imports import EntityKind, ImportReport, ParsedCatalog
-from bancone_catalog.domain.imports.report import Outcome
+from bancone_catalog.domain.imports import EntityKind
 from bancone_catalog.domain.offers import OfferCreate, OfferPublic, OfferUpdate
 from bancone_catalog.domain.products import ProductCreate, ProductPublic, ProductUpdate
 from bancone_catalog.domain.search import ProductSearch
+from bancone_catalog.domain.stock import restock_kind
+from bancone_catalog.domain.variants import VariantIn
+from bancone_catalog.import_handlers import ProgressCallback as ProgressCallback
+from bancone_catalog.import_handlers import import_catalog as import_catalog
+from bancone_catalog.product_stock import (
+    one_with_variants,
+    record_stock,
+    refuse_taken_skus,
+    sync_variants,
+    with_variants,
+)
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_kit.messaging.subscriptions import Subscription, declared
 
 RecordT = TypeVar("RecordT", ProductRecord, FaqRecord, OfferRecord)
 Loader = Callable[[CatalogRepository, str, uuid.UUID], Awaitable[RecordT | None]]
-ProgressCallback = Callable[[int, int], None]
-"""Called as `(rows_done, rows_total)` while an import writes."""
-
-
-def _product(record: ProductRecord) -> ProductPublic:
-    return ProductPublic.model_validate(record, from_attributes=True)
 
 
 def _faq(record: FaqRecord) -> FaqPublic:
@@ -63,7 +66,13 @@ async def create_product(
 ) -> ProductPublic:
     async with uow:
         await _refuse_taken(uow.catalog.products_by_sku(tenant_id, [data.sku]), "product", data.sku)
-        product = _product(uow.catalog.add_product(tenant_id, data))
+        await refuse_taken_skus(uow, tenant_id, [data.sku], None)
+        record = uow.catalog.add_product(tenant_id, data)
+        record_stock(uow, tenant_id, data.sku, 0, data.stock)
+        if data.variants:
+            await uow.catalog.flush()
+            await sync_variants(uow, tenant_id, record, data.variants)
+        product = await one_with_variants(uow, tenant_id, record)
         uow.publish(events.product_upserted(product))
         await _commit_new(uow, "product", data.sku)
     return product
@@ -75,14 +84,31 @@ async def update_product(
     """Apply the fields given; publishes nothing when they equal what is stored."""
     async with uow:
         record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
-        changed = uow.catalog.change_product(record, changes.changes())
-        product = _product(record)
+        fields = changes.changes()
+        variants: list[VariantIn] | None = fields.pop("variants", None)
+        before = record.stock
+        changed = uow.catalog.change_product(record, fields)
+        record_stock(uow, tenant_id, record.sku, before, record.stock)
+        if variants is not None:
+            if any(variant.sku == record.sku for variant in variants):
+                raise AlreadyExistsError("sku", record.sku)
+            changed = await sync_variants(uow, tenant_id, record, variants) or changed
+        product = await one_with_variants(uow, tenant_id, record)
         await _publish_if(uow, changed, lambda: events.product_upserted(product))
         return product
 
 
 async def delete_product(tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork) -> None:
-    await _delete(uow, _PRODUCT, "product", tenant_id, product_id)
+    """Deletes its variants too; the stock they held is written off in the ledger."""
+    async with uow:
+        record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
+        record_stock(uow, tenant_id, record.sku, record.stock, 0)
+        for variant in (await uow.stock.variants_of(tenant_id, [record.id]))[record.id]:
+            record_stock(uow, tenant_id, variant.sku, variant.stock, 0)
+            await uow.stock.delete_variant(variant)
+        await uow.catalog.delete(record)
+        uow.publish(events.entity_deleted(tenant_id, "product", product_id))
+        await uow.commit()
 
 
 async def adjust_stock(
@@ -94,7 +120,8 @@ async def adjust_stock(
         if record is None:
             current = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
             raise InsufficientStockError(current.sku, current.stock, delta)
-        product = _product(record)
+        uow.stock.move(tenant_id, record.sku, restock_kind(delta), delta)
+        product = await one_with_variants(uow, tenant_id, record)
         uow.publish(events.stock_changed(product))
         await uow.commit()
     return product
@@ -104,7 +131,8 @@ async def get_product(
     tenant_id: str, product_id: uuid.UUID, uow: CatalogUnitOfWork
 ) -> ProductPublic:
     async with uow:
-        return _product(await _get(uow, _PRODUCT, "product", tenant_id, product_id))
+        record = await _get(uow, _PRODUCT, "product", tenant_id, product_id)
+        return await one_with_variants(uow, tenant_id, record)
 
 
 async def get_products(
@@ -113,7 +141,7 @@ async def get_products(
     """The tenant's products among `product_ids`, in the order asked; unknown ids are skipped."""
     async with uow:
         records = await uow.catalog.get_products(tenant_id, product_ids)
-        found = {record.id: _product(record) for record in records}
+        found = {p.id: p for p in await with_variants(uow, tenant_id, records)}
     return [found[i] for i in dict.fromkeys(product_ids) if i in found]
 
 
@@ -121,7 +149,8 @@ async def search_products(
     tenant_id: str, search: ProductSearch, uow: CatalogUnitOfWork
 ) -> list[ProductPublic]:
     async with uow:
-        return [_product(r) for r in await uow.catalog.search_products(tenant_id, search)]
+        records = await uow.catalog.search_products(tenant_id, search)
+        return await with_variants(uow, tenant_id, records)
 
 
 # -- FAQs -----------------------------------------------------------------------------------
@@ -209,114 +238,6 @@ async def list_offers(
         return [_offer(r) for r in await uow.catalog.list_offers(tenant_id, limit=limit)]
 
 
-# -- bulk import ----------------------------------------------------------------------------
-
-
-async def import_catalog(
-    tenant_id: str,
-    parsed: ParsedCatalog,
-    uow: CatalogUnitOfWork,
-    progress_cb: ProgressCallback | None = None,
-) -> ImportReport:
-    """Upsert every row by its natural key (sku, FAQ key, offer code) in ONE transaction.
-
-    A field given in a row replaces the stored value; a field left out keeps it (a new row
-    gets the default). Unchanged rows publish nothing, so re-importing a file is a no-op.
-    Offers may name skus from the file or already stored; any other sku rejects the whole
-    import with `InvalidImportError` before anything is written.
-    """
-    report = ImportReport()
-    done, total = 0, parsed.total
-
-    def advance() -> None:
-        nonlocal done
-        done += 1
-        if progress_cb is not None:
-            progress_cb(done, total)
-
-    async with uow:
-        catalog = uow.catalog
-        products = await catalog.products_by_sku(tenant_id, [r.item.sku for r in parsed.products])
-        faqs = await catalog.faqs_by_key(tenant_id, [r.item.key for r in parsed.faqs])
-        offers = await catalog.offers_by_code(tenant_id, [r.item.code for r in parsed.offers])
-        file_skus = {row.item.sku for row in parsed.products}
-        named = {sku for row in parsed.offers for sku in row.item.product_skus} - file_skus
-        products.update(await catalog.products_by_sku(tenant_id, named))
-        issues = [
-            row.ref.issue(f"unknown product sku {sku!r}", "product_skus")
-            for row in parsed.offers
-            for sku in row.item.product_skus
-            if sku not in products and sku not in file_skus
-        ]
-        if issues:
-            raise InvalidImportError(issues)
-
-        for product_row in parsed.products:
-            product_record, outcome = _upsert(
-                products,
-                product_row.item.sku,
-                product_row.item,
-                partial(catalog.add_product, tenant_id, product_row.item),
-                catalog.change_product,
-            )
-            if outcome != "unchanged":
-                uow.publish(events.product_upserted(_product(product_record)))
-            report.products.count(outcome)
-            advance()
-
-        for faq_row in parsed.faqs:
-            add_faq = partial(catalog.add_faq, tenant_id, faq_row.item)
-            faq_record, outcome = _upsert(
-                faqs, faq_row.item.key, faq_row.item, add_faq, catalog.change
-            )
-            if outcome != "unchanged":
-                uow.publish(events.faq_upserted(_faq(faq_record)))
-            report.faqs.count(outcome)
-            advance()
-
-        for offer_row in parsed.offers:
-            add_offer = partial(catalog.add_offer, tenant_id, offer_row.item)
-            offer_record, outcome = _upsert(
-                offers, offer_row.item.code, offer_row.item, add_offer, catalog.change
-            )
-            if outcome != "unchanged":
-                # An offer row without product_skus keeps its stored ones, which the file
-                # may not name: look those up too.
-                kept = [s for s in offer_record.product_skus if s not in products]
-                if kept:
-                    products.update(await catalog.products_by_sku(tenant_id, kept))
-                ids = [products[s].id for s in offer_record.product_skus if s in products]
-                uow.publish(events.offer_upserted(_offer(offer_record), ids))
-            report.offers.count(outcome)
-            advance()
-
-        await uow.commit()
-    return report
-
-
-# -- helpers --------------------------------------------------------------------------------
-
-
-def _given(row: ProductCreate | FaqCreate | OfferCreate) -> dict[str, Any]:
-    """The fields a row states (not its defaults): an import never resets what it left out."""
-    return row.model_dump(exclude_unset=True)
-
-
-def _upsert(
-    stored: dict[str, RecordT],
-    key: str,
-    row: ProductCreate | FaqCreate | OfferCreate,
-    add: Callable[[], RecordT],
-    change: Callable[[RecordT, dict[str, Any]], bool],
-) -> tuple[RecordT, Outcome]:
-    """One import row by its natural key: added, changed by the fields it states, or neither."""
-    record = stored.get(key)
-    if record is None:
-        stored[key] = record = add()
-        return record, "created"
-    return record, "updated" if change(record, _given(row)) else "unchanged"
-
-
 _PRODUCT: Final[Loader[ProductRecord]] = CatalogRepository.get_product
 _FAQ: Final[Loader[FaqRecord]] = CatalogRepository.get_faq
 _OFFER: Final[Loader[OfferRecord]] = CatalogRepository.get_offer
@@ -402,6 +323,17 @@ COMMAND_HANDLERS: Final[Mapping[str, Callable[..., Awaitable[Any]]]] = {
     "get_offer": get_offer,
     "list_offers": list_offers,
     "import_catalog": import_catalog,
+    "quote_cart": order_handlers.quote_cart,
+    "place_order": order_handlers.place_order,
+    "get_order": order_handlers.get_order,
+    "list_orders": order_handlers.list_orders,
+    "get_order_by_number": order_handlers.get_order_by_number,
+    "transition_order": order_handlers.transition_order,
+    "attach_payment_link": order_handlers.attach_payment_link,
+    "get_invoice_settings": order_handlers.get_invoice_settings,
+    "put_invoice_settings": order_handlers.put_invoice_settings,
+    "receive_payment_callback": payment_handlers.receive_payment_callback,
+    "invoice_document": payment_handlers.invoice_document,
 }
 """Every HTTP-triggered use case of the catalog, by name (`entrypoints/catalog_api.py`)."""
 

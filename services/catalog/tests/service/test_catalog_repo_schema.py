@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -10,17 +10,39 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord
+from bancone_catalog.adapters.order_tables import (
+    CounterRecord,
+    InvoiceRecord,
+    InvoiceSettingsRecord,
+    OrderLineRecord,
+    OrderRecord,
+    PaymentEventRecord,
+    StockMovementRecord,
+)
+from bancone_catalog.adapters.tables import FaqRecord, OfferRecord, ProductRecord, VariantRecord
 
 pytestmark = pytest.mark.service
 
-CATALOG_TABLES = {"products", "faqs", "offers"}
+MODELS = (
+    ProductRecord,
+    FaqRecord,
+    OfferRecord,
+    VariantRecord,
+    StockMovementRecord,
+    OrderRecord,
+    OrderLineRecord,
+    InvoiceRecord,
+    CounterRecord,
+    InvoiceSettingsRecord,
+    PaymentEventRecord,
+)
+CATALOG_TABLES = {model.__tablename__ for model in MODELS}
 
 
 def _catalog_metadata() -> sa.MetaData:
     metadata = sa.MetaData()
-    for model in (ProductRecord, FaqRecord, OfferRecord):
-        table: Any = model.__table__  # type: ignore[attr-defined]
+    for model in MODELS:
+        table: Any = cast(Any, model).__table__
         table.to_metadata(metadata)
     return metadata
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def wine(sku: str, name: str, price: str, colour: str, **fields: object) -> dict
     }
 
 
-SHOP_A = {
+SHOP_A: dict[str, list[dict[str, Any]]] = {
     "products": [
         wine("BAR", "Barolo", "42.00", "red", description="Nebbiolo delle Langhe"),
         wine("CHI", "Chianti Classico", "16.90", "red", tags=["toscana"]),

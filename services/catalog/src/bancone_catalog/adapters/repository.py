@@ -100,7 +100,9 @@ class CatalogRepository:
 
     def add_product(self, tenant_id: str, product: ProductBase) -> ProductRecord:
         record = ProductRecord(
-            tenant_id=tenant_id, **product.model_dump(), **product_search_columns(product)
+            tenant_id=tenant_id,
+            **product.model_dump(exclude={"variants"}),
+            **product_search_columns(product),
         )
         self.session.add(record)
         return record

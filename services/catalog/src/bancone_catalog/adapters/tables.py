@@ -113,3 +113,36 @@ class OfferRecord(CatalogTable, table=True):
     )
     created_at: datetime = _created_column()
     updated_at: datetime = _updated_column()
+
+
+class VariantRecord(CatalogTable, table=True):
+    """A product's variant: its own sku (unique in the tenant, across products too: checked by
+    the handlers), price and stock. Deleting the product deletes its variants."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "sku", name="uq_product_variants_tenant_sku"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "product_id"],
+            ["products.tenant_id", "products.id"],
+            name="fk_product_variants_product",
+            ondelete="CASCADE",
+        ),
+        sa.Index("ix_product_variants_tenant_product", "tenant_id", "product_id"),
+    )
+
+    tenant_id: str = _tenant_column()
+    id: uuid.UUID = _id_column()
+    product_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    position: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    sku: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    label: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    attributes: dict[str, str] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    price: Decimal = Field(sa_column=sa.Column(sa.Numeric(12, 2), nullable=False))
+    currency: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
+    stock: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))
+    active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False))
+    created_at: datetime = _created_column()
+    updated_at: datetime = _updated_column()

@@ -12,7 +12,9 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bancone_catalog.adapters.orders import OrderRepository
 from bancone_catalog.adapters.repository import CatalogRepository
+from bancone_catalog.adapters.stock import StockRepository
 from bancone_contracts.envelope import Envelope
 from bancone_kit.messaging import outbox
 
@@ -40,6 +42,16 @@ class CatalogUnitOfWork:
         if self._catalog is None:
             raise RuntimeError("the unit of work is not open; use `async with uow:`")
         return self._catalog
+
+    @property
+    def stock(self) -> StockRepository:
+        """Variants, stock levels and the ledger (same session)."""
+        return StockRepository(self.session)
+
+    @property
+    def orders(self) -> OrderRepository:
+        """Orders, invoices, counters, selling settings (same session)."""
+        return OrderRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._session is not None:

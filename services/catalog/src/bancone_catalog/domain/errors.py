@@ -68,3 +68,47 @@ class ImportTooLargeError(CatalogError):
 
 class InvalidIdsError(CatalogError):
     """A batch read names no ids, too many, or something that is not a product id."""
+
+
+class InvalidTransitionError(CatalogError):
+    """An order cannot go from its status to the one asked (or lacks what that needs)."""
+
+    def __init__(self, current: str, to: str, reason: str) -> None:
+        super().__init__(reason)
+        self.current = current
+        self.to = to
+        self.reason = reason
+
+
+class SoldOutError(CatalogError):
+    """Some lines can't be reserved: `lines` are `{sku, requested, available}`; nothing was."""
+
+    def __init__(self, lines: Sequence[dict[str, object]]) -> None:
+        super().__init__("sold out: " + ", ".join(str(line["sku"]) for line in lines))
+        self.lines = list(lines)
+
+
+class PriceChangedError(CatalogError):
+    """A price differs from the one the customer was shown: `lines` are `{sku, expected,
+    unit_price, currency}`; nothing was placed."""
+
+    def __init__(self, lines: Sequence[dict[str, object]]) -> None:
+        super().__init__("price changed: " + ", ".join(str(line["sku"]) for line in lines))
+        self.lines = list(lines)
+
+
+class OrderRejectedError(CatalogError):
+    """An order that can never be placed as asked (unknown or inactive sku, over the limit):
+    `lines` are `{sku, problem}`."""
+
+    def __init__(self, lines: Sequence[dict[str, object]]) -> None:
+        super().__init__("order rejected: " + ", ".join(str(line["sku"]) for line in lines))
+        self.lines = list(lines)
+
+
+class PaymentMismatchError(CatalogError):
+    """A payment notice's amount or currency is not the order's; nothing changed."""
+
+
+class PaymentProviderUnavailableError(CatalogError):
+    """The payment provider could not give a link now; the order stays pending."""

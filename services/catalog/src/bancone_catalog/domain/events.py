@@ -22,6 +22,7 @@ from bancone_contracts.events.catalog import (
     OfferSnapshot,
     ProductSnapshot,
     StockLevel,
+    VariantSnapshot,
 )
 
 SOURCE = "catalog"
@@ -32,13 +33,26 @@ def _event(tenant_id: str, change: CatalogChange) -> CatalogEntityChanged:
 
 
 def product_upserted(product: ProductPublic) -> CatalogEntityChanged:
+    """The whole product; its stock is its own plus its active variants'."""
+    stock = product.stock + sum(v.stock for v in product.variants if v.active)
     snapshot = ProductSnapshot(
         name=product.name,
         description=product.description or None,
         category=product.category,
         price=Money(amount=product.price, currency=product.currency),
-        in_stock=product.stock > 0,
-        stock_quantity=product.stock,
+        in_stock=stock > 0,
+        stock_quantity=stock,
+        variants=tuple(
+            VariantSnapshot(
+                sku=v.sku,
+                name=v.label,
+                price=Money(amount=v.price, currency=v.currency),
+                stock_quantity=v.stock,
+                attributes=dict(v.attributes),
+            )
+            for v in product.variants
+            if v.active
+        ),
         tags=tuple(product.tags),
         attributes=dict(product.attributes),
         active=product.active,

@@ -23,6 +23,12 @@ from bancone_catalog.domain.fields import (
     Translations,
     check_translations,
 )
+from bancone_catalog.domain.variants import (
+    MAX_VARIANTS,
+    VariantIn,
+    VariantPublic,
+    check_variant_skus,
+)
 
 PRODUCT_TRANSLATABLE = frozenset({"name", "description"})
 
@@ -59,7 +65,21 @@ class ProductBase(BaseModel):
 
 
 class ProductCreate(ProductBase):
-    """A new product, as posted to `POST /products` or read from one import row."""
+    """A new product, as posted to `POST /products` or read from one import row.
+
+    `variants` (when given) are the product's whole set of variants; a re-import or an update
+    that gives them replaces the set (matched by sku)."""
+
+    variants: list[VariantIn] = Field(default_factory=list, max_length=MAX_VARIANTS)
+
+    @model_validator(mode="after")
+    def _variant_skus(self) -> Self:
+        check_variant_skus(self.sku, self.variants)
+        return self
+
+    def fields(self) -> dict[str, Any]:
+        """The product's own columns (without its variants)."""
+        return self.model_dump(exclude={"variants"})
 
 
 class ProductUpdate(PartialUpdate):
@@ -75,6 +95,8 @@ class ProductUpdate(PartialUpdate):
     attributes: Attributes | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
     translations: Translations | SkipJsonSchema[None] = None
+    variants: list[VariantIn] | SkipJsonSchema[None] = Field(default=None, max_length=MAX_VARIANTS)
+    """The whole new set of variants (by sku: kept and changed, added, or removed)."""
 
 
 class ProductPublic(ProductBase):
@@ -84,6 +106,7 @@ class ProductPublic(ProductBase):
 
     id: uuid.UUID
     tenant_id: str
+    variants: list[VariantPublic] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 

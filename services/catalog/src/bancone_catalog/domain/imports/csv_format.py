@@ -1,6 +1,11 @@
 """CSV import files: one kind per file, a header row, lists as `a|b|c`, attributes as `attr.x`,
 translations as `<field>.<language>` (`answer.en`, `description.es`).
 
+Product variants are rows too: a row with a `parent_sku` is a variant of the product row with
+that sku in the same file; it gives the variant's `sku`, `variant_label`, and optionally its
+`price`, `currency`, `stock`, `active` and `attr.*` (the product's other columns are left empty).
+A product with variant rows in the file gets exactly those variants.
+
 Spreadsheets export with `,` or `;` (the Italian default) or tabs; the header row tells which.
 Empty cells mean "not given", so a column's default applies.
 """
@@ -30,13 +35,29 @@ from bancone_catalog.domain.imports.rows import (
     reject,
 )
 from bancone_catalog.domain.offers import OFFER_TRANSLATABLE
-from bancone_catalog.domain.products import PRODUCT_TRANSLATABLE
+from bancone_catalog.domain.products import PRODUCT_TRANSLATABLE, ProductCreate
+from bancone_catalog.domain.variants import VariantIn
 
 LIST_SEPARATOR = "|"
+PARENT_COLUMN = "parent_sku"
+LABEL_COLUMN = "variant_label"
+VARIANT_FIELDS = ("sku", "price", "currency", "stock", "active", "attributes")
 ATTRIBUTE_PREFIX = "attr."
 COLUMNS: dict[EntityKind, frozenset[str]] = {
     "product": frozenset(
-        {"sku", "name", "description", "category", "price", "currency", "stock", "active", "tags"}
+        {
+            "sku",
+            "name",
+            "description",
+            "category",
+            "price",
+            "currency",
+            "stock",
+            "active",
+            "tags",
+            PARENT_COLUMN,
+            LABEL_COLUMN,
+        }
     ),
     "faq": frozenset({"key", "question", "answer", "language", "tags"}),
     "offer": frozenset(
@@ -82,6 +103,7 @@ def parse_csv(raw: bytes | str, kind: EntityKind) -> ParsedCatalog:
     _check_header(columns, kind)
 
     rows: list[ImportRow[Any]] = []
+    variant_rows: list[tuple[RowRef, dict[str, Any]]] = []
     issues: list[ImportIssue] = []
     index = 0
     last_line = reader.line_num
@@ -98,15 +120,64 @@ def parse_csv(raw: bytes | str, kind: EntityKind) -> ParsedCatalog:
                 message = f"{len(cells)} cells but the header has {len(columns)} columns"
                 issues.append(ref.issue(message))
                 continue
+            record = _record(columns, cells, kind)
+            if PARENT_COLUMN in record:
+                variant_rows.append((ref, record))
+                continue
+            if LABEL_COLUMN in record:
+                issues.append(ref.issue(f"{LABEL_COLUMN} needs a {PARENT_COLUMN}", LABEL_COLUMN))
+                continue
             try:
-                item = MODELS[kind].model_validate(_record(columns, cells, kind))
+                item = MODELS[kind].model_validate(record)
             except ValidationError as error:
                 issues.extend(issues_from(error, ref, _column_of))
             else:
                 rows.append(ImportRow(ref, item))
     except csv.Error as error:
         issues.append(file_issue(f"unreadable CSV: {error}", reader.line_num))
-    return build_catalog(rows, issues)
+    return build_catalog(_with_variants(rows, variant_rows, issues), issues)
+
+
+def _with_variants(
+    rows: list[ImportRow[Any]],
+    variant_rows: list[tuple[RowRef, dict[str, Any]]],
+    issues: list[ImportIssue],
+) -> list[ImportRow[Any]]:
+    """The product rows, each parent given its variant rows (problems go to `issues`)."""
+    if not variant_rows:
+        return rows
+    found: dict[str, list[dict[str, Any]]] = {}
+    first_ref: dict[str, RowRef] = {}
+    for ref, record in variant_rows:
+        parent = record[PARENT_COLUMN]
+        variant = {name: record[name] for name in VARIANT_FIELDS if name in record}
+        variant["label"] = record.get(LABEL_COLUMN)
+        try:
+            VariantIn.model_validate(variant)
+        except ValidationError as error:
+            issues.extend(issues_from(error, ref, _variant_column_of))
+            continue
+        found.setdefault(parent, []).append(variant)
+        first_ref.setdefault(parent, ref)
+    position = {row.item.sku: i for i, row in enumerate(rows)}
+    for parent, variants in found.items():
+        if parent not in position:
+            message = f"{PARENT_COLUMN} {parent!r} is not a product row of this file"
+            issues.append(first_ref[parent].issue(message, PARENT_COLUMN))
+            continue
+        row = rows[position[parent]]
+        given = row.item.model_dump(exclude_unset=True)
+        try:
+            item = ProductCreate.model_validate({**given, "variants": variants})
+        except ValidationError as error:
+            issues.extend(issues_from(error, row.ref, _column_of))
+            continue
+        rows[position[parent]] = ImportRow(row.ref, item)
+    return rows
+
+
+def _variant_column_of(loc: tuple[Any, ...]) -> str:
+    return LABEL_COLUMN if loc and loc[0] == "label" else _column_of(loc)
 
 
 def _decode(raw: bytes | str) -> str:
