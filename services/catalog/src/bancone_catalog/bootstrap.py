@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager, suppress
 import httpx
 from fastapi import FastAPI
 
+from bancone_catalog.adapters.sandbox_payments import SandboxPayments
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
 from bancone_catalog.domain.payments import PaymentProvider
 from bancone_catalog.entrypoints.http import build_http_app
 from bancone_catalog.order_handlers import expire_reservations
-from bancone_catalog.settings import CatalogSettings
+from bancone_catalog.settings import SANDBOX_DEV_API_KEY, SANDBOX_DEV_SECRET, CatalogSettings
 from bancone_kit.clock import utcnow
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
@@ -30,19 +31,16 @@ def build_payments(
     """The payment providers by name (the name is in their callback URL)."""
     if settings.payments_provider == "none":
         return {}
-    # The sandbox adapter (`adapters/sandbox_payments.py`) lands with the sandbox provider;
-    # wire it here when it is on this branch:
-    # from bancone_catalog.adapters.sandbox_payments import SandboxPayments
-    # key = settings.payments_sandbox_api_key
-    # secret = settings.payments_sandbox_secret
-    # return {"sandbox": SandboxPayments(
-    #     settings.payments_sandbox_url,
-    #     key.get_secret_value() if key else SANDBOX_DEV_API_KEY,
-    #     secret.get_secret_value() if secret else SANDBOX_DEV_SECRET,
-    #     http,
-    # )}
-    log.warning("payments_provider_unavailable", provider=settings.payments_provider)
-    return {}
+    key = settings.payments_sandbox_api_key
+    secret = settings.payments_sandbox_secret
+    return {
+        "sandbox": SandboxPayments(
+            settings.payments_sandbox_url,
+            key.get_secret_value() if key else SANDBOX_DEV_API_KEY,
+            secret.get_secret_value() if secret else SANDBOX_DEV_SECRET,
+            http,
+        )
+    }
 
 
 async def sweep_reservations(uow: CatalogUnitOfWork, interval: float) -> None:
