@@ -15,9 +15,11 @@ from bancone_agent.adapters.config_store import ConfigSecrets
 from bancone_agent.adapters.daily_spend import RunLogSpend
 from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
+from bancone_agent.adapters.orders_api import HttpOrderTools
 from bancone_agent.adapters.setup_assistant import CatalogFaqWriter, LlmSetupChat
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, ShopTools
+from bancone_agent.domain.ordering import OrderTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
@@ -81,6 +83,26 @@ def http_tools_factory(
     return tools_for
 
 
+def http_orders_factory(
+    settings: AgentSettings, http: httpx.AsyncClient
+) -> Callable[[str], OrderTools]:
+    """The catalog's cart and order API bound to the tenant of the turn, with its token."""
+    credentials = service_tokens(settings, http)
+
+    def orders_for(tenant_id: str) -> OrderTools:
+        return HttpOrderTools(
+            tenant_id,
+            settings.catalog_base,
+            http,
+            timeout=_tool_timeout(settings),
+            attempts=max(settings.tool_attempts, 3),
+            retry_delay=settings.tool_retry_delay_seconds,
+            credentials=credentials,
+        )
+
+    return orders_for
+
+
 def build_assistant(
     settings: AgentSettings, sessions: async_sessionmaker[AsyncSession] | None = None
 ) -> Assistant:
@@ -127,6 +149,7 @@ def build_app(
     *,
     assistant: Assistant | None = None,
     tools_for: Callable[[str], ShopTools] | None = None,
+    orders_for: Callable[[str], OrderTools] | None = None,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> FastAPI:
     """The agent's ASGI app: consumers, outbox relay and the tools' HTTP client start with it.
@@ -136,10 +159,11 @@ def build_app(
     """
     engine = create_engine(settings.database_url)
     messaging = Messaging(broker_for(settings), engine)
-    client: httpx.AsyncClient | None = None
+    client = tools_http_client(settings)
     if tools_for is None:
-        client = tools_http_client(settings)
         tools_for = http_tools_factory(settings, client)
+    if orders_for is None:
+        orders_for = http_orders_factory(settings, client)
     sessions = sessions_of(engine)
     deps = AgentDeps(
         sessions=sessions,
@@ -152,6 +176,7 @@ def build_app(
         setup_chat=LlmSetupChat(LlmOptions.from_settings(settings)),
         faq_writer=CatalogFaqWriter(settings.catalog_base),
         memory_fresh_after=timedelta(seconds=settings.memory_fresh_after_seconds),
+        orders_for=orders_for,
     )
     dispatchers = register_consumers(
         messaging.broker,
@@ -166,7 +191,7 @@ def build_app(
 
     lifespan = messaging.lifespan(
         getattr(deps.assistant, "aclose", None),
-        client.aclose if client is not None else None,
+        client.aclose,
         engine.dispose,
         before_stop=let_turns_finish,
     )

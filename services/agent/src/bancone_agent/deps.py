@@ -12,6 +12,7 @@ from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.onboarding import FaqWriter, SetupChat
+from bancone_agent.domain.ordering import OrderTools
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 
@@ -53,6 +54,9 @@ class AgentDeps:
     """The conversing setup assistant; None: the offline questions only."""
     faq_writer: FaqWriter | None = None
     """Stores confirmed FAQ drafts in the catalog; None: FAQs are not stored."""
+    orders_for: Callable[[str], OrderTools] | None = None
+    """The catalog's cart and order API bound to one tenant; None: no ordering in the chat
+    (the assistant answers every turn)."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""

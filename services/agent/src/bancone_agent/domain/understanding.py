@@ -29,6 +29,9 @@ class Intent(StrEnum):
     FAQ = "faq"
     OFFERS = "offers"
     HUMAN_REQUEST = "human_request"
+    ORDER = "order"
+    """Cart and checkout: add, remove, quantities, pickup or delivery (`order_reading.py`)."""
+    ORDER_STATUS = "order_status"
     UNKNOWN = "unknown"
 
 

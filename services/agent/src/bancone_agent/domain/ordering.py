@@ -1,0 +1,504 @@
+"""The order desk: the cart dialog, the confirmation tap that places an order, and "where is
+my order?". Deterministic, whatever assistant answers the rest of the conversation.
+
+The catalog decides: every cart shown is quoted again (`OrderTools.quote`), an order is
+placed only when the customer taps the confirmation button of the summary they saw (its
+fingerprint must match the cart as remembered), with the prices that summary showed as
+`expected_unit_price` and the tap's wamid as idempotency key, so a turn computed twice
+places one order. Nothing a model writes reaches `place`.
+
+`OrderDesk.respond` answers the turns that are about the cart or an order and returns None
+for every other turn (the assistant answers those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from bancone_agent.domain.assistant import (
+    SILENT_KINDS,
+    ContentKind,
+    Reply,
+    ToolError,
+    Turn,
+)
+from bancone_agent.domain.cart import (
+    CANCEL_ID,
+    CONFIRM_PREFIX,
+    Cart,
+    CartLine,
+    Fulfilment,
+    Question,
+    Quote,
+    confirmed_fingerprint,
+)
+from bancone_agent.domain.memory import ShownItem
+from bancone_agent.domain.order_phrases import OrderPhrases, order_phrases
+from bancone_agent.domain.order_reading import (
+    CartAction,
+    OrderRequest,
+    fulfilment_in,
+    read_order_request,
+)
+from bancone_agent.domain.phrases import Phrasebook, phrasebook
+from bancone_agent.domain.references import REFERRING_WORDS, resolve
+from bancone_agent.domain.text import fold, mentions, words
+from bancone_agent.domain.understanding import DEFAULT_READER, Intent
+from bancone_contracts.events.outbound import BUTTON_TITLE_MAX, ReplyButton
+
+ADD_PREFIX = "cart:add:"
+"""A list row or button id that puts one of a SKU in the cart (`cart:add:<sku>`)."""
+MAX_NAME_WORDS = 6
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    quantity: int
+    expected_unit_price: Decimal
+
+
+class NewOrder(BaseModel):
+    """`POST /orders`'s body, as the desk fills it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    idempotency_key: str
+    customer_id: str
+    phone_number_id: str
+    conversation_id: str
+    language: str
+    lines: tuple[OrderLine, ...]
+    method: Fulfilment
+    name: str
+    address: str | None = None
+
+
+class OrderView(BaseModel):
+    """An order as the catalog returns it (`OrderPublic`), the fields the desk speaks of."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str = ""
+    number: str
+    status: str
+    total: Decimal
+    currency: str = "EUR"
+    payment_url: str | None = None
+    reserved_until: datetime | None = None
+    tracking_code: str | None = None
+
+    @field_validator("total", mode="before")
+    @classmethod
+    def _money(cls, value: Any) -> Any:
+        """The snapshot's `total` is `{"amount", "currency"}`; a bare decimal is accepted."""
+        return value.get("amount") if isinstance(value, dict) else value
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> OrderView:
+        total = body.get("total")
+        currency = total.get("currency") if isinstance(total, dict) else body.get("currency")
+        return cls.model_validate({**body, "currency": currency or "EUR"})
+
+
+class OrderProblemError(Exception):
+    """The catalog refused the order; `code` says why (`price_changed`, `sold_out`, or
+    anything else, e.g. a 422)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+class OrderTools(Protocol):
+    """The catalog's cart and order API, bound to one tenant by whoever builds it."""
+
+    async def quote(self, lines: Sequence[CartLine]) -> Quote: ...
+
+    async def place(self, order: NewOrder) -> OrderView:
+        """Raises `OrderProblemError` when the catalog refuses, `ToolError` when down."""
+        ...
+
+    async def by_number(self, number: str, customer_id: str) -> OrderView | None:
+        """That customer's order with that number; None when it is not theirs (or unknown)."""
+        ...
+
+    async def latest(self, customer_id: str) -> OrderView | None: ...
+
+
+class OrderDesk:
+    """Answers cart and order turns; None for the rest."""
+
+    def __init__(self, clock: Callable[[], datetime], max_choices: int = 6) -> None:
+        self._clock = clock
+        self._max_choices = max_choices
+
+    async def respond(self, turn: Turn, orders: OrderTools) -> Reply | None:
+        if turn.kind in SILENT_KINDS:
+            return None
+        now = self._clock()
+        cart = turn.memory.cart or Cart()
+        if cart.expired(now):
+            cart = Cart(updated_at=now)
+        talk = _Talk(turn, cart, now, self._max_choices)
+        try:
+            return await talk.answer(orders)
+        except ToolError:
+            return talk.say(talk.phrases.unavailable)
+
+
+class _Talk:
+    """One turn at the desk."""
+
+    def __init__(self, turn: Turn, cart: Cart, now: datetime, max_choices: int) -> None:
+        self.turn = turn
+        self.cart = cart
+        self.now = now
+        self.max_choices = max_choices
+        self.book: Phrasebook = phrasebook(turn.reply_language)
+        self.phrases: OrderPhrases = order_phrases(self.book.code)
+
+    async def answer(self, orders: OrderTools) -> Reply | None:
+        turn, cart = self.turn, self.cart
+        button = turn.button_id or ""
+        if button == CANCEL_ID:
+            return self.say(self.phrases.cancelled, cart=cart.cleared(self.now))
+        fingerprint = confirmed_fingerprint(button)
+        if fingerprint is not None:
+            return await self.confirm(orders, fingerprint)
+        if button.startswith(CONFIRM_PREFIX):
+            return await self.confirm(orders, "")
+        if turn.kind is ContentKind.ORDER:
+            return await self.whatsapp_order(orders)
+        if button.startswith(ADD_PREFIX):
+            sku = button[len(ADD_PREFIX) :]
+            return await self.show(orders, cart.add(sku, 1, self.now), self.phrases.added)
+        text = (turn.text or "").strip()
+        if not text:
+            return None
+        request = read_order_request(text)
+        if request is not None and request.action is CartAction.STATUS:
+            return await self.status(orders, request.order_number)
+        answered = self.answered_question(text, request)
+        if answered is not None:
+            return await self.next_step(orders, answered)
+        if request is None:
+            return None
+        return await self.act(orders, request)
+
+    # -- the dialog ------------------------------------------------------------------------
+
+    def answered_question(self, text: str, request: OrderRequest | None) -> Cart | None:
+        """The cart with the answer to the question last asked (or a fulfilment method said
+        unprompted while there is a cart); None when the message answers nothing."""
+        cart, now = self.cart, self.now
+        if cart.empty:
+            return None
+        method = fulfilment_in(text)
+        if method is not None and request is None:
+            return cart.fulfilled(now, method=method)
+        if request is not None or "?" in text:
+            return None
+        if cart.asking is Question.NAME and _looks_like_name(text):
+            return cart.fulfilled(now, name=" ".join(text.split()))
+        if cart.asking is Question.ADDRESS and len(text) >= 5:
+            return cart.fulfilled(now, address=" ".join(text.split()))
+        return None
+
+    async def act(self, orders: OrderTools, request: OrderRequest) -> Reply | None:
+        cart, now, say = self.cart, self.now, self.phrases
+        action = request.action
+        if action is CartAction.VIEW:
+            if cart.empty:
+                return self.say(say.cart_empty, cart=cart)
+            return await self.show(orders, cart)
+        if action is CartAction.CLEAR:
+            return self.say(say.cleared, cart=cart.cleared(now))
+        if action is CartAction.CHECKOUT:
+            if cart.empty:
+                return self.say(say.cart_empty)
+            return await self.next_step(orders, cart, show=True)
+        items = self.items_meant(request)
+        if action is CartAction.ADD:
+            if items is None:
+                return None  # "vorrei un vino rosso": a search, the assistant answers
+            if len(items) != 1:
+                return self.which(items)
+            quantity = request.quantity or 1
+            return await self.show(orders, cart.add(items[0].sku, quantity, now), say.added)
+        in_cart = self.lines_meant(request, items)
+        if len(in_cart) != 1:
+            return self.say(say.not_in_cart) if not in_cart else await self.show(orders, cart)
+        sku = in_cart[0].sku
+        if action is CartAction.REMOVE:
+            changed = cart.with_quantity(sku, 0, now)
+            if changed.empty:
+                return self.say(f"{say.removed}\n{say.cart_empty}", cart=changed)
+            return await self.show(orders, changed, say.removed)
+        return await self.show(orders, cart.with_quantity(sku, request.quantity or 1, now))
+
+    def items_meant(self, request: OrderRequest) -> tuple[ShownItem, ...] | None:
+        """The shown items the message points at ("il primo", "the red one", "il Barolo");
+        all of them when it names none ("lo prendo"); None when it names something that was
+        not shown (a new search)."""
+        shown = self.turn.memory.shown
+        rest = request.rest
+        understanding = DEFAULT_READER.read(rest)
+        own = _own_words(understanding.keywords)
+        follow_up = resolve(understanding, rest or "quello", self.turn.memory) if shown else None
+        if follow_up is not None and follow_up.items:
+            items = follow_up.items
+        elif own:
+            items = tuple(i for i in shown if all(mentions(i.words, w) for w in own))
+        else:
+            items = shown if not understanding.colours else ()
+        if not items and (own or understanding.colours) and not request.strong:
+            return None
+        return items
+
+    def lines_meant(
+        self, request: OrderRequest, items: tuple[ShownItem, ...] | None
+    ) -> list[CartLine]:
+        """The cart lines a remove/quantity message points at: a shown item in the cart, the
+        line whose product the words name, or the only line."""
+        lines = list(self.cart.lines)
+        if len(lines) <= 1:
+            return lines
+        skus = {i.sku for i in items or ()}
+        chosen = [line for line in lines if line.sku in skus]
+        if chosen and len(skus) < len(self.turn.memory.shown):
+            return chosen
+        quote = self.cart.quote
+        own = _own_words(DEFAULT_READER.read(request.rest).keywords)
+        if quote is not None and own:
+            named = {q.sku for q in quote.lines if all(mentions(fold(q.label), w) for w in own)}
+            return [line for line in lines if line.sku in named]
+        return lines
+
+    def which(self, items: Sequence[ShownItem]) -> Reply:
+        say = self.phrases
+        if not items:
+            return self.say(say.nothing_shown)
+        names = [f"{n}. {item.name}" for n, item in enumerate(items[: self.max_choices], 1)]
+        return self.say("\n".join((say.which_item, *names)))
+
+    async def next_step(self, orders: OrderTools, cart: Cart, *, show: bool = False) -> Reply:
+        """Ask the next missing thing, or summarise with the confirmation buttons."""
+        question = cart.missing()
+        if question is None:
+            return await self.summary(orders, cart)
+        if show:
+            return await self.show(orders, cart)
+        return self.say(self.question(question), cart=cart.asking_for(question, self.now))
+
+    async def show(self, orders: OrderTools, cart: Cart, intro: str | None = None) -> Reply:
+        """The cart as quoted now, then the next question (or the summary's buttons)."""
+        if cart.empty:
+            return self.say(self.phrases.cart_empty, cart=cart)
+        quote = await orders.quote(cart.lines)
+        blocks = [intro] if intro else []
+        blocks.append(self.cart_text(quote))
+        question = cart.missing()
+        if not quote.ok:
+            blocks.append(self.phrases.fix_cart)
+            return self.say("\n".join(blocks), cart=cart.asking_for(None, self.now), quote=quote)
+        if question is not None:
+            blocks.append(self.question(question))
+            return self.say(
+                "\n".join(blocks), cart=cart.asking_for(question, self.now), quote=quote
+            )
+        return self.summarise(cart, quote, blocks[:-1])
+
+    async def summary(self, orders: OrderTools, cart: Cart, intro: str | None = None) -> Reply:
+        quote = await orders.quote(cart.lines)
+        if not quote.ok:
+            return await self.show(orders, cart, intro)
+        return self.summarise(cart, quote, [intro] if intro else [])
+
+    def summarise(self, cart: Cart, quote: Quote, before: list[str]) -> Reply:
+        say = self.phrases
+        summarised = cart.summarised(quote, self.now)
+        who = (
+            say.pickup.format(name=cart.name)
+            if cart.method is Fulfilment.PICKUP
+            else say.delivery.format(name=cart.name, address=cart.address)
+        )
+        text = "\n".join(
+            (*before, say.summary_header, self.lines_text(quote), who, say.confirm_question)
+        )
+        buttons = (
+            ReplyButton(
+                id=f"{CONFIRM_PREFIX}{summarised.fingerprint}",
+                title=say.confirm_button[:BUTTON_TITLE_MAX],
+            ),
+            ReplyButton(id=CANCEL_ID, title=say.cancel_button[:BUTTON_TITLE_MAX]),
+        )
+        return self.say(text, cart=summarised, quote=quote, buttons=buttons)
+
+    # -- the tap ---------------------------------------------------------------------------
+
+    async def confirm(self, orders: OrderTools, fingerprint: str) -> Reply:
+        cart, say = self.cart, self.phrases
+        if cart.placed is not None and fingerprint and cart.placed[0] == fingerprint:
+            return self.say(say.already_placed.format(number=cart.placed[1]))
+        if cart.empty:
+            return self.say(say.nothing_to_confirm, intent=Intent.ORDER)
+        if not fingerprint or fingerprint != cart.fingerprint or cart.quote is None:
+            return await self.refreshed(orders, say.stale)
+        method = cart.method
+        if method is None or not cart.name:
+            return await self.refreshed(orders, say.stale)
+        turn = self.turn
+        order = NewOrder(
+            idempotency_key=turn.message_id,
+            customer_id=turn.customer_id,
+            phone_number_id=turn.phone_number_id,
+            conversation_id=turn.conversation_id,
+            language=self.book.code,
+            lines=tuple(
+                OrderLine(sku=q.sku, quantity=q.quantity, expected_unit_price=q.unit_price)
+                for q in cart.quote.lines
+                if q.unit_price is not None
+            ),
+            method=method,
+            name=cart.name,
+            address=cart.address if method is Fulfilment.DELIVERY else None,
+        )
+        try:
+            placed = await orders.place(order)
+        except OrderProblemError as problem:
+            if problem.code == "price_changed":
+                return await self.refreshed(orders, say.price_changed)
+            if problem.code == "sold_out":
+                return await self.refreshed(orders, say.sold_out)
+            return self.say(say.rejected, intent=Intent.ORDER)
+        return self.placed(placed, cart)
+
+    async def refreshed(self, orders: OrderTools, why: str) -> Reply:
+        """`why`, then the cart quoted afresh (with fresh buttons when it can be ordered)."""
+        cart = self.cart
+        if cart.empty:
+            return self.say(why, cart=cart)
+        fresh = cart.model_copy(update={"fingerprint": None, "quote": None})
+        if fresh.missing() is not None:
+            return await self.show(orders, fresh, why)
+        return await self.summary(orders, fresh, why)
+
+    def placed(self, order: OrderView, cart: Cart) -> Reply:
+        say = self.phrases
+        total = self.book.price(order.total, order.currency)
+        blocks = [say.placed.format(number=order.number, total=total)]
+        blocks.append(
+            say.pay_here.format(url=order.payment_url) if order.payment_url else say.link_later
+        )
+        if order.reserved_until is not None:
+            until = order.reserved_until.strftime("%d/%m %H:%M UTC")
+            blocks.append(say.held_until.format(until=until))
+        quote = Quote(total=order.total, currency=order.currency)
+        return self.say("\n".join(blocks), cart=cart.placed_as(order.number, self.now), quote=quote)
+
+    # -- a WhatsApp cart, order status -------------------------------------------------------
+
+    async def whatsapp_order(self, orders: OrderTools) -> Reply:
+        """The customer sent a cart from the WhatsApp catalogue: it becomes the cart; SKUs the
+        catalog doesn't know are named back and left out."""
+        wanted: dict[str, int] = {}
+        for sku, quantity in self.turn.order_items:
+            if quantity > 0:
+                wanted[sku] = wanted.get(sku, 0) + quantity
+        lines = tuple(CartLine(sku=s, quantity=q) for s, q in wanted.items())
+        if not lines:
+            return self.say(self.phrases.cart_empty, cart=self.cart.cleared(self.now))
+        quote = await orders.quote(lines)
+        unknown = [q.sku for q in quote.lines if q.problem == "unknown_sku"]
+        cart = self.cart.replaced(tuple(x for x in lines if x.sku not in unknown), self.now)
+        intro = self.phrases.unknown_skus.format(skus=", ".join(unknown)) if unknown else None
+        return await self.show(orders, cart, intro)
+
+    async def status(self, orders: OrderTools, number: str | None) -> Reply:
+        say = self.phrases
+        customer = self.turn.customer_id
+        order = (
+            await orders.by_number(number, customer) if number else await orders.latest(customer)
+        )
+        if order is None:
+            text = say.order_not_found if number else say.no_orders
+            return self.say(text, intent=Intent.ORDER_STATUS)
+        status = say.statuses.get(order.status, order.status)
+        total = self.book.price(order.total, order.currency)
+        blocks = [say.status.format(number=order.number, total=total, status=status)]
+        if order.tracking_code and order.status in ("shipped", "delivered"):
+            blocks.append(say.tracking.format(code=order.tracking_code))
+        if order.status == "pending" and order.payment_url:
+            blocks.append(say.pay_here.format(url=order.payment_url))
+        quote = Quote(total=order.total, currency=order.currency)
+        return self.say("\n".join(blocks), intent=Intent.ORDER_STATUS, quote=quote)
+
+    # -- wording ---------------------------------------------------------------------------
+
+    def question(self, question: Question) -> str:
+        say = self.phrases
+        return {
+            Question.METHOD: say.ask_method,
+            Question.NAME: say.ask_name,
+            Question.ADDRESS: say.ask_address,
+        }[question]
+
+    def cart_text(self, quote: Quote) -> str:
+        return "\n".join((self.phrases.cart_header, self.lines_text(quote)))
+
+    def lines_text(self, quote: Quote) -> str:
+        book, say = self.book, self.phrases
+        rows = []
+        for q in quote.lines:
+            if q.problem is None and q.unit_price is not None and q.line_total is not None:
+                rows.append(
+                    say.line.format(
+                        quantity=q.quantity,
+                        label=q.label,
+                        unit=book.price(q.unit_price, q.currency),
+                        total=book.price(q.line_total, q.currency),
+                    )
+                )
+                continue
+            problem = say.problems.get(q.problem or "", q.problem or "")
+            rows.append(
+                f"• {q.quantity} x *{q.label}* — {problem.format(available=q.available or 0)}"
+            )
+        rows.append(say.total.format(total=book.price(quote.total, quote.currency)))
+        return "\n".join(rows)
+
+    def say(
+        self,
+        text: str,
+        *,
+        cart: Cart | None = None,
+        quote: Quote | None = None,
+        buttons: tuple[ReplyButton, ...] = (),
+        intent: Intent = Intent.ORDER,
+    ) -> Reply:
+        return Reply(
+            text=text,
+            language=self.book.code,
+            intent=intent,
+            cart=cart,
+            quote=quote,
+            buttons=buttons,
+        )
+
+
+def _own_words(keywords: Sequence[str]) -> tuple[str, ...]:
+    """The keywords that name a product (not "one", "quello", "bottiglie")."""
+    filler = {"bottiglia", "bottiglie", "bottle", "bottles", "botella", "botellas", "pezzi"}
+    return tuple(k for k in keywords if k not in REFERRING_WORDS and k not in filler)
+
+
+def _looks_like_name(text: str) -> bool:
+    tokens = words(fold(text))
+    return 0 < len(tokens) <= MAX_NAME_WORDS and not any(c.isdigit() for c in text)
