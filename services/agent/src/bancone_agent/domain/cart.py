@@ -53,7 +53,7 @@ class QuotedLine(BaseModel):
 
     sku: str
     product_id: str | None = None
-    name: str = ""
+    name: str | None = None
     variant: str | None = None
     quantity: int
     unit_price: Decimal | None = None

@@ -202,6 +202,8 @@ _ADD = _any(
 )
 _BARE_QUANTITY = re.compile(r"^\s*(\d{1,2})\s*(?:x|pz|pezzi|bottiglie|bottles|botellas)?\s*$")
 _TIMES = re.compile(r"(?<!\w)(\d{1,2})\s*x(?!\w)|(?<!\w)x\s*(\d{1,2})(?!\w)")
+_LEADING_TIMES = re.compile(r"^\s*(\d{1,2})\s*x\s+")
+_PRONOUN_ONE = re.compile(r"(?<!\w)(?:the|that|this)\s+(?:\w+\s+)?one(?!\w)")
 _DIGITS = re.compile(r"(?<![\w.,€$£])(\d{1,2})(?![\w.,%€])")
 
 PICKUP = _any(
@@ -289,6 +291,9 @@ def read_order_request(text: str) -> OrderRequest | None:
     bare = _BARE_QUANTITY.match(folded)
     if bare:
         return OrderRequest(CartAction.ADD, quantity=int(bare[1]))
+    times = _LEADING_TIMES.match(folded)
+    if times:  # "2 x il primo"
+        return OrderRequest(CartAction.ADD, quantity=int(times[1]), rest=folded[times.end() :])
     return None
 
 
@@ -303,6 +308,8 @@ def quantity_in(folded: str) -> tuple[int | None, str]:
         return int(digits[1]), _cut(folded, digits.span())
     for word in sorted(NUMBER_WORDS, key=len, reverse=True):
         m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded)
+        if word == "one" and _PRONOUN_ONE.search(folded):
+            continue  # "the red one": a pronoun, not a quantity
         if m and not (word in {"a", "an", "un", "una", "uno"} and _names_item_after(folded, m)):
             return NUMBER_WORDS[word], _cut(folded, m.span())
     return None, folded

@@ -252,13 +252,18 @@ class _Talk:
         understanding = DEFAULT_READER.read(rest)
         own = _own_words(understanding.keywords)
         follow_up = resolve(understanding, rest or "quello", self.turn.memory) if shown else None
+        colours = understanding.colours
         if follow_up is not None and follow_up.items:
-            items = follow_up.items
-        elif own:
-            items = tuple(i for i in shown if all(mentions(i.words, w) for w in own))
-        else:
-            items = shown if not understanding.colours else ()
-        if not items and (own or understanding.colours) and not request.strong:
+            return follow_up.items
+        if not request.strong and not set(own) - understanding.category_words:
+            # "vorrei un vino bianco": a wish naming a kind of product is a search
+            return None if own or colours else shown
+        items = tuple(
+            i
+            for i in shown
+            if all(mentions(i.words, w) for w in own) and (not colours or i.colour in colours)
+        )
+        if not items and (own or colours) and not request.strong:
             return None
         return items
 

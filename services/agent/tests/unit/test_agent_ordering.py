@@ -1,0 +1,399 @@
+"""The order desk as a dialog: cart state, references to lines, fingerprints of the summary,
+what a confirmation tap places (once, with the quoted prices), and the wording in it/en/es.
+
+The catalog is the spec's stand-in (`support/orders_api.py`) called in process; the products
+come from the demo shop through the offline assistant, as in a real conversation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from bancone_agent.domain import ContentKind, OfflineAssistant, Reply, Turn
+from bancone_agent.domain.cart import CANCEL_ID, CART_TTL, Cart, CartLine, Fulfilment, Quote
+from bancone_agent.domain.cart import fingerprint as fingerprint_of
+from bancone_agent.domain.memory import Memory
+from bancone_agent.domain.order_phrases import ORDER_PHRASES
+from bancone_agent.domain.order_reading import CartAction, fulfilment_in, read_order_request
+from bancone_agent.domain.ordering import OrderDesk
+from bancone_agent.domain.recall import remember_turn
+from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop
+from services.agent.tests.support.orders_api import Item, OrdersStandIn
+
+pytestmark = pytest.mark.unit
+
+TENANT = "enoteca"
+CUSTOMER = "393330001122"
+BAROLO = "BAROLO-2019"  # the demo shop's SKU of "Barolo DOCG 2019 – Cascina Langhe Alte"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Chat:
+    """One customer's conversation: each message through the desk, else the assistant."""
+
+    shop: MemoryShopTools
+    api: OrdersStandIn
+    customer: str = CUSTOMER
+    language: str = "it"
+    clock: Clock = field(default_factory=Clock)
+    memory: Memory = field(default_factory=Memory)
+    sent: int = 0
+    last: Reply | None = None
+
+    async def say(
+        self,
+        text: str | None,
+        *,
+        button: str | None = None,
+        kind: ContentKind = ContentKind.TEXT,
+        items: tuple[tuple[str, int], ...] = (),
+        wamid: str | None = None,
+    ) -> Reply:
+        self.sent += 1
+        turn = Turn(
+            tenant_id=TENANT,
+            conversation_id="conv-1",
+            text=text,
+            kind=kind,
+            shop_name="Enoteca Prova",
+            default_language=self.language,
+            memory=self.memory,
+            customer_id=self.customer,
+            phone_number_id="pn-1",
+            message_id=wamid or f"wamid.{self.customer}.{self.sent}",
+            button_id=button,
+            order_items=items,
+        )
+        reply = await OrderDesk(self.clock).respond(turn, self.api.tools(TENANT))
+        if reply is None:
+            reply = await OfflineAssistant().respond(turn, self.shop)
+        assert reply is not None
+        self.memory = remember_turn(turn, reply, self.clock())
+        self.last = reply
+        return reply
+
+    async def tap(self, reply: Reply, which: int = 0, *, wamid: str | None = None) -> Reply:
+        button = reply.buttons[which]
+        return await self.say(button.title, button=button.id, kind=ContentKind.INTERACTIVE,
+                              wamid=wamid)  # fmt: skip
+
+    @property
+    def cart(self) -> Cart:
+        assert self.memory.cart is not None
+        return self.memory.cart
+
+
+@pytest.fixture
+def shop() -> MemoryShopTools:
+    return demo_shop()
+
+
+@pytest.fixture
+def api(shop: MemoryShopTools) -> OrdersStandIn:
+    """The catalog's order API over the demo shop's products (same SKUs and prices)."""
+    stand_in = OrdersStandIn()
+    for p in shop.products:
+        stand_in.stock(TENANT, Item(p.sku, p.name, p.price, p.stock, product_id=p.id))
+    return stand_in
+
+
+@pytest.fixture
+def chat(shop: MemoryShopTools, api: OrdersStandIn) -> Chat:
+    return Chat(shop, api)
+
+
+def barolo_sku(shop: MemoryShopTools) -> str:
+    return next(p.sku for p in shop.products if p.name.startswith("Barolo DOCG 2019"))
+
+
+async def to_summary(chat: Chat) -> Reply:
+    await chat.say("Avete il Barolo?")
+    await chat.say("ne prendo due")
+    await chat.say("ritiro")
+    return await chat.say("Giulia Rossi")
+
+
+async def test_the_scripted_sale_from_question_to_pay_link(chat: Chat, api: OrdersStandIn) -> None:
+    listed = await chat.say("Avete il Barolo?")
+    assert "Barolo DOCG 2019" in listed.text
+    added = await chat.say("ne prendo due")
+    assert "2 x *Barolo DOCG 2019" in added.text
+    assert "€ 84,00" in added.text  # 2 × 42,00 from the catalog's quote
+    assert "ritiro" in added.text and not added.buttons
+    asked = await chat.say("ritiro")
+    assert asked.text == ORDER_PHRASES["it"].ask_name
+    summary = await chat.say("Giulia Rossi")
+    assert "Totale: *€ 84,00*" in summary.text and "Giulia Rossi" in summary.text
+    assert [b.id for b in summary.buttons] == [
+        f"order:confirm:{chat.cart.fingerprint}",
+        CANCEL_ID,
+    ]
+    assert api.placements == []  # nothing is placed before the tap
+
+    placed = await chat.tap(summary, wamid="wamid.TAP1")
+    assert "A-1042" in placed.text and "€ 84,00" in placed.text
+    assert "http://pay.example/payments/pay/pl_A-1042" in placed.text
+    assert len(api.placements) == 1
+    body = api.placements[0]
+    assert body["idempotency_key"] == "wamid.TAP1"
+    assert body["lines"] == [
+        {"sku": body["lines"][0]["sku"], "quantity": 2, "expected_unit_price": Decimal("42.00")}
+    ]
+    assert chat.cart.empty and chat.cart.placed is not None
+
+
+async def test_a_second_tap_on_the_same_summary_places_nothing_more(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    summary = await to_summary(chat)
+    await chat.tap(summary)
+    again = await chat.tap(summary)
+    assert "A-1042" in again.text and "già" in again.text
+    assert len(api.placements) == 1 and len(api.orders[TENANT]) == 1
+
+
+async def test_the_same_tap_recomputed_returns_the_same_order(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    """A turn computed twice (crash before commit) sends the same idempotency key: the
+    catalog returns the order it placed, not a second one."""
+    summary = await to_summary(chat)
+    before = chat.memory
+    first = await chat.tap(summary, wamid="wamid.SAME")
+    chat.memory = before
+    second = await chat.tap(summary, wamid="wamid.SAME")
+    assert first.text == second.text
+    assert len(api.orders[TENANT]) == 1 and len(api.placements) == 2
+
+
+async def test_a_tap_on_a_summary_the_cart_has_moved_past_places_nothing(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    old = await to_summary(chat)
+    changed = await chat.say("mettine 3")
+    assert "3 x" in changed.text and changed.buttons  # the new summary has its own buttons
+    assert changed.buttons[0].id != old.buttons[0].id
+    stale = await chat.tap(old)
+    assert stale.text.startswith(ORDER_PHRASES["it"].stale)
+    assert api.placements == []
+    assert stale.buttons and stale.buttons[0].id == f"order:confirm:{chat.cart.fingerprint}"
+
+
+async def test_a_price_change_before_the_tap_shows_the_new_cart_with_fresh_buttons(
+    chat: Chat, api: OrdersStandIn, shop: MemoryShopTools
+) -> None:
+    summary = await to_summary(chat)
+    sku = chat.cart.lines[0].sku
+    api.items[TENANT][sku].price = Decimal("45.00")
+    answer = await chat.tap(summary)
+    assert answer.text.startswith(ORDER_PHRASES["it"].price_changed)
+    assert "€ 90,00" in answer.text
+    assert api.orders.get(TENANT, []) == []
+    assert answer.buttons[0].id != summary.buttons[0].id
+    placed = await chat.tap(answer)
+    assert "€ 90,00" in placed.text and len(api.orders[TENANT]) == 1
+
+
+async def test_sold_out_before_the_tap_tells_and_offers_no_confirmation(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    summary = await to_summary(chat)
+    api.items[TENANT][chat.cart.lines[0].sku].stock = 1
+    answer = await chat.tap(summary)
+    assert answer.text.startswith(ORDER_PHRASES["it"].sold_out)
+    assert "ne restano solo 1" in answer.text
+    assert not answer.buttons and api.orders.get(TENANT, []) == []
+
+
+async def test_cancel_empties_the_cart(chat: Chat, api: OrdersStandIn) -> None:
+    summary = await to_summary(chat)
+    answer = await chat.tap(summary, 1)
+    assert answer.text == ORDER_PHRASES["it"].cancelled
+    assert chat.cart.empty and api.placements == []
+    late = await chat.tap(summary)
+    assert late.text == ORDER_PHRASES["it"].nothing_to_confirm and api.placements == []
+
+
+async def test_an_expired_cart_places_nothing(chat: Chat, api: OrdersStandIn) -> None:
+    summary = await to_summary(chat)
+    chat.clock.now += CART_TTL + timedelta(minutes=1)
+    answer = await chat.tap(summary)
+    assert answer.text == ORDER_PHRASES["it"].nothing_to_confirm
+    assert api.placements == []
+
+
+async def test_delivery_asks_for_the_address_one_question_at_a_time(chat: Chat) -> None:
+    await chat.say("Avete il Barolo?")
+    await chat.say("lo prendo")
+    assert chat.cart.lines[0].quantity == 1
+    assert (await chat.say("consegna a domicilio")).text == ORDER_PHRASES["it"].ask_name
+    assert (await chat.say("Giulia Rossi")).text == ORDER_PHRASES["it"].ask_address
+    summary = await chat.say("Via Roma 1, Torino")
+    assert "Consegna a Via Roma 1, Torino" in summary.text and summary.buttons
+    assert chat.cart.method is Fulfilment.DELIVERY
+
+
+async def test_english_add_the_red_one_then_view_and_remove(
+    shop: MemoryShopTools, api: OrdersStandIn
+) -> None:
+    chat = Chat(shop, api, language="en")
+    listed = await chat.say("red wine under 20 euros")
+    assert listed.products_cited
+    first = listed.products_cited[0]
+    added = await chat.say("add 2 x the first one")
+    assert f"2 x *{first.name}*" in added.text and "pick it up" in added.text
+    shown = await chat.say("show my cart")
+    assert "Your cart:" in shown.text and first.name in shown.text
+    removed = await chat.say("remove it")
+    assert ORDER_PHRASES["en"].removed in removed.text and chat.cart.empty
+
+
+async def test_spanish_quiero_dos(shop: MemoryShopTools, api: OrdersStandIn) -> None:
+    chat = Chat(shop, api, language="es")
+    await chat.say("¿Tenéis Barolo?")
+    added = await chat.say("quiero dos")
+    assert "2 x *Barolo DOCG 2019" in added.text and "recogerlo" in added.text
+
+
+async def test_a_wish_naming_something_new_is_a_search_not_an_order(chat: Chat) -> None:
+    await chat.say("Avete il Barolo?")
+    answer = await chat.say("vorrei un vino bianco")
+    assert answer.cart is None and chat.memory.cart is None
+
+
+async def test_two_items_shown_and_no_reference_asks_which(
+    chat: Chat, shop: MemoryShopTools
+) -> None:
+    listed = await chat.say("vini rossi sotto 30 euro")
+    assert len(listed.products_cited) > 1
+    answer = await chat.say("ne prendo due")
+    assert answer.text.startswith(ORDER_PHRASES["it"].which_item)
+    assert chat.memory.cart is None
+
+
+async def test_a_whatsapp_cart_becomes_the_cart_and_unknown_skus_are_named(
+    chat: Chat, shop: MemoryShopTools
+) -> None:
+    sku = shop.products[0].sku
+    answer = await chat.say(None, kind=ContentKind.ORDER, items=((sku, 2), ("NOPE-1", 1), (sku, 1)))
+    assert "NOPE-1" in answer.text and "3 x" in answer.text
+    assert chat.cart.lines == (CartLine(sku=sku, quantity=3),)
+    assert ORDER_PHRASES["it"].ask_method in answer.text
+
+
+async def test_where_is_my_order_finds_only_the_customers_own(
+    shop: MemoryShopTools, api: OrdersStandIn
+) -> None:
+    giulia = Chat(shop, api)
+    await giulia.tap(await to_summary(giulia))
+    api.orders[TENANT][0].update(status="shipped", tracking_code="TRK-99")
+    latest = await giulia.say("dov'è il mio ordine?")
+    assert "A-1042" in latest.text and "spedito" in latest.text and "TRK-99" in latest.text
+    named = await giulia.say("dov'è il mio ordine A-1042?")
+    assert "A-1042" in named.text
+
+    other = Chat(shop, api, customer="447700900123", language="en")
+    answer = await other.say("where is my order A-1042?")
+    assert answer.text == ORDER_PHRASES["en"].order_not_found
+    assert (await other.say("where is my order?")).text == ORDER_PHRASES["en"].no_orders
+    spanish = Chat(shop, api, customer="34600111222", language="es")
+    assert (await spanish.say("¿dónde está mi pedido?")).text == ORDER_PHRASES["es"].no_orders
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "quantity"),
+    [
+        ("ne prendo due", CartAction.ADD, 2),
+        ("lo prendo", CartAction.ADD, None),
+        ("add the red one", CartAction.ADD, None),
+        ("quiero dos", CartAction.ADD, 2),
+        ("2 x il primo", CartAction.ADD, 2),
+        ("I'll take three of the second", CartAction.ADD, 3),
+        ("togli il Barolo", CartAction.REMOVE, None),
+        ("make it 4", CartAction.SET_QUANTITY, 4),
+        ("cosa c'è nel carrello?", CartAction.VIEW, None),
+        ("vacía el carrito", CartAction.CLEAR, None),
+        ("dov'è il mio ordine A-1042?", CartAction.STATUS, None),
+        ("¿dónde está mi pedido?", CartAction.STATUS, None),
+    ],
+)
+def test_order_requests_are_read(text: str, action: CartAction, quantity: int | None) -> None:
+    request = read_order_request(text)
+    assert request is not None and request.action is action
+    assert request.quantity == quantity
+
+
+def test_the_order_number_is_read() -> None:
+    request = read_order_request("dov'è il mio ordine a-1042?")
+    assert request is not None and request.order_number == "A-1042"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Avete il Barolo?", "quanto costa il primo?", "grazie", "vini rossi sotto 20 euro"],
+)
+def test_questions_are_not_cart_requests(text: str) -> None:
+    assert read_order_request(text) is None
+
+
+def test_pickup_and_delivery_are_read() -> None:
+    assert fulfilment_in("ritiro in negozio") is Fulfilment.PICKUP
+    assert fulfilment_in("I'll pick it up") is Fulfilment.PICKUP
+    assert fulfilment_in("envío a domicilio") is Fulfilment.DELIVERY
+    assert fulfilment_in("consegna o ritiro?") is None
+
+
+def test_the_fingerprint_changes_with_prices_quantities_and_fulfilment() -> None:
+    cart = Cart(lines=(CartLine(sku="A", quantity=2),), method=Fulfilment.PICKUP, name="G")
+    quote = Quote.model_validate(
+        {
+            "lines": [{"sku": "A", "quantity": 2, "unit_price": "10.00", "line_total": "20.00"}],
+            "total": "20.00",
+        }  # fmt: skip
+    )
+    base = fingerprint_of(cart, quote)
+    assert base == fingerprint_of(cart, quote)
+    dearer = quote.model_copy(
+        update={"lines": (quote.lines[0].model_copy(update={"unit_price": Decimal("11")}),)}
+    )
+    assert fingerprint_of(cart, dearer) != base
+    assert fingerprint_of(cart.model_copy(update={"method": Fulfilment.DELIVERY}), quote) != base
+    assert fingerprint_of(cart.model_copy(update={"name": "H"}), quote) != base
+
+
+def test_changing_the_lines_withdraws_the_buttons() -> None:
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    cart = Cart(lines=(CartLine(sku="A", quantity=1),), fingerprint="abc", updated_at=now)
+    assert cart.add("A", 1, now).fingerprint is None
+    assert cart.add("A", 1, now).quantity_of("A") == 2
+    assert cart.with_quantity("A", 0, now).empty
+    assert cart.add("B", 1, now).lines[-1].sku == "B"
+
+
+def test_the_cart_survives_the_memory_json_column() -> None:
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    cart = Cart(lines=(CartLine(sku="A", quantity=2),), method=Fulfilment.PICKUP, updated_at=now)
+    memory = Memory(cart=cart, at=now)
+    assert Memory.model_validate(memory.model_dump(mode="json")).cart == cart
+    remembered = memory.remember("ciao", "ciao", language="it", at=now)
+    assert remembered.cart == cart  # a turn that doesn't touch the cart keeps it
+
+
+@pytest.mark.parametrize("language", sorted(ORDER_PHRASES))
+def test_order_phrases_hold_no_digits(language: str) -> None:
+    phrases = ORDER_PHRASES[language]
+    texts = [v for v in vars(phrases).values() if isinstance(v, str)]
+    texts += [t for v in vars(phrases).values() if isinstance(v, dict) for t in v.values()]
+    assert texts and not [t for t in texts if re.search(r"\d", t)]
