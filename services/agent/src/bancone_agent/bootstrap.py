@@ -104,14 +104,18 @@ def http_orders_factory(
 
 
 def build_assistant(
-    settings: AgentSettings, sessions: async_sessionmaker[AsyncSession] | None = None
+    settings: AgentSettings,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    orders_for: Callable[[str], OrderTools] | None = None,
 ) -> Assistant:
     """The LLM assistant, which answers with the offline assistant for every tenant without an
     LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`): with neither, it
     is the offline assistant with a run record. With `sessions`, tenants' daily LLM budgets
-    are enforced from the run log."""
+    are enforced from the run log; with `orders_for`, the model gets the cart tools."""
     spend = RunLogSpend(sessions) if sessions is not None else None
-    return LlmAssistant(LlmOptions.from_settings(settings), spend_today=spend)
+    return LlmAssistant(
+        LlmOptions.from_settings(settings), spend_today=spend, orders_for=orders_for
+    )
 
 
 def config_secrets(settings: AgentSettings) -> ConfigSecrets:
@@ -167,7 +171,7 @@ def build_app(
     sessions = sessions_of(engine)
     deps = AgentDeps(
         sessions=sessions,
-        assistant=assistant or build_assistant(settings, sessions),
+        assistant=assistant or build_assistant(settings, sessions, orders_for),
         tools_for=tools_for,
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,

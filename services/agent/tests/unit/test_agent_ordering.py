@@ -6,6 +6,7 @@ come from the demo shop through the offline assistant, as in a real conversation
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,19 @@ from decimal import Decimal
 
 import pytest
 
-from bancone_agent.domain import ContentKind, OfflineAssistant, Reply, Turn
+from bancone_agent.domain import ContentKind, OfflineAssistant, Product, Reply, Turn
+from bancone_agent.domain.assistant import Variant
 from bancone_agent.domain.cart import CANCEL_ID, CART_TTL, Cart, CartLine, Fulfilment, Quote
 from bancone_agent.domain.cart import fingerprint as fingerprint_of
+from bancone_agent.domain.cart_tools import ORDER_TOOL_NAMES, CartSession
+from bancone_agent.domain.config import TOOL_NAMES
+from bancone_agent.domain.guard import GroundingSources, check_grounding
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.order_phrases import ORDER_PHRASES
 from bancone_agent.domain.order_reading import CartAction, fulfilment_in, read_order_request
 from bancone_agent.domain.ordering import OrderDesk
 from bancone_agent.domain.recall import remember_turn
+from bancone_agent.domain.tools import TurnTools
 from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop
 from services.agent.tests.support.orders_api import Item, OrdersStandIn
 
@@ -422,3 +428,72 @@ def test_order_phrases_hold_no_digits(language: str) -> None:
     texts += [t for v in vars(phrases).values() if isinstance(v, dict) for t in v.values()]
     assert texts
     assert not [t for t in texts if re.search(r"\d", t)]
+
+
+# -- the model's cart tools --------------------------------------------------------------------
+
+
+def turn_for(memory: Memory, text: str = "ok") -> Turn:
+    return Turn(tenant_id=TENANT, conversation_id="conv-1", text=text, shop_name="Enoteca",
+                memory=memory, customer_id=CUSTOMER, message_id="wamid.M")  # fmt: skip
+
+
+async def test_the_cart_tools_never_place_and_their_quotes_ground_the_total(
+    shop: MemoryShopTools, api: OrdersStandIn
+) -> None:
+    clock = Clock()
+    sku = shop.products[0].sku
+    price = shop.products[0].price
+    session = CartSession(turn_for(Memory()), api.tools(TENANT), clock)
+    tools = TurnTools(shop, TOOL_NAMES, session)
+    assert set(ORDER_TOOL_NAMES) <= set(tools.specs)
+
+    refused = await tools.call("add_to_cart", json.dumps({"sku": "NOPE", "quantity": 1}))
+    assert "error" in json.loads(refused.content)
+    early = await tools.call("request_order_confirmation", "{}")
+    assert json.loads(early.content)["still_needed"] == "items"
+    added = json.loads(
+        (await tools.call("add_to_cart", json.dumps({"sku": sku, "quantity": 2}))).content
+    )
+    assert Decimal(added["total"]) == price * 2
+    assert added["still_needed"] == "method"
+    await tools.call("set_fulfilment", json.dumps({"method": "pickup", "name": "Giulia Rossi"}))
+    await tools.call("request_order_confirmation", "{}")
+
+    assert api.placements == []
+    confirmation = session.confirmation
+    assert confirmation is not None
+    assert confirmation.buttons[0].id.startswith("order:confirm:")
+    assert confirmation.cart is not None
+    assert confirmation.cart.fingerprint is not None
+
+    sources = GroundingSources(texts=tuple(session.facts()))
+    assert check_grounding(f"Totale: {price * 2} €", sources) == []
+    assert check_grounding(f"Totale: {price * 2 + 1} €", sources) != []
+
+
+def test_without_the_order_api_the_model_gets_no_cart_tools(shop: MemoryShopTools) -> None:
+    tools = TurnTools(shop, TOOL_NAMES)
+    assert not set(ORDER_TOOL_NAMES) & set(tools.specs)
+
+
+async def test_variants_are_listed_one_line_each_and_taken_by_reference(
+    api: OrdersStandIn,
+) -> None:
+    prosecco = Product(
+        id="p-pros", sku="PROS", name="Prosecco Superiore", price=Decimal("12.00"), stock=10,
+        category="spumante",
+        variants=(
+            Variant(sku="PROS-75", label="75 cl", price=Decimal("12.00"), stock=10),
+            Variant(sku="PROS-150", label="1,5 l", price=Decimal("26.00"), stock=2),
+        ),
+    )  # fmt: skip
+    api.stock(TENANT, Item("PROS-75", "Prosecco Superiore", Decimal("12.00"), 10, "75 cl"),
+              Item("PROS-150", "Prosecco Superiore", Decimal("26.00"), 2, "1,5 l"))  # fmt: skip
+    chat = Chat(MemoryShopTools(products=[prosecco]), api)
+    listed = await chat.say("Avete il Prosecco?")
+    assert "*Prosecco Superiore — 75 cl* — € 12,00" in listed.text
+    assert "*Prosecco Superiore — 1,5 l* — € 26,00" in listed.text
+    added = await chat.say("prendo il secondo")
+    assert chat.cart.lines == (CartLine(sku="PROS-150", quantity=1),)
+    assert "1 x *Prosecco Superiore — 1,5 l* — € 26,00" in added.text

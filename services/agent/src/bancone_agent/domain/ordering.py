@@ -152,6 +152,12 @@ class OrderDesk:
         except ToolError:
             return talk.say(talk.phrases.unavailable)
 
+    async def respond_summary(self, turn: Turn, orders: OrderTools) -> Reply:
+        """The summary of the turn's cart with the confirmation buttons (the cart must be
+        complete); what `request_order_confirmation` makes the reply."""
+        talk = _Talk(turn, turn.memory.cart or Cart(), self._clock(), self._max_choices)
+        return await talk.summary(orders, talk.cart)
+
 
 class _Talk:
     """One turn at the desk."""
