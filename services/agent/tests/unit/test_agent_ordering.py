@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -154,6 +155,9 @@ async def test_the_scripted_sale_from_question_to_pay_link(chat: Chat, api: Orde
     assert "A-1042" in placed.text
     assert "€ 84,00" in placed.text
     assert "http://pay.example/payments/pay/pl_A-1042" in placed.text
+    held = datetime.fromisoformat(api.orders[TENANT][0]["reserved_until"])
+    rome = held.astimezone(ZoneInfo("Europe/Rome")).strftime("%d/%m %H:%M")
+    assert f"Teniamo i prodotti da parte fino al {rome}." in placed.text
     assert len(api.placements) == 1
     body = api.placements[0]
     assert body["idempotency_key"] == "wamid.TAP1"

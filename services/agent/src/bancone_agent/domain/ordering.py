@@ -14,9 +14,10 @@ for every other turn (the assistant answers those).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -409,8 +410,7 @@ class _Talk:
             say.pay_here.format(url=order.payment_url) if order.payment_url else say.link_later
         )
         if order.reserved_until is not None:
-            until = order.reserved_until.strftime("%d/%m %H:%M UTC")
-            blocks.append(say.held_until.format(until=until))
+            blocks.append(say.held_until.format(until=self.local_time(order.reserved_until)))
         quote = Quote(total=order.total, currency=order.currency)
         return self.say("\n".join(blocks), cart=cart.placed_as(order.number, self.now), quote=quote)
 
@@ -452,6 +452,14 @@ class _Talk:
         return self.say("\n".join(blocks), intent=Intent.ORDER_STATUS, quote=quote)
 
     # -- wording ---------------------------------------------------------------------------
+
+    def local_time(self, at: datetime) -> str:
+        """`at` in the shop's time zone (its opening hours'), "06/12 18:30"."""
+        try:
+            zone: tzinfo = ZoneInfo(self.turn.config.opening_hours.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        return at.astimezone(zone).strftime("%d/%m %H:%M")
 
     def question(self, question: Question) -> str:
         say = self.phrases
