@@ -501,3 +501,22 @@ async def test_variants_are_listed_one_line_each_and_taken_by_reference(
     added = await chat.say("prendo il secondo")
     assert chat.cart.lines == (CartLine(sku="PROS-150", quantity=1),)
     assert "1 x *Prosecco Superiore — 1,5 l* — € 26,00" in added.text
+
+
+async def test_a_typed_yes_places_nothing_and_points_at_the_button(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    summary = await to_summary(chat)
+    answer = await chat.say("sì, confermo")
+    assert answer.text == ORDER_PHRASES["it"].tap_to_confirm
+    assert [b.id for b in answer.buttons] == [b.id for b in summary.buttons]
+    assert api.placements == []
+
+
+async def test_a_tapped_product_row_puts_one_in_the_cart(chat: Chat) -> None:
+    listed = await chat.say("Avete il Barolo?")
+    product = listed.products_cited[0]
+    await chat.say(product.name, button=f"product:{product.id}", kind=ContentKind.INTERACTIVE)
+    assert chat.cart.lines == (CartLine(sku=product.sku, quantity=1),)
+    await chat.say("+1", button=f"cart:add:{product.sku}", kind=ContentKind.INTERACTIVE)
+    assert chat.cart.lines == (CartLine(sku=product.sku, quantity=2),)

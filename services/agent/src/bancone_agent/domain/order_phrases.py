@@ -34,6 +34,8 @@ class OrderPhrases:
     delivery: str
     confirm_question: str
     confirm_button: str
+    tap_to_confirm: str
+    """A typed "yes" to the summary: only the button places the order."""
     cancel_button: str
     placed: str
     pay_here: str
@@ -82,6 +84,7 @@ ITALIAN = OrderPhrases(
     delivery="Consegna a {address}, a nome di {name}",
     confirm_question="Confermi l'ordine?",
     confirm_button="Confermo",
+    tap_to_confirm="Per confermare l'ordine tocca il pulsante «Confermo» qui sotto.",
     cancel_button="Annulla",
     placed="Ordine *{number}* ricevuto! Totale {total}.",
     pay_here="Paga qui: {url}",
@@ -140,6 +143,7 @@ ENGLISH = OrderPhrases(
     delivery="Delivery to {address}, name: {name}",
     confirm_question="Shall I place the order?",
     confirm_button="Confirm",
+    tap_to_confirm="To place the order, tap the “Confirm” button below.",
     cancel_button="Cancel",
     placed="Order *{number}* received! Total {total}.",
     pay_here="Pay here: {url}",
@@ -197,6 +201,7 @@ SPANISH = OrderPhrases(
     delivery="Envío a {address}, a nombre de {name}",
     confirm_question="¿Confirmas el pedido?",
     confirm_button="Confirmar",
+    tap_to_confirm="Para confirmar el pedido, toca el botón «Confirmar» de abajo.",
     cancel_button="Cancelar",
     placed="¡Pedido *{number}* recibido! Total {total}.",
     pay_here="Paga aquí: {url}",

@@ -249,6 +249,18 @@ DELIVERY = _any(
 )
 
 
+_YES_WORD = (
+    r"(?:si|ok|okay|va bene|confermo|conferma|confermato|yes|yep|sure|confirm|confirmed|"
+    r"go ahead|vale|confirmo|de acuerdo|perfecto|perfetto|certo|claro|please|por favor|per favore)"
+)
+_YES = re.compile(rf"^\W*{_YES_WORD}(?:\W+{_YES_WORD})*\W*$")
+
+
+def says_yes(text: str) -> bool:
+    """A bare "sì" / "ok" / "confirm": agreement typed instead of tapped."""
+    return _YES.match(fold(text)) is not None
+
+
 def fulfilment_in(text: str) -> Fulfilment | None:
     """Pickup or delivery, when the message says one (and not both)."""
     folded = fold(text)

@@ -45,6 +45,7 @@ from bancone_agent.domain.order_reading import (
     OrderRequest,
     fulfilment_in,
     read_order_request,
+    says_yes,
 )
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.references import REFERRING_WORDS, resolve
@@ -54,6 +55,8 @@ from bancone_contracts.events.outbound import BUTTON_TITLE_MAX, ReplyButton
 
 ADD_PREFIX = "cart:add:"
 """A list row or button id that puts one of a SKU in the cart (`cart:add:<sku>`)."""
+PRODUCT_PREFIX = "product:"
+"""A list row naming a product shown in the conversation (`product:<id>`)."""
 MAX_NAME_WORDS = 6
 
 
@@ -183,8 +186,8 @@ class _Talk:
             return await self.confirm(orders, "")
         if turn.kind is ContentKind.ORDER:
             return await self.whatsapp_order(orders)
-        if button.startswith(ADD_PREFIX):
-            sku = button[len(ADD_PREFIX) :]
+        sku = self.tapped_sku(button)
+        if sku is not None:
             return await self.show(orders, cart.add(sku, 1, self.now), self.phrases.added)
         text = (turn.text or "").strip()
         if not text:
@@ -192,6 +195,8 @@ class _Talk:
         request = read_order_request(text)
         if request is not None and request.action is CartAction.STATUS:
             return await self.status(orders, request.order_number)
+        if cart.fingerprint is not None and not cart.empty and says_yes(text):
+            return self.say(self.phrases.tap_to_confirm, buttons=self.buttons(cart.fingerprint))
         answered = self.answered_question(text, request)
         if answered is not None:
             return await self.next_step(orders, answered)
@@ -200,6 +205,17 @@ class _Talk:
         return await self.act(orders, request)
 
     # -- the dialog ------------------------------------------------------------------------
+
+    def tapped_sku(self, button: str) -> str | None:
+        """The SKU a tapped row or button puts in the cart: `cart:add:<sku>`, or
+        `product:<id>` of a product shown in this conversation."""
+        if button.startswith(ADD_PREFIX):
+            return button[len(ADD_PREFIX) :] or None
+        if button.startswith(PRODUCT_PREFIX):
+            wanted = button[len(PRODUCT_PREFIX) :]
+            shown = self.turn.memory.shown
+            return next((i.sku for i in shown if wanted in (i.id, i.sku)), None)
+        return None
 
     def answered_question(self, text: str, request: OrderRequest | None) -> Cart | None:
         """The cart with the answer to the question last asked (or a fulfilment method said
@@ -344,14 +360,17 @@ class _Talk:
         text = "\n".join(
             (*before, say.summary_header, self.lines_text(quote), who, say.confirm_question)
         )
-        buttons = (
+        buttons = self.buttons(summarised.fingerprint or "")
+        return self.say(text, cart=summarised, quote=quote, buttons=buttons)
+
+    def buttons(self, fingerprint: str) -> tuple[ReplyButton, ...]:
+        say = self.phrases
+        return (
             ReplyButton(
-                id=f"{CONFIRM_PREFIX}{summarised.fingerprint}",
-                title=say.confirm_button[:BUTTON_TITLE_MAX],
+                id=f"{CONFIRM_PREFIX}{fingerprint}", title=say.confirm_button[:BUTTON_TITLE_MAX]
             ),
             ReplyButton(id=CANCEL_ID, title=say.cancel_button[:BUTTON_TITLE_MAX]),
         )
-        return self.say(text, cart=summarised, quote=quote, buttons=buttons)
 
     # -- the tap ---------------------------------------------------------------------------
 
