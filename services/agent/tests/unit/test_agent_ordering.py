@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bancone_agent.domain import ContentKind, OfflineAssistant, Product, Reply, Turn
+from bancone_agent.domain import ContentKind, OfflineAssistant, Product, Reply, ToolError, Turn
 from bancone_agent.domain.assistant import Variant
 from bancone_agent.domain.cart import CANCEL_ID, CART_TTL, Cart, CartLine, Fulfilment, Quote
 from bancone_agent.domain.cart import fingerprint as fingerprint_of
@@ -25,7 +25,7 @@ from bancone_agent.domain.guard import GroundingSources, check_grounding
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.order_phrases import ORDER_PHRASES
 from bancone_agent.domain.order_reading import CartAction, fulfilment_in, read_order_request
-from bancone_agent.domain.ordering import OrderDesk
+from bancone_agent.domain.ordering import NewOrder, OrderDesk, OrderView
 from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.tools import TurnTools
 from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop
@@ -520,3 +520,38 @@ async def test_a_tapped_product_row_puts_one_in_the_cart(chat: Chat) -> None:
     assert chat.cart.lines == (CartLine(sku=product.sku, quantity=1),)
     await chat.say("+1", button=f"cart:add:{product.sku}", kind=ContentKind.INTERACTIVE)
     assert chat.cart.lines == (CartLine(sku=product.sku, quantity=2),)
+
+
+async def test_a_placement_lost_in_transit_is_not_placed_twice_by_the_next_tap(
+    chat: Chat, api: OrdersStandIn
+) -> None:
+    """The catalog placed the order but its answer never came back: the customer taps again
+    (a new wamid) and gets that same order, not a second one."""
+    summary = await to_summary(chat)
+    tools = api.tools(TENANT)
+    place = tools.place
+
+    async def lost(order: NewOrder) -> OrderView:
+        await place(order)
+        raise ToolError("read timeout")
+
+    tools.place = lost  # type: ignore[method-assign]
+    chat.api = _Fixed(api, tools)  # type: ignore[assignment]
+    first = await chat.tap(summary, wamid="wamid.T1")
+    assert first.text == ORDER_PHRASES["it"].unavailable
+    tools.place = place  # type: ignore[method-assign]
+    second = await chat.tap(summary, wamid="wamid.T2")
+    assert "A-1042" in second.text
+    assert len(api.orders[TENANT]) == 1
+    assert [p["idempotency_key"] for p in api.placements] == ["wamid.T1", "wamid.T1"]
+
+
+@dataclass
+class _Fixed:
+    """The stand-in handing out one given tools object (to make its `place` fail)."""
+
+    api: OrdersStandIn
+    fixed: object
+
+    def tools(self, _: str) -> object:
+        return self.fixed

@@ -104,6 +104,10 @@ class Cart(BaseModel):
     """The fingerprint the last confirmation buttons carry; None: no buttons out."""
     placed: tuple[str, str] | None = None
     """(fingerprint, order number) of the order its last confirmation placed."""
+    attempt: tuple[str, str] | None = None
+    """(fingerprint, idempotency key) of a placement whose outcome is unknown (the catalog
+    could not be reached): the next tap on the same summary reuses the key, so it finds
+    the order if the first call did place it, instead of placing a second one."""
     updated_at: datetime | None = None
 
     @property
@@ -189,8 +193,24 @@ class Cart(BaseModel):
     def _changed(self, *, lines: tuple[CartLine, ...], now: datetime) -> Cart:
         """Any change to the lines withdraws the buttons out there (their fingerprint)."""
         return self.model_copy(
-            update={"lines": lines, "fingerprint": None, "quote": None, "updated_at": now}
+            update={
+                "lines": lines,
+                "fingerprint": None,
+                "quote": None,
+                "attempt": None,
+                "updated_at": now,
+            }
         )
+
+    def attempting(self, key: str, now: datetime) -> Cart:
+        return self.model_copy(update={"attempt": (self.fingerprint or "", key), "updated_at": now})
+
+    def key_for(self, fingerprint: str, fresh_key: str) -> str:
+        """The idempotency key to place the summary `fingerprint` with: an unfinished
+        attempt's, else `fresh_key` (the tap's wamid)."""
+        if self.attempt is not None and self.attempt[0] == fingerprint:
+            return self.attempt[1]
+        return fresh_key
 
 
 def fingerprint(cart: Cart, quote: Quote) -> str:

@@ -386,8 +386,9 @@ class _Talk:
         if method is None or not cart.name:
             return await self.refreshed(orders, say.stale)
         turn = self.turn
+        key = cart.key_for(fingerprint, turn.message_id)
         order = NewOrder(
-            idempotency_key=turn.message_id,
+            idempotency_key=key,
             customer_id=turn.customer_id,
             phone_number_id=turn.phone_number_id,
             conversation_id=turn.conversation_id,
@@ -403,6 +404,9 @@ class _Talk:
         )
         try:
             placed = await orders.place(order)
+        except ToolError:
+            # Placed or not, we can't tell: the next tap on this summary asks with this key.
+            return self.say(say.unavailable, cart=cart.attempting(key, self.now))
         except OrderProblemError as problem:
             if problem.code == "price_changed":
                 return await self.refreshed(orders, say.price_changed)
