@@ -103,14 +103,14 @@ class OrdersStandIn:
             if x["sku"] in known and known[x["sku"]].price != Decimal(x["expected_unit_price"])
         ]
         if changed:
-            return 409, {"type": "https://bancone.dev/problems/price_changed", "lines": changed}
+            return 409, _problem("Price changed", "price_changed", changed)
         short = [
             {"sku": x["sku"], "available": known[x["sku"]].stock}
             for x in body["lines"]
             if x["sku"] in known and known[x["sku"]].stock < x["quantity"]
         ]
         if short:
-            return 409, {"type": "https://bancone.dev/problems/sold_out", "skus": short}
+            return 409, _problem("Sold out", "sold_out", short)
         for x in body["lines"]:
             known[x["sku"]].stock -= x["quantity"]
         number = f"A-{next(self._numbers)}"
@@ -197,7 +197,7 @@ class InProcessOrders:
         }
         status, answer = self.api.place_body(self.tenant_id, body)
         if status >= 400:
-            raise OrderProblemError(str(answer["type"]).rsplit("/", 1)[-1])
+            raise OrderProblemError(str(answer["code"]))
         return OrderView.of(answer)
 
     async def by_number(self, number: str, customer_id: str) -> OrderView | None:
@@ -207,3 +207,8 @@ class InProcessOrders:
     async def latest(self, customer_id: str) -> OrderView | None:
         found = self.api.find(self.tenant_id, customer_id, None)
         return OrderView.of(found) if found else None
+
+
+def _problem(title: str, code: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """An RFC 9457 problem as the catalog's error table writes it (`code`, `lines`)."""
+    return {"type": "about:blank", "title": title, "status": 409, "code": code, "lines": lines}

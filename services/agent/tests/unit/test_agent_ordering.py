@@ -555,3 +555,22 @@ class _Fixed:
 
     def tools(self, _: str) -> object:
         return self.fixed
+
+
+def test_a_quote_of_unknown_skus_only_reads_as_the_catalog_sends_it() -> None:
+    """The catalog leaves `currency` null on an unknown SKU's line and on a quote of those
+    only; `product_id` is a UUID."""
+    quote = Quote.model_validate(
+        {
+            "lines": [
+                {"sku": "X", "product_id": None, "name": None, "variant": None, "quantity": 1,
+                 "unit_price": None, "currency": None, "line_total": None, "available": 0,
+                 "problem": "unknown_sku"},
+            ],
+            "total": "0.00",
+            "currency": None,
+            "ok": False,
+        }
+    )  # fmt: skip
+    assert quote.currency == "EUR"
+    assert quote.lines[0].label == "X"

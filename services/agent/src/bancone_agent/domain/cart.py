@@ -16,8 +16,9 @@ import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CART_TTL = timedelta(hours=24)
 """A cart untouched this long is expired: a confirmation tap on it places nothing."""
@@ -62,6 +63,12 @@ class QuotedLine(BaseModel):
     available: int | None = None
     problem: str | None = None
 
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> Any:
+        """An unknown SKU's line has no currency: the shop's default stands in."""
+        return value or "EUR"
+
     @property
     def label(self) -> str:
         """ "Barolo 2019 — 1,5 l": the product and its variant, as the catalog names them."""
@@ -76,6 +83,12 @@ class Quote(BaseModel):
     total: Decimal = Decimal(0)
     currency: str = "EUR"
     ok: bool = True
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> Any:
+        """A quote of unknown SKUs only has no currency."""
+        return value or "EUR"
 
     def facts(self) -> tuple[str, ...]:
         """The quote's figures, one text per line and the total: what a reply may state."""
