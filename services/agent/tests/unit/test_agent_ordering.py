@@ -368,10 +368,21 @@ def test_order_requests_are_read(text: str, action: CartAction, quantity: int | 
     assert request.quantity == quantity
 
 
-def test_the_order_number_is_read() -> None:
-    request = read_order_request("dov'è il mio ordine a-1042?")
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("dov'è il mio ordine a-1042?", "A-1042"),
+        ("where is order #1042", "#1042"),
+        ("estado del pedido 1042", "1042"),
+        ("il mio ordine n. 1042?", "1042"),
+        ("where is my order?", None),
+    ],
+)
+def test_the_order_number_is_read(text: str, number: str | None) -> None:
+    request = read_order_request(text)
     assert request is not None
-    assert request.order_number == "A-1042"
+    assert request.action is CartAction.STATUS
+    assert request.order_number == number
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,10 @@ _STATUS = _any(
     "estado de mi pedido",
     "estado del pedido",
 )
-_ORDER_NUMBER = re.compile(r"(?<![\w-])([a-z]{1,3}-?\d{3,})(?!\w)")
+_ORDER_NUMBER = re.compile(
+    r"(?<![\w-])([a-z]{1,3}-?\d{3,}|#\s?\d{3,})(?!\w)"
+    r"|(?:ordine|order|pedido)\s+(?:n\.?\s*|no\.?\s*|numero\s+|number\s+|nº\s*)?(\d{3,})(?!\w)"
+)
 _CLEAR = _any(
     "svuota il carrello",
     "svuota carrello",
@@ -279,7 +282,7 @@ def read_order_request(text: str) -> OrderRequest | None:
         return None
     number = _ORDER_NUMBER.search(folded)
     if _STATUS.search(folded) or (number and re.search(r"ordin|order|pedido", folded)):
-        found = number[1].upper() if number else None
+        found = (number[1] or number[2]).upper().replace(" ", "") if number else None
         return OrderRequest(CartAction.STATUS, order_number=found)
     for action, pattern in (
         (CartAction.CLEAR, _CLEAR),
