@@ -302,6 +302,15 @@ async def test_a_wish_naming_something_new_is_a_search_not_an_order(chat: Chat) 
     assert chat.memory.cart is None
 
 
+@pytest.mark.parametrize("text", ["ne prendo due del primo", "add two of the first",
+                                  "me llevo dos del primero", "2 x il primo"])  # fmt: skip
+async def test_an_ordinal_picks_the_item_among_several(chat: Chat, text: str) -> None:
+    listed = await chat.say("vini rossi sotto 30 euro")
+    assert len(listed.products_cited) > 1
+    await chat.say(text)
+    assert chat.cart.lines == (CartLine(sku=listed.products_cited[0].sku, quantity=2),)
+
+
 async def test_two_items_shown_and_no_reference_asks_which(
     chat: Chat, shop: MemoryShopTools
 ) -> None:

@@ -48,7 +48,7 @@ from bancone_agent.domain.order_reading import (
     says_yes,
 )
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
-from bancone_agent.domain.references import REFERRING_WORDS, resolve
+from bancone_agent.domain.references import REFERRING_WORDS, ordinal_in, resolve
 from bancone_agent.domain.text import fold, mentions, words
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent
 from bancone_contracts.events.outbound import BUTTON_TITLE_MAX, ReplyButton
@@ -278,6 +278,9 @@ class _Talk:
         colours = understanding.colours
         if follow_up is not None and follow_up.items:
             return follow_up.items
+        index = ordinal_in(rest) if shown else None
+        if index is not None:  # "due del primo", "three of the second"
+            return (shown[index],) if -len(shown) <= index < len(shown) else ()
         if not request.strong and not set(own) - understanding.category_words:
             # "vorrei un vino bianco": a wish naming a kind of product is a search
             return None if own or colours else shown
