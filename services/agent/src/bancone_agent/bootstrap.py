@@ -19,7 +19,7 @@ from bancone_agent.adapters.orders_api import HttpOrderTools
 from bancone_agent.adapters.setup_assistant import CatalogFaqWriter, LlmSetupChat
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, ShopTools
-from bancone_agent.domain.ordering import OrderTools
+from bancone_agent.domain.order_port import OrderTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop

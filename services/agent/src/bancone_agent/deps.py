@@ -12,7 +12,7 @@ from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.onboarding import FaqWriter, SetupChat
-from bancone_agent.domain.ordering import OrderTools
+from bancone_agent.domain.order_port import OrderTools
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
 

@@ -30,7 +30,7 @@ from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain.cart import CartLine, Fulfilment
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.order_phrases import ORDER_PHRASES
-from bancone_agent.domain.ordering import NewOrder, OrderLine, OrderProblemError
+from bancone_agent.domain.order_port import NewOrder, OrderLine, OrderProblemError
 from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bancone_agent.domain.cart import CartLine, Quote
-from bancone_agent.domain.ordering import NewOrder, OrderProblemError, OrderView
+from bancone_agent.domain.order_port import NewOrder, OrderProblemError, OrderView
 
 MAX_PER_LINE = 20
 

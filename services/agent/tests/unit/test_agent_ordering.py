@@ -24,8 +24,9 @@ from bancone_agent.domain.config import TOOL_NAMES
 from bancone_agent.domain.guard import GroundingSources, check_grounding
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.order_phrases import ORDER_PHRASES
+from bancone_agent.domain.order_port import NewOrder, OrderView
 from bancone_agent.domain.order_reading import CartAction, fulfilment_in, read_order_request
-from bancone_agent.domain.ordering import NewOrder, OrderDesk, OrderView
+from bancone_agent.domain.ordering import OrderDesk
 from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.tools import TurnTools
 from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop

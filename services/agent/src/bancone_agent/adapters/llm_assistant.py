@@ -55,7 +55,7 @@ from bancone_agent.domain.guard import (
     correction,
     name_key,
 )
-from bancone_agent.domain.ordering import OrderTools
+from bancone_agent.domain.order_port import OrderTools
 from bancone_agent.domain.prompt import customer_messages, history_messages, system_prompt
 from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
 from bancone_agent.domain.text import fold

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from bancone_agent.adapters.shop_tools import ServiceCredentials
 from bancone_agent.domain import ToolError
 from bancone_agent.domain.cart import CartLine, Quote
-from bancone_agent.domain.ordering import NewOrder, OrderProblemError, OrderView
+from bancone_agent.domain.order_port import NewOrder, OrderProblemError, OrderView
 from bancone_contracts.tenancy import is_tenant_id
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.retry import RetryPolicy, parse_retry_after

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bancone_agent.domain.assistant import Reply, Turn
 from bancone_agent.domain.cart import MAX_LINES, Cart, CartLine, Fulfilment, Quote
-from bancone_agent.domain.ordering import OrderDesk, OrderTools, OrderView
+from bancone_agent.domain.order_port import OrderTools, OrderView
+from bancone_agent.domain.ordering import OrderDesk
 
 ORDER_TOOL_NAMES = (
     "add_to_cart",
