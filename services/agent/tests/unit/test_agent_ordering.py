@@ -595,3 +595,17 @@ def test_a_quote_of_unknown_skus_only_reads_as_the_catalog_sends_it() -> None:
     )  # fmt: skip
     assert quote.currency == "EUR"
     assert quote.lines[0].label == "X"
+
+
+@pytest.mark.parametrize(
+    "text", ["avete anche del Chianti", "vini bianchi sotto 15 euro", "grazie", "ok"]
+)
+async def test_a_question_asked_instead_of_the_name_is_not_taken_as_the_name(
+    chat: Chat, text: str
+) -> None:
+    await chat.say("Avete il Barolo?")
+    await chat.say("ne prendo due")
+    assert (await chat.say("ritiro")).text == ORDER_PHRASES["it"].ask_name
+    await chat.say(text)
+    assert chat.cart.name is None
+    assert (await chat.say("Giulia Rossi")).buttons

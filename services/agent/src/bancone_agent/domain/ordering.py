@@ -157,7 +157,7 @@ class _Talk:
             return None
         if cart.asking is Question.NAME and _looks_like_name(text):
             return cart.fulfilled(now, name=" ".join(text.split()))
-        if cart.asking is Question.ADDRESS and len(text) >= 5:
+        if cart.asking is Question.ADDRESS and _looks_like_address(text):
             return cart.fulfilled(now, address=" ".join(text.split()))
         return None
 
@@ -471,6 +471,82 @@ def _own_words(keywords: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in keywords if k not in REFERRING_WORDS and k not in filler)
 
 
+_NOT_A_NAME_START = frozenset(
+    [
+        "avete",
+        "avresti",
+        "hai",
+        "c",
+        "ce",
+        "cosa",
+        "quanto",
+        "quanti",
+        "quale",
+        "quali",
+        "come",
+        "dove",
+        "vorrei",
+        "voglio",
+        "posso",
+        "have",
+        "has",
+        "do",
+        "does",
+        "what",
+        "which",
+        "how",
+        "where",
+        "is",
+        "are",
+        "can",
+        "could",
+        "may",
+        "want",
+        "tienes",
+        "teneis",
+        "tienen",
+        "tiene",
+        "hay",
+        "que",
+        "cual",
+        "cuanto",
+        "cuantos",
+        "como",
+        "donde",
+        "quiero",
+        "puedo",
+        "ok",
+        "okay",
+        "si",
+        "no",
+        "grazie",
+        "thanks",
+        "gracias",
+        "ciao",
+        "hola",
+        "hello",
+        "hi",
+        "buongiorno",
+        "buonasera",
+    ]
+)
+
+
 def _looks_like_name(text: str) -> bool:
+    """A short answer without digits that asks for nothing: "Giulia Rossi", not "avete
+    anche del Chianti" nor "vini rossi sotto i 20"."""
     tokens = words(fold(text))
-    return 0 < len(tokens) <= MAX_NAME_WORDS and not any(c.isdigit() for c in text)
+    if not 0 < len(tokens) <= MAX_NAME_WORDS or any(c.isdigit() for c in text):
+        return False
+    if tokens[0] in _NOT_A_NAME_START:
+        return False
+    u = DEFAULT_READER.read(text)
+    # colours are no sign: "Rossi", "Bianchi" are surnames
+    said_something = u.categories or u.budget or u.faq_topics or u.percents
+    return not said_something and u.intent in (Intent.PRODUCT_SEARCH, Intent.UNKNOWN)
+
+
+def _looks_like_address(text: str) -> bool:
+    """Long enough to be one: a number and a word, or a few words."""
+    tokens = words(fold(text))
+    return len(text) >= 5 and (any(c.isdigit() for c in text) or len(tokens) >= 2)
