@@ -144,8 +144,6 @@ __all__ = ["AgentDeps", "Shop", "StateChange", "dev_config_box", "resolve", "tak
 log = get_logger(__name__)
 
 DELIVERY_CONSUMER: Final = consumer_group("agent", DeliveryUpdated).inbox
-ORDER_DESK: Final = "orders"
-"""The run log's assistant name for turns the order desk answered (`domain.ordering`)."""
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
 (the consumer then retries the whole turn with backoff)."""
@@ -265,11 +263,7 @@ async def _order_desk_reply(turn: Turn, deps: AgentDeps) -> AssistantReply | Non
     confirmation buttons included: no assistant, and so no model, ever places an order)."""
     if deps.orders_for is None:
         return None
-    desk = OrderDesk(deps.clock)
-    reply = await desk.respond(turn, deps.orders_for(turn.tenant_id))
-    if reply is not None and reply.run is None:
-        reply = reply.model_copy(update={"run": TurnRun(assistant=ORDER_DESK)})
-    return reply
+    return await OrderDesk(deps.clock).respond(turn, deps.orders_for(turn.tenant_id))
 
 
 async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = False) -> None:

@@ -25,7 +25,11 @@ from fastapi import FastAPI
 from sqlmodel import col
 
 from bancone_agent.adapters.orders_api import HttpOrderTools
-from bancone_agent.adapters.tables import ConversationMemoryRecord, MessageRecord
+from bancone_agent.adapters.tables import (
+    AgentTurnRecord,
+    ConversationMemoryRecord,
+    MessageRecord,
+)
 from bancone_agent.bootstrap import build_app, sessions_of
 from bancone_agent.domain.cart import CartLine, Fulfilment
 from bancone_agent.domain.memory import Memory
@@ -230,6 +234,13 @@ async def test_a_sale_in_the_chat_places_one_order_on_the_tap_and_never_at_anoth
                     col(MessageRecord.outbound_id) == said["Giulia Rossi"].data.outbound_id
                 )
             )
+            desk_turns = (
+                await session.scalars(
+                    sa.select(col(AgentTurnRecord.assistant)).where(
+                        col(AgentTurnRecord.tenant_id) == shop_a
+                    )
+                )
+            ).all()
             record = await session.scalar(
                 sa.select(ConversationMemoryRecord).where(
                     col(ConversationMemoryRecord.tenant_id) == shop_a
@@ -238,6 +249,7 @@ async def test_a_sale_in_the_chat_places_one_order_on_the_tap_and_never_at_anoth
     finally:
         await engine.dispose()
     assert stored == summary.body, "the conversation keeps the summary's text"
+    assert sorted(desk_turns).count("orders") == 4  # taken, pickup, name, the tap
     assert record is not None
     cart = Memory.model_validate(record.memory).cart
     assert cart is not None

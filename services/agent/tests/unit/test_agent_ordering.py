@@ -152,7 +152,14 @@ async def test_the_scripted_sale_from_question_to_pay_link(chat: Chat, api: Orde
     ]
     assert api.placements == []  # nothing is placed before the tap
 
+    assert summary.run is not None
+    assert [c.name for c in summary.run.tool_calls] == ["quote_cart"]
     placed = await chat.tap(summary, wamid="wamid.TAP1")
+    assert placed.run is not None
+    assert placed.run.assistant == "orders"
+    assert [(c.name, c.arguments["idempotency_key"]) for c in placed.run.tool_calls] == [
+        ("place_order", "wamid.TAP1")
+    ]
     assert "A-1042" in placed.text
     assert "€ 84,00" in placed.text
     assert "http://pay.example/payments/pay/pl_A-1042" in placed.text

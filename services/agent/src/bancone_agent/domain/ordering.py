@@ -13,8 +13,9 @@ for every other turn (the assistant answers those).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, tzinfo
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bancone_agent.domain.assistant import (
@@ -52,6 +53,7 @@ from bancone_agent.domain.order_reading import (
 )
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.references import REFERRING_WORDS, ordinal_in, resolve
+from bancone_agent.domain.run import ToolCallRecord, TurnRun
 from bancone_agent.domain.text import fold, mentions, words
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent
 from bancone_contracts.events.outbound import BUTTON_TITLE_MAX, ReplyButton
@@ -61,6 +63,9 @@ ADD_PREFIX = "cart:add:"
 PRODUCT_PREFIX = "product:"
 """A list row naming a product shown in the conversation (`product:<id>`)."""
 MAX_NAME_WORDS = 6
+ORDER_DESK = "orders"
+"""The run log's assistant name for the turns the desk answered."""
+T = TypeVar("T")
 
 
 class OrderDesk:
@@ -78,16 +83,64 @@ class OrderDesk:
         if cart.expired(now):
             cart = Cart(updated_at=now)
         talk = _Talk(turn, cart, now, self._max_choices)
+        recorded = RecordedOrders(orders)
         try:
-            return await talk.answer(orders)
+            reply = await talk.answer(recorded)
         except ToolError:
-            return talk.say(talk.phrases.unavailable)
+            reply = talk.say(talk.phrases.unavailable)
+        if reply is None:
+            return None
+        run = TurnRun(assistant=ORDER_DESK, tool_calls=tuple(recorded.records))
+        return reply.model_copy(update={"run": run})
 
     async def respond_summary(self, turn: Turn, orders: OrderTools) -> Reply:
         """The summary of the turn's cart with the confirmation buttons (the cart must be
         complete); what `request_order_confirmation` makes the reply."""
         talk = _Talk(turn, turn.memory.cart or Cart(), self._clock(), self._max_choices)
         return await talk.summary(orders, talk.cart)
+
+
+class RecordedOrders:
+    """`OrderTools` that note each call for the run log (name, arguments, items, error)."""
+
+    def __init__(self, orders: OrderTools) -> None:
+        self._orders = orders
+        self.records: list[ToolCallRecord] = []
+
+    async def quote(self, lines: Sequence[CartLine]) -> Quote:
+        arguments = {"lines": [line.model_dump() for line in lines]}
+        quote = await self._call("quote_cart", arguments, self._orders.quote(lines))
+        self._note(len(quote.lines))
+        return quote
+
+    async def place(self, order: NewOrder) -> OrderView:
+        arguments = {"idempotency_key": order.idempotency_key, "lines": len(order.lines)}
+        placed = await self._call("place_order", arguments, self._orders.place(order))
+        self._note(1)
+        return placed
+
+    async def by_number(self, number: str, customer_id: str) -> OrderView | None:
+        found = await self._call(
+            "order_status", {"number": number}, self._orders.by_number(number, customer_id)
+        )
+        self._note(int(found is not None))
+        return found
+
+    async def latest(self, customer_id: str) -> OrderView | None:
+        found = await self._call("order_status", {}, self._orders.latest(customer_id))
+        self._note(int(found is not None))
+        return found
+
+    async def _call(self, name: str, arguments: dict[str, Any], call: Awaitable[T]) -> T:
+        self.records.append(ToolCallRecord(name=name, arguments=arguments))
+        try:
+            return await call
+        except (ToolError, OrderProblemError) as error:
+            self.records[-1] = self.records[-1].model_copy(update={"error": str(error)[:500]})
+            raise
+
+    def _note(self, items: int) -> None:
+        self.records[-1] = self.records[-1].model_copy(update={"result_items": items})
 
 
 class _Talk:
