@@ -616,3 +616,16 @@ async def test_a_question_asked_instead_of_the_name_is_not_taken_as_the_name(
     await chat.say(text)
     assert chat.cart.name is None
     assert (await chat.say("Giulia Rossi")).buttons
+
+
+async def test_a_line_is_removed_or_changed_by_the_name_the_catalog_gives_it(
+    chat: Chat, shop: MemoryShopTools
+) -> None:
+    barolo = next(p for p in shop.products if p.name.startswith("Barolo DOCG 2019"))
+    other = next(p for p in shop.products if p.name.startswith("Chianti"))
+    await chat.say(None, kind=ContentKind.ORDER, items=((barolo.sku, 1), (other.sku, 2)))
+    await chat.say("metti 3 Chianti")
+    assert chat.cart.quantity_of(other.sku) == 3
+    removed = await chat.say("togli il Barolo")
+    assert chat.cart.lines == (CartLine(sku=other.sku, quantity=3),)
+    assert "Barolo" not in removed.text.split("\n", 2)[-1]

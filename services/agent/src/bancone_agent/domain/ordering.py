@@ -235,7 +235,7 @@ class _Talk:
                 return self.which(items)
             quantity = request.quantity or 1
             return await self.show(orders, cart.add(items[0].sku, quantity, now), say.added)
-        in_cart = self.lines_meant(request, items)
+        in_cart = await self.lines_meant(orders, request, items)
         if len(in_cart) != 1:
             return self.say(say.not_in_cart) if not in_cart else await self.show(orders, cart)
         sku = in_cart[0].sku
@@ -273,23 +273,25 @@ class _Talk:
             return None
         return items
 
-    def lines_meant(
-        self, request: OrderRequest, items: tuple[ShownItem, ...] | None
+    async def lines_meant(
+        self, orders: OrderTools, request: OrderRequest, items: tuple[ShownItem, ...] | None
     ) -> list[CartLine]:
-        """The cart lines a remove/quantity message points at: a shown item in the cart, the
-        line whose product the words name, or the only line."""
+        """The cart lines a remove/quantity message points at: the only line; the line whose
+        product the words name ("togli il Barolo", names as the catalog quotes them); a
+        shown item that is in the cart ("il primo"); else all of them (ambiguous)."""
         lines = list(self.cart.lines)
         if len(lines) <= 1:
             return lines
+        own = _own_words(DEFAULT_READER.read(request.rest).keywords)
+        if own:
+            quote = self.cart.quote or await orders.quote(self.cart.lines)
+            named = {q.sku for q in quote.lines if all(mentions(fold(q.label), w) for w in own)}
+            if named:
+                return [line for line in lines if line.sku in named]
         skus = {i.sku for i in items or ()}
         chosen = [line for line in lines if line.sku in skus]
         if chosen and len(skus) < len(self.turn.memory.shown):
             return chosen
-        quote = self.cart.quote
-        own = _own_words(DEFAULT_READER.read(request.rest).keywords)
-        if quote is not None and own:
-            named = {q.sku for q in quote.lines if all(mentions(fold(q.label), w) for w in own)}
-            return [line for line in lines if line.sku in named]
         return lines
 
     def which(self, items: Sequence[ShownItem]) -> Reply:
