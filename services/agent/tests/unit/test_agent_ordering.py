@@ -29,6 +29,7 @@ from bancone_agent.domain.order_reading import CartAction, fulfilment_in, read_o
 from bancone_agent.domain.ordering import OrderDesk
 from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.tools import TurnTools
+from bancone_contracts.events.outbound import INTERACTIVE_BODY_MAX
 from services.agent.tests.support.memory_shop import MemoryShopTools, demo_shop
 from services.agent.tests.support.orders_api import Item, OrdersStandIn
 
@@ -629,3 +630,20 @@ async def test_a_line_is_removed_or_changed_by_the_name_the_catalog_gives_it(
     removed = await chat.say("togli il Barolo")
     assert chat.cart.lines == (CartLine(sku=other.sku, quantity=3),)
     assert "Barolo" not in removed.text.split("\n", 2)[-1]
+
+
+async def test_a_long_cart_summary_still_fits_the_button_message_with_its_total(
+    api: OrdersStandIn,
+) -> None:
+    names = [f"Vino numero {n} " + "della cantina con un nome lunghissimo " * 2 for n in range(20)]
+    api.stock(
+        TENANT, *(Item(f"SKU-{n}", name, Decimal("10.00"), 50) for n, name in enumerate(names))
+    )
+    items = tuple((f"SKU-{n}", 1) for n in range(20))
+    chat = Chat(MemoryShopTools(), api)
+    chat.memory = Memory(cart=Cart(method=Fulfilment.PICKUP, name="Giulia Rossi"))
+    summary = await chat.say(None, kind=ContentKind.ORDER, items=items)
+    assert summary.buttons
+    assert len(summary.text) <= INTERACTIVE_BODY_MAX
+    assert summary.text.endswith(ORDER_PHRASES["it"].confirm_question)
+    assert "€ 200,00" in summary.text

@@ -56,7 +56,11 @@ from bancone_agent.domain.references import REFERRING_WORDS, ordinal_in, resolve
 from bancone_agent.domain.run import ToolCallRecord, TurnRun
 from bancone_agent.domain.text import fold, mentions, words
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent
-from bancone_contracts.events.outbound import BUTTON_TITLE_MAX, ReplyButton
+from bancone_contracts.events.outbound import (
+    BUTTON_TITLE_MAX,
+    INTERACTIVE_BODY_MAX,
+    ReplyButton,
+)
 
 ADD_PREFIX = "cart:add:"
 """A list row or button id that puts one of a SKU in the cart (`cart:add:<sku>`)."""
@@ -342,9 +346,11 @@ class _Talk:
             if cart.method is Fulfilment.PICKUP
             else say.delivery.format(name=cart.name, address=cart.address)
         )
-        text = "\n".join(
-            (*before, say.summary_header, self.lines_text(quote), who, say.confirm_question)
-        )
+        for width in (None, 40, 20):  # a long cart: shorter names, so the total still fits
+            lines = self.lines_text(quote, width=width)
+            text = "\n".join((*before, say.summary_header, lines, who, say.confirm_question))
+            if len(text) <= INTERACTIVE_BODY_MAX:
+                break
         buttons = self.buttons(summarised.fingerprint or "")
         return self.say(text, cart=summarised, quote=quote, buttons=buttons)
 
@@ -480,10 +486,17 @@ class _Talk:
     def cart_text(self, quote: Quote) -> str:
         return "\n".join((self.phrases.cart_header, self.lines_text(quote)))
 
-    def lines_text(self, quote: Quote) -> str:
+    def lines_text(self, quote: Quote, *, width: int | None = None) -> str:
+        """One row per line and the total; with `width`, names cut to it and no unit price."""
         book, say = self.book, self.phrases
         rows = []
         for q in quote.lines:
+            if width is not None:
+                label = q.label if len(q.label) <= width else q.label[: width - 1] + "…"
+                amount = q.line_total if q.problem is None else None
+                said = book.price(amount, q.currency) if amount is not None else "—"
+                rows.append(f"• {q.quantity} x {label} = {said}")
+                continue
             if q.problem is None and q.unit_price is not None and q.line_total is not None:
                 rows.append(
                     say.line.format(
