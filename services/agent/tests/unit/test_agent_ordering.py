@@ -647,3 +647,12 @@ async def test_a_long_cart_summary_still_fits_the_button_message_with_its_total(
     assert len(summary.text) <= INTERACTIVE_BODY_MAX
     assert summary.text.endswith(ORDER_PHRASES["it"].confirm_question)
     assert "€ 200,00" in summary.text
+
+
+async def test_a_question_about_delivery_is_not_a_choice_of_delivery(chat: Chat) -> None:
+    await chat.say("Avete il Barolo?")
+    await chat.say("ne prendo due")
+    await chat.say("quanto costa la consegna a domicilio?")
+    assert chat.cart.method is None
+    await chat.say("consegna")
+    assert chat.cart.method is Fulfilment.DELIVERY

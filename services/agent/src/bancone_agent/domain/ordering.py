@@ -67,6 +67,8 @@ ADD_PREFIX = "cart:add:"
 PRODUCT_PREFIX = "product:"
 """A list row naming a product shown in the conversation (`product:<id>`)."""
 MAX_NAME_WORDS = 6
+MAX_UNPROMPTED_WORDS = 5
+"""A pickup/delivery choice said before it was asked is a short message ("meglio ritiro")."""
 ORDER_DESK = "orders"
 """The run log's assistant name for the turns the desk answered."""
 T = TypeVar("T")
@@ -205,13 +207,12 @@ class _Talk:
         """The cart with the answer to the question last asked (or a fulfilment method said
         unprompted while there is a cart); None when the message answers nothing."""
         cart, now = self.cart, self.now
-        if cart.empty:
-            return None
+        if cart.empty or request is not None or "?" in text:
+            return None  # "quanto costa la consegna?" asks, it doesn't choose
         method = fulfilment_in(text)
-        if method is not None and request is None:
+        asked = cart.asking is Question.METHOD
+        if method is not None and (asked or len(words(fold(text))) <= MAX_UNPROMPTED_WORDS):
             return cart.fulfilled(now, method=method)
-        if request is not None or "?" in text:
-            return None
         if cart.asking is Question.NAME and _looks_like_name(text):
             return cart.fulfilled(now, name=" ".join(text.split()))
         if cart.asking is Question.ADDRESS and _looks_like_address(text):
