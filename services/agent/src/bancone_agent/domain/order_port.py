@@ -4,14 +4,18 @@ order, read a customer's orders. Bound to one tenant by whoever builds it (the H
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bancone_agent.domain.assistant import ToolError
 from bancone_agent.domain.cart import CartLine, Fulfilment, Quote
+from bancone_agent.domain.run import ToolCallRecord
+
+T = TypeVar("T")
 
 
 class OrderLine(BaseModel):
@@ -88,3 +92,46 @@ class OrderTools(Protocol):
         ...
 
     async def latest(self, customer_id: str) -> OrderView | None: ...
+
+
+class RecordedOrders:
+    """`OrderTools` that note each call for the run log (name, arguments, items, error)."""
+
+    def __init__(self, orders: OrderTools) -> None:
+        self._orders = orders
+        self.records: list[ToolCallRecord] = []
+
+    async def quote(self, lines: Sequence[CartLine]) -> Quote:
+        arguments = {"lines": [line.model_dump() for line in lines]}
+        quote = await self._call("quote_cart", arguments, self._orders.quote(lines))
+        self._note(len(quote.lines))
+        return quote
+
+    async def place(self, order: NewOrder) -> OrderView:
+        arguments = {"idempotency_key": order.idempotency_key, "lines": len(order.lines)}
+        placed = await self._call("place_order", arguments, self._orders.place(order))
+        self._note(1)
+        return placed
+
+    async def by_number(self, number: str, customer_id: str) -> OrderView | None:
+        found = await self._call(
+            "order_status", {"number": number}, self._orders.by_number(number, customer_id)
+        )
+        self._note(int(found is not None))
+        return found
+
+    async def latest(self, customer_id: str) -> OrderView | None:
+        found = await self._call("order_status", {}, self._orders.latest(customer_id))
+        self._note(int(found is not None))
+        return found
+
+    async def _call(self, name: str, arguments: dict[str, Any], call: Awaitable[T]) -> T:
+        self.records.append(ToolCallRecord(name=name, arguments=arguments))
+        try:
+            return await call
+        except (ToolError, OrderProblemError) as error:
+            self.records[-1] = self.records[-1].model_copy(update={"error": str(error)[:500]})
+            raise
+
+    def _note(self, items: int) -> None:
+        self.records[-1] = self.records[-1].model_copy(update={"result_items": items})

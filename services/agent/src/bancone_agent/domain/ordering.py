@@ -13,10 +13,8 @@ for every other turn (the assistant answers those).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, tzinfo
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bancone_agent.domain.assistant import (
     SILENT_KINDS,
@@ -43,6 +41,7 @@ from bancone_agent.domain.order_port import (
     OrderProblemError,
     OrderTools,
     OrderView,
+    RecordedOrders,
 )
 from bancone_agent.domain.order_reading import (
     CartAction,
@@ -51,9 +50,10 @@ from bancone_agent.domain.order_reading import (
     read_order_request,
     says_yes,
 )
+from bancone_agent.domain.order_wording import CartWording
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.references import REFERRING_WORDS, ordinal_in, resolve
-from bancone_agent.domain.run import ToolCallRecord, TurnRun
+from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.text import fold, mentions, words
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent
 from bancone_contracts.events.outbound import (
@@ -71,7 +71,6 @@ MAX_UNPROMPTED_WORDS = 5
 """A pickup/delivery choice said before it was asked is a short message ("meglio ritiro")."""
 ORDER_DESK = "orders"
 """The run log's assistant name for the turns the desk answered."""
-T = TypeVar("T")
 
 
 class OrderDesk:
@@ -106,49 +105,6 @@ class OrderDesk:
         return await talk.summary(orders, talk.cart)
 
 
-class RecordedOrders:
-    """`OrderTools` that note each call for the run log (name, arguments, items, error)."""
-
-    def __init__(self, orders: OrderTools) -> None:
-        self._orders = orders
-        self.records: list[ToolCallRecord] = []
-
-    async def quote(self, lines: Sequence[CartLine]) -> Quote:
-        arguments = {"lines": [line.model_dump() for line in lines]}
-        quote = await self._call("quote_cart", arguments, self._orders.quote(lines))
-        self._note(len(quote.lines))
-        return quote
-
-    async def place(self, order: NewOrder) -> OrderView:
-        arguments = {"idempotency_key": order.idempotency_key, "lines": len(order.lines)}
-        placed = await self._call("place_order", arguments, self._orders.place(order))
-        self._note(1)
-        return placed
-
-    async def by_number(self, number: str, customer_id: str) -> OrderView | None:
-        found = await self._call(
-            "order_status", {"number": number}, self._orders.by_number(number, customer_id)
-        )
-        self._note(int(found is not None))
-        return found
-
-    async def latest(self, customer_id: str) -> OrderView | None:
-        found = await self._call("order_status", {}, self._orders.latest(customer_id))
-        self._note(int(found is not None))
-        return found
-
-    async def _call(self, name: str, arguments: dict[str, Any], call: Awaitable[T]) -> T:
-        self.records.append(ToolCallRecord(name=name, arguments=arguments))
-        try:
-            return await call
-        except (ToolError, OrderProblemError) as error:
-            self.records[-1] = self.records[-1].model_copy(update={"error": str(error)[:500]})
-            raise
-
-    def _note(self, items: int) -> None:
-        self.records[-1] = self.records[-1].model_copy(update={"result_items": items})
-
-
 class _Talk:
     """One turn at the desk."""
 
@@ -159,6 +115,7 @@ class _Talk:
         self.max_choices = max_choices
         self.book: Phrasebook = phrasebook(turn.reply_language)
         self.phrases: OrderPhrases = order_phrases(self.book.code)
+        self.wording = CartWording(self.book, self.phrases, turn.config.opening_hours.timezone)
 
     async def answer(self, orders: OrderTools) -> Reply | None:
         turn, cart = self.turn, self.cart
@@ -313,7 +270,7 @@ class _Talk:
             return await self.summary(orders, cart)
         if show:
             return await self.show(orders, cart)
-        return self.say(self.question(question), cart=cart.asking_for(question, self.now))
+        return self.say(self.wording.question(question), cart=cart.asking_for(question, self.now))
 
     async def show(self, orders: OrderTools, cart: Cart, intro: str | None = None) -> Reply:
         """The cart as quoted now, then the next question (or the summary's buttons)."""
@@ -321,13 +278,13 @@ class _Talk:
             return self.say(self.phrases.cart_empty, cart=cart)
         quote = await orders.quote(cart.lines)
         blocks = [intro] if intro else []
-        blocks.append(self.cart_text(quote))
+        blocks.append(self.wording.cart_text(quote))
         question = cart.missing()
         if not quote.ok:
             blocks.append(self.phrases.fix_cart)
             return self.say("\n".join(blocks), cart=cart.asking_for(None, self.now), quote=quote)
         if question is not None:
-            blocks.append(self.question(question))
+            blocks.append(self.wording.question(question))
             return self.say(
                 "\n".join(blocks), cart=cart.asking_for(question, self.now), quote=quote
             )
@@ -348,7 +305,7 @@ class _Talk:
             else say.delivery.format(name=cart.name, address=cart.address)
         )
         for width in (None, 40, 20):  # a long cart: shorter names, so the total still fits
-            lines = self.lines_text(quote, width=width)
+            lines = self.wording.lines_text(quote, width=width)
             text = "\n".join((*before, say.summary_header, lines, who, say.confirm_question))
             if len(text) <= INTERACTIVE_BODY_MAX:
                 break
@@ -425,7 +382,9 @@ class _Talk:
             say.pay_here.format(url=order.payment_url) if order.payment_url else say.link_later
         )
         if order.reserved_until is not None:
-            blocks.append(say.held_until.format(until=self.local_time(order.reserved_until)))
+            blocks.append(
+                say.held_until.format(until=self.wording.local_time(order.reserved_until))
+            )
         quote = Quote(total=order.total, currency=order.currency)
         return self.say("\n".join(blocks), cart=cart.placed_as(order.number, self.now), quote=quote)
 
@@ -467,53 +426,6 @@ class _Talk:
         return self.say("\n".join(blocks), intent=Intent.ORDER_STATUS, quote=quote)
 
     # -- wording ---------------------------------------------------------------------------
-
-    def local_time(self, at: datetime) -> str:
-        """`at` in the shop's time zone (its opening hours'), "06/12 18:30"."""
-        try:
-            zone: tzinfo = ZoneInfo(self.turn.config.opening_hours.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = UTC
-        return at.astimezone(zone).strftime("%d/%m %H:%M")
-
-    def question(self, question: Question) -> str:
-        say = self.phrases
-        return {
-            Question.METHOD: say.ask_method,
-            Question.NAME: say.ask_name,
-            Question.ADDRESS: say.ask_address,
-        }[question]
-
-    def cart_text(self, quote: Quote) -> str:
-        return "\n".join((self.phrases.cart_header, self.lines_text(quote)))
-
-    def lines_text(self, quote: Quote, *, width: int | None = None) -> str:
-        """One row per line and the total; with `width`, names cut to it and no unit price."""
-        book, say = self.book, self.phrases
-        rows = []
-        for q in quote.lines:
-            if width is not None:
-                label = q.label if len(q.label) <= width else q.label[: width - 1] + "…"
-                amount = q.line_total if q.problem is None else None
-                said = book.price(amount, q.currency) if amount is not None else "—"
-                rows.append(f"• {q.quantity} x {label} = {said}")
-                continue
-            if q.problem is None and q.unit_price is not None and q.line_total is not None:
-                rows.append(
-                    say.line.format(
-                        quantity=q.quantity,
-                        label=q.label,
-                        unit=book.price(q.unit_price, q.currency),
-                        total=book.price(q.line_total, q.currency),
-                    )
-                )
-                continue
-            problem = say.problems.get(q.problem or "", q.problem or "")
-            rows.append(
-                f"• {q.quantity} x *{q.label}* — {problem.format(available=q.available or 0)}"
-            )
-        rows.append(say.total.format(total=book.price(quote.total, quote.currency)))
-        return "\n".join(rows)
 
     def say(
         self,
