@@ -16,9 +16,11 @@ from bancone_agent.adapters.daily_spend import RunLogSpend
 from bancone_agent.adapters.invoice_links import GatewayInvoiceLinks
 from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
+from bancone_agent.adapters.orders_api import HttpOrderTools
 from bancone_agent.adapters.setup_assistant import CatalogFaqWriter, LlmSetupChat
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Assistant, ShopTools
+from bancone_agent.domain.order_port import OrderTools
 from bancone_agent.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop
@@ -96,15 +98,39 @@ def invoice_links(settings: AgentSettings, http: httpx.AsyncClient) -> GatewayIn
     )
 
 
+def http_orders_factory(
+    settings: AgentSettings, http: httpx.AsyncClient
+) -> Callable[[str], OrderTools]:
+    """The catalog's cart and order API bound to the tenant of the turn, with its token."""
+    credentials = service_tokens(settings, http)
+
+    def orders_for(tenant_id: str) -> OrderTools:
+        return HttpOrderTools(
+            tenant_id,
+            settings.catalog_base,
+            http,
+            timeout=_tool_timeout(settings),
+            attempts=max(settings.tool_attempts, 3),
+            retry_delay=settings.tool_retry_delay_seconds,
+            credentials=credentials,
+        )
+
+    return orders_for
+
+
 def build_assistant(
-    settings: AgentSettings, sessions: async_sessionmaker[AsyncSession] | None = None
+    settings: AgentSettings,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    orders_for: Callable[[str], OrderTools] | None = None,
 ) -> Assistant:
     """The LLM assistant, which answers with the offline assistant for every tenant without an
     LLM endpoint (settings `llm_base_url` or the tenant's `AgentConfig.llm`): with neither, it
     is the offline assistant with a run record. With `sessions`, tenants' daily LLM budgets
-    are enforced from the run log."""
+    are enforced from the run log; with `orders_for`, the model gets the cart tools."""
     spend = RunLogSpend(sessions) if sessions is not None else None
-    return LlmAssistant(LlmOptions.from_settings(settings), spend_today=spend)
+    return LlmAssistant(
+        LlmOptions.from_settings(settings), spend_today=spend, orders_for=orders_for
+    )
 
 
 def config_secrets(settings: AgentSettings) -> ConfigSecrets:
@@ -142,6 +168,7 @@ def build_app(
     *,
     assistant: Assistant | None = None,
     tools_for: Callable[[str], ShopTools] | None = None,
+    orders_for: Callable[[str], OrderTools] | None = None,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> FastAPI:
     """The agent's ASGI app: consumers, outbox relay and the tools' HTTP client start with it.
@@ -151,15 +178,15 @@ def build_app(
     """
     engine = create_engine(settings.database_url)
     messaging = Messaging(broker_for(settings), engine)
-    client: httpx.AsyncClient | None = None
+    client = tools_http_client(settings)
     if tools_for is None:
-        client = tools_http_client(settings)
         tools_for = http_tools_factory(settings, client)
+    if orders_for is None:
+        orders_for = http_orders_factory(settings, client)
     sessions = sessions_of(engine)
-    links_client = tools_http_client(settings)
     deps = AgentDeps(
         sessions=sessions,
-        assistant=assistant or build_assistant(settings, sessions),
+        assistant=assistant or build_assistant(settings, sessions, orders_for),
         tools_for=tools_for,
         shop_for=shop_directory(settings),
         config_box=config_secrets(settings).box,
@@ -168,7 +195,8 @@ def build_app(
         setup_chat=LlmSetupChat(LlmOptions.from_settings(settings)),
         faq_writer=CatalogFaqWriter(settings.catalog_base),
         memory_fresh_after=timedelta(seconds=settings.memory_fresh_after_seconds),
-        invoice_links=invoice_links(settings, links_client),
+        invoice_links=invoice_links(settings, client),
+        orders_for=orders_for,
     )
     dispatchers = register_consumers(
         messaging.broker,
@@ -183,8 +211,7 @@ def build_app(
 
     lifespan = messaging.lifespan(
         getattr(deps.assistant, "aclose", None),
-        client.aclose if client is not None else None,
-        links_client.aclose,
+        client.aclose,
         engine.dispose,
         before_stop=let_turns_finish,
     )

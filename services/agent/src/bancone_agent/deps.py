@@ -12,6 +12,7 @@ from bancone_agent.domain import Assistant, ShopTools
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.memory import DEFAULT_MEMORY_FRESH_AFTER
 from bancone_agent.domain.onboarding import FaqWriter, SetupChat
+from bancone_agent.domain.order_port import OrderTools
 from bancone_agent.domain.order_updates import InvoiceLinks
 from bancone_contracts.common import utc_now
 from bancone_kit.crypto import DEV_AGENT_KEYRING, Keyring, SecretBox
@@ -57,6 +58,9 @@ class AgentDeps:
     invoice_links: InvoiceLinks | None = None
     """Mints invoice links at the gateway for order updates; None: a paid order's message
     promises the invoice and escalates (`order_handlers`)."""
+    orders_for: Callable[[str], OrderTools] | None = None
+    """The catalog's cart and order API bound to one tenant; None: no ordering in the chat
+    (the assistant answers every turn)."""
 
     def fallback_config(self, tenant_id: str) -> AgentConfig:
         """The configuration of a tenant that stored none (version 0)."""

@@ -45,6 +45,8 @@ from bancone_agent.config_handlers import (
     show_config,
 )
 from bancone_agent.deps import AgentDeps, Shop, dev_config_box
+from bancone_agent.domain.assistant import Reply as AssistantReply
+from bancone_agent.domain.assistant import Turn
 from bancone_agent.domain.commands import (
     AddNote,
     AnswerOnboarding,
@@ -91,6 +93,7 @@ from bancone_agent.domain.escalation import (
     holding_message,
 )
 from bancone_agent.domain.events import turn_log
+from bancone_agent.domain.ordering import OrderDesk
 from bancone_agent.domain.pace import Pace
 from bancone_agent.domain.recall import remember_turn
 from bancone_agent.domain.revocations import answerable
@@ -235,9 +238,10 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
     started = time.perf_counter()
     try:
         with observe_turn(name) as timing:
-            reply = timing.reply = await deps.assistant.respond(
-                turn, deps.tools_for(plan.tenant_id)
-            )
+            reply = await _order_desk_reply(turn, deps)
+            if reply is None:
+                reply = await deps.assistant.respond(turn, deps.tools_for(plan.tenant_id))
+            timing.reply = reply
     except Exception as error:
         # Failure never means silence: the customer gets the holding message, people the chat.
         log.exception("inbound.assistant_failed", tenant_id=plan.tenant_id)
@@ -253,6 +257,14 @@ async def _draft(plan: Plan, deps: AgentDeps) -> Draft:
     return Draft(
         reply=reply, run=run, latency_ms=latency, language=reply.language, memory=remembered
     )
+
+
+async def _order_desk_reply(turn: Turn, deps: AgentDeps) -> AssistantReply | None:
+    """The order desk's answer when the turn is about the cart or an order (taps on the
+    confirmation buttons included: no assistant, and so no model, ever places an order)."""
+    if deps.orders_for is None:
+        return None
+    return await OrderDesk(deps.clock).respond(turn, deps.orders_for(turn.tenant_id))
 
 
 async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = False) -> None:
@@ -309,7 +321,10 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = Fa
             assert draft.reply is not None, "a turn without escalation has a reply"
             text = draft.reply.text
             outcome = draft.run.outcome if draft.run is not None else TurnOutcome.ANSWERED
-        outbound = conversations.record_reply(tx, last, conversation, text, language, now)
+        buttons = draft.reply.buttons if escalation is None and draft.reply is not None else ()
+        outbound = conversations.record_reply(
+            tx, last, conversation, text, language, now, buttons=buttons
+        )
         if draft.memory is not None:
             await conversations.save_memory(tx, plan.tenant_id, conversation.id, draft.memory, now)
         entry = turn_log(plan, draft, conversation.id, outcome, escalation, now)

@@ -31,6 +31,12 @@ def test_every_tool_schema_is_its_argument_model_as_an_object_without_titles() -
         "search_knowledge",
         "list_offers",
         "escalate_to_human",
+        "add_to_cart",
+        "remove_from_cart",
+        "view_cart",
+        "set_fulfilment",
+        "request_order_confirmation",
+        "order_status",
     }
     search = tools["search_products"]["function"]
     params = search["parameters"]

@@ -39,7 +39,12 @@ from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.turn import Incoming, Plan
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
-from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
+from bancone_contracts.events.outbound import (
+    OutboundButtons,
+    OutboundMessageRequested,
+    OutboundText,
+    ReplyButton,
+)
 from bancone_kit.crypto import SecretBox
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
@@ -294,10 +299,11 @@ def record_reply(
     now: datetime,
     *,
     outbound: OutboundMessageRequested | None = None,
+    buttons: tuple[ReplyButton, ...] = (),
 ) -> OutboundMessageRequested:
-    """Stage the reply to `event` (`outbound`, else the turn's reply with `text`) and keep it
-    among the conversation's messages."""
-    outbound = outbound or reply_event(event, conversation.id, text)
+    """Stage the reply to `event` (`outbound`, else the turn's reply with `text` and its
+    `buttons`) and keep it among the conversation's messages (with its body text)."""
+    outbound = outbound or reply_event(event, conversation.id, text, buttons)
     stage(tx, outbound)
     content = outbound.data.content
     message = MessageRecord(
@@ -306,7 +312,7 @@ def record_reply(
         direction=Direction.OUT.value,
         sender="ai",
         kind=content.kind,
-        text=content.body if isinstance(content, OutboundText) else None,
+        text=content.body if isinstance(content, OutboundText | OutboundButtons) else None,
         language=language,
         outbound_id=outbound.data.outbound_id,
         event_id=event.id,

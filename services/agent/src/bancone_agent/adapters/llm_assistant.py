@@ -45,6 +45,7 @@ from bancone_agent.domain.budget import (
     for_the_model,
     over_daily_budget,
 )
+from bancone_agent.domain.cart_tools import CartSession
 from bancone_agent.domain.fallback import offline_answer
 from bancone_agent.domain.guard import (
     CatalogueNames,
@@ -54,6 +55,7 @@ from bancone_agent.domain.guard import (
     correction,
     name_key,
 )
+from bancone_agent.domain.order_port import OrderTools
 from bancone_agent.domain.prompt import customer_messages, history_messages, system_prompt
 from bancone_agent.domain.run import GuardFinding, TurnOutcome, TurnRun
 from bancone_agent.domain.text import fold
@@ -88,8 +90,12 @@ class LlmAssistant:
         clients: LlmClients | None = None,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         spend_today: SpendToday | None = None,
+        orders_for: Callable[[str], OrderTools] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.options = options
+        self._orders_for = orders_for
+        self._clock = clock
         self._offline = offline or OfflineAssistant()
         self._names = names or CatalogueNames()
         self._clients = clients or LlmClients(options)
@@ -168,7 +174,9 @@ class _Session:
         self.config = turn.config
         self.language = turn.reply_language
         self.understanding = turn.understanding
-        self.tools = TurnTools(shop, self.config.enabled_tools)
+        orders = owner._orders_for(turn.tenant_id) if owner._orders_for is not None else None
+        self.cart = CartSession(turn, orders, owner._clock) if orders is not None else None
+        self.tools = TurnTools(shop, self.config.enabled_tools, self.cart)
         self.budget = TurnBudget(
             max_rounds=self.config.max_tool_rounds,
             max_tokens=self.config.max_turn_tokens,
@@ -300,6 +308,7 @@ class _Session:
             self.config.shop_name,
             self.config.business_context,
             *(str(n) for n in evidence.result_counts),
+            *(self.cart.facts() if self.cart is not None else ()),
         ]
         budget = self.understanding.budget
         if budget is not None:
@@ -315,6 +324,11 @@ class _Session:
     # -- endings -------------------------------------------------------------------------
 
     def answered(self, text: str) -> Reply:
+        """The model's reply; when it asked for the order confirmation, the order desk's
+        summary with the buttons instead (the catalog's figures, not the model's words)."""
+        cart = self.cart
+        if cart is not None and cart.confirmation is not None:
+            return cart.confirmation.model_copy(update={"run": self.record(TurnOutcome.ANSWERED)})
         evidence = self.tools.evidence
         cited = tuple(p for p in evidence.products.values() if _mentions(text, p.name))
         return Reply(
@@ -324,6 +338,8 @@ class _Session:
             products_cited=cited,
             knowledge_cited=tuple(evidence.knowledge[:5]),
             run=self.record(TurnOutcome.ANSWERED),
+            cart=cart.cart if cart is not None and cart.changed else None,
+            quote=cart.quotes[-1] if cart is not None and cart.quotes else None,
         )
 
     def escalate(self, reason: str) -> Reply:
@@ -402,11 +418,12 @@ def _assistant_message(content: str | None, calls: Sequence[Any]) -> Message:
 
 
 def _reply_sources(reply: Reply, base: GroundingSources) -> GroundingSources:
-    """What an offline reply may rely on: what it cites, besides the turn's sources."""
+    """What an offline reply may rely on: what it cites (its quote's lines and total too),
+    besides the turn's sources."""
     return GroundingSources(
         products=(*base.products, *reply.products_cited),
         knowledge=(*base.knowledge, *reply.knowledge_cited),
-        texts=base.texts,
+        texts=(*base.texts, *(reply.quote.facts() if reply.quote is not None else ())),
         customer_texts=base.customer_texts,
         known_names=base.known_names,
     )

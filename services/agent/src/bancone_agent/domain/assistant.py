@@ -12,12 +12,14 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, model_validator
 
+from bancone_agent.domain.cart import Cart, Quote
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.language import DEFAULT_DETECTOR
 from bancone_agent.domain.memory import LastSearch, Memory
 from bancone_agent.domain.phrases import PHRASEBOOKS
 from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent, SortOrder, Understanding
+from bancone_contracts.events.outbound import ReplyButton
 
 
 class ContentKind(StrEnum):
@@ -98,7 +100,16 @@ class Turn(BaseModel):
     language: str = ""
     """The customer's language: the text's, else the conversation's so far, else the shop's."""
     memory: Memory = Field(default_factory=Memory)
-    """This conversation's recent turns, items last shown and last search (`memory.py`)."""
+    """This conversation's recent turns, items last shown, last search and cart (`memory.py`)."""
+    customer_id: str = ""
+    phone_number_id: str = ""
+    message_id: str = ""
+    """The wamid of the turn's last message (a confirmation tap's is the order's idempotency
+    key)."""
+    button_id: str | None = None
+    """The reply button or list row the last message tapped, if it did."""
+    order_items: tuple[tuple[str, int], ...] = ()
+    """A WhatsApp `order` message's items: (product_retailer_id = SKU, quantity)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -128,6 +139,20 @@ class Turn(BaseModel):
         return self.default_language if self.default_language in PHRASEBOOKS else "en"
 
 
+class Variant(BaseModel):
+    """One sellable version of a product ("1,5 l", "2019"), with its own SKU, price and stock."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: str
+    label: str
+    attributes: dict[str, str] = Field(default_factory=dict)
+    price: Decimal
+    currency: str = "EUR"
+    stock: int = 0
+    active: bool = True
+
+
 class Product(BaseModel):
     """A catalog product as the tools return it: the only source of names, prices and stock."""
 
@@ -146,10 +171,34 @@ class Product(BaseModel):
     active: bool = True
     match_score: float | None = None
     """How closely a semantic search matched it (ingest's score); None from keyword search."""
+    variants: tuple[Variant, ...] = ()
+    """Its variants; a product without any is sold by its own SKU."""
 
     @property
     def colour(self) -> str | None:
         return self.attributes.get("colour")
+
+    def sellable(self) -> tuple["Product", ...]:
+        """What a customer can put in a cart: each active variant as a product of its own
+        (named "Barolo 2019 — 1,5 l", with the variant's SKU, price and stock), or the
+        product itself when it has no variants."""
+        active = [v for v in self.variants if v.active]
+        if not active:
+            return (self,)
+        return tuple(
+            self.model_copy(
+                update={
+                    "sku": v.sku,
+                    "name": f"{self.name} — {v.label}",
+                    "price": v.price,
+                    "currency": v.currency,
+                    "stock": v.stock,
+                    "attributes": {**self.attributes, **v.attributes},
+                    "variants": (),
+                }
+            )
+            for v in active
+        )
 
 
 class ProductQuery(BaseModel):
@@ -232,15 +281,23 @@ class Reply(BaseModel):
     """What the turn cost and did (tokens, tool calls, guard findings); None = not recorded."""
     search: LastSearch | None = None
     """The product search behind the products cited, for the conversation's memory."""
+    buttons: tuple[ReplyButton, ...] = ()
+    """Reply buttons sent with the text (the order confirmation); none: a plain text."""
+    cart: Cart | None = None
+    """The conversation's cart after this turn; None: unchanged."""
+    quote: Quote | None = None
+    """The catalog's quote the text shows (lines, prices, total): grounds those figures."""
 
     @property
     def facts(self) -> tuple[str, ...]:
-        """The grounded facts behind the text, one line per product or knowledge hit."""
+        """The grounded facts behind the text, one line per product or knowledge hit, and the
+        quote's lines and total."""
         products = (
             f"{p.name} [{p.sku}]: {p.price} {p.currency}, stock {p.stock}"
             for p in self.products_cited
         )
-        return (*products, *(hit.answer for hit in self.knowledge_cited))
+        quoted = self.quote.facts() if self.quote is not None else ()
+        return (*products, *(hit.answer for hit in self.knowledge_cited), *quoted)
 
 
 class ToolError(Exception):

@@ -21,6 +21,13 @@ TOOL_NAMES = (
     "search_knowledge",
     "list_offers",
     "escalate_to_human",
+    # the cart (`cart_tools.py`): offered only where the catalog's order API is wired
+    "add_to_cart",
+    "remove_from_cart",
+    "view_cart",
+    "set_fulfilment",
+    "request_order_confirmation",
+    "order_status",
 )
 
 

@@ -27,10 +27,13 @@ from bancone_contracts.events.conversation import (
 )
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import (
+    INTERACTIVE_BODY_MAX,
     TEXT_BODY_MAX,
+    OutboundButtons,
     OutboundMessage,
     OutboundMessageRequested,
     OutboundText,
+    ReplyButton,
 )
 
 SOURCE = "agent"
@@ -69,14 +72,20 @@ def conversation_event(
 
 
 def reply_event(
-    event: InboundMessageReceived, conversation_id: uuid.UUID, text: str
+    event: InboundMessageReceived,
+    conversation_id: uuid.UUID,
+    text: str,
+    buttons: tuple[ReplyButton, ...] = (),
 ) -> OutboundMessageRequested:
-    """The assistant's text reply to the turn whose last message is `event`."""
+    """The assistant's reply to the turn whose last message is `event`: a text, or a text
+    with reply buttons (`OutboundButtons`, the order confirmation) when `buttons` are given."""
     message = event.data
     who = message.customer
+    limit = INTERACTIVE_BODY_MAX if buttons else TEXT_BODY_MAX
     body = text.strip()
-    if len(body) > TEXT_BODY_MAX:
-        body = body[: TEXT_BODY_MAX - 1] + "…"
+    if len(body) > limit:
+        body = body[: limit - 1] + "…"
+    content = OutboundButtons(body=body, buttons=buttons) if buttons else OutboundText(body=body)
     return OutboundMessageRequested.new(
         tenant_id=event.tenant_id,
         source=SOURCE,
@@ -90,7 +99,7 @@ def reply_event(
             conversation_id=str(conversation_id),
             reply_to=message.message_id,
             sender="ai",
-            content=OutboundText(body=body),
+            content=content,
         ),
     )
 

@@ -70,6 +70,7 @@ def find_ungrounded_spans(
 ) -> list[UngroundedNumber]:
     """`find_ungrounded_numbers` with each number's position and money context."""
     extra = _numbers_in(extra_texts)
+    products = [*products, *(v for p in products if p.variants for v in p.sellable())]
     prices = {p.price for p in products} | extra
     grounded = (
         prices

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from bancone_agent.domain.cart import Cart
+
 MAX_EXCHANGES = 6
 """Recent exchanges kept; the LLM sees as many of them as its token bound allows."""
 DEFAULT_MEMORY_FRESH_AFTER = timedelta(hours=12)
@@ -75,6 +77,8 @@ class Memory(BaseModel):
     """The customer's language so far (kept unless a message clearly says another)."""
     at: datetime | None = None
     """When the last turn was remembered."""
+    cart: Cart | None = None
+    """The conversation's cart (`cart.py`); None: never had one."""
 
     @property
     def empty(self) -> bool:
@@ -96,9 +100,11 @@ class Memory(BaseModel):
         at: datetime,
         shown: Sequence[ShownItem] | None = None,
         search: LastSearch | None = None,
+        cart: Cart | None = None,
     ) -> Memory:
         """The memory after one more turn. `shown`/`search` replace the last ones when the
-        turn showed products (None: the turn showed none, the old ones still hold)."""
+        turn showed products (None: the turn showed none, the old ones still hold); `cart`
+        likewise replaces the cart when the turn changed it."""
         exchanges = (*self.exchanges, Exchange(customer=customer, assistant=assistant))
         return Memory(
             exchanges=exchanges[-MAX_EXCHANGES:],
@@ -106,4 +112,5 @@ class Memory(BaseModel):
             search=search if search is not None else self.search,
             language=language,
             at=at,
+            cart=cart if cart is not None else self.cart,
         )

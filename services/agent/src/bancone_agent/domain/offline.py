@@ -21,7 +21,7 @@ from bancone_agent.domain.assistant import (
     Turn,
 )
 from bancone_agent.domain.documents import DOCUMENT_KIND, best_passage, quote
-from bancone_agent.domain.memory import ShownItem
+from bancone_agent.domain.memory import MAX_SHOWN, ShownItem
 from bancone_agent.domain.offers import Offer, current_offers
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.product_match import (
@@ -154,6 +154,9 @@ class OfflineAssistant:
         }.get(u.intent, book.products_intro_budget if u.budget else book.products_intro)
         if closest:
             intro = book.products_intro_closest
+        # Each variant is a line of its own ("Barolo 2019 — 1,5 l"), with its own SKU, so a
+        # reference ("il secondo") and the cart name the variant.
+        chosen = [s for p in chosen for s in p.sellable()][:MAX_SHOWN]
         lines = [
             f"• *{p.name}* — {book.price(p.price, p.currency)} · {book.stock(p.stock)}"
             for p in chosen

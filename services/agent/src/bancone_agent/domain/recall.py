@@ -42,4 +42,5 @@ def remember_turn(turn: Turn, reply: Reply | None, at: datetime) -> Memory:
         at=at,
         shown=shown or None,
         search=reply.search if reply is not None else None,
+        cart=reply.cart if reply is not None else None,
     )

@@ -92,6 +92,13 @@ class FollowUp:
     understanding: Understanding | None = None
 
 
+def ordinal_in(folded: str) -> int | None:
+    """The position an ordinal word anywhere in `folded` names ("del primo", "2 of the
+    second", "el último": 0, 1, -1); None without one."""
+    found = re.search(r"\b(" + "|".join(_ORDINALS) + r")\b", folded)
+    return _ORDINALS[found[1]] if found else None
+
+
 def states_a_price(text: str) -> bool:
     """Whether the customer asserts a price ("il trapano ora costa 20 euro"): a fact they
     state, never a budget to search by."""

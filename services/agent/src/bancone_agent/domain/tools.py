@@ -19,6 +19,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from bancone_agent.domain.assistant import KnowledgeHit, Product, ProductQuery, ShopTools
+from bancone_agent.domain.cart_tools import (
+    ORDER_TOOL_NAMES,
+    AddToCartArgs,
+    CartSession,
+    OrderStatusArgs,
+    RemoveFromCartArgs,
+    RequestOrderConfirmationArgs,
+    SetFulfilmentArgs,
+    ViewCartArgs,
+)
 from bancone_agent.domain.run import ToolCallRecord
 
 Price = Annotated[
@@ -121,6 +131,12 @@ TOOLS: dict[str, ToolSpec] = {
         ToolSpec("search_knowledge", SearchKnowledgeArgs),
         ToolSpec("list_offers", ListOffersArgs),
         ToolSpec(ESCALATE, EscalateArgs),
+        ToolSpec("add_to_cart", AddToCartArgs),
+        ToolSpec("remove_from_cart", RemoveFromCartArgs),
+        ToolSpec("view_cart", ViewCartArgs),
+        ToolSpec("set_fulfilment", SetFulfilmentArgs),
+        ToolSpec("request_order_confirmation", RequestOrderConfirmationArgs),
+        ToolSpec("order_status", OrderStatusArgs),
     )
 }
 
@@ -212,9 +228,15 @@ class TurnTools:
     A `ToolError` (the shop's services down) propagates: the assistant falls back.
     """
 
-    def __init__(self, shop: ShopTools, enabled: Sequence[str]) -> None:
+    def __init__(
+        self, shop: ShopTools, enabled: Sequence[str], cart: CartSession | None = None
+    ) -> None:
         self.shop = shop
-        self.specs = {spec.name: spec for spec in offered_tools(enabled)}
+        self.cart = cart
+        offered = offered_tools(enabled)
+        if cart is None:  # no order API wired: no cart tools
+            offered = [spec for spec in offered if spec.name not in ORDER_TOOL_NAMES]
+        self.specs = {spec.name: spec for spec in offered}
         self.evidence = Evidence()
         self.records: list[ToolCallRecord] = []
         self._handlers: dict[str, Callable[[Any], Awaitable[tuple[Any, int]]]] = {
@@ -223,6 +245,15 @@ class TurnTools:
             "search_knowledge": self._search_knowledge,
             "list_offers": self._list_offers,
         }
+        if cart is not None:
+            self._handlers |= {
+                "add_to_cart": cart.add_to_cart,
+                "remove_from_cart": cart.remove_from_cart,
+                "view_cart": cart.view_cart,
+                "set_fulfilment": cart.set_fulfilment,
+                "request_order_confirmation": cart.request_order_confirmation,
+                "order_status": cart.order_status,
+            }
 
     def openai_tools(self) -> list[dict[str, Any]]:
         return [spec.openai_tool() for spec in self.specs.values()]
@@ -330,6 +361,17 @@ def product_view(product: Product, *, detailed: bool = False) -> dict[str, Any]:
         "category": product.category,
         "description": product.description[:limit],
         "attributes": product.attributes,
+        **(
+            {
+                "variants": [
+                    {"sku": v.sku, "label": v.label, "price": str(v.price), "stock": v.stock}
+                    for v in product.variants
+                    if v.active
+                ]
+            }
+            if product.variants
+            else {}
+        ),
     }
 
 

@@ -171,6 +171,7 @@ def read_turn(plan: Plan) -> ReadTurn:
     kinds = {i.kind for i in speaking}
     read = [s.understanding for s in said if s.understanding is not None]
     config = plan.config
+    last = speaking[-1]
     turn = Turn(
         tenant_id=plan.tenant_id,
         conversation_id=str(plan.conversation_id),
@@ -183,5 +184,17 @@ def read_turn(plan: Plan) -> ReadTurn:
         history=tuple(texts[:-1]),
         understanding=read[0] if len(texts) == 1 else None,
         memory=plan.memory,
+        customer_id=plan.customer_id,
+        phone_number_id=last.event.data.phone_number_id,
+        message_id=last.event.data.message_id,
+        button_id=last.button_id,
+        order_items=_order_items(last.event.data.content),
     )
     return ReadTurn(said, turn)
+
+
+def _order_items(content: InboundContent) -> tuple[tuple[str, int], ...]:
+    """A WhatsApp `order` message's (SKU, quantity) pairs; empty for any other message."""
+    if not isinstance(content, OrderContent):
+        return ()
+    return tuple((item.product_retailer_id, item.quantity) for item in content.items)

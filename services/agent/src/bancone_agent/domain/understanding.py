@@ -17,6 +17,7 @@ from bancone_agent.domain.lexicon import (
     LEXICONS,
     Lexicon,
 )
+from bancone_agent.domain.order_reading import CartAction, read_order_request
 from bancone_agent.domain.text import fold, split_elisions, words
 
 
@@ -29,6 +30,9 @@ class Intent(StrEnum):
     FAQ = "faq"
     OFFERS = "offers"
     HUMAN_REQUEST = "human_request"
+    ORDER = "order"
+    """Cart and checkout: add, remove, quantities, pickup or delivery (`order_reading.py`)."""
+    ORDER_STATUS = "order_status"
     UNKNOWN = "unknown"
 
 
@@ -205,7 +209,10 @@ class MessageReader:
             category_words=category_words,
             percents=percents,
         )
-        return replace(slots, intent=_intent(slots, found, asks="?" in text))
+        intent = _intent(slots, found, asks="?" in text)
+        if intent is not Intent.HUMAN_REQUEST:
+            intent = _ordering_intent(text) or intent
+        return replace(slots, intent=intent)
 
     def categories_in(self, text: str) -> frozenset[str]:
         """The product types (`CATEGORY_SLUGS` keys) named in `text`: "olive oil" -> olio."""
@@ -252,6 +259,19 @@ def _intent(slots: Understanding, found: dict[str, bool], *, asks: bool) -> Inte
     if found["greeting"]:
         return Intent.GREETING
     return Intent.UNKNOWN
+
+
+def _ordering_intent(text: str) -> Intent | None:
+    """ORDER for a cart request said as one ("ne prendo due", "add the red one", "ritiro"
+    is not: it answers a question), ORDER_STATUS for "where is my order?"; None otherwise.
+    A wish ("vorrei un vino rosso") stays a search: only the order desk, which knows what
+    was shown, can tell it is one."""
+    request = read_order_request(text)
+    if request is None:
+        return None
+    if request.action is CartAction.STATUS:
+        return Intent.ORDER_STATUS
+    return Intent.ORDER if request.strong else None
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]], *patterns: Iterable[re.Pattern[str]]) -> str:
