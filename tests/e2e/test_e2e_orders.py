@@ -145,5 +145,25 @@ async def test_a_customer_orders_two_bottles_pays_and_opens_the_invoice(
     assert [(line.sku, line.quantity) for line in order.lines] == [(BAROLO_SKU, 2)]
     assert order.invoice is not None
 
-    # exactly once: no duplicate reply, no second "paid" message
-    assert len(await platform.settle(customer, seconds=4)) == len(script) + 2
+    # The shop ships it; the customer is told the tracking code, and can ask where it is.
+    r = await platform.http.post(
+        f"{platform.url('catalog')}/v1/tenants/demo/orders/{order.order_id}/transitions",
+        json={"to": "shipped", "tracking_code": "BRT-0042"},
+        headers=platform.admin("demo"),
+    )
+    assert r.status_code == 200, r.text
+    shipped = (await wait_for(platform, customer, len(script) + 3))[-1]
+    assert "BRT-0042" in shipped["body"]["text"]["body"], shipped
+    await platform.say(demo, customer, "dov'è il mio ordine?")
+    status = (await wait_for(platform, customer, len(script) + 4))[-1]
+    status_text = status["body"]["text"]["body"]
+    assert order.number in status_text, status_text
+    assert "BRT-0042" in status_text, status_text
+
+    # exactly once: no duplicate reply, no second "paid" or "shipped" message
+    transcript = await platform.settle(customer, seconds=4)
+    assert len(transcript) == len(script) + 4
+    print("\n--- transcript ---")
+    said = [*script, f"[tap] {confirm[0][1]}", "[pays]", "[shop ships]", "dov'è il mio ordine?"]
+    for customer_text, reply in zip(said, transcript, strict=True):
+        print(f"> {customer_text}\n< {reply}")
