@@ -445,6 +445,12 @@ async def seed(platform: Platform) -> None:
             headers={**platform.admin(tenant_id), "Content-Type": "application/json"},
         )
         assert r.status_code == 200, r.text
+    r = await http.put(
+        f"{platform.url('catalog')}/v1/tenants/demo/invoice-settings",
+        content=(DEMO_CATALOG.parent / "invoice-settings.json").read_bytes(),
+        headers={**platform.admin("demo"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
     await wait_indexed(platform, "demo", "Barolo")
     await wait_indexed(platform, "rival", "Krug")
 

@@ -112,6 +112,9 @@ async def test_a_customer_orders_two_bottles_pays_and_opens_the_invoice(
     await tap(platform, demo, customer, confirm[0])
     placed = (await wait_for(platform, customer, len(script) + 1))[-1]
     placed_text = placed["body"]["text"]["body"]
+    number = re.search(r"A-\d+", placed_text)
+    assert number, placed_text
+    order_number = number.group(0)
     pay_url = PAY_URL.search(placed_text)
     assert pay_url, placed_text
 
@@ -128,6 +131,9 @@ async def test_a_customer_orders_two_bottles_pays_and_opens_the_invoice(
     assert pdf.headers["content-type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Barolo" in text, text
+    assert "Enoteca Bancone S.r.l. (demo)" in text, text
+    assert "IT00000000000" in text, text
+    assert f"Ordine: {order_number}" in text, text
     assert "84,00 EUR" in text, text
 
     tampered = link.group(0)[:-2] + ("A" if link.group(0)[-2] != "A" else "B") + link.group(0)[-1]

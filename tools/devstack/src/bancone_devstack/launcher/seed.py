@@ -23,6 +23,8 @@ from bancone_devstack.launcher.report import Reporter, StepError
 from bancone_devstack.launcher.services import CATALOG, GATEWAY, SANDBOX, Service
 from bancone_devstack.readiness import summarise_response
 
+INVOICE_SETTINGS_FILE = "invoice-settings.json"
+"""The demo shop's invoicing data, beside its catalogue file (skipped when absent)."""
 PLATFORM_EMAIL = "platform@bancone.local"
 """The gateway's default platform operator (`platform_operator_email`)."""
 
@@ -203,6 +205,17 @@ class DemoSeed:
             f"catalog: imported {self.shown_catalog} "
             f"(created/updated/unchanged: {import_summary(response.json())})"
         )
+        settings = self.catalog_file.with_name(INVOICE_SETTINGS_FILE)
+        if settings.is_file():
+            await self.call(
+                client,
+                CATALOG,
+                "PUT",
+                f"/v1/tenants/{tenant}/invoice-settings",
+                content=settings.read_bytes(),
+                headers={**admin, "Content-Type": "application/json"},
+            )
+            self.reporter.done(f"catalog: invoicing data from {settings.name}")
 
 
 def import_summary(report: Any) -> str:
