@@ -543,3 +543,53 @@ async def test_the_console_and_its_scripts_come_from_the_gateway(platform: Platf
     assert library.status_code == 200
     assert products.status_code == 200
     assert products.json()["items"]
+
+
+async def test_an_operator_ships_a_paid_order_from_the_orders_page(
+    platform: Platform, browser: Browser, customer: str, shots: Path
+) -> None:
+    """An order placed and paid (through the catalog and the sandbox payment provider) is
+    listed on the Orders page; the owner opens it, ships it with a tracking code, and the
+    catalog has it shipped with that code; an action the lifecycle forbids is not offered."""
+    catalog = platform.url("catalog") + "/v1/tenants/demo"
+    async with httpx.AsyncClient(timeout=30) as http:
+        placed = await http.post(
+            catalog + "/orders",
+            json={
+                "idempotency_key": f"console-{uuid.uuid4().hex}",
+                "customer_id": customer,
+                "language": "en",
+                "lines": [{"sku": "rosso-barolo-2019", "quantity": 1}],
+                "fulfilment": {
+                    "method": "delivery",
+                    "name": "Ada Lovelace",
+                    "address": "1 Main St",
+                },
+            },
+            headers=platform.admin(),
+        )
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert order["payment_url"], order
+        paid = await http.post(order["payment_url"])
+        assert paid.status_code == 200, paid.text
+
+    owner_email, owner_password = platform.owner_logins["demo"]
+    page = await new_page(browser, platform, DESKTOP)
+    await log_in(page, owner_email, owner_password)
+    await expect(page.get_by_test_id("inbox-list")).to_be_attached(timeout=UI)
+    await page.goto(platform.url("gateway") + "/console/#/orders")
+    row = page.locator("tr", has_text=order["number"])
+    await expect(row).to_contain_text("paid", timeout=UI)
+    await screenshot(page, shots, "orders")
+    await row.get_by_role("link", name=order["number"]).click()
+    await expect(page.locator("h1")).to_contain_text(order["number"], timeout=UI)
+    await expect(page.locator("[data-action=confirmed]")).to_have_count(0)  # paid: no confirm
+    await page.fill("input[name=tracking_code]", "GLS-778899")
+    await page.click("[data-action=shipped]")
+    await expect(page.get_by_text("Status now: shipped")).to_be_visible(timeout=UI)
+    await screenshot(page, shots, "order")
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        stored = await http.get(f"{catalog}/orders/{order['order_id']}", headers=platform.admin())
+    assert (stored.json()["status"], stored.json()["tracking_code"]) == ("shipped", "GLS-778899")
