@@ -135,6 +135,7 @@ async def notifier(
             send_retry_initial_seconds=0.05,
             send_retry_max_seconds=0.2,
             channel_keyring=events.keyring,
+            enforce_window=False,  # sending mechanics; the window: test_notifier_consent_kafka
         )
         app = build_app(settings, subscriptions=subscriptions)
         engine = create_engine(postgres_url)
