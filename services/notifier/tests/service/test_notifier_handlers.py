@@ -29,9 +29,9 @@ from bancone_notifier.adapters.tables import (
     DeliveryStatusRecord,
     OutboundMessageRecord,
 )
+from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import Accepted, GraphError, Rejected, Unknown
-from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.handlers import (
     ChannelUnavailableError,
     NotifierDeps,

@@ -16,6 +16,7 @@ from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.testing.service_checks import assert_http_series_served
 from bancone_notifier.bootstrap import build_app
+from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -24,7 +25,6 @@ from bancone_notifier.domain.sending import (
     SendOutcome,
     Unknown,
 )
-from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.handlers import (
     NotifierDeps,
     handle_channel_changed,

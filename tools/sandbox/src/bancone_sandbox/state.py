@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bancone_sandbox.errors import DEFAULT_CODE_FOR_STATUS, MESSAGES
+from bancone_sandbox.meta_rules import MetaRules
 from bancone_sandbox.settings import ChannelConfig, DelayPhase, SandboxSettings
 
 
@@ -129,6 +130,7 @@ class SandboxState:
     reads: list[ReadReceipt] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     counters: Counters = field(default_factory=Counters)
+    rules: MetaRules = field(default_factory=MetaRules)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings) -> SandboxState:
@@ -137,6 +139,7 @@ class SandboxState:
             delay_seconds=settings.send_delay_seconds,
             delay_phase=settings.send_delay_phase,
             status_interval_seconds=settings.status_interval_seconds,
+            rules=MetaRules.from_settings(settings),
         )
 
     def take_fault(self, phone_number_id: str) -> Fault | None:
