@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession as SqlAlchemySession
@@ -35,7 +35,13 @@ from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.outbox import stage
 from bancone_notifier.adapters import consent_store
-from bancone_notifier.domain.consent import ConsentAction, confirmation, match_keyword
+from bancone_notifier.domain.consent import (
+    ConsentAction,
+    ConsentKeyword,
+    checked_keywords,
+    confirmation,
+    match_keyword,
+)
 from bancone_notifier.domain.window import Refusal, refusal, window_open
 
 if TYPE_CHECKING:
@@ -170,6 +176,55 @@ async def handle_whatsapp_update(event: WhatsAppUpdateReceived, deps: NotifierDe
             occurred_at=update.timestamp or event.time,
         )
     log.info("consent.preference_recorded", action=action, **fields)
+
+
+# --- commands (the console's, once the notifier has HTTP routes for them) -------------------
+
+
+@dataclass(frozen=True)
+class SetConsentKeywords:
+    """Replace a tenant's opt-out/opt-in keywords (an empty list: no keywords at all)."""
+
+    tenant_id: str
+    keywords: tuple[ConsentKeyword, ...]
+
+
+@dataclass(frozen=True)
+class RecordOptIn:
+    """An opt-in collected outside WhatsApp (a web form, the till): where, when and its proof."""
+
+    tenant_id: str
+    customer_id: str
+    source: str
+    proof: str
+    occurred_at: datetime
+    request_id: uuid.UUID
+    """The caller's idempotency key: the same request twice is one ledger entry."""
+
+
+async def set_consent_keywords(command: SetConsentKeywords, deps: NotifierDeps) -> None:
+    keywords = checked_keywords(command.keywords)  # InvalidKeywordError before any write
+    async with deps.sessions() as session, session.begin():
+        await consent_store.set_keywords(session, command.tenant_id, keywords)
+    log.info("consent.keywords_set", tenant_id=command.tenant_id, count=len(keywords))
+
+
+async def record_opt_in(command: RecordOptIn, deps: NotifierDeps) -> bool:
+    """True if recorded now, False if this request was recorded before."""
+    async with deps.sessions() as session, session.begin():
+        added = await consent_store.record_consent(
+            session,
+            tenant_id=command.tenant_id,
+            customer_id=command.customer_id,
+            phone_number_id=None,
+            action="opt_in",
+            source=command.source[:32],
+            proof=command.proof[:1000],
+            event_id=command.request_id,
+            occurred_at=command.occurred_at,
+        )
+    log.info("consent.opt_in_recorded", tenant_id=command.tenant_id, new=added)
+    return added
 
 
 # --- outbound -------------------------------------------------------------------------------

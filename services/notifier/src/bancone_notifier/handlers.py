@@ -47,6 +47,8 @@ from bancone_notifier.consent_handlers import (
     handle_inbound_received,
     handle_whatsapp_update,
     outbound_refusal,
+    record_opt_in,
+    set_consent_keywords,
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
@@ -429,8 +431,12 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
-COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {}
-"""The notifier has no HTTP-triggered use case (its HTTP app is health and metrics only)."""
+COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
+    "set_consent_keywords": set_consent_keywords,
+    "record_opt_in": record_opt_in,
+}
+"""The consent commands; no HTTP route calls them yet (the notifier's HTTP app is health and
+metrics only until it verifies the gateway's tokens)."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`

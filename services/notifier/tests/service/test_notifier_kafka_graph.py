@@ -266,7 +266,9 @@ async def test_statuses_update_the_lifecycle_and_a_late_delivered_does_not_regre
     assert (await notifier.settled(outbound.data.outbound_id, "read")).state == "read"
 
     async def three_published() -> list[str] | None:
-        steps = [d.status for d in await notifier.published_deliveries(outbound.data.outbound_id)]
+        steps: list[str] = [
+            d.status for d in await notifier.published_deliveries(outbound.data.outbound_id)
+        ]
         return steps if len(steps) == 3 else None
 
     assert await eventually(three_published) == ["accepted", "sent", "read"]

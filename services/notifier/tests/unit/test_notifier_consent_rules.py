@@ -99,6 +99,7 @@ def test_the_confirmation_speaks_the_keywords_language_and_says_how_to_resume() 
     assert "ISCRIVIMI" in confirmation(it, DEFAULT_KEYWORDS)
     assert "ALTA" in confirmation(es, DEFAULT_KEYWORDS)
     assert "again" in confirmation(en_in, DEFAULT_KEYWORDS)
+    assert "STOP" in confirmation(en_in, DEFAULT_KEYWORDS)
 
 
 def test_the_window_is_open_for_24_hours_after_the_last_customer_message() -> None:

@@ -80,6 +80,27 @@ def normalise(text: str) -> tuple[str, ...]:
     return tuple(word for word in _NOT_WORD.sub(" ", plain).replace("_", " ").split() if word)
 
 
+class InvalidKeywordError(ValueError):
+    """A configured keyword that could never match (empty, only filler, too long) or names an
+    unknown action or language."""
+
+
+def checked_keywords(keywords: Iterable[ConsentKeyword]) -> tuple[ConsentKeyword, ...]:
+    """The keywords a tenant configures, refused whole if one of them is unusable."""
+    result = []
+    for keyword in keywords:
+        if keyword.action not in ("opt_out", "opt_in") or keyword.language not in LANGUAGES:
+            raise InvalidKeywordError(f"{keyword.phrase!r}: unknown action or language")
+        words = normalise(keyword.phrase)
+        if not _core(words) or len(words) > MAX_WORDS:
+            raise InvalidKeywordError(f"{keyword.phrase!r} can never be a whole message request")
+        result.append(keyword)
+    phrases = [_core(normalise(k.phrase)) for k in result]
+    if len(set(phrases)) != len(phrases):
+        raise InvalidKeywordError("a phrase is listed twice")
+    return tuple(result)
+
+
 def _core(words: Sequence[str]) -> tuple[str, ...]:
     start, end = 0, len(words)
     while start < end and words[start] in _FILLER:
@@ -102,34 +123,38 @@ def match_keyword(text: str, keywords: Iterable[ConsentKeyword]) -> ConsentKeywo
     return found[0] if found else None
 
 
-def resume_word(keywords: Iterable[ConsentKeyword], language: Language) -> str | None:
-    """The opt-in phrase to suggest in a confirmation, in the customer's language."""
-    listed = list(keywords)
-    for keyword in listed:
-        if keyword.action == "opt_in" and keyword.language == language:
-            return keyword.phrase.upper()
-    return next((k.phrase.upper() for k in listed if k.action == "opt_in"), None)
+def suggested_phrase(
+    keywords: Iterable[ConsentKeyword], action: ConsentAction, language: Language
+) -> str | None:
+    """The phrase to suggest in a confirmation, in the customer's language if there is one."""
+    listed = [k for k in keywords if k.action == action]
+    chosen = next((k for k in listed if k.language == language), listed[0] if listed else None)
+    return chosen.phrase.upper() if chosen else None
 
 
-_OPTED_OUT: dict[Language, tuple[str, str]] = {
-    "it": (
+_CONFIRMATIONS: dict[tuple[ConsentAction, Language], tuple[str, str]] = {
+    ("opt_out", "it"): (
         "Fatto: non riceverai più messaggi promozionali da noi.",
         " Se cambi idea, scrivi {word}.",
     ),
-    "en": ("Done: you won't receive promotional messages from us any more.", " To resume, reply {word}."),
-    "es": ("Hecho: ya no recibirás mensajes promocionales nuestros.", " Si cambias de idea, escribe {word}."),
+    ("opt_out", "en"): (
+        "Done: you won't receive promotional messages from us any more.",
+        " To resume, reply {word}.",
+    ),
+    ("opt_out", "es"): (
+        "Hecho: ya no recibirás mensajes promocionales nuestros.",
+        " Si cambias de idea, escribe {word}.",
+    ),
+    ("opt_in", "it"): ("Fatto: riceverai di nuovo le nostre offerte.", " Per smettere, scrivi {word}."),
+    ("opt_in", "en"): ("Done: you will receive our offers again.", " To stop, reply {word}."),
+    ("opt_in", "es"): ("Hecho: volverás a recibir nuestras ofertas.", " Para dejarlas, escribe {word}."),
 }  # fmt: skip
-_OPTED_IN: dict[Language, str] = {
-    "it": "Fatto: riceverai di nuovo le nostre offerte. Per smettere, scrivi STOP o BASTA.",
-    "en": "Done: you will receive our offers again. To stop, reply STOP.",
-    "es": "Hecho: volverás a recibir nuestras ofertas. Para dejar de recibirlas, escribe ALTO.",
-}
+_OPPOSITE: dict[ConsentAction, ConsentAction] = {"opt_out": "opt_in", "opt_in": "opt_out"}
 
 
 def confirmation(keyword: ConsentKeyword, keywords: Iterable[ConsentKeyword]) -> str:
-    """What we answer the customer, in the language of the keyword they used."""
-    if keyword.action == "opt_in":
-        return _OPTED_IN[keyword.language]
-    done, hint = _OPTED_OUT[keyword.language]
-    word = resume_word(keywords, keyword.language)
+    """What we answer the customer, in the language of the keyword they used, with the phrase
+    that undoes it (from the tenant's own keywords)."""
+    done, hint = _CONFIRMATIONS[(keyword.action, keyword.language)]
+    word = suggested_phrase(keywords, _OPPOSITE[keyword.action], keyword.language)
     return done + hint.format(word=word) if word else done
