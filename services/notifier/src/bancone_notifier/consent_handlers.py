@@ -80,9 +80,10 @@ async def handle_inbound_received(event: InboundMessageReceived, deps: NotifierD
     """Renew the customer's window; record an opt-out/opt-in keyword and confirm it."""
     message = event.data
     fields = {"tenant_id": event.tenant_id, "event_id": str(event.id)}
-    if message.kind != "message" or message.content.kind == "system":
-        return  # edits, deletions and system notices neither open a window nor opt anyone out
     customer_id = message.customer.customer_id
+    # Edits, deletions and system notices are seen (a reply may quote them) but neither renew
+    # the window nor opt anyone out.
+    new_message = message.kind == "message" and message.content.kind != "system"
     async with inbox.claim(_sessions(deps), INBOUND_INBOX, event.id) as claimed:
         if claimed is None:
             log.info("inbound.duplicate_ignored", **fields)
@@ -95,8 +96,9 @@ async def handle_inbound_received(event: InboundMessageReceived, deps: NotifierD
             customer_id=customer_id,
             message_id=message.message_id,
             received_at=message.timestamp,
+            renews_window=new_message,
         )
-        if not isinstance(message.content, TextContent):
+        if not new_message or not isinstance(message.content, TextContent):
             return
         keywords = await consent_store.keywords(session, event.tenant_id)
         keyword = match_keyword(message.content.body, keywords)

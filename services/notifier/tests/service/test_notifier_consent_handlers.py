@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bancone_contracts.common import utc_now
+from bancone_contracts.events.inbound import MessageEdit
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
@@ -181,3 +182,28 @@ async def test_the_same_inbound_handled_twice_is_one_ledger_entry(
     async with session_factory(engine)() as session:
         history = await consent_store.consent_history(session, events.tenant_id, customer)
     assert [(e.action, e.source) for e in history] == [("opt_out", "keyword")]
+
+
+async def test_an_edit_is_seen_for_the_reply_quoting_it_but_renews_no_window(
+    engine: AsyncEngine, events: EventFactory
+) -> None:
+    deps = deps_for(engine, events, FakeGraphApi())
+    customer = new_wa_id()
+    typed = events.inbound(customer, "STOP")
+    edit = typed.model_copy(
+        update={
+            "data": typed.data.model_copy(
+                update={"edit": MessageEdit(original_message_id="wamid.ORIGINAL")}
+            )
+        }
+    )
+
+    await handle_inbound_received(edit, deps)
+
+    async with session_factory(engine)() as session:
+        assert await consent_store.inbound_seen(session, events.tenant_id, edit.data.message_id)
+        last = await consent_store.last_inbound_at(
+            session, events.tenant_id, events.phone_number_id, customer
+        )
+    assert last is None
+    assert await status_of(engine, events.tenant_id, customer) is None, "an edit opts nobody out"

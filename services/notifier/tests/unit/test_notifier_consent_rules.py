@@ -9,6 +9,8 @@ import pytest
 from bancone_notifier.domain.consent import (
     DEFAULT_KEYWORDS,
     ConsentKeyword,
+    InvalidKeywordError,
+    checked_keywords,
     confirmation,
     match_keyword,
 )
@@ -32,6 +34,7 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
         ("STOP", "en"),
         ("stop please", "en"),
         ("Stop!!!", "en"),
+        ("stop all", "en"),
         ("please stop sending me messages", "en"),
         ("Unsubscribe", "en"),
         ("BASTA", "it"),
@@ -81,6 +84,20 @@ def test_start_iscrivimi_alta_are_opt_ins(text: str, language: str) -> None:
     keyword = match_keyword(text, DEFAULT_KEYWORDS)
     assert keyword is not None
     assert (keyword.action, keyword.language) == ("opt_in", language)
+
+
+def test_the_defaults_are_a_valid_tenant_list_so_a_tenant_can_start_from_them() -> None:
+    assert checked_keywords(DEFAULT_KEYWORDS) == DEFAULT_KEYWORDS
+
+
+def test_a_phrase_equal_to_another_once_filler_is_removed_is_refused() -> None:
+    with pytest.raises(InvalidKeywordError):
+        checked_keywords(
+            [
+                ConsentKeyword("stop", "opt_out", "en"),
+                ConsentKeyword("stop please", "opt_out", "en"),
+            ]
+        )
 
 
 def test_a_tenants_own_keywords_replace_the_defaults() -> None:

@@ -38,8 +38,10 @@ async def record_inbound(
     customer_id: str,
     message_id: str,
     received_at: datetime,
+    renews_window: bool = True,
 ) -> None:
-    """Remember the message and move the customer's window forward (never backward)."""
+    """Remember the message and, if it renews the window, move the customer's window forward
+    (never backward)."""
     await insert_ignoring_conflict(
         session,
         InboundSeenRecord,
@@ -51,6 +53,8 @@ async def record_inbound(
             "recorded_at": utcnow(),
         },
     )
+    if not renews_window:
+        return
     key = (tenant_id, phone_number_id, customer_id)
     row = await session.get(CustomerWindowRecord, key, with_for_update=True)
     if row is None:

@@ -40,7 +40,7 @@ DEFAULT_KEYWORDS: tuple[ConsentKeyword, ...] = (
         "opt_out",
         {
             "it": ("basta", "cancella", "cancellami", "annulla iscrizione", "disiscrivimi"),
-            "en": ("stop", "unsubscribe", "stop all", "opt out"),
+            "en": ("stop", "unsubscribe", "opt out"),
             "es": ("alto", "baja", "darme de baja", "cancelar suscripcion"),
         },
     ),
