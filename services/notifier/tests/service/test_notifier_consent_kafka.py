@@ -352,6 +352,10 @@ async def test_a_reply_inside_the_window_is_sent_even_when_published_before_its_
     customer = new_wa_id()
     inbound = notifier.shop.inbound(customer, "Avete il Barbera?")
     reply = notifier.shop.outbound(customer, reply_to=inbound.data.message_id)
+    # Meta's side of the same rule: the sandbox refuses free-form without this customer message.
+    (await notifier.sandbox.put("/sandbox/rules", json={"enforce_window": True})).raise_for_status()
+    window = {"phone_number_id": notifier.shop.phone_number_id, "wa_id": customer}
+    (await notifier.sandbox.post("/sandbox/inbound", json=window)).raise_for_status()
 
     await notifier.publish(reply)  # the agent's reply overtakes the notifier's inbound consumer
     await notifier.publish(inbound)
@@ -359,6 +363,7 @@ async def test_a_reply_inside_the_window_is_sent_even_when_published_before_its_
     row = await notifier.settled(reply.data.outbound_id, "accepted", "failed")
     assert row.state == "accepted"
     assert len(await notifier.sent_to(customer)) == 1
+    assert (await notifier.sandbox.get("/sandbox/compliance")).json()["refusals"] == []
 
 
 async def test_whatsapp_user_preferences_stop_opts_out_and_resume_opts_back_in(
