@@ -169,7 +169,13 @@ def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None
         "agent-whatsapp-updates",
         "agent-orders",
     }
-    assert groups["notifier"] == {"notifier", "notifier-status", "notifier-channels"}
+    assert groups["notifier"] == {
+        "notifier",
+        "notifier-status",
+        "notifier-channels",
+        "notifier-inbound",
+        "notifier-whatsapp-updates",
+    }
     assert groups["ingest"] == {"ingest"}
     assert groups["gateway"] == set()
     assert groups["catalog"] == set()

@@ -15,6 +15,12 @@ from typing import Any
 
 from bancone_contracts.common import WhatsAppError, utc_now
 from bancone_contracts.events.channel import ChannelChange, ChannelChanged, ChannelChangeKind
+from bancone_contracts.events.inbound import (
+    Customer,
+    InboundMessage,
+    InboundMessageReceived,
+    TextContent,
+)
 from bancone_contracts.events.outbound import (
     OutboundContent,
     OutboundMessage,
@@ -22,6 +28,11 @@ from bancone_contracts.events.outbound import (
     OutboundText,
 )
 from bancone_contracts.events.status import StatusUpdate, WhatsAppStatus, WhatsAppStatusUpdated
+from bancone_contracts.events.whatsapp_update import (
+    MarketingPreference,
+    WhatsAppUpdateData,
+    WhatsAppUpdateReceived,
+)
 from bancone_kit.crypto import Keyring, SecretBox, generate_key
 from bancone_notifier.domain.sending import Accepted, SendOutcome
 
@@ -124,6 +135,43 @@ class EventFactory:
         )
         return WhatsAppStatusUpdated.new(
             tenant_id=tenant_id or self.tenant_id, source="gateway", data=data
+        )
+
+    def inbound(
+        self,
+        wa_id: str,
+        text: str = "Avete il Barbera?",
+        *,
+        at: datetime | None = None,
+        tenant_id: str | None = None,
+    ) -> InboundMessageReceived:
+        """The gateway's event for a customer's text message, received `at` (default now)."""
+        data = InboundMessage(
+            message_id=f"wamid.IN{uuid.uuid4().hex}",
+            phone_number_id=self.phone_number_id,
+            customer=Customer(wa_id=wa_id),
+            timestamp=at or utc_now(),
+            content=TextContent(body=text),
+        )
+        return InboundMessageReceived.new(
+            tenant_id=tenant_id or self.tenant_id, source="gateway", data=data
+        )
+
+    def marketing_preference(
+        self, wa_id: str, value: str, *, tenant_id: str | None = None
+    ) -> WhatsAppUpdateReceived:
+        """WhatsApp's `user_preferences` webhook as the gateway publishes it."""
+        update = MarketingPreference(
+            phone_number_id=self.phone_number_id,
+            customer_wa_id=wa_id,
+            category="marketing_messages",
+            value=value,
+            timestamp=utc_now(),
+        )
+        return WhatsAppUpdateReceived.new(
+            tenant_id=tenant_id or self.tenant_id,
+            source="gateway",
+            data=WhatsAppUpdateData(update=update),
         )
 
 

@@ -95,6 +95,24 @@ def test_once_prints_the_reply_and_exits_0(platform: Platform) -> None:
     assert "Eco: Vorrei un rosso sotto i 20 €, perché no?" in out.getvalue()
 
 
+def test_the_chat_opens_the_sandboxs_24_hour_window_before_it_writes(platform: Platform) -> None:
+    with httpx.Client(base_url=platform.target.sandbox_url) as sandbox:
+        sandbox.put("/sandbox/rules", json={"enforce_window": True}).raise_for_status()
+        try:
+            terminal, out = console()
+            code = chat_once(
+                platform.target, "ciao", wa_id="393470000105", name="Leo", timeout=10,
+                console=terminal,
+            )  # fmt: skip
+            refusals = sandbox.get("/sandbox/compliance").json()["refusals"]
+        finally:
+            sandbox.put("/sandbox/rules", json={"enforce_window": False}).raise_for_status()
+
+    assert code == 0
+    assert "Eco: ciao" in out.getvalue()
+    assert [r for r in refusals if r["to"] == "393470000105"] == []
+
+
 def test_once_shows_only_replies_to_this_message(platform: Platform) -> None:
     kwargs: dict[str, Any] = {"wa_id": "393470000102", "name": "Marco", "timeout": 10}
     first_terminal, _ = console()

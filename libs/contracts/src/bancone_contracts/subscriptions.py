@@ -60,6 +60,10 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup("notifier", ChannelChanged, "notifier-channels"),
     ConsumerGroup("notifier", OutboundMessageRequested, "notifier"),
     ConsumerGroup("notifier", WhatsAppStatusUpdated, "notifier-status"),
+    # The 24-hour window and opt-out keywords (consent ledger) read customer messages too.
+    ConsumerGroup("notifier", InboundMessageReceived, "notifier-inbound"),
+    # WhatsApp's user_preferences (marketing stop/resume) feed the consent ledger.
+    ConsumerGroup("notifier", WhatsAppUpdateReceived, "notifier-whatsapp-updates"),
 )
 """Every consumer group of every service (DESIGN.md, "Events")."""
 
@@ -75,7 +79,8 @@ PRODUCES: dict[str, tuple[str, ...]] = {
     "ingest": (topics.KNOWLEDGE,),
     # INBOUND: an operator's replay of an inbound dead letter goes out through the agent's outbox.
     "agent": (topics.OUTBOUND, topics.CONVERSATION, topics.AGENT_TURNS, topics.INBOUND),
-    "notifier": (topics.DELIVERY,),
+    # OUTBOUND: the confirmation of an opt-out or opt-in keyword goes out through its outbox.
+    "notifier": (topics.DELIVERY, topics.OUTBOUND),
 }
 """Which topics each service writes (its outbox or the gateway's webhook publisher); the dead
 letters of what it consumes come on top. Every service is a key, in deployment order."""

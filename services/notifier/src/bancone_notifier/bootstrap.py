@@ -13,6 +13,7 @@ from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
+from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.handlers import NotifierDeps
@@ -53,6 +54,10 @@ def build_app(
             initial_delay=settings.send_retry_initial_seconds,
             max_delay=settings.send_retry_max_seconds,
             jitter=settings.send_retry_initial_seconds,
+        ),
+        rules=ComplianceRules(
+            enforce_window=settings.enforce_window,
+            inbound_grace_seconds=settings.inbound_grace_seconds,
         ),
     )
     register_consumers(

@@ -1,5 +1,5 @@
-"""The notifier's use cases: keep channels, send each outbound message at most once, follow
-its delivery. Plain functions `(event, deps)`; the registry at the bottom says who handles what.
+"""The notifier's use cases: keep channels, send each outbound message at most once (unless
+WhatsApp's rules forbid it: `consent_handlers`), follow its delivery. Plain functions `(event, deps)`; the registry at the bottom says who handles what.
 
 At most once: the outbound id is claimed (`outbound_messages` row, state `sending`) and
 committed *before* the Graph API call, and the result is recorded afterwards. A redelivered
@@ -13,7 +13,7 @@ a message possibly lost is preferred to a message possibly duplicated.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -24,8 +24,10 @@ from bancone_contracts.common import WhatsAppError, utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, DeliveryUpdated
+from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
+from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_kit.crypto import Sealed, SecretBox, SecretBoxError
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
@@ -38,6 +40,15 @@ from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
     OutboundMessageRecord,
+)
+from bancone_notifier.consent_handlers import (
+    ComplianceRules,
+    await_quoted_inbound,
+    handle_inbound_received,
+    handle_whatsapp_update,
+    outbound_refusal,
+    record_opt_in,
+    set_consent_keywords,
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
@@ -71,6 +82,8 @@ class NotifierDeps:
     graph: GraphApi
     channel_box: SecretBox
     send_retry: RetryPolicy
+    rules: ComplianceRules = field(default_factory=ComplianceRules)
+    """WhatsApp's rules checked before a send (`consent_handlers`): the window, opt-outs."""
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -215,10 +228,30 @@ def _settle_redelivery(session: AsyncSession, row: OutboundMessageRecord) -> Non
         log.info("outbound.duplicate_ignored", **fields)
 
 
+async def _refuse(
+    session: AsyncSession, event: OutboundMessageRequested, *, title: str, code: int | None
+) -> None:
+    """Settle the message as failed without a Graph call (once: the claim decides)."""
+    if not await _claim(session, event, "failed"):
+        return
+    row = await repository.get_outbound(session, event.data.outbound_id)
+    assert row is not None
+    _fail(session, row, code=code, title=title, retryable=False)
+    count_unsent("refused")
+    log.warning(
+        "outbound.refused",
+        reason=title,
+        code=code,
+        outbound_id=str(event.data.outbound_id),
+        tenant_id=event.tenant_id,
+    )
+
+
 async def handle_outbound_requested(event: OutboundMessageRequested, deps: NotifierDeps) -> None:
     """Send the message once: claim, call the Graph API (retrying what may be retried), record."""
     message = event.data
     fields = {"outbound_id": str(message.outbound_id), "tenant_id": event.tenant_id}
+    await await_quoted_inbound(event, deps)
     async with deps.sessions() as session, session.begin():
         existing = await repository.get_outbound(session, message.outbound_id)
         if existing is not None:
@@ -229,12 +262,11 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
             raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
         refusal = _channel_refusal(channel, event.tenant_id)
         if refusal is not None:
-            if await _claim(session, event, "failed"):
-                row = await repository.get_outbound(session, message.outbound_id)
-                assert row is not None
-                _fail(session, row, title=refusal, retryable=False)
-                count_unsent("refused")
-                log.warning("outbound.refused", reason=refusal, **fields)
+            await _refuse(session, event, title=refusal, code=None)
+            return
+        ruled_out = await outbound_refusal(session, event, deps.rules)
+        if ruled_out is not None:
+            await _refuse(session, event, title=ruled_out.title, code=ruled_out.code)
             return
         token = _access_token(deps.channel_box, channel)
         if not await _claim(session, event, "sending"):
@@ -394,12 +426,19 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     ChannelChanged: handle_channel_changed,
     OutboundMessageRequested: handle_outbound_requested,
     WhatsAppStatusUpdated: handle_status_updated,
+    InboundMessageReceived: handle_inbound_received,
+    WhatsAppUpdateReceived: handle_whatsapp_update,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
-COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {}
-"""The notifier has no HTTP-triggered use case (its HTTP app is health and metrics only)."""
+COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
+    "set_consent_keywords": set_consent_keywords,
+    "record_opt_in": record_opt_in,
+}
+"""The consent commands; no HTTP route calls them yet (the notifier's HTTP app is health and
+metrics only until it verifies the gateway's tokens)."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
-declares for the notifier (channels, outbound messages, statuses)."""
+declares for the notifier (channels, outbound messages, statuses, inbound messages and
+WhatsApp updates for the consent ledger and the 24-hour window)."""

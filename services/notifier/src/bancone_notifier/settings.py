@@ -53,6 +53,18 @@ class NotifierSettings(ConsumerSettings):
         description="Handler attempts before an event goes to the DLQ (e.g. an outbound for a "
         "channel not yet known while the channel topic is still being read).",
     )
+    enforce_window: bool = Field(
+        default=True,
+        description="Refuse a free-form message (anything but a template) more than 24 hours "
+        "after the customer last wrote, without calling the Graph API (code 131047).",
+    )
+    inbound_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=120,
+        description="How long a reply quoting a customer message not yet recorded waits for "
+        "it (the inbound consumer may lag the agent) before the window is judged without it.",
+    )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),
         validation_alias=AliasChoices(

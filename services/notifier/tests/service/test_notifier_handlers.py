@@ -29,6 +29,7 @@ from bancone_notifier.adapters.tables import (
     DeliveryStatusRecord,
     OutboundMessageRecord,
 )
+from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import Accepted, GraphError, Rejected, Unknown
 from bancone_notifier.handlers import (
@@ -41,6 +42,9 @@ from bancone_notifier.handlers import (
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service
+
+SENDING_ONLY = ComplianceRules(enforce_window=False)
+"""These tests are about sending mechanics; the window has its own (test_notifier_consent_*)."""
 
 
 @pytest.fixture(params=["postgres_url", "sqlite_url"])
@@ -68,6 +72,7 @@ def deps_for(engine: AsyncEngine, events: EventFactory, graph: FakeGraphApi) -> 
         graph=graph,
         channel_box=SecretBox(Keyring.parse(events.keyring)),
         send_retry=RetryPolicy(attempts=3, initial_delay=0.0, max_delay=0.0),
+        rules=SENDING_ONLY,
     )
 
 

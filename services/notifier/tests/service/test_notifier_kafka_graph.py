@@ -135,6 +135,7 @@ async def notifier(
             send_retry_initial_seconds=0.05,
             send_retry_max_seconds=0.2,
             channel_keyring=events.keyring,
+            enforce_window=False,  # sending mechanics; the window: test_notifier_consent_kafka
         )
         app = build_app(settings, subscriptions=subscriptions)
         engine = create_engine(postgres_url)
@@ -265,7 +266,9 @@ async def test_statuses_update_the_lifecycle_and_a_late_delivered_does_not_regre
     assert (await notifier.settled(outbound.data.outbound_id, "read")).state == "read"
 
     async def three_published() -> list[str] | None:
-        steps = [d.status for d in await notifier.published_deliveries(outbound.data.outbound_id)]
+        steps: list[str] = [
+            d.status for d in await notifier.published_deliveries(outbound.data.outbound_id)
+        ]
         return steps if len(steps) == 3 else None
 
     assert await eventually(three_published) == ["accepted", "sent", "read"]

@@ -16,6 +16,7 @@ from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.testing.service_checks import assert_http_series_served
 from bancone_notifier.bootstrap import build_app
+from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -34,6 +35,9 @@ from bancone_notifier.settings import NotifierSettings
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.unit
+
+SENDING_ONLY = ComplianceRules(enforce_window=False)
+"""These tests are about sending mechanics; the window has its own (test_notifier_consent_*)."""
 
 
 def sends(outcome: str, error_code: str = "") -> float:
@@ -70,6 +74,7 @@ async def send_one(
         graph=FakeGraphApi(*outcomes),
         channel_box=SecretBox(Keyring.parse(events.keyring)),
         send_retry=RetryPolicy(attempts=3, initial_delay=0.0, max_delay=0.0),
+        rules=SENDING_ONLY,
     )
     await handle_channel_changed(events.channel(channel), deps)
     await handle_outbound_requested(events.outbound(new_wa_id()), deps)

@@ -6,6 +6,7 @@ read back from the sandbox (where the notifier sends them instead of Meta).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,10 +45,21 @@ class ChatTarget:
 def post_text(
     client: httpx.Client, target: ChatTarget, wa_id: str, name: str, text: str
 ) -> httpx.Response:
-    """Sign and POST one customer text to the gateway's webhook."""
+    """Sign and POST one customer text to the gateway's webhook (telling the sandbox first, so
+    its 24-hour window check, when on, knows the customer wrote)."""
+    _tell_sandbox(client, target, wa_id)
     payload = build_text_webhook(target.phone_number_id, wa_id, text, name=name)
     body, headers = signed_body(payload, target.app_secret)
     return client.post(f"{target.gateway_url}/webhooks/whatsapp", content=body, headers=headers)
+
+
+def _tell_sandbox(client: httpx.Client, target: ChatTarget, wa_id: str) -> None:
+    """Best effort: an older sandbox without `/sandbox/inbound` just keeps its window check off."""
+    with contextlib.suppress(httpx.HTTPError):
+        client.post(
+            f"{target.sandbox_url}/sandbox/inbound",
+            json={"phone_number_id": target.phone_number_id, "wa_id": wa_id},
+        )
 
 
 @dataclass

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bancone_sandbox import control, graph_api, payments_api
+from bancone_sandbox import compliance_routes, control, graph_api, payments_api
 from bancone_sandbox.errors import GraphError, error_response
 from bancone_sandbox.runtime import SandboxRuntime
 from bancone_sandbox.settings import SandboxSettings
@@ -55,4 +55,6 @@ def create_app(
     app.include_router(control.router)
     app.include_router(payments_api.router)
     app.include_router(graph_api.router)
+    app.include_router(compliance_routes.control_router)
+    app.include_router(compliance_routes.graph_router)
     return app

@@ -26,6 +26,7 @@ MESSAGES: dict[int, str] = {
     131051: "Unsupported message type",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     131057: "Account in maintenance mode",
+    132001: "Template name does not exist in the translation",
 }
 
 DEFAULT_CODE_FOR_STATUS: dict[int, int] = {

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import re
+import time
 from typing import Any
 
 import structlog
@@ -78,6 +79,15 @@ async def _accept(
 ) -> dict[str, Any]:
     state = runtime.state
     await _delay(runtime, "before_record")
+    state.rules.check(
+        phone_number_id=channel.phone_number_id,
+        waba_id=channel.waba_id,
+        to=send.wa_id,
+        message_type=send.type,
+        template=(send.template.name, send.template.language.code) if send.template else None,
+        now=utc_now(),
+        clock=time.monotonic(),
+    )
     fault = state.take_fault(channel.phone_number_id)
     if fault is not None and fault.status != 200:
         state.counters.faulted += 1
@@ -94,6 +104,7 @@ async def _accept(
         received_at=utc_now(),
     )
     state.messages.append(message)
+    state.rules.note_sent(channel.phone_number_id, send.wa_id, time.monotonic())
     state.counters.accepted += 1
     log.info("send.accepted", wamid=message.id, to=message.to, type=message.type)
     client = runtime.webhook_client()

@@ -59,3 +59,9 @@ class SandboxSettings(BaseSettings):
         default=1.0, ge=0, description="wait before the 2nd try; doubles after each failure"
     )
     payments_callback_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Meta's rules (meta_rules.py); the rate checks are off unless set.
+    enforce_window: bool = Field(default=False, description="131047 outside the 24-hour window")
+    enforce_templates: bool = Field(default=True, description="132001 for unknown templates")
+    number_rate_per_second: float | None = Field(default=None, gt=0, description="130429 above")
+    pair_interval_seconds: float | None = Field(default=None, gt=0, description="131056 within")
+    template_initial_status: Literal["APPROVED", "PENDING"] = "APPROVED"

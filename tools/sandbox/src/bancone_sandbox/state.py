@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bancone_sandbox.errors import DEFAULT_CODE_FOR_STATUS, MESSAGES
+from bancone_sandbox.meta_rules import MetaRules
 from bancone_sandbox.payments_state import PaymentsState
 from bancone_sandbox.settings import ChannelConfig, DelayPhase, SandboxSettings
 
@@ -131,6 +132,7 @@ class SandboxState:
     faults: deque[Fault] = field(default_factory=deque)
     counters: Counters = field(default_factory=Counters)
     payments: PaymentsState = field(default_factory=PaymentsState)
+    rules: MetaRules = field(default_factory=MetaRules)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings) -> SandboxState:
@@ -139,6 +141,7 @@ class SandboxState:
             delay_seconds=settings.send_delay_seconds,
             delay_phase=settings.send_delay_phase,
             status_interval_seconds=settings.status_interval_seconds,
+            rules=MetaRules.from_settings(settings),
         )
 
     def take_fault(self, phone_number_id: str) -> Fault | None:

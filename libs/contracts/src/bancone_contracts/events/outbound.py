@@ -112,6 +112,9 @@ class TemplateComponent(ContractModel):
         return self
 
 
+TemplateCategory = Literal["marketing", "utility", "authentication"]
+
+
 class OutboundTemplate(ContractModel):
     """An approved template: the only thing that may be sent outside the 24-hour window."""
 
@@ -119,6 +122,13 @@ class OutboundTemplate(ContractModel):
     name: str = Field(min_length=1, examples=["order_ready"])
     language_code: str = Field(min_length=2, examples=["it", "en_US"])
     components: tuple[TemplateComponent, ...] = ()
+    category: TemplateCategory | None = Field(
+        default=None,
+        description="The template's category as approved by Meta. The notifier refuses a "
+        "marketing template to an opted-out customer; an absent category counts as marketing "
+        "there (fail closed).",
+        examples=["marketing", "utility"],
+    )
 
 
 class OutboundMedia(ContractModel):

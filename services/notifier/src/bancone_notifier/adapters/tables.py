@@ -118,3 +118,92 @@ class DeliveryStatusRecord(NotifierTable, table=True):
         default=None, sa_column=sa.Column(sa.String(500), nullable=True)
     )
     applied: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False))
+
+
+class CustomerWindowRecord(NotifierTable, table=True):
+    """When the customer last wrote to one business number: the 24-hour window's start.
+
+    Only ever moved forward (a late, out-of-order inbound event leaves a newer time alone).
+    """
+
+    __tablename__ = "customer_windows"
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    last_inbound_at: datetime = Field(sa_column=_when())
+    last_message_id: str = Field(sa_column=sa.Column(sa.String(256), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class InboundSeenRecord(NotifierTable, table=True):
+    """A customer message the notifier has taken into account (window, keywords).
+
+    An AI reply quotes the message it answers (`reply_to`); finding it here tells the outbound
+    handler its window check is not racing the inbound consumer.
+    """
+
+    __tablename__ = "inbound_seen"
+    __table_args__ = (sa.Index("ix_inbound_seen_recorded_at", "recorded_at"),)
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    message_id: str = Field(sa_column=sa.Column(sa.String(256), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    received_at: datetime = Field(sa_column=_when())
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class ConsentRecord(NotifierTable, table=True):
+    """The consent ledger: every opt-in and opt-out, append-only, with where it came from and
+    its proof (the customer's words, WhatsApp's preference payload, a form reference)."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        sa.CheckConstraint("action IN ('opt_in', 'opt_out')", name="ck_consent_records_action"),
+        sa.UniqueConstraint("tenant_id", "event_id", name="uq_consent_records_event"),
+        sa.Index("ix_consent_records_tenant_customer", "tenant_id", "customer_id", "occurred_at"),
+    )
+
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), nullable=False))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    phone_number_id: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(64), nullable=True)
+    )
+    action: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    source: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    proof: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    event_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    occurred_at: datetime = Field(sa_column=_when())
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class CustomerConsentRecord(NotifierTable, table=True):
+    """A customer's current marketing consent at one tenant: the latest ledger entry's action."""
+
+    __tablename__ = "customer_consents"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('opted_in', 'opted_out')", name="ck_customer_consents_status"
+        ),
+    )
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    source: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    changed_at: datetime = Field(sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class ConsentKeywordsRecord(NotifierTable, table=True):
+    """A tenant's own opt-out/opt-in keywords (`[{phrase, action, language}]`), replacing the
+    defaults of `domain.consent` when present."""
+
+    __tablename__ = "consent_keywords"
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    keywords: list[dict[str, str]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
