@@ -1,0 +1,39 @@
+"""Pacing: how fast one business number may send, and who goes first.
+
+Meta limits each number to its throughput tier (80 messages/s by default; error 130429 above
+it) and each (number, customer) pair to about one message every 6 s (131056). Every send —
+conversation replies and campaign messages alike — asks the pacer first; conversation replies
+have priority: a campaign only uses what replies leave. The pacer is shared by every notifier
+replica (see the adapter for how), and backs a number or a pair off when Meta says "too fast".
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+Priority = Literal["reply", "campaign"]
+
+
+class Pacer(Protocol):
+    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
+        """Wait until this number may send one message to `recipient` now (and count it)."""
+        ...
+
+    def back_off(
+        self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
+    ) -> None:
+        """Meta said too fast (130429 for the number, 131056 for the pair when `recipient` is
+        given, or 429/5xx with `Retry-After`): nothing more for them until the time passes."""
+        ...
+
+
+class Unpaced:
+    """No pacing (a single sender in tests, or a number without limits)."""
+
+    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
+        return None
+
+    def back_off(
+        self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
+    ) -> None:
+        return None
