@@ -13,6 +13,7 @@ from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
+from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, TemplateApi
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
@@ -32,6 +33,7 @@ def build_app(
     settings: NotifierSettings,
     *,
     graph: GraphApi | None = None,
+    templates: TemplateApi | None = None,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
 ) -> FastAPI:
     """The notifier's ASGI app: consumers, outbox relay and Graph API client start with it.
@@ -41,13 +43,15 @@ def build_app(
     """
     engine = create_engine(settings.database_url)
     messaging = Messaging(broker_for(settings), engine)
-    client: httpx.AsyncClient | None = None
+    client = graph_http_client(settings)
     if graph is None:
-        client = graph_http_client(settings)
         graph = HttpxGraphApi(client, settings.graph_base_url, settings.graph_version)
+    if templates is None:
+        templates = HttpxTemplateApi(client, settings.graph_base_url, settings.graph_version)
     deps = NotifierDeps(
         sessions=session_factory(engine),
         graph=graph,
+        templates=templates,
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
         send_retry=RetryPolicy(
             attempts=settings.send_max_attempts,
@@ -57,6 +61,7 @@ def build_app(
         ),
         rules=ComplianceRules(
             enforce_window=settings.enforce_window,
+            check_templates=settings.check_templates,
             inbound_grace_seconds=settings.inbound_grace_seconds,
         ),
     )
@@ -67,7 +72,7 @@ def build_app(
         subscriptions=subscriptions,
     )
 
-    lifespan = messaging.lifespan(client.aclose if client is not None else None, engine.dispose)
+    lifespan = messaging.lifespan(client.aclose, engine.dispose)
     app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     return app

@@ -63,6 +63,9 @@ class ComplianceRules:
     `inbound_grace_seconds`)."""
 
     enforce_window: bool = True
+    check_templates: bool = True
+    """Refuse a template unknown here (after a sync on miss), not APPROVED, or with parameters
+    that do not match its components (`template_handlers.template_refusal`)."""
     inbound_grace_seconds: float = 10.0
     """How long an AI reply may wait for the customer message it quotes to be recorded here
     (the inbound consumer may lag the agent's reply) before the window is judged without it."""

@@ -36,6 +36,7 @@ from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
 from bancone_notifier.adapters.graph import GraphApi, send_with_retries
+from bancone_notifier.adapters.graph_templates import TemplateApi
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
@@ -45,7 +46,6 @@ from bancone_notifier.consent_handlers import (
     ComplianceRules,
     await_quoted_inbound,
     handle_inbound_received,
-    handle_whatsapp_update,
     outbound_refusal,
     record_opt_in,
     set_consent_keywords,
@@ -61,6 +61,7 @@ from bancone_notifier.domain.sending import (
     is_retryable,
 )
 from bancone_notifier.metrics import count_send, count_unsent, counted
+from bancone_notifier.template_handlers import handle_update, prepare_template, template_refusal
 
 log = get_logger(__name__)
 
@@ -84,6 +85,9 @@ class NotifierDeps:
     send_retry: RetryPolicy
     rules: ComplianceRules = field(default_factory=ComplianceRules)
     """WhatsApp's rules checked before a send (`consent_handlers`): the window, opt-outs."""
+    templates: TemplateApi | None = None
+    """The Graph API's message-template endpoints (`template_handlers`); None: templates are
+    not managed, and with `rules.check_templates` every template send is refused as unknown."""
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -252,6 +256,7 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
     message = event.data
     fields = {"outbound_id": str(message.outbound_id), "tenant_id": event.tenant_id}
     await await_quoted_inbound(event, deps)
+    await prepare_template(event, deps)
     async with deps.sessions() as session, session.begin():
         existing = await repository.get_outbound(session, message.outbound_id)
         if existing is not None:
@@ -267,6 +272,10 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
         ruled_out = await outbound_refusal(session, event, deps.rules)
         if ruled_out is not None:
             await _refuse(session, event, title=ruled_out.title, code=ruled_out.code)
+            return
+        unfit = await template_refusal(session, event, channel, deps)
+        if unfit is not None:
+            await _refuse(session, event, title=unfit.title, code=unfit.code)
             return
         token = _access_token(deps.channel_box, channel)
         if not await _claim(session, event, "sending"):
@@ -427,7 +436,7 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     OutboundMessageRequested: handle_outbound_requested,
     WhatsAppStatusUpdated: handle_status_updated,
     InboundMessageReceived: handle_inbound_received,
-    WhatsAppUpdateReceived: handle_whatsapp_update,
+    WhatsAppUpdateReceived: handle_update,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 

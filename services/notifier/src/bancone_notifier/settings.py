@@ -6,13 +6,14 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, Keyring
+from bancone_kit.http.auth import TokenAuthSettings
 from bancone_kit.settings import ConsumerSettings, Port
 
 SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """The variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class NotifierSettings(ConsumerSettings):
+class NotifierSettings(ConsumerSettings, TokenAuthSettings):
     """Everything the notifier reads from its environment; built in `bootstrap`, never at import.
 
     The channel keyring opens the access tokens the gateway seals on `bancone.channel.v1`
@@ -57,6 +58,11 @@ class NotifierSettings(ConsumerSettings):
         default=True,
         description="Refuse a free-form message (anything but a template) more than 24 hours "
         "after the customer last wrote, without calling the Graph API (code 131047).",
+    )
+    check_templates: bool = Field(
+        default=True,
+        description="Refuse a template send whose template is unknown (after one sync from "
+        "the Graph API), not APPROVED, or given missing/extra parameters (no Graph call).",
     )
     inbound_grace_seconds: float = Field(
         default=10.0,

@@ -77,6 +77,20 @@ async def list_templates(
     return {"data": found, "paging": {}}
 
 
+@graph_router.delete("/{version}/{waba_id}/message_templates")
+async def delete_template(
+    version: str, waba_id: str, name: str, request: Request, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Meta's delete by name: every language of the template goes."""
+    _authorised_waba(runtime, version, waba_id, request.headers.get("authorization"))
+    if not runtime.state.rules.remove_templates(waba_id, name):
+        raise GraphError(
+            400, 100, error_subcode=2593002,
+            message="Invalid parameter", details=f"Template {name} not found",
+        )  # fmt: skip
+    return {"success": True}
+
+
 class InboundRequest(BaseModel):
     """A customer wrote to `phone_number_id` at `timestamp` (default now)."""
 

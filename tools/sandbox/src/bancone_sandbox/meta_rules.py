@@ -137,6 +137,13 @@ class MetaRules:
         self.templates[template.id] = template
         return template
 
+    def remove_templates(self, waba_id: str, name: str) -> int:
+        """Drop every language of `name` in the account; how many went."""
+        gone = [k for k, t in self.templates.items() if (t.waba_id, t.name) == (waba_id, name)]
+        for key in gone:
+            del self.templates[key]
+        return len(gone)
+
     def find_template(self, waba_id: str, name: str, language: str) -> Template | None:
         return next(
             (

@@ -207,3 +207,41 @@ class ConsentKeywordsRecord(NotifierTable, table=True):
     tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
     keywords: list[dict[str, str]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class MessageTemplateRecord(NotifierTable, table=True):
+    """The local copy of a message template of one WhatsApp Business Account, per tenant.
+
+    Written when an operator creates one through the Graph API, by a sync (the Graph API's
+    list), and by Meta's status and quality webhooks. `components` are Meta's own JSON; a send
+    is checked against them (`domain.templates`). `status_changed_at` (the webhook's event time)
+    keeps a late, older webhook from undoing a newer status.
+    """
+
+    __tablename__ = "message_templates"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "tenant_id", "waba_id", "name", "language", name="uq_message_templates_name"
+        ),
+        sa.Index("ix_message_templates_meta_id", "waba_id", "meta_id"),
+    )
+
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), nullable=False))
+    waba_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    meta_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    name: str = Field(sa_column=sa.Column(sa.String(512), nullable=False))
+    language: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    category: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    components: list[dict[str, object]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(500), nullable=True))
+    quality_score: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(16), nullable=True)
+    )
+    status_changed_at: datetime = Field(sa_column=_when())
+    synced_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())

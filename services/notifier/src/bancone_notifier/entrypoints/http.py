@@ -1,20 +1,48 @@
-"""The notifier's HTTP routes; health and readiness come from the kit's app factory."""
+"""The notifier's HTTP routes: message templates (`templates_api.py`); health and readiness
+come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each error means over HTTP.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.types import Lifespan
 
 from bancone_kit.http.app import create_app
+from bancone_kit.http.auth import install_token_verifier
+from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
+from bancone_notifier.domain.templates import (
+    GraphTemplateError,
+    GraphTemplateRefusedError,
+    InvalidTemplateError,
+    NoAccountError,
+    TemplateNotFoundError,
+)
+from bancone_notifier.entrypoints.templates_api import router as templates_router
 from bancone_notifier.settings import NotifierSettings
 
 PUBLIC_PATHS: frozenset[str] = frozenset()
 """Routes that answer without a token besides the kit's probes and docs: none."""
 
-router = APIRouter()
+
+def _graph_details(error: GraphTemplateError) -> dict[str, int | None]:
+    return {"graph_code": error.code, "graph_status": error.http_status}
+
+
+NOTIFIER_PROBLEMS: ErrorProblems = {
+    TemplateNotFoundError: ErrorProblem(404, lambda error: f"{error.what.capitalize()} not found"),
+    InvalidTemplateError: ErrorProblem(422, "Invalid template"),
+    NoAccountError: ErrorProblem(409, "Channel cannot manage templates"),
+    GraphTemplateRefusedError: ErrorProblem(
+        422, "Graph API refused the template", extensions=_graph_details
+    ),
+    GraphTemplateError: ErrorProblem(502, "Graph API unavailable", extensions=_graph_details),
+}
+"""404 an unknown (or another tenant's) channel or template, 422 a template Meta would refuse
+(checked here first, or refused by Meta with its code), 409 a channel without an account id or
+token, 502 the Graph API unreachable."""
 
 
 def build_http_app(
@@ -22,6 +50,9 @@ def build_http_app(
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
-    app = create_app("Bancone notifier", settings, readiness_checks, lifespan)
-    app.include_router(router)
+    app = create_app(
+        "Bancone notifier", settings, readiness_checks, lifespan, errors=NOTIFIER_PROBLEMS
+    )
+    install_token_verifier(app, settings, "notifier")
+    app.include_router(templates_router)
     return app
