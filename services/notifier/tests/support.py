@@ -29,6 +29,7 @@ from bancone_contracts.events.outbound import (
 )
 from bancone_contracts.events.status import StatusUpdate, WhatsAppStatus, WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import (
+    AccountNotice,
     MarketingPreference,
     WhatsAppUpdateData,
     WhatsAppUpdateReceived,
@@ -37,6 +38,8 @@ from bancone_kit.crypto import Keyring, SecretBox, generate_key
 from bancone_notifier.domain.sending import Accepted, SendOutcome
 
 _numbers = itertools.count(1)
+TEST_WABA_ID = "100000000000001"
+"""The sandbox's default WhatsApp Business Account id (`bancone_cli.webhooks.DEFAULT_WABA_ID`)."""
 
 
 def new_keyring() -> str:
@@ -57,6 +60,7 @@ class EventFactory:
     tenant_id: str = "demo"
     phone_number_id: str = field(default_factory=lambda: f"1065{next(_numbers):011d}")
     access_token: str = field(default_factory=lambda: f"EAAG-test-{uuid.uuid4().hex}")
+    waba_id: str = TEST_WABA_ID
 
     @property
     def box(self) -> SecretBox:
@@ -81,6 +85,7 @@ class EventFactory:
             phone_number_id=self.phone_number_id,
             access_token_ciphertext=sealed.ciphertext if sealed else None,
             key_id=sealed.key_id if sealed else None,
+            waba_id=self.waba_id,
         )
         extra: dict[str, Any] = {"time": time} if time else {}
         return ChannelChanged.new(
@@ -172,6 +177,39 @@ class EventFactory:
             tenant_id=tenant_id or self.tenant_id,
             source="gateway",
             data=WhatsAppUpdateData(update=update),
+        )
+
+    def template_notice(
+        self,
+        field: str,
+        *,
+        template_id: str | None,
+        name: str,
+        language: str = "it",
+        event: str | None = None,
+        reason: str | None = None,
+        quality_score: str | None = None,
+        time: datetime | None = None,
+        tenant_id: str | None = None,
+    ) -> WhatsAppUpdateReceived:
+        """Meta's `message_template_status_update` / `…_quality_update` as the gateway
+        publishes it (routed by the WhatsApp Business Account)."""
+        notice = AccountNotice(
+            field=field,
+            waba_id=self.waba_id,
+            event=event,
+            template_id=template_id,
+            template_name=name,
+            template_language=language,
+            reason=reason,
+            quality_score=quality_score,
+        )
+        extra: dict[str, Any] = {"time": time} if time else {}
+        return WhatsAppUpdateReceived.new(
+            tenant_id=tenant_id or self.tenant_id,
+            source="gateway",
+            data=WhatsAppUpdateData(update=notice),
+            **extra,
         )
 
 
