@@ -129,6 +129,7 @@ from bancone_agent.paced_turns import (
     log_fields,
     pace_for,
 )
+from bancone_agent.satisfaction_handlers import record_answer, split_answers
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -161,8 +162,11 @@ async def handle_inbound(event: InboundMessageReceived, deps: AgentDeps) -> None
 async def handle_inbound_batch(events: Sequence[InboundMessageReceived], deps: AgentDeps) -> None:
     """Answer the customer messages queued for one conversation as one turn (per customer,
     should a batch ever mix them)."""
+    answers, rest = split_answers(answerable(events))
+    for answer in answers:  # a satisfaction rating: stored, the assistant does not answer it
+        await record_answer(answer, deps)
     groups: dict[tuple[str, str], list[InboundMessageReceived]] = {}
-    for event in answerable(events):
+    for event in rest:
         key = (event.tenant_id, event.data.customer.customer_id)
         groups.setdefault(key, []).append(event)
     for group in groups.values():

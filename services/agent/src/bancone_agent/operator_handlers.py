@@ -12,6 +12,7 @@ publishes it on `bancone.outbound.v1` and the notifier sends it like any reply.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_start
@@ -61,6 +62,7 @@ from bancone_agent.domain.usage import (
     daily_series,
     daily_usage,
 )
+from bancone_agent.satisfaction_handlers import ask_after_resolve, satisfaction_by_day
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 
@@ -91,7 +93,9 @@ async def _act(
     trigger: Trigger,
     operator_id: str,
     deps: AgentDeps,
+    after: Callable[[AsyncSession, ConversationRecord], Awaitable[None]] | None = None,
 ) -> StateChange:
+    """Move the conversation; `after` runs in the same transaction when it did move."""
     async with deps.sessions() as session, session.begin():
         conversation = await _locked(session, tenant_id, conversation_id)
         if trigger is Trigger.TAKEOVER:
@@ -104,6 +108,8 @@ async def _act(
             operator_id=operator_id,
             now=deps.clock(),
         )
+        if changed and after is not None:
+            await after(session, conversation)
     return StateChange(conversation, changed)
 
 
@@ -116,9 +122,19 @@ async def take_over(command: TakeOver, deps: AgentDeps) -> StateChange:
 
 
 async def resolve(command: Resolve, deps: AgentDeps) -> StateChange:
-    """Close the conversation; the customer's next message goes to the assistant again."""
+    """Close the conversation; the customer's next message goes to the assistant again.
+    With the tenant's satisfaction question on, it is asked in the same transaction."""
+
+    async def ask(session: AsyncSession, conversation: ConversationRecord) -> None:
+        await ask_after_resolve(session, conversation, command.operator_id, deps)
+
     return await _act(
-        command.tenant_id, command.conversation_id, Trigger.RESOLVE, command.operator_id, deps
+        command.tenant_id,
+        command.conversation_id,
+        Trigger.RESOLVE,
+        command.operator_id,
+        deps,
+        after=ask,
     )
 
 
@@ -332,8 +348,9 @@ async def usage_by_day(command: UsageByDay, deps: AgentDeps) -> list[DayUsage]:
     end = datetime.combine(command.last, day_start.min, tzinfo=UTC) + timedelta(days=1)
     async with deps.sessions() as session:
         rows = await repository.turn_facts(session, command.tenant_id, start, end)
+        rated = await satisfaction_by_day(session, command.tenant_id, command.first, command.last)
     facts = [
         TurnFacts(at.astimezone(UTC).date(), str(cid), outcome, tokens, cost)
         for at, cid, outcome, tokens, cost in rows
     ]
-    return daily_series(command.first, command.last, facts)
+    return daily_series(command.first, command.last, facts, rated)

@@ -445,7 +445,8 @@ async def test_only_an_approved_template_with_matching_parameters_is_sent(harnes
     assert missing_row.error_title == (
         "template new_offer (it) parameters do not match: body needs 2 parameter(s), got 1"
     )
-    assert extra_row.error_title is not None and "got 3" in extra_row.error_title
+    assert extra_row.error_title is not None
+    assert "got 3" in extra_row.error_title
     assert await harness.graph_attempts() == attempts, "nothing left for Meta"
 
     right = harness.shop.outbound(customer, offer("Giulia", "Barbera"))
@@ -507,7 +508,8 @@ async def test_another_tenant_neither_sees_nor_uses_the_shops_templates(harness:
     assert by_id.status_code == 404
     assert rival_list == []
     assert through_shop_number.status_code == 201  # the shop's own number: fine
-    assert as_rival.status_code == 404 and as_rival.json()["title"] == "Channel not found"
+    assert as_rival.status_code == 404
+    assert as_rival.json()["title"] == "Channel not found"
     assert {t["name"] for t in await harness.at_meta()} == {"new_offer", "rival_offer"}
     assert await harness.at_meta(harness.rival) == []
 

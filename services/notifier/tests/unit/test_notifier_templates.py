@@ -158,7 +158,8 @@ def test_missing_or_extra_parameters_are_named(
     sent: list[TemplateComponent], complaint: str
 ) -> None:
     mismatch = parameter_mismatch(FULL, sent)
-    assert mismatch is not None and complaint in mismatch
+    assert mismatch is not None
+    assert complaint in mismatch
 
 
 def test_a_body_without_variables_takes_no_parameters() -> None:
@@ -193,13 +194,16 @@ def test_only_an_approved_template_is_sent(status: str | None, code: int, words:
     stored = FULL if status is not None else None
     refusal = send_refusal("new_offer", "it", status, stored, filled())
     assert refusal is not None
-    assert refusal.code == code and words in refusal.title and "new_offer (it)" in refusal.title
+    assert refusal.code == code
+    assert words in refusal.title
+    assert "new_offer (it)" in refusal.title
 
 
 def test_an_approved_template_with_wrong_parameters_is_refused_with_the_reason() -> None:
     assert send_refusal("new_offer", "it", "APPROVED", FULL, filled()) is None
     refusal = send_refusal("new_offer", "it", "APPROVED", FULL, filled(body=1))
-    assert refusal is not None and refusal.code == PARAMETERS_CODE
+    assert refusal is not None
+    assert refusal.code == PARAMETERS_CODE
     assert refusal.title == (
         "template new_offer (it) parameters do not match: body needs 2 parameter(s), got 1"
     )

@@ -349,3 +349,31 @@ class ConversationMemoryRecord(AgentTable, table=True):
         default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False)
     )
     updated_at: datetime = _timestamp()
+
+
+class SatisfactionRecord(AgentTable, table=True):
+    """One satisfaction question asked after a resolve, and the customer's answer (1-5) once
+    it comes. `outbound_id` is the question's message: one row per question sent."""
+
+    __tablename__ = "satisfaction_answers"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "outbound_id", name="uq_satisfaction_outbound"),
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="ck_satisfaction_score"),
+        sa.Index("ix_satisfaction_customer", "tenant_id", "customer_id", "asked_at"),
+        sa.Index("ix_satisfaction_answered", "tenant_id", "answered_at"),
+    )
+
+    tenant_id: str = _tenant()
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    conversation_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), nullable=False))
+    outbound_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    language: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    operator_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    """Who resolved the conversation."""
+    asked_at: datetime = _timestamp()
+    score: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    answered_at: datetime | None = _optional_timestamp()
+    answer_wamid: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))

@@ -132,6 +132,11 @@ class AgentConfig(BaseModel):
     max_tool_rounds: int = Field(default=4, ge=1, le=10)
     max_turn_tokens: int = Field(default=6000, ge=256, le=MAX_TURN_TOKENS)
     budget: LlmBudget = Field(default_factory=LlmBudget)
+    satisfaction_question: bool = Field(
+        default=False,
+        description="After an operator resolves a conversation (inside the 24-hour window), "
+        "ask the customer for a 1-5 rating (a list message); answers go to the usage numbers",
+    )
 
     def holding_message_for(self, language: str) -> str:
         return self.holding_message.get(language) or self.holding_message.get(

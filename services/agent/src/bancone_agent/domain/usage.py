@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from bancone_agent.domain.run import TurnOutcome
+from bancone_agent.domain.satisfaction import NO_ANSWERS, Satisfaction
 
 COST_QUANTUM = Decimal("0.000001")
 """Costs are estimated to the millionth (the price table's own precision); plain, not 0E-8."""
@@ -79,6 +80,8 @@ class DayUsage:
     turns: int
     total_tokens: int
     estimated_cost: Decimal
+    satisfaction: Satisfaction = NO_ANSWERS
+    """Satisfaction answers given that day: how many and their average (1-5)."""
 
 
 class BadRangeError(ValueError):
@@ -92,7 +95,12 @@ def check_range(first: date, last: date) -> None:
         raise BadRangeError(f"at most {MAX_SERIES_DAYS} days at once")
 
 
-def daily_series(first: date, last: date, facts: list[TurnFacts]) -> list[DayUsage]:
+def daily_series(
+    first: date,
+    last: date,
+    facts: list[TurnFacts],
+    satisfaction: Mapping[date, Satisfaction] | None = None,
+) -> list[DayUsage]:
     """One entry per day from `first` to `last` (zeros on days without turns). Muted turns
     (people held the conversation) count as turns, not as conversations the assistant had."""
     days: dict[date, list[TurnFacts]] = {}
@@ -114,6 +122,7 @@ def daily_series(first: date, last: date, facts: list[TurnFacts]) -> list[DayUsa
                 turns=len(rows),
                 total_tokens=sum(r.tokens for r in rows),
                 estimated_cost=sum((r.cost for r in rows), Decimal("0")).quantize(COST_QUANTUM),
+                satisfaction=(satisfaction or {}).get(day, NO_ANSWERS),
             )
         )
     return series

@@ -60,6 +60,11 @@ async def usage(
     )
 
 
+class DaySatisfactionOut(BaseModel):
+    count: int = Field(description="Satisfaction answers given that day.")
+    average: Decimal | None = Field(description="Their average score (1-5); null without any.")
+
+
 class DayOut(BaseModel):
     date: date
     conversations: int
@@ -68,6 +73,7 @@ class DayOut(BaseModel):
     turns: int
     total_tokens: int
     estimated_cost: Decimal
+    satisfaction: DaySatisfactionOut
 
     @classmethod
     def of(cls, d: DayUsage) -> DayOut:
@@ -79,6 +85,9 @@ class DayOut(BaseModel):
             turns=d.turns,
             total_tokens=d.total_tokens,
             estimated_cost=d.estimated_cost,
+            satisfaction=DaySatisfactionOut(
+                count=d.satisfaction.count, average=d.satisfaction.average
+            ),
         )
 
 
