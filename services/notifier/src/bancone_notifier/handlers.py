@@ -444,8 +444,8 @@ COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
     "set_consent_keywords": set_consent_keywords,
     "record_opt_in": record_opt_in,
 }
-"""The consent commands; no HTTP route calls them yet (the notifier's HTTP app is health and
-metrics only until it verifies the gateway's tokens)."""
+"""The consent commands; no HTTP route calls them yet (the notifier verifies the gateway's
+tokens now: its template routes are in `entrypoints/templates_api.py`)."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
