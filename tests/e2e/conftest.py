@@ -30,7 +30,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from sqlalchemy.engine import make_url
 
 from bancone_cli.operator_login import log_in_async
-from bancone_cli.webhooks import build_text_webhook, encode, sign
+from bancone_cli.webhooks import DEFAULT_WABA_ID, build_text_webhook, encode, sign
 from bancone_contracts.topics import ALL_TOPICS
 from bancone_devstack import (
     Child,
@@ -94,6 +94,8 @@ class Tenant:
     app_secret: str
     verify_token: str
     access_token: str
+    waba_id: str | None = None
+    """The WhatsApp Business Account its channel names (templates and their webhooks)."""
 
 
 @dataclass
@@ -273,6 +275,7 @@ async def platform(
                 "Enoteca Bancone",
                 f"1{run_id}01",
                 *(secrets.token_hex(16) for _ in range(3)),
+                waba_id=DEFAULT_WABA_ID,  # the sandbox's account of every number
             ),
             Tenant(
                 "rival",
@@ -424,6 +427,7 @@ async def seed(platform: Platform) -> None:
                 "verify_token": tenant.verify_token,
                 "app_secret": tenant.app_secret,
                 "access_token": tenant.access_token,
+                **({"waba_id": tenant.waba_id} if tenant.waba_id else {}),
             },
             headers=admin,
         )
