@@ -52,6 +52,7 @@ from bancone_notifier.consent_handlers import (
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
+from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.sending import (
     Accepted,
     NotSent,
@@ -84,6 +85,8 @@ class NotifierDeps:
     send_retry: RetryPolicy
     rules: ComplianceRules = field(default_factory=ComplianceRules)
     """WhatsApp's rules checked before a send (`consent_handlers`): the window, opt-outs."""
+    pacer: Pacer = field(default_factory=Unpaced)
+    """Asked before every campaign send (`campaign_runner`)."""
 
 
 # --- channels -------------------------------------------------------------------------------

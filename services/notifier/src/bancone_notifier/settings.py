@@ -6,13 +6,14 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bancone_kit.crypto import DEV_CHANNEL_KEYRING, Keyring
+from bancone_kit.http.auth import TokenAuthSettings
 from bancone_kit.settings import ConsumerSettings, Port
 
 SHARED_CHANNEL_KEYRING_ENV = "BANCONE_CHANNEL_KEYRING"
 """The variable gateway and notifier may both read, so a local run sets the shared key once."""
 
 
-class NotifierSettings(ConsumerSettings):
+class NotifierSettings(ConsumerSettings, TokenAuthSettings):
     """Everything the notifier reads from its environment; built in `bootstrap`, never at import.
 
     The channel keyring opens the access tokens the gateway seals on `bancone.channel.v1`
@@ -64,6 +65,24 @@ class NotifierSettings(ConsumerSettings):
         le=120,
         description="How long a reply quoting a customer message not yet recorded waits for "
         "it (the inbound consumer may lag the agent) before the window is judged without it.",
+    )
+    run_campaigns: bool = Field(
+        default=True, description="Run the campaign runner in this process (a background task)."
+    )
+    campaign_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often the runner looks for due campaigns."
+    )
+    campaign_batch_size: int = Field(
+        default=20, ge=1, le=500, description="Recipients a runner claims and sends per round."
+    )
+    campaign_claim_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="After this long another runner's unfinished claim counts as abandoned "
+        "(longer than a send with all its retries).",
+    )
+    campaign_stop_grace_seconds: float = Field(
+        default=10.0, ge=0, description="On shutdown, how long the sends in flight may finish."
     )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),
