@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -28,6 +29,12 @@ from bancone_notifier.domain.campaigns import Progress, bucket
 
 _RECIPIENTS = CampaignRecipientRecord.__table__  # type: ignore[attr-defined]
 _OUTBOUND = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
+
+
+async def _run(session: AsyncSession, statement: sa.Executable) -> sa.CursorResult[Any]:
+    """A Core statement on the session's connection (in its transaction)."""
+    connection = await session.connection()
+    return await connection.execute(statement)
 
 
 async def remember_profile(
@@ -164,22 +171,24 @@ async def claim_batch(
         _RECIPIENTS.c.campaign_id == campaign_id, _claimable(runner_id, stale_before)
     )
     keys = (
-        await session.execute(
+        await _run(
+            session,
             sa.select(_RECIPIENTS.c.customer_id)
             .where(condition)
             .order_by(_RECIPIENTS.c.customer_id)
-            .limit(limit)
+            .limit(limit),
         )
     ).all()
     now = utcnow()
     claimed: list[str] = []
     for (customer_id,) in keys:
-        result = await session.execute(
+        result = await _run(
+            session,
             sa.update(_RECIPIENTS)
             .where(condition, _RECIPIENTS.c.customer_id == customer_id)
-            .values(state="claimed", claimed_by=runner_id, claimed_at=now)
+            .values(state="claimed", claimed_by=runner_id, claimed_at=now),
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:
             claimed.append(customer_id)
     if not claimed:
         return []
@@ -197,7 +206,8 @@ async def finish_recipient(
     *,
     skip_reason: str | None = None,
 ) -> None:
-    await session.execute(
+    await _run(
+        session,
         sa.update(_RECIPIENTS)
         .where(
             _RECIPIENTS.c.campaign_id == campaign_id,
@@ -206,7 +216,7 @@ async def finish_recipient(
         )
         .values(
             state="skipped" if skip_reason else "done", skip_reason=skip_reason, done_at=utcnow()
-        )
+        ),
     )
 
 
@@ -215,7 +225,7 @@ async def open_recipients(session: AsyncSession, campaign_id: uuid.UUID) -> int:
     statement = sa.select(sa.func.count()).where(
         _RECIPIENTS.c.campaign_id == campaign_id, _RECIPIENTS.c.state.in_(("queued", "claimed"))
     )
-    return int((await session.execute(statement)).scalar_one())
+    return int((await _run(session, statement)).scalar_one())
 
 
 async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
@@ -243,9 +253,8 @@ async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
         )
     )
     report = Progress()
-    for state, skip_reason, sent_state, code, title, count in (
-        await session.execute(statement)
-    ).all():
+    for row in (await _run(session, statement)).all():
+        state, skip_reason, sent_state, code, title, count = row.tuple()
         where = bucket(state, sent_state, code)
         reason = skip_reason or title
         if where == "failed":
