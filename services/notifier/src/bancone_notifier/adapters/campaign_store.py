@@ -253,8 +253,10 @@ async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
         )
     )
     report = Progress()
-    for row in (await _run(session, statement)).all():
-        state, skip_reason, sent_state, code, title, count = row.tuple()
+    rows: list[tuple[str, str | None, str | None, int | None, str | None, int]] = [
+        tuple(row) for row in (await _run(session, statement)).all()
+    ]
+    for state, skip_reason, sent_state, code, title, count in rows:
         where = bucket(state, sent_state, code)
         reason = skip_reason or title
         if where == "failed":
