@@ -306,6 +306,7 @@ async def platform(
             "agent_url": urls["agent"],
             "catalog_url": urls["catalog"],
             "ingest_url": urls["ingest"],
+            "notifier_url": urls["notifier"],
             # signed invoice links: the gateway's own key; opened on its public origin
             "link_keyring": keyring("link1"),
             "link_base_url": urls["gateway"],
@@ -331,6 +332,7 @@ async def platform(
             "dev_poison_marker": POISON,
         },
         "notifier": {
+            "jwks_url": urls["gateway"] + JWKS_PATH,
             "graph_base_url": urls["sandbox"],
             "channel_keyring": channel_keyring,
             "send_retry_initial_seconds": "0.2",

@@ -194,12 +194,14 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
         ("ingress", "agent", ports["agent"]),
         ("ingress", "catalog", ports["catalog"]),
         ("ingress", "ingest", ports["ingest"]),
+        ("ingress", "notifier", ports["notifier"]),  # campaigns
         ("agent", "catalog", ports["catalog"]),
         ("agent", "ingest", ports["ingest"]),
         ("agent", "gateway", ports["gateway"]),  # service tokens, JWKS
         ("catalog", "gateway", ports["gateway"]),  # JWKS: tokens are verified locally
         ("gateway", "catalog", ports["catalog"]),  # invoice PDFs behind signed links
         ("ingest", "gateway", ports["gateway"]),
+        ("notifier", "gateway", ports["gateway"]),  # JWKS
         ("agent", "internet", 443),  # the LLM (OpenAI-compatible, HTTPS)
         ("notifier", "internet", 443),  # Meta's Graph API
         ("ingest", "internet", 443),  # documents from URLs, S3 blobs, OpenAI embeddings
@@ -263,6 +265,7 @@ PUBLISHED_PATHS = {
     "/v1/tenants/[^/]+/(conversations|events|assistant-config|onboarding|usage|dead-letters|whatsapp-notices)(/|$)",
     "/v1/tenants/[^/]+/(products|faqs|offers|import|imports|orders|carts|invoice-settings)(/|:|$)",
     "/v1/tenants/[^/]+/(documents|ingestion-jobs|search|stats|knowledge-settings)(/|$)",
+    "/v1/tenants/[^/]+/(campaigns)(/|$)",
 }
 """What the Ingress may publish: the webhook, the operators' identity routes, the JWKS, the
 console's static files and the tenant-scoped

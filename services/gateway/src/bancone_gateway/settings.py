@@ -128,6 +128,9 @@ class GatewaySettings(ServiceSettings):
     ingest_url: str | None = Field(
         default=None, description="Likewise for ingest's (documents, ingestion-jobs, search)."
     )
+    notifier_url: str | None = Field(
+        default=None, description="Likewise for the notifier's (campaigns)."
+    )
     console_enabled: bool = Field(
         default=True, description="Serve the operators' console at /console/."
     )
@@ -201,7 +204,12 @@ class GatewaySettings(ServiceSettings):
 
     def upstreams(self) -> dict[str, str]:
         """Service name → base URL of each upstream the gateway forwards to (none by default)."""
-        found = {"agent": self.agent_url, "catalog": self.catalog_url, "ingest": self.ingest_url}
+        found = {
+            "agent": self.agent_url,
+            "catalog": self.catalog_url,
+            "ingest": self.ingest_url,
+            "notifier": self.notifier_url,
+        }
         return {name: url for name, url in found.items() if url}
 
     def platform_password(self) -> SecretStr | None:

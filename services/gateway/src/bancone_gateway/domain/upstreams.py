@@ -32,6 +32,7 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "search": "ingest",
     "stats": "ingest",
     "knowledge-settings": "ingest",
+    "campaigns": "notifier",
 }
 """The first path segment after `/v1/tenants/{tenant_id}/` → the service that serves it."""
 

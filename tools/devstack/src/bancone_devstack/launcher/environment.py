@@ -57,9 +57,9 @@ def build_env(
     env.setdefault("BANCONE_AGENT_SERVICE_CLIENT_SECRET", env["BANCONE_AGENT_SERVICE_SECRET"])
     env.setdefault("BANCONE_AGENT_GATEWAY_URL", base_url(env, GATEWAY))
     # One origin for the console: the gateway forwards the other services' tenant paths.
-    for svc in (AGENT, CATALOG, INGEST):
+    for svc in (AGENT, CATALOG, INGEST, NOTIFIER):
         env.setdefault(f"BANCONE_GATEWAY_{svc.name.upper()}_URL", base_url(env, svc))
-    for svc in (CATALOG, INGEST, AGENT):
+    for svc in (CATALOG, INGEST, AGENT, NOTIFIER):
         env.setdefault(f"{svc.prefix}JWKS_URL", base_url(env, GATEWAY) + JWKS_PATH)
     env.setdefault("BANCONE_INGEST_QDRANT_PATH", str(layout.qdrant))
     env.setdefault("BANCONE_AGENT_CATALOG_URL", base_url(env, CATALOG))
