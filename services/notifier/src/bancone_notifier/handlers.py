@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import WhatsAppError, utc_now
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -41,6 +42,7 @@ from bancone_notifier.adapters.tables import (
     DeliveryStatusRecord,
     OutboundMessageRecord,
 )
+from bancone_notifier.campaign_handlers import handle_catalog_changed
 from bancone_notifier.consent_handlers import (
     ComplianceRules,
     await_quoted_inbound,
@@ -431,6 +433,7 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     WhatsAppStatusUpdated: handle_status_updated,
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_whatsapp_update,
+    CatalogEntityChanged: handle_catalog_changed,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
@@ -444,4 +447,5 @@ metrics only until it verifies the gateway's tokens)."""
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses, inbound messages and
-WhatsApp updates for the consent ledger and the 24-hour window)."""
+WhatsApp updates for the consent ledger and the 24-hour window, catalog changes for drafts of
+campaigns on new offers)."""

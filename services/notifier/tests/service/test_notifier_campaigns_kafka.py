@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from sqlmodel import select
 from bancone_cli.webhooks import DEFAULT_WABA_ID
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.catalog import CatalogChange, CatalogEntityChanged, OfferSnapshot
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
@@ -48,6 +50,7 @@ from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
 pytestmark = pytest.mark.service
 
 EVENTS = (
+    CatalogEntityChanged,
     ChannelChanged,
     OutboundMessageRequested,
     WhatsAppStatusUpdated,
@@ -491,3 +494,69 @@ async def test_bad_campaigns_are_refused_with_a_problem_and_nothing_is_sent(
         assert (await client.get(url)).json()["items"][0]["state"] == "cancelled"
         assert await harness.attempts() == before
         assert await harness.sent_to(customers[0]) == []
+
+
+def offer_event(tenant_id: str, offer_id: str, title: str) -> CatalogEntityChanged:
+    return CatalogEntityChanged.new(
+        tenant_id=tenant_id,
+        source="catalog",
+        data=CatalogChange(
+            entity_kind="offer",
+            entity_id=offer_id,
+            op="upserted",
+            snapshot=OfferSnapshot(title=title, discount_percent=Decimal("20")),
+        ),
+    )
+
+
+async def test_a_new_offer_drafts_one_campaign_that_sends_only_once_the_owner_schedules_it(
+    harness: Harness,
+) -> None:
+    shop, rival = harness.shop, harness.rival
+    async with harness.notifier() as (_, client):
+        customers = await harness.customers(shop, 2)
+        await harness.customers(rival, 1)
+        url = f"/v1/tenants/{shop.tenant_id}/campaigns"
+        assert (await client.get(f"{url}/settings")).json()["draft_on_new_offer"] is False
+        template = campaign_body(shop)["template"] | {
+            "variables": [{"field": "name", "fallback": "cliente"}, {"field": "offer_title"}]
+        }
+        put = await client.put(
+            f"{url}/settings",
+            json={
+                "draft_on_new_offer": True,
+                "phone_number_id": shop.phone_number_id,
+                "offer_template": template,
+            },
+        )
+        assert put.status_code == 200, put.text
+        offer = offer_event(shop.tenant_id, "offer-1", "Panettone -20%")
+        await harness.publish(offer)
+        await harness.publish(offer)  # a replay
+        await harness.publish(offer_event(shop.tenant_id, "offer-1", "Panettone -25%"))  # an edit
+        await harness.publish(offer_event(rival.tenant_id, "offer-9", "Not drafted"))  # setting off
+        sentinel = offer_event(shop.tenant_id, "offer-1", "same key, handled after the others")
+        await harness.publish(sentinel)
+
+        async def drafted() -> list[dict[str, Any]] | None:
+            items: list[dict[str, Any]] = (await client.get(url)).json()["items"]
+            return items or None
+
+        [draft] = await eventually(drafted)
+        assert (draft["state"], draft["origin"], draft["audience"]) == ("draft", "offer:offer-1", 2)
+        assert draft["template"]["variables"][1] == {
+            "value": "Panettone -20%",
+            "field": None,
+            "fallback": None,
+        }
+        rival_items = await client.get(f"/v1/tenants/{rival.tenant_id}/campaigns")
+        assert rival_items.json()["items"] == []
+        assert await harness.sent_count(customers) == 0
+
+        scheduled = await client.post(f"{url}/{draft['id']}/schedule", json={})
+        assert scheduled.json()["state"] == "scheduled"
+        report = await final(client, shop, draft["id"])
+    assert report["counts"]["sent"] == 2
+    [message] = await harness.sent_to(customers[0])
+    parameters = message["body"]["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in parameters] == ["Cliente 0", "Panettone -20%"]

@@ -265,5 +265,7 @@ async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
     return report
 
 
-async def settings_of(session: AsyncSession, tenant_id: str) -> CampaignSettingsRecord | None:
-    return await session.get(CampaignSettingsRecord, tenant_id)
+async def settings_of(
+    session: AsyncSession, tenant_id: str, *, lock: bool = False
+) -> CampaignSettingsRecord | None:
+    return await session.get(CampaignSettingsRecord, tenant_id, with_for_update=lock)

@@ -44,6 +44,10 @@ class CampaignStateError(CampaignError):
     """The action does not apply to the campaign's current state (409)."""
 
 
+class CampaignExistsError(CampaignStateError):
+    """A campaign from this origin (a catalog offer) exists already (409)."""
+
+
 class CampaignNotFoundError(LookupError):
     """No such campaign for this tenant (404; another tenant's is not found either)."""
 

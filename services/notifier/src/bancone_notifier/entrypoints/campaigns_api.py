@@ -15,7 +15,12 @@ from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.auth import AdminRole, Viewer
 from bancone_kit.http.problems import Problem
 from bancone_notifier import campaign_handlers
-from bancone_notifier.campaign_handlers import CampaignView, CreateCampaign
+from bancone_notifier.campaign_handlers import (
+    CampaignSettings,
+    CampaignView,
+    CreateCampaign,
+    template_json,
+)
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
 from bancone_notifier.handlers import NotifierDeps
@@ -104,6 +109,24 @@ class CampaignOut(BaseModel):
     failed: dict[str, int] = Field(description="Failed recipients by error.")
 
 
+class SettingsIn(_Strict):
+    draft_on_new_offer: bool = Field(
+        default=False, description="A new catalog offer drafts a campaign to opted-in customers."
+    )
+    phone_number_id: str | None = Field(default=None, max_length=64)
+    offer_template: TemplateIn | None = Field(
+        default=None,
+        description="The drafts' template; variables may also take offer_title, "
+        "offer_description or offer_discount.",
+    )
+
+
+class SettingsOut(BaseModel):
+    draft_on_new_offer: bool
+    phone_number_id: str | None
+    offer_template: dict[str, Any] | None
+
+
 class CampaignPage(BaseModel):
     items: list[CampaignOut]
 
@@ -138,16 +161,48 @@ router = APIRouter(
 )
 
 
+def _template(body: TemplateIn) -> TemplateSpec:
+    return TemplateSpec(
+        name=body.name,
+        language=body.language,
+        category=body.category,
+        variables=tuple(Variable(**v.model_dump()) for v in body.variables),
+        placeholders=body.placeholders,
+    )
+
+
+def _settings_out(settings: CampaignSettings) -> SettingsOut:
+    template = settings.offer_template
+    return SettingsOut(
+        draft_on_new_offer=settings.draft_on_new_offer,
+        phone_number_id=settings.phone_number_id,
+        offer_template=template_json(template) if template is not None else None,
+    )
+
+
+# Declared before `/{campaign_id}` so that "settings" is not read as a campaign id.
+@router.get("/settings", dependencies=[Viewer])
+async def get_settings(tenant_id: TenantId, deps: Deps) -> SettingsOut:
+    return _settings_out(await campaign_handlers.get_campaign_settings(tenant_id, deps))
+
+
+@router.put("/settings", dependencies=[AdminRole])
+async def put_settings(tenant_id: TenantId, body: SettingsIn, deps: Deps) -> SettingsOut:
+    """Whether a new offer drafts a campaign, from which number, with which template."""
+    settings = CampaignSettings(
+        tenant_id,
+        body.draft_on_new_offer,
+        body.phone_number_id,
+        _template(body.offer_template) if body.offer_template is not None else None,
+    )
+    await campaign_handlers.set_campaign_settings(settings, deps)
+    return _settings_out(await campaign_handlers.get_campaign_settings(tenant_id, deps))
+
+
 @router.post("", status_code=201, dependencies=[AdminRole])
 async def create_campaign(tenant_id: TenantId, body: CampaignIn, deps: Deps) -> CampaignOut:
     """A draft, or scheduled at once with `send_at` / `send_now`; nothing is sent here."""
-    template = TemplateSpec(
-        name=body.template.name,
-        language=body.template.language,
-        category=body.template.category,
-        variables=tuple(Variable(**v.model_dump()) for v in body.template.variables),
-        placeholders=body.template.placeholders,
-    )
+    template = _template(body.template)
     segment = Segment(
         customers=tuple(body.segment.customers) if body.segment.customers else None,
         languages=frozenset(body.segment.languages) if body.segment.languages else None,
