@@ -148,7 +148,7 @@ async def _audience(
 
 
 async def _check_sendable(session: AsyncSession, tenant_id: str, campaign: CampaignRecord) -> None:
-    channel = await repository.get_channel(session, campaign.phone_number_id)
+    channel = await campaign_store.channel_of(session, campaign.phone_number_id)
     if channel is None or channel.tenant_id != tenant_id:
         raise CampaignError(f"the tenant has no channel {campaign.phone_number_id}")
     receivers, _ = await _audience(
@@ -369,7 +369,7 @@ async def set_campaign_settings(settings: CampaignSettings, deps: NotifierDeps) 
         check_offer_template(settings.offer_template)
     async with deps.sessions() as session, session.begin():
         if settings.phone_number_id is not None:
-            channel = await repository.get_channel(session, settings.phone_number_id)
+            channel = await campaign_store.channel_of(session, settings.phone_number_id)
             if channel is None or channel.tenant_id != settings.tenant_id:
                 raise CampaignError(f"the tenant has no channel {settings.phone_number_id}")
         row = await campaign_store.settings_of(session, settings.tenant_id, lock=True)

@@ -19,6 +19,7 @@ from bancone_notifier.adapters.tables import (
     CampaignRecipientRecord,
     CampaignRecord,
     CampaignSettingsRecord,
+    ChannelRecord,
     CustomerConsentRecord,
     CustomerProfileRecord,
     CustomerWindowRecord,
@@ -107,6 +108,12 @@ async def candidates(
             )
         )
     return found
+
+
+async def channel_of(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
+    """The channel, read without a lock: the send path locks it, and a campaign write holding
+    its campaign row must not wait for it (lock order)."""
+    return await session.get(ChannelRecord, phone_number_id)
 
 
 async def get_campaign(
