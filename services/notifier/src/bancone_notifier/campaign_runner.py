@@ -160,12 +160,15 @@ class CampaignRunner:
             await complete_if_done(tenant_id, campaign_id, self.deps)
             return False
         spec = template_of(campaign.template)
-        await asyncio.gather(*(self._send_one(campaign, spec, r) for r in batch))
-        return True
+        settled = await asyncio.gather(*(self._send_one(campaign, spec, r) for r in batch))
+        # A batch where every send raised (e.g. the channel is not known yet) waits for the
+        # next poll instead of spinning.
+        return any(settled)
 
     async def _send_one(
         self, campaign: CampaignRecord, spec: TemplateSpec, recipient: CampaignRecipientRecord
-    ) -> None:
+    ) -> bool:
+        """Send to one recipient; False when it raised and stays claimed for the next round."""
         fields = {
             "campaign_id": str(campaign.id),
             "tenant_id": campaign.tenant_id,
@@ -182,16 +185,17 @@ class CampaignRunner:
                         session, campaign.id, recipient.customer_id, skip_reason=reason
                     )
                     log.info("campaign.recipient_skipped", reason=reason, **fields)
-                    return
+                    return True
         await self.deps.pacer.acquire(campaign.phone_number_id, recipient.customer_id, "campaign")
         try:
             await handle_outbound_requested(campaign_message(campaign, spec, recipient), self.deps)
         except Exception:
             # Left claimed: retried next round; the outbound claim keeps it to one message.
             log.exception("campaign.send_failed", **fields)
-            return
+            return False
         async with self.deps.sessions() as session, session.begin():
             await campaign_store.finish_recipient(session, campaign.id, recipient.customer_id)
+        return True
 
 
 async def _already_sent(session: AsyncSession, recipient: CampaignRecipientRecord) -> bool:
