@@ -175,6 +175,7 @@ def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None
         "notifier-channels",
         "notifier-inbound",
         "notifier-whatsapp-updates",
+        "notifier-catalog",
     }
     assert groups["ingest"] == {"ingest"}
     assert groups["gateway"] == set()

@@ -335,8 +335,8 @@ async def platform(
             "dev_poison_marker": POISON,
         },
         "notifier": {
-            "graph_base_url": urls["sandbox"],
             "jwks_url": urls["gateway"] + JWKS_PATH,
+            "graph_base_url": urls["sandbox"],
             "channel_keyring": channel_keyring,
             "send_retry_initial_seconds": "0.2",
         },

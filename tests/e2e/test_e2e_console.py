@@ -593,3 +593,52 @@ async def test_an_operator_ships_a_paid_order_from_the_orders_page(
     async with httpx.AsyncClient(timeout=30) as http:
         stored = await http.get(f"{catalog}/orders/{order['order_id']}", headers=platform.admin())
     assert (stored.json()["status"], stored.json()["tracking_code"]) == ("shipped", "GLS-778899")
+
+
+async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
+    platform: Platform, browser: Browser, customer: str, shots: Path
+) -> None:
+    """A draft written through the API (as a new offer would) is listed on the Campaigns page;
+    the owner sends it with one click, the row shows it completed and the opted-in customer
+    has the template exactly once."""
+    demo = platform.tenants["demo"]
+    template = f"console_offerta_{uuid.uuid4().hex[:8]}"
+    sandbox = platform.url("sandbox")
+    channels = (await platform.http.get(sandbox + "/sandbox/channels")).json()
+    [channel] = [c for c in channels if c["phone_number_id"] == demo.phone_number_id]
+    registered = await platform.http.post(
+        f"{sandbox}/v25.0/{channel['waba_id']}/message_templates",
+        json={"name": template, "language": "it", "category": "MARKETING"},
+        headers={"Authorization": f"Bearer {demo.access_token}"},
+    )
+    registered.raise_for_status()
+    await platform.say(demo, customer, "ISCRIVIMI")
+    url = platform.url("gateway") + "/v1/tenants/demo/campaigns"
+    body = {
+        "name": f"Console {template}",
+        "phone_number_id": demo.phone_number_id,
+        "template": {"name": template, "language": "it", "category": "marketing"},
+        "segment": {"customers": [customer]},
+    }
+    deadline = time.monotonic() + 90
+    while True:  # until the opt-in has reached the notifier's ledger
+        draft = await platform.http.post(url, json=body, headers=platform.admin())
+        if draft.status_code == 201 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert draft.status_code == 201, draft.text
+
+    owner_email, owner_password = platform.owner_logins["demo"]
+    page = await new_page(browser, platform, DESKTOP)
+    await log_in(page, owner_email, owner_password)
+    await expect(page.get_by_test_id("inbox-list")).to_be_attached(timeout=UI)
+    await page.goto(platform.url("gateway") + "/console/#/campaigns")
+    row = page.locator(f"tr[data-campaign='{draft.json()['id']}']")
+    await expect(row).to_contain_text("draft", timeout=UI)
+    await row.get_by_role("button", name="Send now").click()
+    await expect(row.locator("[data-state]")).to_have_attribute(
+        "data-state", "completed", timeout=UI
+    )
+    await screenshot(page, shots, "campaigns")
+    sent = [m for m in await platform.sent_to(customer) if m["body"].get("type") == "template"]
+    assert [m["body"]["template"]["name"] for m in sent] == [template]

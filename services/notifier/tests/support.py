@@ -149,12 +149,13 @@ class EventFactory:
         *,
         at: datetime | None = None,
         tenant_id: str | None = None,
+        profile_name: str | None = None,
     ) -> InboundMessageReceived:
         """The gateway's event for a customer's text message, received `at` (default now)."""
         data = InboundMessage(
             message_id=f"wamid.IN{uuid.uuid4().hex}",
             phone_number_id=self.phone_number_id,
-            customer=Customer(wa_id=wa_id),
+            customer=Customer(wa_id=wa_id, profile_name=profile_name),
             timestamp=at or utc_now(),
             content=TextContent(body=text),
         )

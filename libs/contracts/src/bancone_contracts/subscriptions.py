@@ -64,6 +64,8 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup("notifier", InboundMessageReceived, "notifier-inbound"),
     # WhatsApp's user_preferences (marketing stop/resume) feed the consent ledger.
     ConsumerGroup("notifier", WhatsAppUpdateReceived, "notifier-whatsapp-updates"),
+    # A new offer can draft a campaign to the opted-in customers (a tenant setting).
+    ConsumerGroup("notifier", CatalogEntityChanged, "notifier-catalog"),
 )
 """Every consumer group of every service (DESIGN.md, "Events")."""
 

@@ -129,7 +129,7 @@ class GatewaySettings(ServiceSettings):
         default=None, description="Likewise for ingest's (documents, ingestion-jobs, search)."
     )
     notifier_url: str | None = Field(
-        default=None, description="Likewise for the notifier's (message templates)."
+        default=None, description="Likewise for the notifier's (message templates, campaigns)."
     )
     console_enabled: bool = Field(
         default=True, description="Serve the operators' console at /console/."

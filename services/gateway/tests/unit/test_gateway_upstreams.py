@@ -29,6 +29,8 @@ pytestmark = pytest.mark.unit
         ("/v1/tenants/demo/invoice-settings", "catalog"),
         ("/v1/tenants/demo/documents/x", "ingest"),
         ("/v1/tenants/demo/ingestion-jobs/j", "ingest"),
+        ("/v1/tenants/demo/campaigns", "notifier"),
+        ("/v1/tenants/demo/campaigns/c1/pause", "notifier"),
     ],
 )
 def test_tenant_api_paths_go_to_their_service(path: str, owner: str) -> None:

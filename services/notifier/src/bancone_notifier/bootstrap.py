@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -14,7 +15,9 @@ from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
 from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, TemplateApi
+from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.handlers import NotifierDeps
@@ -35,11 +38,12 @@ def build_app(
     graph: GraphApi | None = None,
     templates: TemplateApi | None = None,
     subscriptions: Sequence[Subscription] = SUBSCRIPTIONS,
+    pacer: Pacer | None = None,
 ) -> FastAPI:
     """The notifier's ASGI app: consumers, outbox relay and Graph API client start with it.
 
     Tests pass their own `graph` (or point `graph_base_url` at a stand-in) and their own
-    topics and groups in `subscriptions`.
+    topics and groups in `subscriptions`, and may pass the `pacer` (default `Unpaced`).
     """
     engine = create_engine(settings.database_url)
     messaging = Messaging(broker_for(settings), engine)
@@ -64,6 +68,7 @@ def build_app(
             check_templates=settings.check_templates,
             inbound_grace_seconds=settings.inbound_grace_seconds,
         ),
+        pacer=pacer or Unpaced(),
     )
     register_consumers(
         messaging.broker,
@@ -72,7 +77,28 @@ def build_app(
         subscriptions=subscriptions,
     )
 
-    lifespan = messaging.lifespan(client.aclose, engine.dispose)
+    messaging_lifespan = messaging.lifespan(client.aclose, engine.dispose)
+    runner = CampaignRunner(
+        deps,
+        RunnerSettings(
+            poll_seconds=settings.campaign_poll_seconds,
+            batch_size=settings.campaign_batch_size,
+            claim_lease_seconds=settings.campaign_claim_lease_seconds,
+            stop_grace_seconds=settings.campaign_stop_grace_seconds,
+        ),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with messaging_lifespan(app):
+            if settings.run_campaigns:
+                runner.start()
+            try:
+                yield
+            finally:
+                await runner.stop()
+
     app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
+    app.state.campaign_runner = runner
     return app

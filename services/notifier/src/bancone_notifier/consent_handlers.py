@@ -34,7 +34,7 @@ from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.outbox import stage
-from bancone_notifier.adapters import consent_store
+from bancone_notifier.adapters import campaign_store, consent_store
 from bancone_notifier.domain.consent import (
     ConsentAction,
     ConsentKeyword,
@@ -102,9 +102,11 @@ async def handle_inbound_received(event: InboundMessageReceived, deps: NotifierD
             renews_window=new_message,
         )
         if not new_message or not isinstance(message.content, TextContent):
+            await _remember(session, event, None)
             return
         keywords = await consent_store.keywords(session, event.tenant_id)
         keyword = match_keyword(message.content.body, keywords)
+        await _remember(session, event, keyword.language if keyword else None)
         if keyword is None:
             return
         await consent_store.record_consent(
@@ -125,6 +127,19 @@ async def handle_inbound_received(event: InboundMessageReceived, deps: NotifierD
         language=keyword.language,
         phone_number_id=message.phone_number_id,
         **fields,
+    )
+
+
+async def _remember(
+    session: AsyncSession, event: InboundMessageReceived, language: str | None
+) -> None:
+    """What campaigns may use: the profile name, the language of a keyword the customer used."""
+    await campaign_store.remember_profile(
+        session,
+        tenant_id=event.tenant_id,
+        customer_id=event.data.customer.customer_id,
+        profile_name=event.data.customer.profile_name,
+        language=language,
     )
 
 

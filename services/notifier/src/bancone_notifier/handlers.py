@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import WhatsAppError, utc_now
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -42,6 +43,7 @@ from bancone_notifier.adapters.tables import (
     DeliveryStatusRecord,
     OutboundMessageRecord,
 )
+from bancone_notifier.campaign_handlers import handle_catalog_changed
 from bancone_notifier.consent_handlers import (
     ComplianceRules,
     await_quoted_inbound,
@@ -52,6 +54,7 @@ from bancone_notifier.consent_handlers import (
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
+from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.sending import (
     Accepted,
     NotSent,
@@ -88,6 +91,8 @@ class NotifierDeps:
     templates: TemplateApi | None = None
     """The Graph API's message-template endpoints (`template_handlers`); None: templates are
     not managed, and with `rules.check_templates` every template send is refused as unknown."""
+    pacer: Pacer = field(default_factory=Unpaced)
+    """Asked before every campaign send (`campaign_runner`)."""
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -437,6 +442,7 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     WhatsAppStatusUpdated: handle_status_updated,
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_update,
+    CatalogEntityChanged: handle_catalog_changed,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
@@ -450,4 +456,5 @@ tokens now: its template routes are in `entrypoints/templates_api.py`)."""
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses, inbound messages and
-WhatsApp updates for the consent ledger and the 24-hour window)."""
+WhatsApp updates for the consent ledger and the 24-hour window, catalog changes for drafts of
+campaigns on new offers)."""

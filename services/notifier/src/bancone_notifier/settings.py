@@ -71,6 +71,24 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="How long a reply quoting a customer message not yet recorded waits for "
         "it (the inbound consumer may lag the agent) before the window is judged without it.",
     )
+    run_campaigns: bool = Field(
+        default=True, description="Run the campaign runner in this process (a background task)."
+    )
+    campaign_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often the runner looks for due campaigns."
+    )
+    campaign_batch_size: int = Field(
+        default=20, ge=1, le=500, description="Recipients a runner claims and sends per round."
+    )
+    campaign_claim_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="After this long another runner's unfinished claim counts as abandoned "
+        "(longer than a send with all its retries).",
+    )
+    campaign_stop_grace_seconds: float = Field(
+        default=10.0, ge=0, description="On shutdown, how long the sends in flight may finish."
+    )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),
         validation_alias=AliasChoices(

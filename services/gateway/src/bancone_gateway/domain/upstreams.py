@@ -33,6 +33,7 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "stats": "ingest",
     "knowledge-settings": "ingest",
     "templates": "notifier",
+    "campaigns": "notifier",
 }
 """The first path segment after `/v1/tenants/{tenant_id}/` → the service that serves it."""
 

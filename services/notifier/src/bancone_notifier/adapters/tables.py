@@ -245,3 +245,90 @@ class MessageTemplateRecord(NotifierTable, table=True):
     synced_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class CustomerProfileRecord(NotifierTable, table=True):
+    """What campaigns may use about a customer: the WhatsApp profile name of their last
+    message, and the language of the last keyword they used (None until they used one)."""
+
+    __tablename__ = "customer_profiles"
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    profile_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class CampaignRecord(NotifierTable, table=True):
+    """A campaign: its template and variables, segment, schedule and state (`domain.campaigns`)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN ('draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled')",
+            name="ck_campaigns_state",
+        ),
+        sa.UniqueConstraint("tenant_id", "origin", name="uq_campaigns_origin"),
+        sa.Index("ix_campaigns_due", "state", "send_at"),
+        sa.Index("ix_campaigns_tenant", "tenant_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=sa.Column(sa.Uuid(), primary_key=True)
+    )
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), nullable=False))
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    template: dict[str, object] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    segment: dict[str, object] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    origin: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
+    """Where a draft came from (`offer:<id>`), unique per tenant so a replay drafts once."""
+    send_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    started_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class CampaignRecipientRecord(NotifierTable, table=True):
+    """One recipient of a campaign, written once when the audience is materialised.
+
+    `state`: `queued` → `claimed` (by a runner, before anything is sent) → `done` (the send's
+    outcome is in `outbound_messages` under `outbound_id`), or `skipped` with a reason.
+    """
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN ('queued', 'claimed', 'done', 'skipped')", name="ck_campaign_recipients_state"
+        ),
+        sa.UniqueConstraint("outbound_id", name="uq_campaign_recipients_outbound"),
+        sa.Index("ix_campaign_recipients_state", "campaign_id", "state"),
+    )
+
+    campaign_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), nullable=False))
+    outbound_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    skip_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    parameters: list[str] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+
+
+class CampaignSettingsRecord(NotifierTable, table=True):
+    """A tenant's campaign settings: draft a campaign when the catalog publishes a new offer."""
+
+    __tablename__ = "campaign_settings"
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    draft_on_new_offer: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
+    offer_template: dict[str, object] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
+    phone_number_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())

@@ -1,5 +1,7 @@
-"""The notifier's HTTP routes: message templates (`templates_api.py`); health and readiness
-come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each error means over HTTP.
+"""The notifier's HTTP routes: message templates (`templates_api.py`) and campaigns
+(`campaigns_api.py`), guarded by the gateway's tokens verified locally through its JWKS;
+health and readiness come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each
+error means over HTTP.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from bancone_kit.http.app import create_app
 from bancone_kit.http.auth import install_token_verifier
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
 from bancone_kit.http.health import ReadinessCheck
+from bancone_notifier.domain.campaigns import (
+    CampaignError,
+    CampaignNotFoundError,
+    CampaignStateError,
+)
 from bancone_notifier.domain.templates import (
     GraphTemplateError,
     GraphTemplateRefusedError,
@@ -20,6 +27,7 @@ from bancone_notifier.domain.templates import (
     NoAccountError,
     TemplateNotFoundError,
 )
+from bancone_notifier.entrypoints.campaigns_api import router as campaigns_router
 from bancone_notifier.entrypoints.templates_api import router as templates_router
 from bancone_notifier.settings import NotifierSettings
 
@@ -39,10 +47,20 @@ NOTIFIER_PROBLEMS: ErrorProblems = {
         422, "Graph API refused the template", extensions=_graph_details
     ),
     GraphTemplateError: ErrorProblem(502, "Graph API unavailable", extensions=_graph_details),
+    CampaignNotFoundError: ErrorProblem(404, "Campaign not found"),
+    CampaignStateError: ErrorProblem(
+        409, "Invalid campaign transition", extensions=lambda _: {"code": "invalid_transition"}
+    ),
+    CampaignError: ErrorProblem(
+        422, "Campaign refused", extensions=lambda _: {"code": "campaign_refused"}
+    ),
 }
-"""404 an unknown (or another tenant's) channel or template, 422 a template Meta would refuse
-(checked here first, or refused by Meta with its code), 409 a channel without an account id or
-token, 502 the Graph API unreachable."""
+"""Every notifier error and its problem. Templates: 404 an unknown (or another tenant's)
+channel or template, 422 a template Meta would refuse (checked here first, or refused by Meta
+with its code), 409 a channel without an account id or token, 502 the Graph API unreachable.
+Campaigns: 404 unknown (or another tenant's), 409 an action its state does not allow (resume a
+running one, cancel a finished one), 422 a campaign that cannot be sent as written (variables,
+empty segment, a time in the past)."""
 
 
 def build_http_app(
@@ -55,4 +73,5 @@ def build_http_app(
     )
     install_token_verifier(app, settings, "notifier")
     app.include_router(templates_router)
+    app.include_router(campaigns_router)
     return app

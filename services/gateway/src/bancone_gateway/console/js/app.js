@@ -15,11 +15,13 @@ import { TeamPage } from "./pages/team.js";
 import { UsagePage } from "./pages/usage.js";
 import { ProblemsPage } from "./pages/problems.js";
 import { OrdersPage } from "./pages/orders.js";
+import { CampaignsPage } from "./pages/campaigns.js";
 
 const NAV = [
   ["inbox", "nav.inbox", "viewer"],
   ["catalogue", "nav.catalogue", "viewer"],
   ["orders", "nav.orders", "viewer"],
+  ["campaigns", "nav.campaigns", "viewer"],
   ["settings", "nav.settings", "admin"],
   ["onboarding", "nav.onboarding", "admin"],
   ["team", "nav.team", "admin"],
@@ -48,6 +50,8 @@ function Page({ route, me }) {
       return html`<${UsagePage} me=${me} />`;
     case "problems":
       return html`<${ProblemsPage} me=${me} />`;
+    case "campaigns":
+      return html`<${CampaignsPage} me=${me} />`;
     case "orders":
       return html`<${OrdersPage} me=${me} arg=${route.arg} />`;
     default:

@@ -1,0 +1,278 @@
+"""Campaign rows: the campaign, its recipients (claimed one by one by a runner) and the facts
+the audience is chosen from, each query inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_notifier.adapters.repository import aware
+from bancone_notifier.adapters.tables import (
+    CampaignRecipientRecord,
+    CampaignRecord,
+    CampaignSettingsRecord,
+    ChannelRecord,
+    CustomerConsentRecord,
+    CustomerProfileRecord,
+    CustomerWindowRecord,
+    OutboundMessageRecord,
+)
+from bancone_notifier.domain.audience import Candidate
+from bancone_notifier.domain.campaigns import Progress, bucket
+
+_RECIPIENTS = CampaignRecipientRecord.__table__  # type: ignore[attr-defined]
+_OUTBOUND = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
+
+
+async def _run(session: AsyncSession, statement: sa.Executable) -> sa.CursorResult[Any]:
+    """A Core statement on the session's connection (in its transaction)."""
+    connection = await session.connection()
+    return await connection.execute(statement)
+
+
+async def remember_profile(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    profile_name: str | None,
+    language: str | None,
+) -> None:
+    """Keep the newest profile name and known language of a customer (None keeps the old)."""
+    if profile_name is None and language is None:
+        return
+    inserted = await insert_ignoring_conflict(
+        session,
+        CustomerProfileRecord,
+        {
+            "tenant_id": tenant_id,
+            "customer_id": customer_id,
+            "profile_name": profile_name,
+            "language": language,
+            "updated_at": utcnow(),
+        },
+    )
+    if inserted:
+        return
+    row = await session.get(CustomerProfileRecord, (tenant_id, customer_id), with_for_update=True)
+    assert row is not None
+    row.profile_name = profile_name or row.profile_name
+    row.language = language or row.language
+    row.updated_at = utcnow()
+
+
+async def candidates(
+    session: AsyncSession, tenant_id: str, phone_number_id: str
+) -> list[Candidate]:
+    """Every customer the tenant has a consent decision or a profile for, with what the
+    segment filters on (last contact on this campaign's number)."""
+    consents = {
+        r.customer_id: r.status
+        for r in await session.exec(
+            select(CustomerConsentRecord).where(CustomerConsentRecord.tenant_id == tenant_id)
+        )
+    }
+    profiles = {
+        r.customer_id: r
+        for r in await session.exec(
+            select(CustomerProfileRecord).where(CustomerProfileRecord.tenant_id == tenant_id)
+        )
+    }
+    windows = {
+        r.customer_id: aware(r.last_inbound_at)
+        for r in await session.exec(
+            select(CustomerWindowRecord).where(
+                CustomerWindowRecord.tenant_id == tenant_id,
+                CustomerWindowRecord.phone_number_id == phone_number_id,
+            )
+        )
+    }
+    found = []
+    for customer_id in sorted(consents.keys() | profiles.keys()):
+        profile = profiles.get(customer_id)
+        found.append(
+            Candidate(
+                customer_id=customer_id,
+                consent=consents.get(customer_id),
+                language=profile.language if profile else None,
+                name=profile.profile_name if profile else None,
+                last_inbound_at=windows.get(customer_id),
+            )
+        )
+    return found
+
+
+async def channel_of(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
+    """The channel, read without a lock: the send path locks it, and a campaign write holding
+    its campaign row must not wait for it (lock order)."""
+    return await session.get(ChannelRecord, phone_number_id)
+
+
+async def get_campaign(
+    session: AsyncSession, tenant_id: str, campaign_id: uuid.UUID, *, lock: bool = False
+) -> CampaignRecord | None:
+    """The tenant's campaign; another tenant's is None, as if it did not exist."""
+    row = await session.get(CampaignRecord, campaign_id, with_for_update=lock)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+async def list_campaigns(session: AsyncSession, tenant_id: str) -> Sequence[CampaignRecord]:
+    statement = (
+        select(CampaignRecord)
+        .where(CampaignRecord.tenant_id == tenant_id)
+        .order_by(col(CampaignRecord.created_at).desc())
+    )
+    return (await session.exec(statement)).all()
+
+
+async def due_campaigns(session: AsyncSession, now: datetime) -> list[tuple[uuid.UUID, str]]:
+    """(id, tenant) of campaigns whose time has come, and of running ones."""
+    statement = select(CampaignRecord.id, CampaignRecord.tenant_id).where(
+        sa.or_(
+            col(CampaignRecord.state) == "running",
+            sa.and_(col(CampaignRecord.state) == "scheduled", col(CampaignRecord.send_at) <= now),
+        )
+    )
+    return [(row[0], row[1]) for row in (await session.exec(statement)).all()]
+
+
+async def add_recipients(session: AsyncSession, rows: Sequence[CampaignRecipientRecord]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+def _claimable(runner_id: str, stale_before: datetime) -> sa.ColumnElement[bool]:
+    """Queued rows, and rows claimed but never finished, by this runner (an earlier batch that
+    failed) or by one silent for longer than the lease (a runner that died)."""
+    return sa.or_(
+        _RECIPIENTS.c.state == "queued",
+        sa.and_(
+            _RECIPIENTS.c.state == "claimed",
+            sa.or_(
+                _RECIPIENTS.c.claimed_by == runner_id,
+                _RECIPIENTS.c.claimed_at < stale_before,
+            ),
+        ),
+    )
+
+
+async def claim_batch(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    *,
+    runner_id: str,
+    stale_before: datetime,
+    limit: int,
+) -> list[CampaignRecipientRecord]:
+    """Claim up to `limit` recipients for this runner; a row another runner claimed first
+    (the conditional update matches nothing) is left to it."""
+    condition = sa.and_(
+        _RECIPIENTS.c.campaign_id == campaign_id, _claimable(runner_id, stale_before)
+    )
+    keys = (
+        await _run(
+            session,
+            sa.select(_RECIPIENTS.c.customer_id)
+            .where(condition)
+            .order_by(_RECIPIENTS.c.customer_id)
+            .limit(limit),
+        )
+    ).all()
+    now = utcnow()
+    claimed: list[str] = []
+    for (customer_id,) in keys:
+        result = await _run(
+            session,
+            sa.update(_RECIPIENTS)
+            .where(condition, _RECIPIENTS.c.customer_id == customer_id)
+            .values(state="claimed", claimed_by=runner_id, claimed_at=now),
+        )
+        if result.rowcount == 1:
+            claimed.append(customer_id)
+    if not claimed:
+        return []
+    statement = select(CampaignRecipientRecord).where(
+        CampaignRecipientRecord.campaign_id == campaign_id,
+        col(CampaignRecipientRecord.customer_id).in_(claimed),
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def finish_recipient(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    customer_id: str,
+    *,
+    skip_reason: str | None = None,
+) -> None:
+    await _run(
+        session,
+        sa.update(_RECIPIENTS)
+        .where(
+            _RECIPIENTS.c.campaign_id == campaign_id,
+            _RECIPIENTS.c.customer_id == customer_id,
+            _RECIPIENTS.c.state == "claimed",
+        )
+        .values(
+            state="skipped" if skip_reason else "done", skip_reason=skip_reason, done_at=utcnow()
+        ),
+    )
+
+
+async def open_recipients(session: AsyncSession, campaign_id: uuid.UUID) -> int:
+    """Recipients not yet done or skipped."""
+    statement = sa.select(sa.func.count()).where(
+        _RECIPIENTS.c.campaign_id == campaign_id, _RECIPIENTS.c.state.in_(("queued", "claimed"))
+    )
+    return int((await _run(session, statement)).scalar_one())
+
+
+async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
+    """Counts per bucket, skips by reason, failures by error: from the recipients and the
+    delivery lifecycle of their outbound messages (status webhooks keep moving it)."""
+    statement = (
+        sa.select(
+            _RECIPIENTS.c.state,
+            _RECIPIENTS.c.skip_reason,
+            _OUTBOUND.c.state,
+            _OUTBOUND.c.error_code,
+            _OUTBOUND.c.error_title,
+            sa.func.count(),
+        )
+        .select_from(
+            _RECIPIENTS.outerjoin(_OUTBOUND, _OUTBOUND.c.outbound_id == _RECIPIENTS.c.outbound_id)
+        )
+        .where(_RECIPIENTS.c.campaign_id == campaign_id)
+        .group_by(
+            _RECIPIENTS.c.state,
+            _RECIPIENTS.c.skip_reason,
+            _OUTBOUND.c.state,
+            _OUTBOUND.c.error_code,
+            _OUTBOUND.c.error_title,
+        )
+    )
+    report = Progress()
+    rows: list[tuple[str, str | None, str | None, int | None, str | None, int]] = [
+        tuple(row) for row in (await _run(session, statement)).all()
+    ]
+    for state, skip_reason, sent_state, code, title, count in rows:
+        where = bucket(state, sent_state, code)
+        reason = skip_reason or title
+        if where == "failed":
+            reason = f"{code} {title}" if code is not None else title
+        report.add(where, int(count), reason)
+    return report
+
+
+async def settings_of(
+    session: AsyncSession, tenant_id: str, *, lock: bool = False
+) -> CampaignSettingsRecord | None:
+    return await session.get(CampaignSettingsRecord, tenant_id, with_for_update=lock)
