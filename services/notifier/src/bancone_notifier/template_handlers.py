@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundTemplate
@@ -146,6 +148,29 @@ async def _sync(
     deps: NotifierDeps, tenant_id: str, account: Account, *, name: str | None = None
 ) -> list[MessageTemplateRecord]:
     items = await _api(deps).list_templates(account.waba_id, account.access_token, name=name)
+    for attempt in (1, 2):
+        try:
+            rows, dropped = await _store_listed(deps, tenant_id, account, items, prune=name is None)
+            break
+        except IntegrityError:
+            # Concurrent syncs (sends missing the same template at once) both inserted it: the
+            # second attempt finds the other's row and updates it.
+            if attempt == 2:
+                raise
+    log.info("template.synced", tenant_id=tenant_id, listed=len(rows), dropped=dropped)
+    return rows
+
+
+async def _store_listed(
+    deps: NotifierDeps,
+    tenant_id: str,
+    account: Account,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    prune: bool,
+) -> tuple[list[MessageTemplateRecord], int]:
+    """Store what the Graph API listed, in one transaction; with `prune`, drop what it no
+    longer lists. Returns the rows and how many were dropped."""
     now = utcnow()
     rows: list[MessageTemplateRecord] = []
     async with deps.sessions() as session, session.begin():
@@ -157,11 +182,10 @@ async def _sync(
                 rows.append(row)
         await session.flush()
         dropped = 0
-        if name is None:
+        if prune:
             keep = {row.id for row in rows}
             dropped = await template_store.delete_missing(session, tenant_id, account.waba_id, keep)
-    log.info("template.synced", tenant_id=tenant_id, listed=len(rows), dropped=dropped)
-    return rows
+    return rows, dropped
 
 
 async def delete_template(

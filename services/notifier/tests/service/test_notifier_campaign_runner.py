@@ -29,7 +29,7 @@ from bancone_notifier.campaign_handlers import (
     start_if_due,
 )
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
-from bancone_notifier.consent_handlers import RecordOptIn, record_opt_in
+from bancone_notifier.consent_handlers import ComplianceRules, RecordOptIn, record_opt_in
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
 from bancone_notifier.handlers import NotifierDeps, handle_channel_changed
@@ -63,6 +63,8 @@ async def setup(
         graph=graph,
         channel_box=SecretBox(Keyring.parse(events.keyring)),
         send_retry=RetryPolicy(attempts=1, initial_delay=0.0, max_delay=0.0),
+        # The runner's mechanics, not template checks (test_notifier_templates_kafka.py).
+        rules=ComplianceRules(check_templates=False),
     )
     await handle_channel_changed(events.channel(), deps)
     customers = [new_wa_id() for _ in range(count)]

@@ -163,7 +163,18 @@ class Harness:
     async def register_template(self) -> None:
         response = await self.sandbox.post(
             f"/v23.0/{DEFAULT_WABA_ID}/message_templates",
-            json={"name": TEMPLATE, "language": "it", "category": "MARKETING"},
+            json={
+                "name": TEMPLATE,
+                "language": "it",
+                "category": "MARKETING",
+                "components": [
+                    {
+                        "type": "BODY",
+                        "text": "Ciao {{1}}, per Natale {{2}} su tutto!",
+                        "example": {"body_text": [["Giulia", "-20%"]]},
+                    }
+                ],
+            },
             headers={"Authorization": f"Bearer {self.shop.access_token}"},
         )
         response.raise_for_status()
