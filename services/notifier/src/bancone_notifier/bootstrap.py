@@ -13,7 +13,10 @@ from bancone_kit.messaging.broker import broker_for
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
+from bancone_notifier.adapters.pacer import DatabasePacer, LimitsFor
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.handlers import NotifierDeps
@@ -26,6 +29,21 @@ def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
         settings.graph_timeout_seconds, connect=settings.graph_connect_timeout_seconds
     )
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+def pacing_limits(settings: NotifierSettings) -> LimitsFor:
+    """A number's limits from its own tier (None: the setting's) and the pacing settings."""
+
+    def limits(tier_per_second: float | None) -> PacingLimits:
+        return PacingLimits.for_tier(
+            tier_per_second or settings.pacing_tier_per_second,
+            margin=settings.pacing_margin,
+            pair_interval_seconds=settings.pacing_pair_interval_seconds,
+            campaign_horizon_seconds=settings.pacing_campaign_horizon_seconds,
+            lease_size=settings.pacing_lease_size,
+        )
+
+    return limits
 
 
 def build_app(
@@ -45,8 +63,12 @@ def build_app(
     if graph is None:
         client = graph_http_client(settings)
         graph = HttpxGraphApi(client, settings.graph_base_url, settings.graph_version)
+    sessions = session_factory(engine)
+    pacer: Pacer = (
+        DatabasePacer(sessions, pacing_limits(settings)) if settings.pacing_enabled else Unpaced()
+    )
     deps = NotifierDeps(
-        sessions=session_factory(engine),
+        sessions=sessions,
         graph=graph,
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
         send_retry=RetryPolicy(
@@ -59,6 +81,9 @@ def build_app(
             enforce_window=settings.enforce_window,
             inbound_grace_seconds=settings.inbound_grace_seconds,
         ),
+        pacer=pacer,
+        number_backoff_seconds=settings.pacing_number_backoff_seconds,
+        pair_backoff_seconds=settings.pacing_pair_interval_seconds,
     )
     register_consumers(
         messaging.broker,

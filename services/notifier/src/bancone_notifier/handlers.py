@@ -35,7 +35,7 @@ from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
-from bancone_notifier.adapters.graph import GraphApi, send_with_retries
+from bancone_notifier.adapters.graph import GraphApi, Paced, send_with_retries
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
     DeliveryStatusRecord,
@@ -52,6 +52,8 @@ from bancone_notifier.consent_handlers import (
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
+from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.domain.pacing_slots import priority_of
 from bancone_notifier.domain.sending import (
     Accepted,
     NotSent,
@@ -84,6 +86,12 @@ class NotifierDeps:
     send_retry: RetryPolicy
     rules: ComplianceRules = field(default_factory=ComplianceRules)
     """WhatsApp's rules checked before a send (`consent_handlers`): the window, opt-outs."""
+    pacer: Pacer = field(default_factory=Unpaced)
+    """Every send attempt waits for its slot (`adapters/pacer.py`; docs/pacing.md)."""
+    number_backoff_seconds: float = 1.0
+    """How long a number holds after 130429 without a Retry-After."""
+    pair_backoff_seconds: float = 6.0
+    """How long a pair holds after 131056 without a Retry-After."""
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -274,9 +282,20 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
             return
     # The claim is committed: from here on, this outbound id is never sent by anyone else.
     body = send_body(message)
+    content = message.content
+    category = content.category if content.kind == "template" else None
+    pacing = Paced(
+        deps.pacer,
+        message.phone_number_id,
+        message.to or message.to_user_id or message.customer_id,
+        priority_of(content.kind, category),
+        number_backoff_seconds=deps.number_backoff_seconds,
+        pair_backoff_seconds=deps.pair_backoff_seconds,
+    )
     report = await send_with_retries(
         counted(lambda: deps.graph.send_message(message.phone_number_id, token, body)),
         deps.send_retry,
+        pacing,
     )
     count_send(report)
     async with deps.sessions() as session, session.begin():
