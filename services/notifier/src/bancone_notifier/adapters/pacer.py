@@ -90,6 +90,8 @@ class DatabasePacer:
         self._number_blocks: dict[str, float] = {}
         self._pair_blocks: dict[tuple[str, str], float] = {}
         self._writes: set[asyncio.Task[None]] = set()
+        self.number_writes = 0
+        """Bookings written to the numbers' rows by this replica (leases count once)."""
         self.dropped_slots = 0
         """Leased slots that went stale unused (the replica could not keep up)."""
 
@@ -200,7 +202,7 @@ class DatabasePacer:
             },
         )
         row = (
-            await session.execute(
+            await (await session.connection()).execute(
                 sa.select(
                     _NUMBERS.c.next_slot_at, _NUMBERS.c.blocked_until, _NUMBERS.c.tier_per_second
                 )
@@ -213,7 +215,8 @@ class DatabasePacer:
         )
 
     async def _store(self, session: AsyncSession, phone_number_id: str, booking: Booking) -> None:
-        await session.execute(
+        self.number_writes += 1
+        await (await session.connection()).execute(
             sa.update(_NUMBERS)
             .where(_NUMBERS.c.phone_number_id == phone_number_id)
             .values(next_slot_at=booking.state.next_slot_at, updated_at=utcnow())
@@ -269,7 +272,7 @@ class DatabasePacer:
             async with self._sessions() as session, session.begin():
                 if recipient is None:
                     state, _ = await self._locked_number(session, phone_number_id)
-                    await session.execute(
+                    await (await session.connection()).execute(
                         sa.update(_NUMBERS)
                         .where(_NUMBERS.c.phone_number_id == phone_number_id)
                         .values(

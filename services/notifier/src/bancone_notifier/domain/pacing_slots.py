@@ -21,7 +21,8 @@ from bancone_notifier.domain.sending import GraphError
 
 THROUGHPUT_CODE = 130429
 PAIR_CODE = 131056
-_EPSILON = 1e-9
+_EPSILON = 1e-6
+"""Seconds: epoch times carry about 0.2 µs of float rounding."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,13 @@ def book_campaign(
     wanted = limits.lease_size if wanted is None else wanted
     start = state.first_free(now)
     horizon_end = now + limits.campaign_horizon_seconds
-    room = math.ceil((horizon_end - start) / limits.interval - _EPSILON)
+    room = math.ceil((horizon_end - start - _EPSILON) / limits.interval)
     count = max(0, min(wanted, room))
     if count == 0:
         # The next slot fits once `now + horizon` passes `start`.
-        return Booking((), state, retry_at=max(start - limits.campaign_horizon_seconds, now))
+        return Booking(
+            (), state, retry_at=max(start - limits.campaign_horizon_seconds + 2 * _EPSILON, now)
+        )
     slots = tuple(start + i * limits.interval for i in range(count))
     return Booking(slots, replace(state, next_slot_at=start + count * limits.interval))
 
