@@ -87,6 +87,7 @@ from bench.traffic import SandboxWatcher, Sent, post_text
 
 TEMPLATE = "bench_new_offer"
 GRAPH_VERSION = "v25.0"
+OUTBOUND: sa.Table = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
 OPTED_OUT_EVERY = 50
 """One recipient in 50 (2 %) has opted out before the campaign."""
 
@@ -114,7 +115,7 @@ class ReplyWatcher(SandboxWatcher):
 async def ask_paced(
     client: httpx.AsyncClient,
     env: RunEnv,
-    watcher: ReplyWatcher,
+    watcher: SandboxWatcher,
     customers: list[str],
     within: float,
     keep_going: asyncio.Event | None = None,
@@ -318,11 +319,9 @@ async def bench(args: argparse.Namespace) -> int:
         async with sessions() as session:
             rows = (
                 await (await session.connection()).execute(
-                    sa.select(
-                        OutboundMessageRecord.state,
-                        OutboundMessageRecord.error_code,
-                        OutboundMessageRecord.attempts,
-                    ).where(OutboundMessageRecord.outbound_id.in_(ids))  # type: ignore[attr-defined]
+                    sa.select(OUTBOUND.c.state, OUTBOUND.c.error_code, OUTBOUND.c.attempts).where(
+                        OUTBOUND.c.outbound_id.in_(ids)
+                    )
                 )
             ).all()
         await engine.dispose()
