@@ -234,11 +234,8 @@ async def bench(args: argparse.Namespace) -> int:
         secrets = parse_env_text((platform.state / "secrets.env").read_text())
         engine = create_engine(f"sqlite:///{platform.state / 'data' / 'notifier.sqlite'}")
         sessions = session_factory(engine)
-        settings = NotifierSettings(
-            database_url=str(engine.url),
-            channel_keyring=secrets["BANCONE_CHANNEL_KEYRING"],
-            pacing_tier_per_second=args.tier,
-        )
+        # The pacing settings as the running notifier has them (its defaults), at this tier.
+        settings = NotifierSettings.model_construct(pacing_tier_per_second=args.tier)
         pacer = DatabasePacer(sessions, pacing_limits(settings))
         deps = NotifierDeps(
             sessions=sessions,
