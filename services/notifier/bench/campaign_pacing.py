@@ -30,14 +30,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 import sqlalchemy as sa
@@ -61,6 +62,7 @@ from bancone_contracts.events.whatsapp_update import (
 from bancone_kit.clock import utcnow
 from bancone_kit.crypto import Keyring, Sealed, SecretBox
 from bancone_kit.db import create_engine, session_factory
+from bancone_kit.logging import configure_logging
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_notifier.adapters.graph import HttpxGraphApi
 from bancone_notifier.adapters.pacer import DatabasePacer
@@ -216,15 +218,62 @@ async def run_campaign(
     return events, started, time.time()
 
 
+REPO = Path(__file__).resolve().parents[3]
+
+
+@contextlib.asynccontextmanager
+async def private_postgres(state: Path) -> AsyncIterator[str]:
+    """A throwaway PostgreSQL (`deploy/local/postgres.sh`) for the notifier of this run: two
+    processes pacing through one SQLite file wait on its file lock (busy timeouts), which
+    measures SQLite, not the pacer; production runs on PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if k != "BANCONE_TEST_POSTGRES_URL"}
+    env["BANCONE_POSTGRES_DIR"] = str(state)
+    script = str(REPO / "deploy" / "local" / "postgres.sh")
+    started = await asyncio.create_subprocess_exec(
+        "bash", script, "start", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await started.communicate()
+    if started.returncode != 0:
+        raise RuntimeError(f"postgres.sh start exited with {started.returncode}")
+    url = out.decode().strip().splitlines()[-1]
+    say(f"private PostgreSQL for the notifier: {url}")
+    try:
+        yield url
+    finally:
+        stopped = await asyncio.create_subprocess_exec("bash", script, "stop", env=env)
+        await asyncio.shield(stopped.wait())
+
+
 async def bench(args: argparse.Namespace) -> int:
     console.rule("[bold]services/notifier/bench/campaign_pacing.py[/]")
     say(f"machine at start: {machine_line()}")
     run = f"{int(time.time()) % 100000:05d}"
     recipients = [f"38{run}{index:05d}" for index in range(args.recipients)]
     opted_out = set(recipients[::OPTED_OUT_EVERY])
+    async with contextlib.AsyncExitStack() as stack:
+        database_url = None
+        if args.database == "postgres":
+            database_url = await stack.enter_async_context(
+                private_postgres(Path(f"{args.state_dir}-postgres"))
+            )
+        return await measure(args, run, recipients, opted_out, database_url)
+
+
+async def measure(
+    args: argparse.Namespace,
+    run: str,
+    recipients: list[str],
+    opted_out: set[str],
+    database_url: str | None,
+) -> int:
+    extra_env = {"BANCONE_NOTIFIER_DATABASE_URL": database_url} if database_url else {}
     async with (
         running_platform(
-            Path(args.state_dir), args.port_offset, unset=LLM_VARIABLES, fresh=True
+            Path(args.state_dir),
+            args.port_offset,
+            unset=LLM_VARIABLES,
+            fresh=True,
+            extra_env=extra_env,
         ) as platform,
         httpx.AsyncClient(
             timeout=30.0, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
@@ -232,10 +281,15 @@ async def bench(args: argparse.Namespace) -> int:
     ):
         env = platform.env
         secrets = parse_env_text((platform.state / "secrets.env").read_text())
-        engine = create_engine(f"sqlite:///{platform.state / 'data' / 'notifier.sqlite'}")
+        engine = create_engine(
+            database_url or f"sqlite:///{platform.state / 'data' / 'notifier.sqlite'}"
+        )
         sessions = session_factory(engine)
         # The pacing settings as the running notifier has them (its defaults), at this tier.
         settings = NotifierSettings.model_construct(pacing_tier_per_second=args.tier)
+        replica_log = platform.state / "logs" / "campaign-replica.log"
+        replica_log.parent.mkdir(parents=True, exist_ok=True)
+        configure_logging(settings, stream=stack_file(replica_log))
         pacer = DatabasePacer(sessions, pacing_limits(settings))
         deps = NotifierDeps(
             sessions=sessions,
@@ -329,8 +383,16 @@ async def bench(args: argparse.Namespace) -> int:
         f"campaign wall time {ended - started:.1f}s; leased slots dropped unused: "
         f"{pacer.dropped_slots}; number-row writes by the bench replica: {pacer.number_writes}"
     )
-    console.print(f"service logs: {platform.state / 'logs'}; machine at end: {load}")
+    console.print(
+        f"service logs (and the bench replica's, campaign-replica.log): {platform.state / 'logs'}"
+    )
+    console.print(f"machine at end: {load}")
     return 0
+
+
+def stack_file(path: Path) -> TextIO:
+    """The bench replica's log (the notifier's lines, one per message): kept out of the table."""
+    return path.open("a", encoding="utf-8")
 
 
 def _sealed(channel: ChannelRecord) -> Sealed:
@@ -414,6 +476,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=48, help="concurrent campaign sends")
     parser.add_argument("--reply-timeout", type=float, default=60.0)
     parser.add_argument("--port-offset", type=int, default=800)
+    parser.add_argument(
+        "--database",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="the notifier's database: a private PostgreSQL (default) or run.py's SQLite",
+    )
     parser.add_argument(
         "--state-dir",
         default=str(Path(__file__).resolve().parents[3] / ".bancone" / "bench-campaign"),
