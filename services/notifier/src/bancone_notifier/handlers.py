@@ -265,7 +265,7 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
         if existing is not None:
             _settle_redelivery(session, existing)
             return
-        channel = await repository.get_channel(session, message.phone_number_id)
+        channel = await repository.get_channel(session, message.phone_number_id, shared=True)
         if channel is None:
             raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
         refusal = _channel_refusal(channel, event.tenant_id)
