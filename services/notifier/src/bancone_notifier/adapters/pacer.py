@@ -90,6 +90,7 @@ class DatabasePacer:
         self._number_blocks: dict[str, float] = {}
         self._pair_blocks: dict[tuple[str, str], float] = {}
         self._writes: set[asyncio.Task[None]] = set()
+        self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=8))
         self.number_writes = 0
         """Bookings written to the numbers' rows by this replica (leases count once)."""
         self.dropped_slots = 0
@@ -149,13 +150,23 @@ class DatabasePacer:
             await self._clock.sleep(wait)
 
     async def _reply_slot(self, phone_number_id: str) -> float:
+        asked = self._clock.now()
         async with self._sessions() as session, session.begin():
             state, limits = await self._locked_number(session, phone_number_id)
             booking = book_reply(
-                self._with_local_block(phone_number_id, state), self._clock.now(), limits
+                self._with_local_block(phone_number_id, state),
+                self._earliest(phone_number_id),
+                limits,
             )
             await self._store(session, phone_number_id, booking)
+        self._latencies[phone_number_id].append(self._clock.now() - asked)
         return booking.slots[0]
+
+    def _earliest(self, phone_number_id: str) -> float:
+        """Now plus how long this replica's recent bookings took to come back (the worst of
+        the last 8, at most 1 s): slots start when the booker can actually use them."""
+        recent = self._latencies[phone_number_id]
+        return self._clock.now() + min(max(recent, default=0.0), 1.0)
 
     async def _campaign_slot(self, phone_number_id: str) -> float:
         leases = self._leases[phone_number_id]
@@ -175,13 +186,17 @@ class DatabasePacer:
             await self._clock.sleep(max(booking.retry_at - self._clock.now(), 0.001))
 
     async def _lease(self, phone_number_id: str) -> Booking:
+        asked = self._clock.now()
         async with self._sessions() as session, session.begin():
             state, limits = await self._locked_number(session, phone_number_id)
             booking = book_campaign(
-                self._with_local_block(phone_number_id, state), self._clock.now(), limits
+                self._with_local_block(phone_number_id, state),
+                self._earliest(phone_number_id),
+                limits,
             )
             if booking.slots:
                 await self._store(session, phone_number_id, booking)
+        self._latencies[phone_number_id].append(self._clock.now() - asked)
         return booking
 
     def _with_local_block(self, phone_number_id: str, state: NumberState) -> NumberState:
@@ -191,25 +206,25 @@ class DatabasePacer:
         self, session: AsyncSession, phone_number_id: str
     ) -> tuple[NumberState, PacingLimits]:
         """The number's row under its lock (created on first use)."""
-        await insert_ignoring_conflict(
-            session,
-            PacingNumberRecord,
-            {
-                "phone_number_id": phone_number_id,
-                "next_slot_at": 0.0,
-                "blocked_until": 0.0,
-                "updated_at": utcnow(),
-            },
+        locked = (
+            sa.select(_NUMBERS.c.next_slot_at, _NUMBERS.c.blocked_until, _NUMBERS.c.tier_per_second)
+            .where(_NUMBERS.c.phone_number_id == phone_number_id)
+            .with_for_update()
         )
-        row = (
-            await (await session.connection()).execute(
-                sa.select(
-                    _NUMBERS.c.next_slot_at, _NUMBERS.c.blocked_until, _NUMBERS.c.tier_per_second
-                )
-                .where(_NUMBERS.c.phone_number_id == phone_number_id)
-                .with_for_update()
+        connection = await session.connection()
+        row = (await connection.execute(locked)).first()
+        if row is None:
+            await insert_ignoring_conflict(
+                session,
+                PacingNumberRecord,
+                {
+                    "phone_number_id": phone_number_id,
+                    "next_slot_at": 0.0,
+                    "blocked_until": 0.0,
+                    "updated_at": utcnow(),
+                },
             )
-        ).one()
+            row = (await connection.execute(locked)).one()
         return NumberState(row.next_slot_at, row.blocked_until), self._limits_for(
             row.tier_per_second
         )

@@ -90,7 +90,11 @@ class Booking:
 
 
 def book_reply(state: NumberState, now: float, limits: PacingLimits) -> Booking:
-    """A conversation reply takes the next free slot, whatever campaigns have booked."""
+    """A conversation reply takes the next free slot, whatever campaigns have booked.
+
+    `now` here and below is the earliest moment the booker can use a slot: the adapter adds
+    its own booking latency (a slot handed out already past would go late and crowd the next).
+    """
     slot = state.first_free(now)
     return Booking((slot,), replace(state, next_slot_at=slot + limits.interval))
 
