@@ -472,7 +472,8 @@ def report(
     table.add_row("messages that needed a retry", f"{retried}", "0")
     console.print()
     console.print(table)
-    other = {f"{s}/{c}": n for (s, c), n in states.items() if s != "accepted" and c != 131050}
+    delivered = ("accepted", "sent", "delivered", "read")
+    other = {f"{s}/{c}": n for (s, c), n in states.items() if s not in delivered and c != 131050}
     if other:
         console.print(f"other outcomes in the notifier: {other}")
 
