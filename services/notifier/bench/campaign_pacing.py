@@ -64,7 +64,7 @@ from bancone_kit.crypto import Keyring, Sealed, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.logging import configure_logging
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.graph import HttpxGraphApi
+from bancone_notifier.adapters.graph import HttpxGraphApi, Paced, send_with_retries
 from bancone_notifier.adapters.pacer import DatabasePacer
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
@@ -73,6 +73,8 @@ from bancone_notifier.adapters.tables import (
 )
 from bancone_notifier.bootstrap import pacing_limits
 from bancone_notifier.consent_handlers import ComplianceRules, handle_whatsapp_update
+from bancone_notifier.domain.bodies import send_body
+from bancone_notifier.domain.sending import SendOutcome
 from bancone_notifier.handlers import NotifierDeps, handle_outbound_requested
 from bancone_notifier.settings import NotifierSettings
 from bench.harness import (
@@ -198,8 +200,15 @@ async def wait_for_channel(deps: NotifierDeps, phone_number_id: str) -> ChannelR
 
 
 async def run_campaign(
-    deps: NotifierDeps, env: RunEnv, recipients: list[str], workers: int
+    deps: NotifierDeps,
+    env: RunEnv,
+    recipients: list[str],
+    workers: int,
+    pacer_only: str | None = None,
 ) -> tuple[list[OutboundMessageRequested], float, float]:
+    """Each recipient's message through the notifier's send use case; with `pacer_only` (the
+    channel's access token), only the pacer and the Graph call — no claim, consent or record —
+    to see the pacer's own rate when the machine has too little CPU for the whole use case."""
     events = [template_event(env.tenant_id, env.phone_number_id, wa) for wa in recipients]
     queue: asyncio.Queue[OutboundMessageRequested] = asyncio.Queue()
     for event in events:
@@ -211,8 +220,21 @@ async def run_campaign(
                 event = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            await handle_outbound_requested(event, deps)
+            if pacer_only is None:
+                await handle_outbound_requested(event, deps)
+                continue
+            if event.data.to in opted_out_here:
+                continue  # the use case would refuse it (131050); this path has no consent check
+            message = event.data
+            body = send_body(message)
 
+            async def send(m: OutboundMessage = message, b: dict[str, Any] = body) -> SendOutcome:
+                return await deps.graph.send_message(m.phone_number_id, pacer_only, b)
+
+            paced = Paced(deps.pacer, message.phone_number_id, message.to or "", "campaign")
+            await send_with_retries(send, deps.send_retry, paced)
+
+    opted_out_here = set(recipients[::OPTED_OUT_EVERY])
     started = time.time()
     await asyncio.gather(*(worker() for _ in range(workers)))
     return events, started, time.time()
@@ -350,7 +372,14 @@ async def measure(
             running = asyncio.Event()
             running.set()
             campaign = asyncio.create_task(
-                run_campaign(deps, env, recipients, args.workers), name="campaign"
+                run_campaign(
+                    deps,
+                    env,
+                    recipients,
+                    args.workers,
+                    token if args.send_path == "pacer" else None,
+                ),
+                name="campaign",
             )
             campaign.add_done_callback(lambda _t: running.clear())
             await asyncio.sleep(2.0)
@@ -390,7 +419,8 @@ async def measure(
     )
     console.print(
         f"status webhooks: {'on' if args.with_statuses else 'off (--with-statuses)'}; "
-        f"bench replica: {args.workers} concurrent sends; notifier database: {args.database}"
+        f"bench replica: {args.workers} concurrent sends through the {args.send_path} path; "
+        f"notifier database: {args.database}"
     )
     console.print(f"machine at end: {load}")
     return 0
@@ -501,6 +531,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=48, help="concurrent campaign sends")
     parser.add_argument("--reply-timeout", type=float, default=60.0)
     parser.add_argument("--port-offset", type=int, default=800)
+    parser.add_argument(
+        "--send-path",
+        choices=("handler", "pacer"),
+        default="handler",
+        help="handler: the notifier's send use case (claim, consent, pacer, Graph, record); "
+        "pacer: only the pacer and the Graph call, to see the pacer's rate on a starved machine",
+    )
     parser.add_argument(
         "--with-statuses",
         action="store_true",
