@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bancone_contracts.events.outbound import OutboundTemplate
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
@@ -234,3 +235,48 @@ async def test_the_send_path_backs_off_on_130429_and_sends_once_it_passes(
     assert (row.state, row.attempts) == ("accepted", 2)
     assert bucket is not None
     assert bucket.blocked_until >= start + 3.0 - 1e-6
+
+
+class RecordingPacer:
+    """Keeps what the send path asked the pacer for."""
+
+    def __init__(self) -> None:
+        self.acquired: list[tuple[str, str, Priority]] = []
+
+    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
+        self.acquired.append((phone_number_id, recipient, priority))
+
+    def back_off(
+        self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
+    ) -> None:
+        return None
+
+
+async def test_the_send_path_paces_replies_first_and_marketing_templates_as_campaign_traffic(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    keyring = new_keyring()
+    events = EventFactory(keyring=keyring, tenant_id=f"t-{uuid.uuid4().hex[:10]}")
+    pacer = RecordingPacer()
+    deps = NotifierDeps(
+        sessions=session_factory(engines[0]),
+        graph=FakeGraphApi(),
+        channel_box=SecretBox(Keyring.parse(keyring)),
+        send_retry=RetryPolicy(attempts=1, initial_delay=0.0, max_delay=0.0, jitter=0.0),
+        rules=ComplianceRules(enforce_window=False),
+        pacer=pacer,
+    )
+    await handle_channel_changed(events.channel(), deps)
+    customer = new_wa_id()
+    offer = OutboundTemplate(name="new_offer", language_code="it", category="marketing")
+    order = OutboundTemplate(name="order_shipped", language_code="it", category="utility")
+
+    for content in (None, offer, order):
+        await handle_outbound_requested(events.outbound(customer, content), deps)
+
+    number = events.phone_number_id
+    assert pacer.acquired == [
+        (number, customer, "reply"),
+        (number, customer, "campaign"),
+        (number, customer, "reply"),
+    ]
