@@ -50,6 +50,10 @@ def _upsert(dialect: str) -> Any:
     return postgresql.insert(_PAIRS) if dialect == "postgresql" else sqlite.insert(_PAIRS)
 
 
+_REPLY_WAIT_WORTH_LOGGING = 0.1
+"""A reply held longer than this by pacing is logged (campaign traffic, a back-off)."""
+
+
 class Clock(Protocol):
     """Epoch seconds shared by every replica, and a way to wait (tests pass a fake)."""
 
@@ -131,6 +135,7 @@ class DatabasePacer:
 
     async def grant(self, phone_number_id: str, recipient: str, priority: Priority) -> float:
         """Wait for a slot of the number and the pair's turn; returns the slot's time."""
+        asked = self._clock.now()
         while True:
             await self._wait_for_pair(phone_number_id, recipient)
             if priority == "reply":
@@ -139,6 +144,12 @@ class DatabasePacer:
                 slot = await self._campaign_slot(phone_number_id)
             await self._clock.sleep(slot - self._clock.now())
             if await self._claim_pair(phone_number_id, recipient, priority):
+                if priority == "reply" and slot - asked > _REPLY_WAIT_WORTH_LOGGING:
+                    log.info(
+                        "pacing.reply_waited",
+                        phone_number_id=phone_number_id,
+                        seconds=round(slot - asked, 3),
+                    )
                 return slot
             # Another replica messaged this customer meanwhile: the slot goes unused.
 
