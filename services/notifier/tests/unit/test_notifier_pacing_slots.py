@@ -64,16 +64,32 @@ def test_campaign_leases_stop_at_the_horizon_and_say_when_to_ask_again() -> None
         booking = book_campaign(state, T0, LIMITS)
         if not booking.slots:
             break
-        assert len(booking.slots) <= LIMITS.lease_size
+        assert len(booking.slots) == LIMITS.lease_size
         leased.extend(booking.slots)
         state = booking.state
     assert len(leased) == 20  # 0.25 s at 80/s
     assert max(leased) < T0 + LIMITS.campaign_horizon_seconds
-    assert booking.retry_at == pytest.approx(T0 + 20 / 80 - 0.25, abs=1e-5)
-    # Once that moment comes, exactly one more slot fits.
+    # A whole lease fits again once the horizon has moved four slots on.
+    assert booking.retry_at == pytest.approx(T0 + 23 / 80 - 0.25, abs=1e-5)
     assert booking.retry_at is not None
+    assert book_campaign(state, booking.retry_at - 1 / 80, LIMITS).slots == ()
     later = book_campaign(state, booking.retry_at, LIMITS)
-    assert later.slots == pytest.approx((T0 + 20 / 80,), abs=1e-5)
+    assert later.slots == pytest.approx([T0 + i / 80 for i in range(20, 24)], abs=1e-5)
+
+
+def test_a_saturated_campaign_books_whole_leases_not_one_slot_per_write() -> None:
+    state, now, writes, slots = NumberState(), T0, 0, 0
+    while now < T0 + 10:
+        booking = book_campaign(state, now, LIMITS)
+        if booking.slots:
+            writes += 1
+            slots += len(booking.slots)
+            state = booking.state
+        else:
+            assert booking.retry_at is not None
+            now = max(booking.retry_at, now + 0.001)  # asks again as soon as it may
+    assert slots >= 790  # 80/s for 10 s (plus the first horizon)
+    assert writes == slots // LIMITS.lease_size
 
 
 def test_a_reply_waits_at_most_the_horizon_behind_a_saturated_campaign() -> None:
@@ -116,7 +132,9 @@ def test_the_margin_books_below_the_tier() -> None:
 def test_a_back_off_pushes_every_slot_past_it_and_is_never_shortened() -> None:
     state = block(NumberState(next_slot_at=T0), T0 + 2.0)
     assert book_reply(state, T0, LIMITS).slots == (T0 + 2.0,)
-    assert book_campaign(state, T0, LIMITS).retry_at == pytest.approx(T0 + 2.0 - 0.25, abs=1e-5)
+    # a whole lease (4 slots) fits once the horizon reaches the block plus 3 slots
+    retry_at = book_campaign(state, T0, LIMITS).retry_at
+    assert retry_at == pytest.approx(T0 + 2.0 + 3 / 80 - 0.25, abs=1e-5)
     assert block(state, T0 + 1.0).blocked_until == T0 + 2.0
 
 

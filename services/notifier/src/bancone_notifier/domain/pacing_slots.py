@@ -102,20 +102,24 @@ def book_reply(state: NumberState, now: float, limits: PacingLimits) -> Booking:
 def book_campaign(
     state: NumberState, now: float, limits: PacingLimits, wanted: int | None = None
 ) -> Booking:
-    """Campaign slots: at most `wanted` (the lease size), only those starting before
-    `now + campaign_horizon`. None free → `retry_at` says when one will be."""
+    """Campaign slots: `wanted` (the lease size) of them, only those starting before
+    `now + campaign_horizon`, and only once that many fit — a saturated campaign that leased
+    each slot as it freed up would write the number's row once per send. None given →
+    `retry_at` says when they will fit."""
     wanted = limits.lease_size if wanted is None else wanted
+    fits = max(1, math.floor(limits.campaign_horizon_seconds / limits.interval + _EPSILON))
+    wanted = max(1, min(wanted, fits))
     start = state.first_free(now)
     horizon_end = now + limits.campaign_horizon_seconds
     room = math.ceil((horizon_end - start - _EPSILON) / limits.interval)
-    count = max(0, min(wanted, room))
-    if count == 0:
-        # The next slot fits once `now + horizon` passes `start`.
+    if room < wanted:
+        # `wanted` slots fit once `now + horizon` passes the last of them.
+        last = start + (wanted - 1) * limits.interval
         return Booking(
-            (), state, retry_at=max(start - limits.campaign_horizon_seconds + 2 * _EPSILON, now)
+            (), state, retry_at=max(last - limits.campaign_horizon_seconds + 2 * _EPSILON, now)
         )
-    slots = tuple(start + i * limits.interval for i in range(count))
-    return Booking(slots, replace(state, next_slot_at=start + count * limits.interval))
+    slots = tuple(start + i * limits.interval for i in range(wanted))
+    return Booking(slots, replace(state, next_slot_at=start + wanted * limits.interval))
 
 
 def still_usable(slot: float, now: float, tolerance: float) -> bool:
