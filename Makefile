@@ -13,7 +13,7 @@ help:
 	@echo "make test-unit  unit tier only (no infrastructure)"
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
 	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
-	@echo "make bench      reply latency, slow-conversation isolation, embedders, knowledge, webhook throughput: tables (minutes)"
+	@echo "make bench      reply latency, slow-conversation isolation, embedders, knowledge, webhook throughput, campaign pacing: tables (minutes)"
 	@echo "make faults     the fault matrix under load; FAULTS_ARGS=--quick to try it (docs/reliability.md)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
@@ -99,11 +99,18 @@ bench: install
 	@echo
 	@echo "==> bench: webhook throughput, bare receiver beside the gateway, CPU per message (bench/webhook_load.py $(BENCH_WEBHOOK_ARGS))"
 	@$(UV) run --frozen --all-packages python bench/webhook_load.py $(BENCH_WEBHOOK_ARGS)
+	@echo
+	@echo "==> bench: a campaign at 80/s with 130429/131056 on, replies meanwhile (services/notifier/bench/campaign_pacing.py $(BENCH_CAMPAIGN_ARGS))"
+	@$(UV) run --frozen --all-packages python services/notifier/bench/campaign_pacing.py $(BENCH_CAMPAIGN_ARGS)
 
 # The webhook bench's quick mode (about 4 minutes after the platform is up): 10 s per ladder
 # step, 20 texts/s for 20 s through the pipeline. The full run of docs/benchmarks.md:
 # make bench BENCH_WEBHOOK_ARGS="--profile docs/benchmarks/after" (30 s steps, 40/s for 60 s).
 BENCH_WEBHOOK_ARGS ?= --seconds 10 --pipeline-rate 20 --pipeline-seconds 20
+
+# The campaign bench (docs/pacing.md): 10,000 recipients at 80/s (about 2 minutes of sending);
+# BENCH_CAMPAIGN_ARGS="--recipients 2000" for a quick check.
+BENCH_CAMPAIGN_ARGS ?=
 
 # `make faults`: the platform on a private Kafka and PostgreSQL under its own restarting
 # supervisor, a steady webhook load, one fault at a time, then a 10,000-message soak; the

@@ -6,6 +6,7 @@ it as `services.notifier.tests.support` (see docs/architecture.md, "Test helpers
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Mapping
@@ -235,3 +236,19 @@ class FakeGraphApi:
         if self.outcomes:
             return self.outcomes.pop(0)
         return Accepted(f"wamid.FAKE{uuid.uuid4().hex}")
+
+
+class FakeClock:
+    """A pacer's clock on a made-up timeline: `sleep` moves time on to where the sleeper
+    wanted to wake (never back), after letting other tasks run; nothing waits for real."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.time = start
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.time + max(seconds, 0.0)
+        await asyncio.sleep(0)
+        self.time = max(self.time, target)

@@ -15,9 +15,11 @@ from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
 from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, TemplateApi
+from bancone_notifier.adapters.pacer import DatabasePacer, LimitsFor
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.handlers import NotifierDeps
@@ -32,6 +34,21 @@ def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
 
+def pacing_limits(settings: NotifierSettings) -> LimitsFor:
+    """A number's limits from its own tier (None: the setting's) and the pacing settings."""
+
+    def limits(tier_per_second: float | None) -> PacingLimits:
+        return PacingLimits.for_tier(
+            tier_per_second or settings.pacing_tier_per_second,
+            margin=settings.pacing_margin,
+            pair_interval_seconds=settings.pacing_pair_interval_seconds,
+            campaign_horizon_seconds=settings.pacing_campaign_horizon_seconds,
+            lease_size=settings.pacing_lease_size,
+        )
+
+    return limits
+
+
 def build_app(
     settings: NotifierSettings,
     *,
@@ -43,7 +60,8 @@ def build_app(
     """The notifier's ASGI app: consumers, outbox relay and Graph API client start with it.
 
     Tests pass their own `graph` (or point `graph_base_url` at a stand-in) and their own
-    topics and groups in `subscriptions`, and may pass the `pacer` (default `Unpaced`).
+    topics and groups in `subscriptions`, and may pass the `pacer` (default: the database-shared
+    pacer when `pacing_enabled`, else `Unpaced`).
     """
     engine = create_engine(settings.database_url)
     messaging = Messaging(broker_for(settings), engine)
@@ -52,8 +70,15 @@ def build_app(
         graph = HttpxGraphApi(client, settings.graph_base_url, settings.graph_version)
     if templates is None:
         templates = HttpxTemplateApi(client, settings.graph_base_url, settings.graph_version)
+    sessions = session_factory(engine)
+    if pacer is None:
+        pacer = (
+            DatabasePacer(sessions, pacing_limits(settings))
+            if settings.pacing_enabled
+            else Unpaced()
+        )
     deps = NotifierDeps(
-        sessions=session_factory(engine),
+        sessions=sessions,
         graph=graph,
         templates=templates,
         channel_box=SecretBox(Keyring.parse(settings.channel_keyring)),
@@ -68,7 +93,9 @@ def build_app(
             check_templates=settings.check_templates,
             inbound_grace_seconds=settings.inbound_grace_seconds,
         ),
-        pacer=pacer or Unpaced(),
+        pacer=pacer,
+        number_backoff_seconds=settings.pacing_number_backoff_seconds,
+        pair_backoff_seconds=settings.pacing_pair_interval_seconds,
     )
     register_consumers(
         messaging.broker,

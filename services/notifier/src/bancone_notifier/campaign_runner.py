@@ -188,7 +188,8 @@ class CampaignRunner:
                     return True
         await self.deps.pacer.acquire(campaign.phone_number_id, recipient.customer_id, "campaign")
         try:
-            await handle_outbound_requested(campaign_message(campaign, spec, recipient), self.deps)
+            message = campaign_message(campaign, spec, recipient)
+            await handle_outbound_requested(message, self.deps, slot_taken=True)
         except Exception:
             # Left claimed: retried next round; the outbound claim keeps it to one message.
             log.exception("campaign.send_failed", **fields)

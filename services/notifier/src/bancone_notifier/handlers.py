@@ -36,7 +36,7 @@ from bancone_kit.messaging.outbox import stage
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
-from bancone_notifier.adapters.graph import GraphApi, send_with_retries
+from bancone_notifier.adapters.graph import GraphApi, Paced, send_with_retries
 from bancone_notifier.adapters.graph_templates import TemplateApi
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
@@ -55,6 +55,7 @@ from bancone_notifier.consent_handlers import (
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
 from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.domain.pacing_slots import priority_of
 from bancone_notifier.domain.sending import (
     Accepted,
     NotSent,
@@ -92,7 +93,11 @@ class NotifierDeps:
     """The Graph API's message-template endpoints (`template_handlers`); None: templates are
     not managed, and with `rules.check_templates` every template send is refused as unknown."""
     pacer: Pacer = field(default_factory=Unpaced)
-    """Asked before every campaign send (`campaign_runner`)."""
+    """Every send attempt waits for its slot (`adapters/pacer.py`; docs/pacing.md)."""
+    number_backoff_seconds: float = 1.0
+    """How long a number holds after 130429 without a Retry-After."""
+    pair_backoff_seconds: float = 6.0
+    """How long a pair holds after 131056 without a Retry-After."""
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -256,8 +261,11 @@ async def _refuse(
     )
 
 
-async def handle_outbound_requested(event: OutboundMessageRequested, deps: NotifierDeps) -> None:
-    """Send the message once: claim, call the Graph API (retrying what may be retried), record."""
+async def handle_outbound_requested(
+    event: OutboundMessageRequested, deps: NotifierDeps, *, slot_taken: bool = False
+) -> None:
+    """Send the message once: claim, call the Graph API (retrying what may be retried), record.
+    `slot_taken`: the caller already holds the pacer's slot for the first attempt."""
     message = event.data
     fields = {"outbound_id": str(message.outbound_id), "tenant_id": event.tenant_id}
     await await_quoted_inbound(event, deps)
@@ -267,7 +275,7 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
         if existing is not None:
             _settle_redelivery(session, existing)
             return
-        channel = await repository.get_channel(session, message.phone_number_id)
+        channel = await repository.get_channel(session, message.phone_number_id, shared=True)
         if channel is None:
             raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
         refusal = _channel_refusal(channel, event.tenant_id)
@@ -288,9 +296,21 @@ async def handle_outbound_requested(event: OutboundMessageRequested, deps: Notif
             return
     # The claim is committed: from here on, this outbound id is never sent by anyone else.
     body = send_body(message)
+    content = message.content
+    category = content.category if content.kind == "template" else None
+    pacing = Paced(
+        deps.pacer,
+        message.phone_number_id,
+        message.to or message.to_user_id or message.customer_id,
+        priority_of(content.kind, category),
+        number_backoff_seconds=deps.number_backoff_seconds,
+        pair_backoff_seconds=deps.pair_backoff_seconds,
+        first_slot_taken=slot_taken,
+    )
     report = await send_with_retries(
         counted(lambda: deps.graph.send_message(message.phone_number_id, token, body)),
         deps.send_retry,
+        pacing,
     )
     count_send(report)
     async with deps.sessions() as session, session.begin():

@@ -89,6 +89,50 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
     campaign_stop_grace_seconds: float = Field(
         default=10.0, ge=0, description="On shutdown, how long the sends in flight may finish."
     )
+    pacing_enabled: bool = Field(
+        default=True,
+        description="Pace every send through the database-shared pacer (docs/pacing.md); off "
+        "sends as fast as the Graph API answers.",
+    )
+    pacing_tier_per_second: float = Field(
+        default=80.0,
+        gt=0,
+        le=1000,
+        description="Each number's throughput tier (Meta: 80/s, up to 1000); a number's own "
+        "`pacing_numbers.tier_per_second` overrides it.",
+    )
+    pacing_margin: float = Field(
+        default=0.02,
+        ge=0,
+        lt=0.5,
+        description="Fraction of the tier left unused, so network jitter between our slot and "
+        "Meta's count never makes 81 in a second (80/s at 0.02 books 78.4/s).",
+    )
+    pacing_pair_interval_seconds: float = Field(
+        default=6.0,
+        ge=0,
+        le=60,
+        description="Spacing of campaign messages to one customer from one number (131056).",
+    )
+    pacing_campaign_horizon_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        le=5,
+        description="How far ahead campaign traffic may book slots: the most a reply waits "
+        "behind a campaign.",
+    )
+    pacing_lease_size: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="Campaign slots a replica books per database write.",
+    )
+    pacing_number_backoff_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How long a number holds after 130429 without a Retry-After.",
+    )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),
         validation_alias=AliasChoices(

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.graph import outcome_of, send_with_retries
+from bancone_notifier.adapters.graph import Paced, outcome_of, send_with_retries
+from bancone_notifier.domain.pacing import Priority
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -151,3 +152,50 @@ async def test_retries_stop_at_the_limit_with_the_last_outcome() -> None:
     assert report.exhausted
     assert report.attempts == NO_WAIT.attempts
     assert report.outcome == Rejected(GraphError(500, code=131000))
+
+
+class RecordingPacer:
+    """Counts acquires and keeps back-offs (the real one is in the service tests)."""
+
+    def __init__(self) -> None:
+        self.acquired: list[tuple[str, str, str]] = []
+        self.backoffs: list[tuple[str, str | None, float]] = []
+
+    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
+        self.acquired.append((phone_number_id, recipient, priority))
+
+    def back_off(
+        self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
+    ) -> None:
+        self.backoffs.append((phone_number_id, recipient, retry_after_seconds))
+
+
+async def test_every_attempt_waits_for_the_pacer_and_refusals_back_it_off() -> None:
+    outcomes: list[SendOutcome] = [
+        Rejected(GraphError(429, 130429, retry_after_seconds=2.0)),
+        Rejected(GraphError(400, 131056)),
+        Rejected(GraphError(503, None, retry_after_seconds=4.0)),
+        Accepted("wamid.ok"),
+    ]
+    pacer = RecordingPacer()
+
+    async def send() -> SendOutcome:
+        return outcomes.pop(0)
+
+    paced = Paced(pacer, "1065", "39333", "campaign", pair_backoff_seconds=6.5)
+    report = await send_with_retries(send, NO_WAIT, paced)
+    assert report.outcome == Accepted("wamid.ok")
+    assert pacer.acquired == [("1065", "39333", "campaign")] * 4
+    assert pacer.backoffs == [("1065", None, 2.0), ("1065", "39333", 6.5), ("1065", None, 4.0)]
+
+
+async def test_a_permanent_refusal_does_not_back_the_pacer_off() -> None:
+    pacer = RecordingPacer()
+
+    async def send() -> SendOutcome:
+        return Rejected(GraphError(400, 131047))
+
+    report = await send_with_retries(send, NO_WAIT, Paced(pacer, "1065", "39333", "reply"))
+    assert report.attempts == 1
+    assert pacer.acquired == [("1065", "39333", "reply")]
+    assert pacer.backoffs == []

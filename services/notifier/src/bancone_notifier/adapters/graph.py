@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from bancone_kit.messaging.retry import RetryPolicy, parse_retry_after
+from bancone_notifier.domain.pacing import Pacer, Priority
+from bancone_notifier.domain.pacing_slots import backoff_for
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -130,17 +133,52 @@ class _RetryableOutcomeError(Exception):
         )
 
 
+@dataclass(frozen=True)
+class Paced:
+    """Who a send is for and at what priority: every attempt waits for the pacer first, and a
+    "too fast" answer backs the number or the pair off (`domain/pacing_slots.backoff_for`)."""
+
+    pacer: Pacer
+    phone_number_id: str
+    recipient: str
+    priority: Priority
+    number_backoff_seconds: float = 1.0
+    pair_backoff_seconds: float = 6.0
+    first_slot_taken: bool = False
+    """The caller already waited for the first attempt's slot (the campaign runner does so
+    before it claims the send, so a stop while waiting leaves nothing half-sent)."""
+
+    def note(self, outcome: SendOutcome) -> None:
+        if not isinstance(outcome, Rejected):
+            return
+        backoff = backoff_for(
+            outcome.error,
+            number_seconds=self.number_backoff_seconds,
+            pair_seconds=self.pair_backoff_seconds,
+        )
+        if backoff is not None:
+            recipient = self.recipient if backoff.scope == "pair" else None
+            self.pacer.back_off(self.phone_number_id, recipient, backoff.seconds)
+
+
 async def send_with_retries(
-    send: Callable[[], Awaitable[SendOutcome]], policy: RetryPolicy
+    send: Callable[[], Awaitable[SendOutcome]],
+    policy: RetryPolicy,
+    pacing: Paced | None = None,
 ) -> SendReport:
     """Call `send` until an outcome that is not worth retrying (`should_retry`), or the policy
-    is spent; the report says how many attempts it took and whether retries ran out."""
+    is spent; the report says how many attempts it took and whether retries ran out. With
+    `pacing`, each attempt first waits for its slot, and refusals feed the pacer's back-off."""
     attempts = 0
 
     async def attempt() -> SendReport:
         nonlocal attempts
         attempts += 1
+        if pacing is not None and not (attempts == 1 and pacing.first_slot_taken):
+            await pacing.pacer.acquire(pacing.phone_number_id, pacing.recipient, pacing.priority)
         outcome = await send()
+        if pacing is not None:
+            pacing.note(outcome)
         if should_retry(outcome):
             raise _RetryableOutcomeError(outcome)
         return SendReport(outcome, attempts)

@@ -332,3 +332,31 @@ class CampaignSettingsRecord(NotifierTable, table=True):
     )
     phone_number_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class PacingNumberRecord(NotifierTable, table=True):
+    """One business number's shared send bucket (`domain/pacing_slots.py`, docs/pacing.md):
+    every replica books its slots here under the row lock. Times are epoch seconds."""
+
+    __tablename__ = "pacing_numbers"
+
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    next_slot_at: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
+    blocked_until: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
+    tier_per_second: float | None = Field(
+        default=None, sa_column=sa.Column(sa.Float(), nullable=True)
+    )
+    """This number's own throughput tier, when it differs from the setting (Meta raised it)."""
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class PacingPairRecord(NotifierTable, table=True):
+    """When a number may next message one customer (pair rate, 131056 back-off)."""
+
+    __tablename__ = "pacing_pairs"
+    __table_args__ = (sa.Index("ix_pacing_pairs_next_at", "next_at"),)
+
+    phone_number_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    next_at: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
+    blocked_until: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
