@@ -263,7 +263,7 @@ async def test_the_send_path_paces_replies_first_and_marketing_templates_as_camp
         graph=FakeGraphApi(),
         channel_box=SecretBox(Keyring.parse(keyring)),
         send_retry=RetryPolicy(attempts=1, initial_delay=0.0, max_delay=0.0, jitter=0.0),
-        rules=ComplianceRules(enforce_window=False),
+        rules=ComplianceRules(enforce_window=False, check_templates=False),  # pacing only
         pacer=pacer,
     )
     await handle_channel_changed(events.channel(), deps)
