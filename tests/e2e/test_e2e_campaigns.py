@@ -23,7 +23,18 @@ async def _register_template(platform: Platform, tenant: Tenant, name: str) -> N
     [channel] = [c for c in channels if c["phone_number_id"] == tenant.phone_number_id]
     response = await platform.http.post(
         platform.url("sandbox") + f"/v25.0/{channel['waba_id']}/message_templates",
-        json={"name": name, "language": "it", "category": "MARKETING"},
+        json={
+            "name": name,
+            "language": "it",
+            "category": "MARKETING",
+            "components": [
+                {
+                    "type": "BODY",
+                    "text": "Ciao {{1}}, da noi -20% per Natale!",
+                    "example": {"body_text": [["Giulia"]]},
+                }
+            ],
+        },
         headers={"Authorization": f"Bearer {tenant.access_token}"},
     )
     response.raise_for_status()
