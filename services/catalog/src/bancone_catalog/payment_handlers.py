@@ -4,6 +4,11 @@ invoice is issued, all in one transaction with the `paid` event.
 The invoice number is the tenant's next of the year (`YYYY-NNNNNN`), taken under the counter
 row's lock in the same transaction: a rollback gives it back, so numbers have no gaps. The
 notice's `event_id` is stored with what it caused, so a repeated notice changes nothing.
+
+A payment can arrive after its reservation expired (the customer paid on a page left open):
+the order was cancelled and its stock released. If that stock is still there it is taken
+again and the payment is honoured like any other; if someone bought it meanwhile the payment
+is refused (409) and changes nothing — the shop must refund it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bancone_catalog.domain.order_events import order_changed
 from bancone_catalog.domain.orders import HOLDS_RESERVATION, OrderPublic
 from bancone_catalog.domain.payments import PaymentNotice, PaymentProvider
 from bancone_catalog.order_views import load_order, selling_settings
+from bancone_catalog.product_stock import publish_stock
 from bancone_kit.clock import utcnow
 
 PAID_OR_LATER = frozenset({"paid", "shipped", "delivered", "refunded"})
@@ -67,7 +73,9 @@ async def apply_payment(notice: PaymentNotice, uow: CatalogUnitOfWork, now: date
             if order.status in PAID_OR_LATER:
                 await uow.commit()  # paid already (another notice): nothing twice
                 return False
-            raise InvalidTransitionError(order.status, "paid", f"the order is {order.status}")
+            if order.status != "cancelled" or not await _take_again(uow, order):
+                raise InvalidTransitionError(order.status, "paid", f"the order is {order.status}")
+            await uow.orders.change_status(tenant_id, order_id, ["cancelled"], paid)
         await _sell(uow, order)
         document = await _issue_invoice(uow, order, now)
         invoice = {"invoice_number": document.number, "invoice_issued_at": document.issued_at}
@@ -75,6 +83,19 @@ async def apply_payment(notice: PaymentNotice, uow: CatalogUnitOfWork, now: date
         changed = await load_order(uow, tenant_id, order_id)
         uow.publish(order_changed(changed, "paid", previous=order.status, actor="payment", at=now))
         await uow.commit()
+    return True
+
+
+async def _take_again(uow: CatalogUnitOfWork, order: OrderPublic) -> bool:
+    """Reserve a cancelled order's lines again (all or nothing, in SKU order like placing);
+    False when one is short — the caller's transaction then rolls the others back."""
+    order_id = uuid.UUID(order.order_id)
+    lines = sorted(order.lines, key=lambda line: line.sku)
+    for line in lines:
+        if not await uow.stock.take(order.tenant_id, line.sku, line.quantity):
+            return False
+        uow.stock.move(order.tenant_id, line.sku, "reserved", -line.quantity, order_id)
+    await publish_stock(uow, order.tenant_id, [line.sku for line in lines])
     return True
 
 

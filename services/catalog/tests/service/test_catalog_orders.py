@@ -264,9 +264,44 @@ async def test_expired_reservations_are_released_once(
         ("placed", None),
         ("expired", "pending"),
     ]
-    # A payment arriving after the expiry is refused: the stock may be someone else's now.
+    await assert_ledger_reconciles(uow)
+
+
+async def test_a_payment_after_the_expiry_takes_the_stock_again_while_it_is_there(
+    uow: CatalogUnitOfWork, engine: AsyncEngine
+) -> None:
+    await seed(uow)
+    late, _ = await order_handlers.place_order("shop-a", order("k1", ("BAR-150", 1)), uow)
+    await order_handlers.expire_reservations(uow, utcnow() + timedelta(minutes=31))
+    assert (await stock_of(uow))["BAR-150"] == 1
+
+    assert await payment_handlers.apply_payment(paid(late.order_id, "89.00"), uow, utcnow())
+
+    current = await order_handlers.get_order("shop-a", uuid.UUID(late.order_id), uow)
+    assert current.status == "paid"
+    assert current.invoice is not None
+    assert (await stock_of(uow))["BAR-150"] == 0
+    transitions = [(e.data.transition, e.data.previous_status) for e in await order_events(engine)]
+    assert transitions[-1] == ("paid", "cancelled")
+    await assert_ledger_reconciles(uow)
+
+
+async def test_a_payment_after_the_expiry_is_refused_when_the_stock_was_sold_meanwhile(
+    uow: CatalogUnitOfWork, engine: AsyncEngine
+) -> None:
+    await seed(uow)
+    late, _ = await order_handlers.place_order("shop-a", order("k1", ("BAR-150", 1)), uow)
+    await order_handlers.expire_reservations(uow, utcnow() + timedelta(minutes=31))
+    await order_handlers.place_order("shop-a", order("k2", ("BAR-150", 1), customer="3902"), uow)
+    before = await order_events(engine)
+
     with pytest.raises(InvalidTransitionError):
-        await payment_handlers.apply_payment(paid(placed.order_id, "89.00"), uow, utcnow())
+        await payment_handlers.apply_payment(paid(late.order_id, "89.00"), uow, utcnow())
+
+    current = await order_handlers.get_order("shop-a", uuid.UUID(late.order_id), uow)
+    assert (current.status, current.invoice) == ("cancelled", None)
+    assert (await stock_of(uow))["BAR-150"] == 0
+    assert await order_events(engine) == before
     await assert_ledger_reconciles(uow)
 
 
