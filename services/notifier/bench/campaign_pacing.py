@@ -1,28 +1,28 @@
-"""Campaign pacing bench: a marketing campaign through the notifier's send path against the
-sandbox with Meta's throughput (130429) and pair-rate (131056) rules on, while customers keep
-asking questions.
+"""Campaign pacing bench: a real campaign through the notifier's campaign API, sent by the
+notifier's own runner against the sandbox with Meta's throughput (130429) and pair-rate
+(131056) rules on, while customers keep asking questions.
 
     uv run --all-packages python services/notifier/bench/campaign_pacing.py
         [--recipients 10000] [--tier 80] [--replies 30] [--port-offset 800]
-        [--state-dir .bancone/bench-campaign]
+        [--state-dir .bancone/bench-campaign] [--database postgres|sqlite] [--with-statuses]
 
-Starts `deploy/local/run.py` (its own Kafka, SQLite, offline assistant) and sets the sandbox's
-rules: `number_rate_per_second = tier`, `pair_interval_seconds = 6`. A MARKETING template is
-registered for the demo WABA and 2 % of the recipients opt out (WhatsApp's `user_preferences`
-stop, through the notifier's own handler). Then:
+Starts `deploy/local/run.py` (its own Kafka, offline assistant; the notifier on a private
+PostgreSQL unless `--database sqlite`) and sets the sandbox's rules:
+`number_rate_per_second = tier`, `pair_interval_seconds = 6`. A MARKETING template is
+registered for the demo WABA; every recipient opts in (the notifier's `record_opt_in` use case,
+as a web form would), 2 % opt out before the campaign (WhatsApp's `user_preferences` stop) and
+1 % more while it runs. Then:
 
 1. baseline: `--replies` customers ask a product question, one a second, no campaign;
-2. campaign: this process is a second notifier replica: it sends one marketing template to each
-   recipient through `handle_outbound_requested` (the use case the notifier's Kafka consumer
-   calls) at campaign priority, with a `DatabasePacer` on the notifier's own database — the
-   running notifier paces its conversation replies through the same rows — while the same
-   number of new customers ask questions, one a second.
+2. campaign: the owner logs in at the gateway and posts the campaign (explicit list of every
+   recipient, send now) to `/v1/tenants/{t}/campaigns`; the running notifier's runner sends it,
+   pacing through its database, while the same number of new customers ask questions, one a
+   second, answered through the same pacer at reply priority.
 
-The campaign API (issue 13, H7) is not on this branch, so the campaign is driven through the
-send path directly; the lead switches it to the campaign API after merging. Reported: send
-rate measured at the sandbox, the most sends in any one second, 130429/131056 refusals, the
-duplicates, sends to opted-out customers, and reply latency (webhook → reply in the sandbox)
-p50/p95 without and during the campaign. Measures and prints; asserts nothing.
+Reported: send rate measured at the sandbox, the most sends in any one second, 130429/131056
+refusals, duplicates, sends to opted-out customers (after their opt-out was recorded), the
+campaign's own final report, and reply latency (webhook → reply in the sandbox) p50/p95
+without and during the campaign. Measures and prints; asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,52 +30,45 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import statistics
 import sys
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
-import sqlalchemy as sa
-from rich import box
-from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # `bench` as a package
-from bancone_cli.runenv import parse_env_text
-from bancone_contracts.events.outbound import (
-    OutboundMessage,
-    OutboundMessageRequested,
-    OutboundTemplate,
-    TemplateComponent,
-    TemplateParameter,
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # campaign_report beside this file
+from campaign_report import Outcome, print_report
+from campaign_setup import (
+    private_postgres,
+    sealed_token,
+    set_tier,
+    wait_for_channel,
+    without_status_webhooks,
 )
+
+from bancone_cli.operator_login import log_in_async
+from bancone_cli.runenv import parse_env_text
 from bancone_contracts.events.whatsapp_update import (
     MarketingPreference,
     WhatsAppUpdateData,
     WhatsAppUpdateReceived,
 )
 from bancone_kit.clock import utcnow
-from bancone_kit.crypto import Keyring, Sealed, SecretBox
+from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.logging import configure_logging
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.graph import HttpxGraphApi, Paced, send_with_retries
-from bancone_notifier.adapters.pacer import DatabasePacer
-from bancone_notifier.adapters.tables import (
-    ChannelRecord,
-    OutboundMessageRecord,
-    PacingNumberRecord,
+from bancone_notifier.adapters.graph import HttpxGraphApi
+from bancone_notifier.consent_handlers import (
+    ComplianceRules,
+    RecordOptIn,
+    handle_whatsapp_update,
+    record_opt_in,
 )
-from bancone_notifier.bootstrap import pacing_limits
-from bancone_notifier.consent_handlers import ComplianceRules, handle_whatsapp_update
-from bancone_notifier.domain.bodies import send_body
-from bancone_notifier.domain.sending import SendOutcome
-from bancone_notifier.handlers import NotifierDeps, handle_outbound_requested
+from bancone_notifier.handlers import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 from bench.harness import (
     LLM_VARIABLES,
@@ -91,9 +84,10 @@ from bench.traffic import SandboxWatcher, Sent, post_text
 
 TEMPLATE = "bench_new_offer"
 GRAPH_VERSION = "v25.0"
-OUTBOUND: sa.Table = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
 OPTED_OUT_EVERY = 50
 """One recipient in 50 (2 %) has opted out before the campaign."""
+OPTS_OUT_DURING_EVERY = 100
+"""One in 100 (1 %, from the second half of the list) opts out while the campaign runs."""
 
 
 class ReplyWatcher(SandboxWatcher):
@@ -143,39 +137,6 @@ async def ask_paced(
     return list(await asyncio.gather(*tasks))
 
 
-def percentile(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def most_in_any_second(times: list[float]) -> int:
-    ordered = sorted(times)
-    best, start = 0, 0
-    for end, at in enumerate(ordered):
-        while at - ordered[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
-def template_event(tenant_id: str, phone_number_id: str, wa_id: str) -> OutboundMessageRequested:
-    content = OutboundTemplate(
-        name=TEMPLATE,
-        language_code="it",
-        category="marketing",
-        components=(
-            TemplateComponent(type="body", parameters=(TemplateParameter(value=f"C{wa_id[-4:]}"),)),
-        ),
-    )
-    data = OutboundMessage(
-        customer_id=wa_id, to=wa_id, phone_number_id=phone_number_id, sender="ai", content=content
-    )
-    return OutboundMessageRequested.new(tenant_id=tenant_id, source="campaign-bench", data=data)
-
-
 def opt_out_event(tenant_id: str, phone_number_id: str, wa_id: str) -> WhatsAppUpdateReceived:
     update = MarketingPreference(
         phone_number_id=phone_number_id,
@@ -189,81 +150,65 @@ def opt_out_event(tenant_id: str, phone_number_id: str, wa_id: str) -> WhatsAppU
     )
 
 
-async def wait_for_channel(deps: NotifierDeps, phone_number_id: str) -> ChannelRecord:
-    for _ in range(600):
-        async with deps.sessions() as session:
-            channel = await session.get(ChannelRecord, phone_number_id)
-        if channel is not None and channel.access_token_ciphertext:
-            return channel
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"the notifier never learned channel {phone_number_id}")
-
-
-async def run_campaign(
-    deps: NotifierDeps,
-    env: RunEnv,
-    recipients: list[str],
-    workers: int,
-    pacer_only: str | None = None,
-) -> tuple[list[OutboundMessageRequested], float, float]:
-    """Each recipient's message through the notifier's send use case; with `pacer_only` (the
-    channel's access token), only the pacer and the Graph call — no claim, consent or record —
-    to see the pacer's own rate when the machine has too little CPU for the whole use case."""
-    events = [template_event(env.tenant_id, env.phone_number_id, wa) for wa in recipients]
-    queue: asyncio.Queue[OutboundMessageRequested] = asyncio.Queue()
-    for event in events:
-        queue.put_nowait(event)
+async def opt_in_everyone(deps: NotifierDeps, tenant_id: str, recipients: list[str]) -> None:
+    """Each recipient's opt-in through the notifier's use case (as a web form records it)."""
+    queue = list(recipients)
 
     async def worker() -> None:
-        while True:
-            try:
-                event = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            if pacer_only is None:
-                await handle_outbound_requested(event, deps)
-                continue
-            if event.data.to in opted_out_here:
-                continue  # the use case would refuse it (131050); this path has no consent check
-            message = event.data
-            body = send_body(message)
+        while queue:
+            wa_id = queue.pop()
+            proof = f"bench form {wa_id}"
+            command = RecordOptIn(tenant_id, wa_id, "web_form", proof, utcnow(), uuid.uuid4())
+            await record_opt_in(command, deps)
 
-            async def send(m: OutboundMessage = message, b: dict[str, Any] = body) -> SendOutcome:
-                return await deps.graph.send_message(m.phone_number_id, pacer_only, b)
-
-            paced = Paced(deps.pacer, message.phone_number_id, message.to or "", "campaign")
-            await send_with_retries(send, deps.send_retry, paced)
-
-    opted_out_here = set(recipients[::OPTED_OUT_EVERY])
-    started = time.time()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return events, started, time.time()
+    await asyncio.gather(*(worker() for _ in range(8)))
 
 
-REPO = Path(__file__).resolve().parents[3]
+async def opt_out_during(
+    deps: NotifierDeps, env: RunEnv, customers: list[str], running: asyncio.Event
+) -> dict[str, float]:
+    """While the campaign runs, these customers opt out one by one (each recorded before its
+    time is noted): the notifier must not send them the campaign after that."""
+    recorded: dict[str, float] = {}
+    for wa_id in customers:
+        if not running.is_set():
+            break
+        await handle_whatsapp_update(opt_out_event(env.tenant_id, env.phone_number_id, wa_id), deps)
+        recorded[wa_id] = time.time()
+        await asyncio.sleep(0.2)
+    return recorded
 
 
-@contextlib.asynccontextmanager
-async def private_postgres(state: Path) -> AsyncIterator[str]:
-    """A throwaway PostgreSQL (`deploy/local/postgres.sh`) for the notifier of this run: two
-    processes pacing through one SQLite file wait on its file lock (busy timeouts), which
-    measures SQLite, not the pacer; production runs on PostgreSQL."""
-    env = {k: v for k, v in os.environ.items() if k != "BANCONE_TEST_POSTGRES_URL"}
-    env["BANCONE_POSTGRES_DIR"] = str(state)
-    script = str(REPO / "deploy" / "local" / "postgres.sh")
-    started = await asyncio.create_subprocess_exec(
-        "bash", script, "start", env=env, stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await started.communicate()
-    if started.returncode != 0:
-        raise RuntimeError(f"postgres.sh start exited with {started.returncode}")
-    url = out.decode().strip().splitlines()[-1]
-    say(f"private PostgreSQL for the notifier: {url}")
-    try:
-        yield url
-    finally:
-        stopped = await asyncio.create_subprocess_exec("bash", script, "stop", env=env)
-        await asyncio.shield(stopped.wait())
+def campaign_body(env: RunEnv, recipients: list[str]) -> dict[str, Any]:
+    return {
+        "name": "Bench: nuove offerte",
+        "phone_number_id": env.phone_number_id,
+        "template": {
+            "name": TEMPLATE,
+            "language": "it",
+            "category": "marketing",
+            "variables": [{"field": "name", "fallback": "cliente"}],
+            "placeholders": 1,
+        },
+        "segment": {"customers": recipients},
+        "send_now": True,
+    }
+
+
+async def until_finished(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], longest: float
+) -> dict[str, Any]:
+    """Poll the campaign until completed (or cancelled); print its progress every 10 s."""
+    deadline = time.monotonic() + longest
+    shown = 0.0
+    while True:
+        found: dict[str, Any] = (await client.get(url, headers=headers)).json()
+        if found["state"] in ("completed", "cancelled") or time.monotonic() > deadline:
+            return found
+        if time.monotonic() - shown > 10:
+            say(f"campaign {found['state']}: {found.get('counts')}")
+            shown = time.monotonic()
+        await asyncio.sleep(1.0)
 
 
 async def bench(args: argparse.Namespace) -> int:
@@ -271,60 +216,52 @@ async def bench(args: argparse.Namespace) -> int:
     say(f"machine at start: {machine_line()}")
     run = f"{int(time.time()) % 100000:05d}"
     recipients = [f"38{run}{index:05d}" for index in range(args.recipients)]
-    opted_out = set(recipients[::OPTED_OUT_EVERY])
     async with contextlib.AsyncExitStack() as stack:
         database_url = None
         if args.database == "postgres":
             database_url = await stack.enter_async_context(
                 private_postgres(Path(f"{args.state_dir}-postgres"))
             )
-        return await measure(args, run, recipients, opted_out, database_url)
+        return await measure(args, run, recipients, database_url)
 
 
 async def measure(
-    args: argparse.Namespace,
-    run: str,
-    recipients: list[str],
-    opted_out: set[str],
-    database_url: str | None,
+    args: argparse.Namespace, run: str, recipients: list[str], database_url: str | None
 ) -> int:
     extra_env = {"BANCONE_NOTIFIER_DATABASE_URL": database_url} if database_url else {}
+    opted_out = set(recipients[::OPTED_OUT_EVERY])
+    leaving = [
+        wa
+        for wa in recipients[len(recipients) // 2 :: OPTS_OUT_DURING_EVERY]
+        if wa not in opted_out
+    ]
     async with (
         running_platform(
-            Path(args.state_dir),
-            args.port_offset,
-            unset=LLM_VARIABLES,
-            fresh=True,
+            Path(args.state_dir), args.port_offset, unset=LLM_VARIABLES, fresh=True,
             extra_env=extra_env,
         ) as platform,
         httpx.AsyncClient(
-            timeout=30.0, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
+            timeout=60.0, limits=httpx.Limits(max_connections=100, max_keepalive_connections=50)
         ) as client,
-    ):
+    ):  # fmt: skip
         env = platform.env
         secrets = parse_env_text((platform.state / "secrets.env").read_text())
         engine = create_engine(
             database_url or f"sqlite:///{platform.state / 'data' / 'notifier.sqlite'}"
         )
         sessions = session_factory(engine)
-        # The pacing settings as the running notifier has them (its defaults), at this tier.
-        settings = NotifierSettings.model_construct(pacing_tier_per_second=args.tier)
-        replica_log = platform.state / "logs" / "campaign-replica.log"
-        replica_log.parent.mkdir(parents=True, exist_ok=True)
-        configure_logging(settings, stream=stack_file(replica_log))
-        pacer = DatabasePacer(sessions, pacing_limits(settings))
+        settings = NotifierSettings.model_construct()
+        configure_logging(settings, stream=log_file(platform.state / "logs" / "bench.log"))
+        # The bench's own use of the notifier's use cases: consent only (it sends nothing).
         deps = NotifierDeps(
             sessions=sessions,
             graph=HttpxGraphApi(client, env.sandbox_url, GRAPH_VERSION),
             channel_box=SecretBox(Keyring.parse(secrets["BANCONE_CHANNEL_KEYRING"])),
-            send_retry=RetryPolicy(attempts=5, initial_delay=0.5, max_delay=10.0, jitter=0.5),
+            send_retry=RetryPolicy(attempts=1, initial_delay=0.1, max_delay=0.1),
             rules=ComplianceRules(),
-            pacer=pacer,
-            number_backoff_seconds=settings.pacing_number_backoff_seconds,
-            pair_backoff_seconds=settings.pacing_pair_interval_seconds,
         )
         channel = await wait_for_channel(deps, env.phone_number_id)
-        token = deps.channel_box.open_parts(_sealed(channel), channel.phone_number_id)
+        token = sealed_token(deps, channel)
         if not args.with_statuses:
             await without_status_webhooks(client, env, token)
         rules = {"number_rate_per_second": args.tier, "pair_interval_seconds": 6.0}
@@ -336,29 +273,33 @@ async def measure(
                 "name": TEMPLATE,
                 "language": "it",
                 "category": "MARKETING",
-                "components": [{"type": "BODY", "text": "Ciao {{1}}, nuove offerte in enoteca!"}],
+                "components": [
+                    {
+                        "type": "BODY",
+                        "text": "Ciao {{1}}, nuove offerte in enoteca!",
+                        "example": {"body_text": [["Giulia"]]},
+                    }
+                ],
             },
         )
         created.raise_for_status()
-        async with sessions() as session, session.begin():
-            # The number's own tier (the per-number override): both replicas pace at it.
-            await (await session.connection()).execute(
-                sa.insert(PacingNumberRecord.__table__).values(  # type: ignore[attr-defined]
-                    phone_number_id=env.phone_number_id,
-                    next_slot_at=0.0,
-                    blocked_until=0.0,
-                    tier_per_second=args.tier,
-                    updated_at=utcnow(),
-                )
-            )
+        await set_tier(sessions, env.phone_number_id, args.tier)
+        started = time.monotonic()
+        await opt_in_everyone(deps, env.tenant_id, recipients)
         for wa_id in sorted(opted_out):
             await handle_whatsapp_update(
                 opt_out_event(env.tenant_id, env.phone_number_id, wa_id), deps
             )
         say(
-            f"sandbox rules {rules}; template {TEMPLATE} approved; "
-            f"{len(opted_out)} of {len(recipients)} recipients opted out"
+            f"sandbox rules {rules}; template {TEMPLATE} approved; {len(recipients)} opted in "
+            f"({time.monotonic() - started:.0f}s), {len(opted_out)} opted out before, "
+            f"{len(leaving)} will opt out during the campaign"
         )
+        admin = {
+            "Authorization": "Bearer "
+            + await log_in_async(client, env.gateway_url, env.owner_email, env.owner_password)
+        }
+        campaigns = f"{env.gateway_url}/v1/tenants/{env.tenant_id}/campaigns"
 
         async with ReplyWatcher(client, env, interval=0.05) as watcher:
             warm = await ask_paced(client, env, watcher, [f"39{run}9000"], args.reply_timeout)
@@ -369,26 +310,25 @@ async def measure(
                 args.reply_timeout,
             )  # fmt: skip
             say(f"campaign: {len(recipients)} recipients, tier {args.tier}/s, replies meanwhile")
+            response = await client.post(
+                campaigns, json=campaign_body(env, recipients), headers=admin
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"campaign refused: {response.status_code} {response.text}")
+            url = f"{campaigns}/{response.json()['id']}"
+            say(f"campaign {response.json()['id']}: audience {response.json()['audience']}")
             running = asyncio.Event()
             running.set()
-            campaign = asyncio.create_task(
-                run_campaign(
-                    deps,
-                    env,
-                    recipients,
-                    args.workers,
-                    token if args.send_path == "pacer" else None,
-                ),
-                name="campaign",
-            )
-            campaign.add_done_callback(lambda _t: running.clear())
-            await asyncio.sleep(2.0)
+            finished = asyncio.create_task(until_finished(client, url, admin, args.timeout))
+            finished.add_done_callback(lambda _t: running.clear())
+            await asyncio.sleep(5.0)  # the middle of the list is reached after ~60 s at 80/s
+            leavers = asyncio.create_task(opt_out_during(deps, env, leaving, running))
             during = await ask_paced(
                 client, env, watcher, [f"39{run}2{i:03d}" for i in range(args.replies)],
                 args.reply_timeout, running,
             )  # fmt: skip
-            events, started, ended = await campaign
-        await pacer.drain()
+            report = await finished
+            opted_out_during = await leavers
 
         messages = (
             await client.get(
@@ -397,130 +337,34 @@ async def measure(
             )
         ).json()
         compliance = (await client.get(f"{env.sandbox_url}/sandbox/compliance")).json()
-        ids = [event.data.outbound_id for event in events]
-        async with sessions() as session:
-            rows = (
-                await (await session.connection()).execute(
-                    sa.select(OUTBOUND.c.state, OUTBOUND.c.error_code, OUTBOUND.c.attempts).where(
-                        OUTBOUND.c.outbound_id.in_(ids)
-                    )
-                )
-            ).all()
         await engine.dispose()
         load = machine_line()
 
-    report(args, recipients, opted_out, messages, compliance, rows, baseline, during)
-    console.print(
-        f"campaign wall time {ended - started:.1f}s; leased slots dropped unused: "
-        f"{pacer.dropped_slots}; number-row writes by the bench replica: {pacer.number_writes}"
+    print_report(
+        Outcome(
+            tier=args.tier,
+            recipients=recipients,
+            opted_out_before=opted_out,
+            opted_out_during=opted_out_during,
+            messages=messages,
+            compliance=compliance,
+            campaign=report,
+            baseline=baseline,
+            during=during,
+        )
     )
-    console.print(
-        f"service logs (and the bench replica's, campaign-replica.log): {platform.state / 'logs'}"
-    )
+    console.print(f"service logs: {platform.state / 'logs'}")
     console.print(
         f"status webhooks: {'on' if args.with_statuses else 'off (--with-statuses)'}; "
-        f"bench replica: {args.workers} concurrent sends through the {args.send_path} path; "
         f"notifier database: {args.database}"
     )
     console.print(f"machine at end: {load}")
     return 0
 
 
-async def without_status_webhooks(client: httpx.AsyncClient, env: RunEnv, token: str) -> None:
-    """Re-register the demo channel in the sandbox without sent/delivered/read webhooks: 80
-    sends/s make 240 status webhooks/s through gateway, Kafka and notifier, and on the shared
-    2-core machine that CPU, not the pacer, set the rate (`--with-statuses` keeps them)."""
-    listed = (await client.get(f"{env.sandbox_url}/sandbox/channels")).json()
-    ours = next(c for c in listed if c["phone_number_id"] == env.phone_number_id)
-    response = await client.post(
-        f"{env.sandbox_url}/sandbox/channels",
-        json={
-            **ours,
-            "access_token": token,
-            "app_secret": env.app_secret,
-            "status_webhooks": False,
-        },
-    )
-    response.raise_for_status()
-
-
-def stack_file(path: Path) -> TextIO:
-    """The bench replica's log (the notifier's lines, one per message): kept out of the table."""
+def log_file(path: Path) -> TextIO:
+    path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("a", encoding="utf-8")
-
-
-def _sealed(channel: ChannelRecord) -> Sealed:
-    assert channel.key_id is not None
-    assert channel.access_token_ciphertext is not None
-    return Sealed(channel.key_id, channel.access_token_ciphertext)
-
-
-def report(
-    args: argparse.Namespace,
-    recipients: list[str],
-    opted_out: set[str],
-    messages: list[dict[str, Any]],
-    compliance: dict[str, Any],
-    rows: Sequence[Any],
-    baseline: list[Sent],
-    during: list[Sent],
-) -> None:
-    wanted = set(recipients)
-    sent = [m for m in messages if m.get("type") == "template" and str(m.get("to")) in wanted]
-    times = [datetime.fromisoformat(m["received_at"]).timestamp() for m in sent]
-    per_recipient = Counter(str(m["to"]) for m in sent)
-    duplicates = sum(n - 1 for n in per_recipient.values() if n > 1)
-    to_opted_out = sum(1 for wa in per_recipient if wa in opted_out)
-    refusals = Counter(int(r["code"]) for r in compliance.get("refusals", []))
-    span = (max(times) - min(times)) if len(times) > 1 else 0.0
-    rate = (len(times) - 1) / span if span > 0 else 0.0
-    states = Counter((row.state, row.error_code) for row in rows)
-    retried = sum(1 for row in rows if (row.attempts or 0) > 1)
-
-    table = Table(
-        title=f"Campaign of {len(recipients)} at a tier of {args.tier:g}/s", box=box.MARKDOWN
-    )
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
-    table.add_row(
-        "marketing sends accepted by the sandbox", f"{len(sent)}", f"{len(wanted - opted_out)}"
-    )
-    table.add_row(
-        "send rate, first to last (msg/s)", f"{rate:.1f}", f"{args.tier * 0.95:.0f}-{args.tier:.0f}"
-    )
-    table.add_row("most sends in any 1 s", f"{most_in_any_second(times)}", f"≤ {args.tier:g}")
-    table.add_row("130429 refusals (throughput)", f"{refusals.get(130429, 0)}", "0")
-    table.add_row("131056 refusals (pair rate)", f"{refusals.get(131056, 0)}", "0")
-    table.add_row("duplicates (recipients sent twice)", f"{duplicates}", "0")
-    table.add_row("sends to opted-out recipients", f"{to_opted_out}", "0")
-    table.add_row(
-        "refused by the notifier as opted out (131050)",
-        f"{states.get(('failed', 131050), 0)}",
-        f"{len(opted_out)}",
-    )
-    table.add_row("messages that needed a retry", f"{retried}", "0")
-    console.print()
-    console.print(table)
-    delivered = ("accepted", "sent", "delivered", "read")
-    other = {f"{s}/{c}": n for (s, c), n in states.items() if s not in delivered and c != 131050}
-    if other:
-        console.print(f"other outcomes in the notifier: {other}")
-
-    latency = Table(title="Conversation replies (webhook → reply in the sandbox)", box=box.MARKDOWN)
-    for column in ("run", "asked", "answered", "p50 ms", "p95 ms", "max ms"):
-        latency.add_column(column, justify="right" if column != "run" else "left")
-    for label, batch in (("no campaign", baseline), ("during the campaign", during)):
-        values = [s.latency for s in batch if s.latency is not None]
-        cells = [percentile(values, 50), percentile(values, 95), max(values, default=None)]
-        latency.add_row(
-            label,
-            str(len(batch)),
-            str(len(values)),
-            *("-" if v is None else f"{v * 1000:,.0f}" for v in cells),
-        )
-    console.print()
-    console.print(latency)
 
 
 def main() -> int:
@@ -528,16 +372,9 @@ def main() -> int:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--tier", type=float, default=80.0)
     parser.add_argument("--replies", type=int, default=30, help="questions per phase (30)")
-    parser.add_argument("--workers", type=int, default=48, help="concurrent campaign sends")
     parser.add_argument("--reply-timeout", type=float, default=60.0)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="longest campaign wait")
     parser.add_argument("--port-offset", type=int, default=800)
-    parser.add_argument(
-        "--send-path",
-        choices=("handler", "pacer"),
-        default="handler",
-        help="handler: the notifier's send use case (claim, consent, pacer, Graph, record); "
-        "pacer: only the pacer and the Graph call, to see the pacer's rate on a starved machine",
-    )
     parser.add_argument(
         "--with-statuses",
         action="store_true",

@@ -110,6 +110,8 @@ def build_app(
         RunnerSettings(
             poll_seconds=settings.campaign_poll_seconds,
             batch_size=settings.campaign_batch_size,
+            concurrency=settings.campaign_concurrency,
+            round_seconds=settings.campaign_round_seconds,
             claim_lease_seconds=settings.campaign_claim_lease_seconds,
             stop_grace_seconds=settings.campaign_stop_grace_seconds,
         ),

@@ -1,10 +1,13 @@
 """The campaign runner: a background task of the notifier that sends due campaigns.
 
-Each round it starts due campaigns (`campaign_handlers.start_if_due`) and, for each running
-one, claims a batch of recipients (`queued` → `claimed`, committed) and sends each through the
-notifier's own send path (`handlers.handle_outbound_requested`): the pacer first, then the same
-consent/window checks, the outbound-id claim committed before the Graph call, the outcome
-recorded after. So each recipient gets at most one message:
+Each round it starts due campaigns (`campaign_handlers.start_if_due`) and drives every running
+one for up to `round_seconds`, all campaigns side by side: it claims recipients in batches
+(`queued` → `claimed`, committed) and keeps up to `concurrency` sends in flight, claiming the
+next batch as sends finish, so the pacer always has the next message ready (waiting for a whole
+batch to finish left the number idle between batches). Each send goes through the notifier's
+own send path (`handlers.handle_outbound_requested`) at campaign priority: the same consent,
+window and template checks, the outbound-id claim committed before the Graph call, the pacer's
+slot taken just before it, the outcome recorded after. So each recipient gets at most one message:
 
 - a recipient claimed but without an outbound row was never sent (the outbound claim precedes
   the call): it is sent when the claim is recovered;
@@ -12,9 +15,12 @@ recorded after. So each recipient gets at most one message:
   path and never sent again (reported as "outcome unknown");
 - one already settled is not touched again.
 
+A recipient the send path refused as opted out (131050: consent is checked there, once, at send
+time) counts as skipped. Finished recipients are marked done in bulk with the next claim (a
+crash before that only means the recovered claim finds its message already settled).
 Claims are recovered from this runner's earlier rounds at once and from other runners only
 after `claim_lease_seconds` (a live replica may still be sending them). The state is re-read
-before every batch, so a pause or cancel stops the campaign within one batch.
+before every claim, so a pause or cancel stops the campaign within one batch.
 """
 
 from __future__ import annotations
@@ -23,10 +29,8 @@ import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.events.outbound import (
     OutboundMessage,
@@ -37,10 +41,9 @@ from bancone_contracts.events.outbound import (
 )
 from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
-from bancone_notifier.adapters import campaign_store, consent_store, repository
+from bancone_notifier.adapters import campaign_store
 from bancone_notifier.adapters.tables import CampaignRecipientRecord, CampaignRecord
 from bancone_notifier.campaign_handlers import complete_if_done, start_if_due, template_of
-from bancone_notifier.domain.audience import consent_skip
 from bancone_notifier.domain.campaigns import TemplateSpec
 from bancone_notifier.handlers import handle_outbound_requested
 
@@ -57,11 +60,18 @@ _EVENT_IDS = uuid.UUID("5b8e2f0c-2d7d-4f5e-8a53-6f9c7f0a1d42")
 class RunnerSettings:
     poll_seconds: float = 1.0
     batch_size: int = 20
-    """Recipients claimed and sent together (concurrently) per round of one campaign."""
+    """Recipients claimed per claim transaction."""
+    concurrency: int = 32
+    """Sends in flight per campaign (claimed, each waiting for its pacer slot or the Graph API):
+    enough that the tier is never starved by one send's round trips, few enough that a pause
+    stops the campaign within a fraction of a second of traffic."""
+    round_seconds: float = 5.0
+    """How long one round drives a campaign before the runner looks for due campaigns again
+    (a new campaign waits at most this long to start beside a running one)."""
     claim_lease_seconds: float = 300.0
     """After this long a claim by another runner counts as abandoned (its process died)."""
     stop_grace_seconds: float = 10.0
-    """On shutdown, how long the batch in flight may take to finish before it is cancelled
+    """On shutdown, how long the sends in flight may take to finish before they are cancelled
     (a cancelled send is settled by the next runner: sent once, or reported unknown)."""
 
 
@@ -134,71 +144,127 @@ class CampaignRunner:
         """One round over the due campaigns; True when something was sent (go on at once)."""
         async with self.deps.sessions() as session:
             due = await campaign_store.due_campaigns(session, utcnow())
-        busy = False
-        for campaign_id, tenant_id in due:
-            if self._stopping.is_set():
-                break
-            if await start_if_due(tenant_id, campaign_id, self.deps) != "running":
-                continue
-            busy = await self._send_batch(tenant_id, campaign_id) or busy
-        return busy
+        started = [
+            (tenant_id, campaign_id)
+            for campaign_id, tenant_id in due
+            if not self._stopping.is_set()
+            and await start_if_due(tenant_id, campaign_id, self.deps) == "running"
+        ]
+        results = await asyncio.gather(
+            *(self._drive(t, c) for t, c in started), return_exceptions=True
+        )
+        for (tenant_id, campaign_id), result in zip(started, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result  # cancelled: the runner is stopping
+                log.error(
+                    "campaign.round_failed",
+                    campaign_id=str(campaign_id),
+                    tenant_id=tenant_id,
+                    exc_info=result,
+                )
+        return any(result is True for result in results)
 
-    async def _send_batch(self, tenant_id: str, campaign_id: uuid.UUID) -> bool:
+    async def _drive(self, tenant_id: str, campaign_id: uuid.UUID) -> bool:
+        """Send one campaign for up to `round_seconds`: claim batches while fewer than
+        `concurrency` sends are in flight. True when at least one recipient was settled.
+        A send that raised stays claimed and ends the claiming of this round (retried next
+        round, after the poll wait, so a failing channel is not hammered)."""
+        deadline = asyncio.get_running_loop().time() + self.settings.round_seconds
+        round_started = utcnow()  # own claims from before: failed sends of earlier rounds
+        in_flight: set[asyncio.Task[str | None]] = set()
+        finished: list[str] = []
+        progressed = failed = exhausted = False
+        claims = 0  # a round claims at least once, however short `round_seconds`
+        try:
+            while True:
+                claiming = not (
+                    failed
+                    or exhausted
+                    or self._stopping.is_set()
+                    or (claims and asyncio.get_running_loop().time() >= deadline)
+                )
+                room = self.settings.concurrency - len(in_flight)
+                if claiming and room >= min(self.settings.batch_size, self.settings.concurrency):
+                    claimed = await self._claim(
+                        tenant_id, campaign_id, room, finished, round_started
+                    )
+                    finished = []
+                    claims += 1
+                    if claimed is None or not claimed[1]:
+                        exhausted = True  # paused, cancelled, or nothing left to claim
+                    else:
+                        campaign, batch = claimed
+                        spec = template_of(campaign.template)
+                        for recipient in batch:
+                            send = self._send_one(campaign, spec, recipient)
+                            in_flight.add(asyncio.create_task(send))
+                        # Claim again at once while there is room (fill the window).
+                        continue
+                if not in_flight:
+                    break
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    customer_id = task.result()
+                    if customer_id is None:
+                        failed = True
+                    else:
+                        finished.append(customer_id)
+                        progressed = True
+        finally:
+            if in_flight:  # cancelled (shutdown past the grace): let the sends unwind
+                for task in in_flight:
+                    task.cancel()
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            if finished:
+                async with self.deps.sessions() as session, session.begin():
+                    await campaign_store.finish_recipients(session, campaign_id, finished)
+        if exhausted and not failed:
+            await complete_if_done(tenant_id, campaign_id, self.deps)
+        return progressed
+
+    async def _claim(
+        self,
+        tenant_id: str,
+        campaign_id: uuid.UUID,
+        room: int,
+        finished: list[str],
+        round_started: datetime,
+    ) -> tuple[CampaignRecord, list[CampaignRecipientRecord]] | None:
+        """Mark the finished recipients done and claim up to `room` more, in one transaction;
+        None when the campaign is no longer running."""
         stale_before = utcnow() - timedelta(seconds=self.settings.claim_lease_seconds)
         async with self.deps.sessions() as session, session.begin():
+            if finished:
+                await campaign_store.finish_recipients(session, campaign_id, finished)
             campaign = await campaign_store.get_campaign(session, tenant_id, campaign_id, lock=True)
             if campaign is None or campaign.state != "running":
-                return False  # paused or cancelled since the round began
+                return None  # paused or cancelled since the round began
             batch = await campaign_store.claim_batch(
                 session,
                 campaign_id,
                 runner_id=self.runner_id,
                 stale_before=stale_before,
-                limit=self.settings.batch_size,
+                limit=min(room, self.settings.batch_size),
+                own_before=round_started,
             )
-        if not batch:
-            await complete_if_done(tenant_id, campaign_id, self.deps)
-            return False
-        spec = template_of(campaign.template)
-        settled = await asyncio.gather(*(self._send_one(campaign, spec, r) for r in batch))
-        # A batch where every send raised (e.g. the channel is not known yet) waits for the
-        # next poll instead of spinning.
-        return any(settled)
+        return campaign, batch
 
     async def _send_one(
         self, campaign: CampaignRecord, spec: TemplateSpec, recipient: CampaignRecipientRecord
-    ) -> bool:
-        """Send to one recipient; False when it raised and stays claimed for the next round."""
-        fields = {
-            "campaign_id": str(campaign.id),
-            "tenant_id": campaign.tenant_id,
-            "outbound_id": str(recipient.outbound_id),
-        }
-        if spec.category == "marketing":
-            async with self.deps.sessions() as session, session.begin():
-                status = await consent_store.consent_status(
-                    session, campaign.tenant_id, recipient.customer_id
-                )
-                reason = consent_skip(status)
-                if reason is not None and not await _already_sent(session, recipient):
-                    await campaign_store.finish_recipient(
-                        session, campaign.id, recipient.customer_id, skip_reason=reason
-                    )
-                    log.info("campaign.recipient_skipped", reason=reason, **fields)
-                    return True
-        await self.deps.pacer.acquire(campaign.phone_number_id, recipient.customer_id, "campaign")
+    ) -> str | None:
+        """Send to one recipient: its customer id once settled (sent, refused or skipped),
+        None when it raised and stays claimed for a later round."""
         try:
             message = campaign_message(campaign, spec, recipient)
-            await handle_outbound_requested(message, self.deps, slot_taken=True)
+            await handle_outbound_requested(message, self.deps, priority="campaign")
         except Exception:
             # Left claimed: retried next round; the outbound claim keeps it to one message.
-            log.exception("campaign.send_failed", **fields)
-            return False
-        async with self.deps.sessions() as session, session.begin():
-            await campaign_store.finish_recipient(session, campaign.id, recipient.customer_id)
-        return True
-
-
-async def _already_sent(session: AsyncSession, recipient: CampaignRecipientRecord) -> bool:
-    """A recovered claim whose message already left is finished, not skipped."""
-    return await repository.get_outbound(session, recipient.outbound_id) is not None
+            log.exception(
+                "campaign.send_failed",
+                campaign_id=str(campaign.id),
+                tenant_id=campaign.tenant_id,
+                outbound_id=str(recipient.outbound_id),
+            )
+            return None
+        return recipient.customer_id

@@ -12,6 +12,8 @@ a message possibly lost is preferred to a message possibly duplicated.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,12 +56,13 @@ from bancone_notifier.consent_handlers import (
 )
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.lifecycle import apply_status
-from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.domain.pacing import Pacer, Priority, Unpaced
 from bancone_notifier.domain.pacing_slots import priority_of
 from bancone_notifier.domain.sending import (
     Accepted,
     NotSent,
     Rejected,
+    SendOutcome,
     SendReport,
     Unknown,
     is_retryable,
@@ -232,6 +235,15 @@ async def _claim(session: AsyncSession, event: OutboundMessageRequested, state: 
     return await insert_ignoring_conflict(session, OutboundMessageRecord, values)
 
 
+async def _release_claim(deps: NotifierDeps, outbound_id: uuid.UUID) -> None:
+    """Give back the claim of a message that never left (its sender stopped while it waited
+    for the pacer): a later delivery of the same request sends it, instead of reporting its
+    outcome unknown."""
+    async with deps.sessions() as session, session.begin():
+        await repository.release_unsent(session, outbound_id)
+    log.info("outbound.claim_released", outbound_id=str(outbound_id))
+
+
 def _settle_redelivery(session: AsyncSession, row: OutboundMessageRecord) -> None:
     fields = {"outbound_id": str(row.outbound_id), "tenant_id": row.tenant_id, "state": row.state}
     if row.state == "sending":
@@ -262,10 +274,12 @@ async def _refuse(
 
 
 async def handle_outbound_requested(
-    event: OutboundMessageRequested, deps: NotifierDeps, *, slot_taken: bool = False
+    event: OutboundMessageRequested, deps: NotifierDeps, *, priority: Priority | None = None
 ) -> None:
     """Send the message once: claim, call the Graph API (retrying what may be retried), record.
-    `slot_taken`: the caller already holds the pacer's slot for the first attempt."""
+    The pacer's slot is taken just before each attempt (after the claim, so the request leaves
+    on its slot); `priority` overrides the one the content implies (the campaign runner sends
+    every message at campaign priority, whatever the template's category)."""
     message = event.data
     fields = {"outbound_id": str(message.outbound_id), "tenant_id": event.tenant_id}
     await await_quoted_inbound(event, deps)
@@ -302,16 +316,23 @@ async def handle_outbound_requested(
         deps.pacer,
         message.phone_number_id,
         message.to or message.to_user_id or message.customer_id,
-        priority_of(content.kind, category),
+        priority or priority_of(content.kind, category),
         number_backoff_seconds=deps.number_backoff_seconds,
         pair_backoff_seconds=deps.pair_backoff_seconds,
-        first_slot_taken=slot_taken,
     )
-    report = await send_with_retries(
-        counted(lambda: deps.graph.send_message(message.phone_number_id, token, body)),
-        deps.send_retry,
-        pacing,
-    )
+    requested = False
+
+    async def send() -> SendOutcome:
+        nonlocal requested
+        requested = True
+        return await deps.graph.send_message(message.phone_number_id, token, body)
+
+    try:
+        report = await send_with_retries(counted(send), deps.send_retry, pacing)
+    except asyncio.CancelledError:
+        if not requested:  # stopped while waiting for its first slot: nothing left
+            await asyncio.shield(_release_claim(deps, message.outbound_id))
+        raise
     count_send(report)
     async with deps.sessions() as session, session.begin():
         await _record_report(session, event, report)

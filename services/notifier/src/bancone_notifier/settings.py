@@ -78,7 +78,22 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         default=1.0, gt=0, le=60, description="How often the runner looks for due campaigns."
     )
     campaign_batch_size: int = Field(
-        default=20, ge=1, le=500, description="Recipients a runner claims and sends per round."
+        default=20, ge=1, le=500, description="Recipients a runner claims per transaction."
+    )
+    campaign_concurrency: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="Sends in flight per campaign (claimed, waiting for their pacer slot or "
+        "the Graph API): what a pause lets finish. At the tier's rate it must cover one "
+        "send's round trips (80/s for ~0.3 s: 24).",
+    )
+    campaign_round_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long the runner drives running campaigns before it looks for newly "
+        "due ones.",
     )
     campaign_claim_lease_seconds: float = Field(
         default=300.0,

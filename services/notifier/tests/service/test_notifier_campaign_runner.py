@@ -140,7 +140,7 @@ async def test_a_claim_left_by_a_dead_runner_is_sent_once_after_its_lease_and_no
 
 async def test_a_cancelled_campaign_sends_nothing_more(engine: AsyncEngine) -> None:
     deps, graph, tenant, campaign = await setup(engine, 3)
-    runner = CampaignRunner(deps, RunnerSettings(batch_size=1))
+    runner = CampaignRunner(deps, RunnerSettings(batch_size=1, concurrency=1, round_seconds=0))
     await runner.run_once()
     await change_campaign(tenant, campaign, "cancel", deps)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,7 +21,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bancone_cli.webhooks import DEFAULT_WABA_ID
 from bancone_contracts.common import utc_now
@@ -135,6 +136,16 @@ class Harness:
                 )
             )
             return len(rows.all())
+
+    async def outbound_states(self, customers: list[str]) -> dict[str, int]:
+        """How many of these customers' outbound rows are in each state."""
+        async with session_factory(self.engine)() as session:
+            rows = await session.exec(
+                select(OutboundMessageRecord).where(
+                    col(OutboundMessageRecord.customer_id).in_(customers)
+                )
+            )
+            return dict(Counter(row.state for row in rows.all()))
 
     async def attempts(self) -> int:
         attempts: int = (await self.sandbox.get("/sandbox/stats")).json()["attempts"]
@@ -358,7 +369,10 @@ async def test_another_tenant_neither_sees_nor_steers_a_campaign_nor_sends_on_it
 async def test_pause_stops_the_campaign_and_resume_sends_the_rest_once(harness: Harness) -> None:
     shop = harness.shop
     pacer = GatedPacer(allowed=2)
-    async with harness.notifier(pacer=pacer, campaign_batch_size=1) as (app, client):
+    async with harness.notifier(pacer=pacer, campaign_batch_size=1, campaign_concurrency=1) as (
+        app,
+        client,
+    ):
         customers = await harness.customers(shop, 5)
         created = await client.post(
             f"/v1/tenants/{shop.tenant_id}/campaigns",
@@ -407,9 +421,10 @@ async def _at_least(count: Callable[[], Awaitable[int]], n: int) -> bool:
 
 
 async def test_a_restart_mid_campaign_sends_each_recipient_exactly_once(harness: Harness) -> None:
-    """The first process stops while a send waits at the pacer (claimed, nothing sent); a second
-    recipient is left as if the process died during its Graph call (outbound row `sending`).
-    The next process sends the first, never the second, and everyone else exactly once."""
+    """The first process stops while five sends wait at the pacer (recipients and outbound ids
+    claimed, nothing sent): stopping gives their outbound claims back. A sixth recipient is left
+    as if the process died during its Graph call (outbound row `sending`). The next process
+    sends the waiting ones, never the sixth, and everyone else exactly once."""
     shop = harness.shop
     async with harness.notifier() as (_, client):
         customers = await harness.customers(shop, 8)
@@ -425,9 +440,10 @@ async def test_a_restart_mid_campaign_sends_each_recipient_exactly_once(harness:
             return await harness.sent_count(customers)
 
         await eventually(lambda: _at_least(lambda: harness.accepted(shop.tenant_id), 3))
-        await eventually(lambda: _true(pacer.held == 1))
-        # leaving stops the process with the fourth send held at the pacer
+        await eventually(lambda: _true(pacer.held == 5))
+        # leaving stops the process with the five other sends held at the pacer
     assert await sent_count() == 3
+    assert await harness.outbound_states(customers) == {"accepted": 3}
     in_flight = await _die_during_a_graph_call(harness, campaign)
 
     async with harness.notifier(campaign_claim_lease_seconds=0.01) as (_, client):

@@ -149,17 +149,20 @@ async def add_recipients(session: AsyncSession, rows: Sequence[CampaignRecipient
     await session.flush()
 
 
-def _claimable(runner_id: str, stale_before: datetime) -> sa.ColumnElement[bool]:
-    """Queued rows, and rows claimed but never finished, by this runner (an earlier batch that
-    failed) or by one silent for longer than the lease (a runner that died)."""
+def _claimable(
+    runner_id: str, stale_before: datetime, own_before: datetime | None
+) -> sa.ColumnElement[bool]:
+    """Queued rows, and rows claimed but never finished, by this runner before `own_before`
+    (an earlier round's send that failed; never one of its sends still in flight) or by one
+    silent for longer than the lease (a runner that died)."""
+    own = _RECIPIENTS.c.claimed_by == runner_id
+    if own_before is not None:
+        own = sa.and_(own, _RECIPIENTS.c.claimed_at < own_before)
     return sa.or_(
         _RECIPIENTS.c.state == "queued",
         sa.and_(
             _RECIPIENTS.c.state == "claimed",
-            sa.or_(
-                _RECIPIENTS.c.claimed_by == runner_id,
-                _RECIPIENTS.c.claimed_at < stale_before,
-            ),
+            sa.or_(own, _RECIPIENTS.c.claimed_at < stale_before),
         ),
     )
 
@@ -171,59 +174,60 @@ async def claim_batch(
     runner_id: str,
     stale_before: datetime,
     limit: int,
+    own_before: datetime | None = None,
 ) -> list[CampaignRecipientRecord]:
-    """Claim up to `limit` recipients for this runner; a row another runner claimed first
-    (the conditional update matches nothing) is left to it."""
+    """Claim up to `limit` recipients for this runner in one conditional update; a row another
+    runner claimed first no longer matches the condition and is left to it. `own_before`: this
+    runner's own unfinished claims count only if made before then (its sends in flight after)."""
     condition = sa.and_(
-        _RECIPIENTS.c.campaign_id == campaign_id, _claimable(runner_id, stale_before)
+        _RECIPIENTS.c.campaign_id == campaign_id,
+        _claimable(runner_id, stale_before, own_before),
     )
-    keys = (
+    keys = [
+        key
+        for (key,) in (
+            await _run(
+                session,
+                sa.select(_RECIPIENTS.c.customer_id)
+                .where(condition)
+                .order_by(_RECIPIENTS.c.customer_id)
+                .limit(limit),
+            )
+        ).all()
+    ]
+    if not keys:
+        return []
+    claimed = (
         await _run(
             session,
-            sa.select(_RECIPIENTS.c.customer_id)
-            .where(condition)
-            .order_by(_RECIPIENTS.c.customer_id)
-            .limit(limit),
+            sa.update(_RECIPIENTS)
+            .where(condition, _RECIPIENTS.c.customer_id.in_(keys))
+            .values(state="claimed", claimed_by=runner_id, claimed_at=utcnow())
+            .returning(_RECIPIENTS.c.customer_id),
         )
     ).all()
-    now = utcnow()
-    claimed: list[str] = []
-    for (customer_id,) in keys:
-        result = await _run(
-            session,
-            sa.update(_RECIPIENTS)
-            .where(condition, _RECIPIENTS.c.customer_id == customer_id)
-            .values(state="claimed", claimed_by=runner_id, claimed_at=now),
-        )
-        if result.rowcount == 1:
-            claimed.append(customer_id)
     if not claimed:
         return []
     statement = select(CampaignRecipientRecord).where(
         CampaignRecipientRecord.campaign_id == campaign_id,
-        col(CampaignRecipientRecord.customer_id).in_(claimed),
+        col(CampaignRecipientRecord.customer_id).in_([key for (key,) in claimed]),
     )
     return list((await session.exec(statement)).all())
 
 
-async def finish_recipient(
-    session: AsyncSession,
-    campaign_id: uuid.UUID,
-    customer_id: str,
-    *,
-    skip_reason: str | None = None,
+async def finish_recipients(
+    session: AsyncSession, campaign_id: uuid.UUID, customer_ids: Sequence[str]
 ) -> None:
+    """Mark sent (or refused) recipients done; rows no longer claimed are left as they are."""
     await _run(
         session,
         sa.update(_RECIPIENTS)
         .where(
             _RECIPIENTS.c.campaign_id == campaign_id,
-            _RECIPIENTS.c.customer_id == customer_id,
+            _RECIPIENTS.c.customer_id.in_(list(customer_ids)),
             _RECIPIENTS.c.state == "claimed",
         )
-        .values(
-            state="skipped" if skip_reason else "done", skip_reason=skip_reason, done_at=utcnow()
-        ),
+        .values(state="done", done_at=utcnow()),
     )
 
 

@@ -144,9 +144,6 @@ class Paced:
     priority: Priority
     number_backoff_seconds: float = 1.0
     pair_backoff_seconds: float = 6.0
-    first_slot_taken: bool = False
-    """The caller already waited for the first attempt's slot (the campaign runner does so
-    before it claims the send, so a stop while waiting leaves nothing half-sent)."""
 
     def note(self, outcome: SendOutcome) -> None:
         if not isinstance(outcome, Rejected):
@@ -174,7 +171,7 @@ async def send_with_retries(
     async def attempt() -> SendReport:
         nonlocal attempts
         attempts += 1
-        if pacing is not None and not (attempts == 1 and pacing.first_slot_taken):
+        if pacing is not None:
             await pacing.pacer.acquire(pacing.phone_number_id, pacing.recipient, pacing.priority)
         outcome = await send()
         if pacing is not None:

@@ -46,6 +46,17 @@ async def get_outbound(
     return await session.get(OutboundMessageRecord, outbound_id, with_for_update=True)
 
 
+async def release_unsent(session: AsyncSession, outbound_id: uuid.UUID) -> None:
+    """Delete the claim of a message whose request never left (still `sending`, no wamid)."""
+    table = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    await connection.execute(
+        sa.delete(table).where(
+            table.c.outbound_id == outbound_id, table.c.state == "sending", table.c.wamid.is_(None)
+        )
+    )
+
+
 async def find_outbound_by_wamid(
     session: AsyncSession, tenant_id: str, wamid: str
 ) -> OutboundMessageRecord | None:

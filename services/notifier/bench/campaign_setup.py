@@ -1,0 +1,100 @@
+"""The campaign bench's set-up against a running platform: a private PostgreSQL for the
+notifier, the demo channel and its token, the number's tier, the sandbox without status
+webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from bancone_kit.clock import utcnow
+from bancone_kit.crypto import Sealed
+from bancone_notifier.adapters.tables import ChannelRecord, PacingNumberRecord
+from bancone_notifier.handlers import NotifierDeps
+from bench.harness import RunEnv, say
+
+
+async def wait_for_channel(deps: NotifierDeps, phone_number_id: str) -> ChannelRecord:
+    for _ in range(600):
+        async with deps.sessions() as session:
+            channel = await session.get(ChannelRecord, phone_number_id)
+        if channel is not None and channel.access_token_ciphertext:
+            return channel
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"the notifier never learned channel {phone_number_id}")
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@contextlib.asynccontextmanager
+async def private_postgres(state: Path) -> AsyncIterator[str]:
+    """A throwaway PostgreSQL (`deploy/local/postgres.sh`) for the notifier of this run: two
+    processes pacing through one SQLite file wait on its file lock (busy timeouts), which
+    measures SQLite, not the pacer; production runs on PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if k != "BANCONE_TEST_POSTGRES_URL"}
+    env["BANCONE_POSTGRES_DIR"] = str(state)
+    script = str(REPO / "deploy" / "local" / "postgres.sh")
+    started = await asyncio.create_subprocess_exec(
+        "bash", script, "start", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await started.communicate()
+    if started.returncode != 0:
+        raise RuntimeError(f"postgres.sh start exited with {started.returncode}")
+    url = out.decode().strip().splitlines()[-1]
+    say(f"private PostgreSQL for the notifier: {url}")
+    try:
+        yield url
+    finally:
+        stopped = await asyncio.create_subprocess_exec("bash", script, "stop", env=env)
+        await asyncio.shield(stopped.wait())
+
+
+async def without_status_webhooks(client: httpx.AsyncClient, env: RunEnv, token: str) -> None:
+    """Re-register the demo channel in the sandbox without sent/delivered/read webhooks: 80
+    sends/s make 240 status webhooks/s through gateway, Kafka and notifier, and on the shared
+    2-core machine that CPU, not the pacer, set the rate (`--with-statuses` keeps them)."""
+    listed = (await client.get(f"{env.sandbox_url}/sandbox/channels")).json()
+    ours = next(c for c in listed if c["phone_number_id"] == env.phone_number_id)
+    response = await client.post(
+        f"{env.sandbox_url}/sandbox/channels",
+        json={
+            **ours,
+            "access_token": token,
+            "app_secret": env.app_secret,
+            "status_webhooks": False,
+        },
+    )
+    response.raise_for_status()
+
+
+def sealed_token(deps: NotifierDeps, channel: ChannelRecord) -> str:
+    """The channel's access token, opened with the notifier's keyring."""
+    assert channel.key_id is not None
+    assert channel.access_token_ciphertext is not None
+    sealed = Sealed(channel.key_id, channel.access_token_ciphertext)
+    return deps.channel_box.open_parts(sealed, channel.phone_number_id)
+
+
+async def set_tier(sessions: Any, phone_number_id: str, tier: float) -> None:
+    """The number's own tier (the per-number override the pacer reads)."""
+    table = PacingNumberRecord.__table__  # type: ignore[attr-defined]
+    async with sessions() as session, session.begin():
+        connection = await session.connection()
+        await connection.execute(sa.delete(table).where(table.c.phone_number_id == phone_number_id))
+        await connection.execute(
+            sa.insert(table).values(
+                phone_number_id=phone_number_id,
+                next_slot_at=0.0,
+                blocked_until=0.0,
+                tier_per_second=tier,
+                updated_at=utcnow(),
+            )
+        )
