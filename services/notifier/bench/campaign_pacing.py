@@ -232,7 +232,7 @@ async def measure(
     opted_out = set(recipients[::OPTED_OUT_EVERY])
     leaving = [
         wa
-        for wa in recipients[len(recipients) // 2 :: OPTS_OUT_DURING_EVERY]
+        for wa in recipients[len(recipients) // 2 + 1 :: OPTS_OUT_DURING_EVERY]
         if wa not in opted_out
     ]
     async with (

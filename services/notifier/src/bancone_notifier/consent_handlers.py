@@ -42,7 +42,7 @@ from bancone_notifier.domain.consent import (
     confirmation,
     match_keyword,
 )
-from bancone_notifier.domain.window import Refusal, refusal, window_open
+from bancone_notifier.domain.window import Refusal, is_marketing, refusal, window_open
 
 if TYPE_CHECKING:
     from bancone_notifier.handlers import NotifierDeps
@@ -285,14 +285,21 @@ async def outbound_refusal(
     message = event.data
     content = message.content
     category = content.category if isinstance(content, OutboundTemplate) else None
-    status = await consent_store.consent_status(session, event.tenant_id, message.customer_id)
-    last = await consent_store.last_inbound_at(
-        session, event.tenant_id, message.phone_number_id, message.customer_id
-    )
+    # Only what this message's rules need: consent for marketing, the window for free-form.
+    opted_out = False
+    if is_marketing(content.kind, category):
+        status = await consent_store.consent_status(session, event.tenant_id, message.customer_id)
+        opted_out = status == "opted_out"
+    in_window = True
+    if rules.enforce_window and content.kind != "template":
+        last = await consent_store.last_inbound_at(
+            session, event.tenant_id, message.phone_number_id, message.customer_id
+        )
+        in_window = window_open(last, utcnow())
     return refusal(
         content.kind,
         category,
-        in_window=window_open(last, utcnow()),
-        opted_out=status == "opted_out",
+        in_window=in_window,
+        opted_out=opted_out,
         enforce_window=rules.enforce_window,
     )

@@ -259,6 +259,7 @@ async def _refuse(
 ) -> None:
     """Settle the message as failed without a Graph call (once: the claim decides)."""
     if not await _claim(session, event, "failed"):
+        await _settle_existing(session, event)
         return
     row = await repository.get_outbound(session, event.data.outbound_id)
     assert row is not None
@@ -273,6 +274,57 @@ async def _refuse(
     )
 
 
+_SYNC_FIRST: Final = object()
+"""`_checked_claim`'s answer when the template is unknown here and may be synced first."""
+
+
+async def _checked_claim(
+    event: OutboundMessageRequested, deps: NotifierDeps, *, sync_on_miss: bool
+) -> str | object | None:
+    """In one transaction: refuse the message if a rule forbids it, else claim its outbound id
+    for sending. The channel's access token once claimed; None when refused, already handled
+    or claimed elsewhere; `_SYNC_FIRST` (nothing written) for a template unknown here."""
+    message = event.data
+    async with deps.sessions() as session, session.begin():
+        # Judged first, claimed last: a redelivered message finds its row at the claim (or at
+        # the refusal's), which settles it — one lookup fewer on the common path.
+        channel = await repository.get_channel(session, message.phone_number_id, shared=True)
+        if channel is None:
+            raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
+        refusal = _channel_refusal(channel, event.tenant_id)
+        if refusal is not None:
+            await _refuse(session, event, title=refusal, code=None)
+            return None
+        ruled_out = await outbound_refusal(session, event, deps.rules)
+        if ruled_out is not None:
+            await _refuse(session, event, title=ruled_out.title, code=ruled_out.code)
+            return None
+        unfit = await template_refusal(session, event, channel, deps)
+        if unfit is not None and unfit.missing and sync_on_miss and deps.templates is not None:
+            return _SYNC_FIRST
+        if unfit is not None:
+            await _refuse(session, event, title=unfit.title, code=unfit.code)
+            return None
+        token = _access_token(deps.channel_box, channel)
+        if not await _claim(session, event, "sending"):
+            await _settle_existing(session, event)
+            return None
+    return token
+
+
+async def _settle_existing(session: AsyncSession, event: OutboundMessageRequested) -> None:
+    """The outbound id was claimed before (a redelivery, or another consumer right now)."""
+    existing = await repository.get_outbound(session, event.data.outbound_id)
+    if existing is not None:
+        _settle_redelivery(session, existing)
+    else:  # claimed and rolled back meanwhile: the next delivery decides
+        log.info(
+            "outbound.claimed_elsewhere",
+            outbound_id=str(event.data.outbound_id),
+            tenant_id=event.tenant_id,
+        )
+
+
 async def handle_outbound_requested(
     event: OutboundMessageRequested, deps: NotifierDeps, *, priority: Priority | None = None
 ) -> None:
@@ -281,33 +333,13 @@ async def handle_outbound_requested(
     on its slot); `priority` overrides the one the content implies (the campaign runner sends
     every message at campaign priority, whatever the template's category)."""
     message = event.data
-    fields = {"outbound_id": str(message.outbound_id), "tenant_id": event.tenant_id}
     await await_quoted_inbound(event, deps)
-    await prepare_template(event, deps)
-    async with deps.sessions() as session, session.begin():
-        existing = await repository.get_outbound(session, message.outbound_id)
-        if existing is not None:
-            _settle_redelivery(session, existing)
-            return
-        channel = await repository.get_channel(session, message.phone_number_id, shared=True)
-        if channel is None:
-            raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
-        refusal = _channel_refusal(channel, event.tenant_id)
-        if refusal is not None:
-            await _refuse(session, event, title=refusal, code=None)
-            return
-        ruled_out = await outbound_refusal(session, event, deps.rules)
-        if ruled_out is not None:
-            await _refuse(session, event, title=ruled_out.title, code=ruled_out.code)
-            return
-        unfit = await template_refusal(session, event, channel, deps)
-        if unfit is not None:
-            await _refuse(session, event, title=unfit.title, code=unfit.code)
-            return
-        token = _access_token(deps.channel_box, channel)
-        if not await _claim(session, event, "sending"):
-            log.info("outbound.claimed_elsewhere", **fields)
-            return
+    token = await _checked_claim(event, deps, sync_on_miss=True)
+    if token is _SYNC_FIRST:
+        await prepare_template(event, deps)  # a template not known here: one Graph lookup
+        token = await _checked_claim(event, deps, sync_on_miss=False)
+    if not isinstance(token, str):
+        return
     # The claim is committed: from here on, this outbound id is never sent by anyone else.
     body = send_body(message)
     content = message.content

@@ -227,6 +227,8 @@ def parameter_mismatch(
 class TemplateRefusal:
     code: int
     title: str
+    missing: bool = False
+    """Unknown here: worth one lookup at the Graph API before refusing (sync on miss)."""
 
 
 def send_refusal(
@@ -240,7 +242,9 @@ def send_refusal(
     not approved, or its parameters do not match."""
     label = f"template {name} ({language})"
     if status is None or stored is None:
-        return TemplateRefusal(UNKNOWN_CODE, f"{label} does not exist for this number")
+        return TemplateRefusal(
+            UNKNOWN_CODE, f"{label} does not exist for this number", missing=True
+        )
     if status == "PAUSED":
         return TemplateRefusal(PAUSED_CODE, f"{label} is paused")
     if status == "DISABLED":
