@@ -339,6 +339,11 @@ async def platform(
             "graph_base_url": urls["sandbox"],
             "channel_keyring": channel_keyring,
             "send_retry_initial_seconds": "0.2",
+            # Campaign sends one at a time and a dead process's claims recovered after 5 s, so
+            # the restart test can kill the notifier with some recipients still queued.
+            "campaign_batch_size": "1",
+            "campaign_concurrency": "2",
+            "campaign_claim_lease_seconds": "5",
         },
     }
     supervisor = Supervisor()
