@@ -35,8 +35,8 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bancone_agent import dead_letter_handlers, order_handlers, update_handlers
-from bancone_agent.adapters import conversations, dead_letters, handoffs, repository
+from bancone_agent import dead_letter_handlers, delivery_handlers, order_handlers, update_handlers
+from bancone_agent.adapters import conversations, dead_letters, repository
 from bancone_agent.config_handlers import (
     change_config,
     diff_config,
@@ -84,7 +84,6 @@ from bancone_agent.domain.dead_letters import (
     ReplayDeadLetters,
     poisoned,
 )
-from bancone_agent.domain.delivery import undelivered_reply_reason
 from bancone_agent.domain.escalation import (
     Escalation,
     EscalationReason,
@@ -135,9 +134,7 @@ from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
-from bancone_contracts.subscriptions import consumer_group
 from bancone_kit.logging import get_logger
-from bancone_kit.messaging import inbox
 from bancone_kit.messaging.dead_letter import DeadLetterHandler
 from bancone_kit.messaging.subscriptions import Subscription, declared
 
@@ -145,7 +142,6 @@ __all__ = ["AgentDeps", "Shop", "StateChange", "dev_config_box", "resolve", "tak
 
 log = get_logger(__name__)
 
-DELIVERY_CONSUMER: Final = consumer_group("agent", DeliveryUpdated).inbox
 MAX_REPLANS = 5
 """How often a turn is recomputed when its conversation changed under it before giving up
 (the consumer then retries the whole turn with backoff)."""
@@ -362,38 +358,6 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-# --- delivery -------------------------------------------------------------------------------
-
-
-async def handle_delivery(event: DeliveryUpdated, deps: AgentDeps) -> None:
-    """Note on our outbound message what the notifier reports about it; an assistant reply
-    that failed (or whose outcome is unknown) hands its conversation to people."""
-    result = event.data
-    fields = {"tenant_id": event.tenant_id, "outbound_id": str(result.outbound_id)}
-    async with inbox.claim(deps.sessions, DELIVERY_CONSUMER, event.id) as tx:
-        if tx is None:
-            return
-        recorded = await conversations.record_delivery(tx, event)
-        if recorded is None:
-            log.info("delivery.not_ours", status=result.status, **fields)
-            return
-        reply = recorded.message
-        reason = (
-            undelivered_reply_reason(reply.sender, reply.delivery_error)
-            if recorded.failed_now
-            else None
-        )
-        escalated = reason is not None and await handoffs.escalate_undelivered_reply(
-            tx, reply, reason, deps.clock()
-        )
-    log.info("delivery.recorded", status=result.status, escalated=escalated, **fields)
-
-
-async def handle_delivery_batch(events: Sequence[DeliveryUpdated], deps: AgentDeps) -> None:
-    for event in events:
-        await handle_delivery(event, deps)
-
-
 # --- registry -------------------------------------------------------------------------------
 
 BatchHandler = Callable[[Sequence[Any], AgentDeps], Awaitable[None]]
@@ -401,7 +365,7 @@ CommandHandler = Callable[[Any, AgentDeps], Awaitable[Any]]
 
 EVENT_HANDLERS: Final[dict[type[Envelope[Any]], BatchHandler]] = {
     InboundMessageReceived: handle_inbound_batch,
-    DeliveryUpdated: handle_delivery_batch,
+    DeliveryUpdated: delivery_handlers.handle_delivery_batch,
     WhatsAppUpdateReceived: update_handlers.handle_update_batch,
     OrderChanged: order_handlers.handle_order_batch,
 }

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from bancone_agent.adapters.tables import ConversationRecord, CustomerRecord, MessageRecord
 from bancone_agent.bootstrap import sessions_of
+from bancone_agent.delivery_handlers import handle_delivery
 from bancone_agent.domain import (
     Assistant,
     KnowledgeHit,
@@ -32,7 +33,7 @@ from bancone_agent.domain import (
 from bancone_agent.domain.delivery import advances
 from bancone_agent.domain.phrases import phrasebook
 from bancone_agent.domain.turn import outbound_id_for, read_content
-from bancone_agent.handlers import AgentDeps, Shop, handle_delivery, handle_inbound
+from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
 from bancone_contracts import CONVERSATION, OUTBOUND, conversation_key, parse_event
 from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated

@@ -34,6 +34,7 @@ from bancone_agent.domain.cart import (
     confirmed_fingerprint,
 )
 from bancone_agent.domain.memory import ShownItem
+from bancone_agent.domain.order_details import looks_like_address, looks_like_name, own_words
 from bancone_agent.domain.order_phrases import OrderPhrases, order_phrases
 from bancone_agent.domain.order_port import (
     NewOrder,
@@ -52,7 +53,7 @@ from bancone_agent.domain.order_reading import (
 )
 from bancone_agent.domain.order_wording import CartWording
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
-from bancone_agent.domain.references import REFERRING_WORDS, ordinal_in, resolve
+from bancone_agent.domain.references import ordinal_in, resolve
 from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.text import fold, mentions, words
 from bancone_agent.domain.understanding import DEFAULT_READER, Intent
@@ -66,7 +67,6 @@ ADD_PREFIX = "cart:add:"
 """A list row or button id that puts one of a SKU in the cart (`cart:add:<sku>`)."""
 PRODUCT_PREFIX = "product:"
 """A list row naming a product shown in the conversation (`product:<id>`)."""
-MAX_NAME_WORDS = 6
 MAX_UNPROMPTED_WORDS = 5
 """A pickup/delivery choice said before it was asked is a short message ("meglio ritiro")."""
 ORDER_DESK = "orders"
@@ -170,9 +170,9 @@ class _Talk:
         asked = cart.asking is Question.METHOD
         if method is not None and (asked or len(words(fold(text))) <= MAX_UNPROMPTED_WORDS):
             return cart.fulfilled(now, method=method)
-        if cart.asking is Question.NAME and _looks_like_name(text):
+        if cart.asking is Question.NAME and looks_like_name(text):
             return cart.fulfilled(now, name=" ".join(text.split()))
-        if cart.asking is Question.ADDRESS and _looks_like_address(text):
+        if cart.asking is Question.ADDRESS and looks_like_address(text):
             return cart.fulfilled(now, address=" ".join(text.split()))
         return None
 
@@ -215,7 +215,7 @@ class _Talk:
         shown = self.turn.memory.shown
         rest = request.rest
         understanding = DEFAULT_READER.read(rest)
-        own = _own_words(understanding.keywords)
+        own = own_words(understanding.keywords)
         follow_up = resolve(understanding, rest or "quello", self.turn.memory) if shown else None
         colours = understanding.colours
         if follow_up is not None and follow_up.items:
@@ -244,7 +244,7 @@ class _Talk:
         lines = list(self.cart.lines)
         if len(lines) <= 1:
             return lines
-        own = _own_words(DEFAULT_READER.read(request.rest).keywords)
+        own = own_words(DEFAULT_READER.read(request.rest).keywords)
         if own:
             quote = self.cart.quote or await orders.quote(self.cart.lines)
             named = {q.sku for q in quote.lines if all(mentions(fold(q.label), w) for w in own)}
@@ -444,90 +444,3 @@ class _Talk:
             quote=quote,
             buttons=buttons,
         )
-
-
-def _own_words(keywords: Sequence[str]) -> tuple[str, ...]:
-    """The keywords that name a product (not "one", "quello", "bottiglie")."""
-    filler = {"bottiglia", "bottiglie", "bottle", "bottles", "botella", "botellas", "pezzi"}
-    return tuple(k for k in keywords if k not in REFERRING_WORDS and k not in filler)
-
-
-_NOT_A_NAME_START = frozenset(
-    [
-        "avete",
-        "avresti",
-        "hai",
-        "c",
-        "ce",
-        "cosa",
-        "quanto",
-        "quanti",
-        "quale",
-        "quali",
-        "come",
-        "dove",
-        "vorrei",
-        "voglio",
-        "posso",
-        "have",
-        "has",
-        "do",
-        "does",
-        "what",
-        "which",
-        "how",
-        "where",
-        "is",
-        "are",
-        "can",
-        "could",
-        "may",
-        "want",
-        "tienes",
-        "teneis",
-        "tienen",
-        "tiene",
-        "hay",
-        "que",
-        "cual",
-        "cuanto",
-        "cuantos",
-        "como",
-        "donde",
-        "quiero",
-        "puedo",
-        "ok",
-        "okay",
-        "si",
-        "no",
-        "grazie",
-        "thanks",
-        "gracias",
-        "ciao",
-        "hola",
-        "hello",
-        "hi",
-        "buongiorno",
-        "buonasera",
-    ]
-)
-
-
-def _looks_like_name(text: str) -> bool:
-    """A short answer without digits that asks for nothing: "Giulia Rossi", not "avete
-    anche del Chianti" nor "vini rossi sotto i 20"."""
-    tokens = words(fold(text))
-    if not 0 < len(tokens) <= MAX_NAME_WORDS or any(c.isdigit() for c in text):
-        return False
-    if tokens[0] in _NOT_A_NAME_START:
-        return False
-    u = DEFAULT_READER.read(text)
-    # colours are no sign: "Rossi", "Bianchi" are surnames
-    said_something = u.categories or u.budget or u.faq_topics or u.percents
-    return not said_something and u.intent in (Intent.PRODUCT_SEARCH, Intent.UNKNOWN)
-
-
-def _looks_like_address(text: str) -> bool:
-    """Long enough to be one: a number and a word, or a few words."""
-    tokens = words(fold(text))
-    return len(text) >= 5 and (any(c.isdigit() for c in text) or len(tokens) >= 2)
