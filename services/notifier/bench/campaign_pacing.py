@@ -39,16 +39,6 @@ from typing import Any, TextIO
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # `bench` as a package
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # campaign_report beside this file
-from campaign_report import Outcome, print_report
-from campaign_setup import (
-    private_postgres,
-    sealed_token,
-    set_tier,
-    wait_for_channel,
-    without_status_webhooks,
-)
-
 from bancone_cli.operator_login import log_in_async
 from bancone_cli.runenv import parse_env_text
 from bancone_contracts.events.whatsapp_update import (
@@ -81,6 +71,14 @@ from bench.harness import (
 )
 from bench.questions import QUESTIONS
 from bench.traffic import SandboxWatcher, Sent, post_text
+from services.notifier.bench.campaign_report import Outcome, print_report
+from services.notifier.bench.campaign_setup import (
+    private_postgres,
+    sealed_token,
+    set_tier,
+    wait_for_channel,
+    without_status_webhooks,
+)
 
 TEMPLATE = "bench_new_offer"
 GRAPH_VERSION = "v25.0"

@@ -112,6 +112,8 @@ def build_app(
             batch_size=settings.campaign_batch_size,
             concurrency=settings.campaign_concurrency,
             round_seconds=settings.campaign_round_seconds,
+            send_attempts=settings.campaign_send_attempts,
+            retry_delay_seconds=settings.campaign_retry_delay_seconds,
             claim_lease_seconds=settings.campaign_claim_lease_seconds,
             stop_grace_seconds=settings.campaign_stop_grace_seconds,
         ),

@@ -49,9 +49,11 @@ log = get_logger(__name__)
 _RECIPIENT_IDS = uuid.UUID("0b3f3c1e-5a0e-4c55-9a7e-2f1d7f3c5e11")
 
 
-def recipient_outbound_id(campaign_id: uuid.UUID, customer_id: str) -> uuid.UUID:
-    """The outbound id of one recipient's message: derived, so it can only ever be one."""
-    return uuid.uuid5(_RECIPIENT_IDS, f"{campaign_id}:{customer_id}")
+def recipient_outbound_id(campaign_id: uuid.UUID, customer_id: str, attempt: int = 0) -> uuid.UUID:
+    """The outbound id of one recipient's message: derived, so each attempt can only ever be
+    one message (a retry after a failure that surely reached no one gets the next attempt's)."""
+    name = f"{campaign_id}:{customer_id}" + (f":{attempt}" if attempt else "")
+    return uuid.uuid5(_RECIPIENT_IDS, name)
 
 
 # --- (de)serialising the JSON columns -------------------------------------------------------

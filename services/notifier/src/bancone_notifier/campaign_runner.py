@@ -43,8 +43,14 @@ from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
 from bancone_notifier.adapters import campaign_store
 from bancone_notifier.adapters.tables import CampaignRecipientRecord, CampaignRecord
-from bancone_notifier.campaign_handlers import complete_if_done, start_if_due, template_of
+from bancone_notifier.campaign_handlers import (
+    complete_if_done,
+    recipient_outbound_id,
+    start_if_due,
+    template_of,
+)
 from bancone_notifier.domain.campaigns import TemplateSpec
+from bancone_notifier.domain.sending import worth_another_attempt
 from bancone_notifier.handlers import handle_outbound_requested
 
 if TYPE_CHECKING:
@@ -68,6 +74,12 @@ class RunnerSettings:
     round_seconds: float = 5.0
     """How long one round drives a campaign before the runner looks for due campaigns again
     (a new campaign waits at most this long to start beside a running one)."""
+    send_attempts: int = 3
+    """Attempts per recipient: a send that failed but surely reached no one (the Graph API
+    unreachable, a retryable refusal once the send path's own retries ran out) is queued again
+    with a new outbound id, up to this many in all."""
+    retry_delay_seconds: float = 60.0
+    """Wait before attempt n+1: n times this (Meta's throughput and 5xx pass in minutes)."""
     claim_lease_seconds: float = 300.0
     """After this long a claim by another runner counts as abandoned (its process died)."""
     stop_grace_seconds: float = 10.0
@@ -253,11 +265,14 @@ class CampaignRunner:
     async def _send_one(
         self, campaign: CampaignRecord, spec: TemplateSpec, recipient: CampaignRecipientRecord
     ) -> str | None:
-        """Send to one recipient: its customer id once settled (sent, refused or skipped),
-        None when it raised and stays claimed for a later round."""
+        """Send to one recipient: its customer id once settled (sent, refused or skipped) or
+        queued again for a later attempt, None when it raised and stays claimed for a later
+        round."""
         try:
             message = campaign_message(campaign, spec, recipient)
-            await handle_outbound_requested(message, self.deps, priority="campaign")
+            report = await handle_outbound_requested(message, self.deps, priority="campaign")
+            if report is not None and worth_another_attempt(report):
+                await self._retry_later(campaign, recipient)
         except Exception:
             # Left claimed: retried next round; the outbound claim keeps it to one message.
             log.exception(
@@ -268,3 +283,29 @@ class CampaignRunner:
             )
             return None
         return recipient.customer_id
+
+    async def _retry_later(
+        self, campaign: CampaignRecord, recipient: CampaignRecipientRecord
+    ) -> None:
+        """Queue the recipient again with the next attempt's outbound id, if attempts remain
+        (else its failed message stays its outcome)."""
+        attempt = recipient.attempt + 1
+        if attempt >= self.settings.send_attempts:
+            return
+        not_before = utcnow() + timedelta(seconds=self.settings.retry_delay_seconds * attempt)
+        async with self.deps.sessions() as session, session.begin():
+            await campaign_store.requeue(
+                session,
+                campaign.id,
+                recipient.customer_id,
+                attempt=attempt,
+                outbound_id=recipient_outbound_id(campaign.id, recipient.customer_id, attempt),
+                not_before=not_before,
+            )
+        log.info(
+            "campaign.recipient_requeued",
+            campaign_id=str(campaign.id),
+            tenant_id=campaign.tenant_id,
+            attempt=attempt,
+            not_before=not_before.isoformat(),
+        )

@@ -327,11 +327,12 @@ async def _settle_existing(session: AsyncSession, event: OutboundMessageRequeste
 
 async def handle_outbound_requested(
     event: OutboundMessageRequested, deps: NotifierDeps, *, priority: Priority | None = None
-) -> None:
+) -> SendReport | None:
     """Send the message once: claim, call the Graph API (retrying what may be retried), record.
     The pacer's slot is taken just before each attempt (after the claim, so the request leaves
     on its slot); `priority` overrides the one the content implies (the campaign runner sends
-    every message at campaign priority, whatever the template's category)."""
+    every message at campaign priority, whatever the template's category). The report of the
+    Graph call, or None when nothing was sent (refused, a redelivery, claimed elsewhere)."""
     message = event.data
     await await_quoted_inbound(event, deps)
     token = await _checked_claim(event, deps, sync_on_miss=True)
@@ -339,7 +340,7 @@ async def handle_outbound_requested(
         await prepare_template(event, deps)  # a template not known here: one Graph lookup
         token = await _checked_claim(event, deps, sync_on_miss=False)
     if not isinstance(token, str):
-        return
+        return None
     # The claim is committed: from here on, this outbound id is never sent by anyone else.
     body = send_body(message)
     content = message.content
@@ -368,6 +369,12 @@ async def handle_outbound_requested(
     count_send(report)
     async with deps.sessions() as session, session.begin():
         await _record_report(session, event, report)
+    return report
+
+
+async def handle_outbound_event(event: OutboundMessageRequested, deps: NotifierDeps) -> None:
+    """The outbound topic's consumer: send the message (its report is recorded, not needed)."""
+    await handle_outbound_requested(event, deps)
 
 
 async def _record_report(
@@ -511,7 +518,7 @@ Handler = Callable[[Any, NotifierDeps], Awaitable[None]]
 
 EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     ChannelChanged: handle_channel_changed,
-    OutboundMessageRequested: handle_outbound_requested,
+    OutboundMessageRequested: handle_outbound_event,
     WhatsAppStatusUpdated: handle_status_updated,
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_update,

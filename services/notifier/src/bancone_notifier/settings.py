@@ -95,6 +95,17 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="How long the runner drives running campaigns before it looks for newly "
         "due ones.",
     )
+    campaign_send_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Attempts per campaign recipient: a send that surely reached no one "
+        "(Graph API unreachable, retryable refusal after the send's own retries) is queued "
+        "again with a new outbound id.",
+    )
+    campaign_retry_delay_seconds: float = Field(
+        default=60.0, ge=0, le=3600, description="Wait before attempt n+1: n times this."
+    )
     campaign_claim_lease_seconds: float = Field(
         default=300.0,
         gt=0,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,12 +27,14 @@ from bancone_notifier.campaign_handlers import (
     change_campaign,
     create_campaign,
     get_campaign,
+    recipient_outbound_id,
     start_if_due,
 )
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules, RecordOptIn, record_opt_in
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
+from bancone_notifier.domain.sending import GraphError, NotSent, Rejected, SendOutcome
 from bancone_notifier.handlers import NotifierDeps, handle_channel_changed
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
@@ -172,3 +175,70 @@ async def test_a_send_that_raises_keeps_its_claim_and_is_sent_once_on_a_later_ro
     await runner.run_once()
     assert recipients_of(graph) == await customers_of(deps, campaign)
     assert (await get_campaign(tenant, campaign, deps)).state == "completed"
+
+
+async def test_a_send_that_reached_no_one_is_tried_again_with_a_new_outbound_id_and_sent_once(
+    engine: AsyncEngine,
+) -> None:
+    deps, graph, tenant, campaign = await setup(engine, 3)
+    graph.outcomes = [NotSent("connection refused")]  # the first send of the campaign
+    runner = CampaignRunner(deps, RunnerSettings(retry_delay_seconds=0))
+    await runner.run_once()
+    await runner.run_once()  # the recipient queued again, now due
+    await runner.run_once()
+
+    view = await get_campaign(tenant, campaign, deps)
+    assert view.state == "completed"
+    assert view.progress.counts is not None
+    assert view.progress.counts["sent"] == 3
+    assert view.progress.failed is None or view.progress.failed == {}
+    calls = recipients_of(graph)
+    assert len(calls) == 4  # three customers, one of them twice
+    [twice] = {c for c in calls if calls.count(c) == 2}
+    async with deps.sessions() as session:
+        row = await session.get(CampaignRecipientRecord, (campaign, twice))
+    assert row is not None
+    assert row.attempt == 1
+    assert row.outbound_id == recipient_outbound_id(campaign, twice, 1)
+    assert row.outbound_id != recipient_outbound_id(campaign, twice)
+
+
+async def test_retries_stop_after_the_attempts_and_a_permanent_refusal_is_not_retried(
+    engine: AsyncEngine,
+) -> None:
+    deps, _, tenant, campaign = await setup(engine, 2)
+    assert await start_if_due(tenant, campaign, deps) == "running"
+    first, second = await customers_of(deps, campaign)
+    graph = ByRecipientGraph(
+        {
+            first: NotSent("connection refused"),  # never reachable
+            second: Rejected(GraphError(400, code=131026, title="Message undeliverable")),
+        }
+    )
+    runner = CampaignRunner(
+        dataclasses.replace(deps, graph=graph),
+        RunnerSettings(send_attempts=3, retry_delay_seconds=0),
+    )
+    for _ in range(5):
+        await runner.run_once()
+
+    calls = recipients_of(graph)
+    assert (calls.count(first), calls.count(second)) == (3, 1)
+    view = await get_campaign(tenant, campaign, deps)
+    assert view.state == "completed"
+    assert view.progress.counts is not None
+    assert view.progress.counts["failed"] == 2
+
+
+class ByRecipientGraph(FakeGraphApi):
+    """Answers every send to a customer with that customer's outcome."""
+
+    def __init__(self, outcomes: dict[str, SendOutcome]) -> None:
+        super().__init__()
+        self.by_recipient = outcomes
+
+    async def send_message(
+        self, phone_number_id: str, access_token: str, body: Mapping[str, Any]
+    ) -> SendOutcome:
+        await super().send_message(phone_number_id, access_token, body)
+        return self.by_recipient[str(body["to"])]

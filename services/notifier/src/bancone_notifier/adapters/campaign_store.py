@@ -158,8 +158,9 @@ def _claimable(
     own = _RECIPIENTS.c.claimed_by == runner_id
     if own_before is not None:
         own = sa.and_(own, _RECIPIENTS.c.claimed_at < own_before)
+    due = sa.or_(_RECIPIENTS.c.not_before.is_(None), _RECIPIENTS.c.not_before <= utcnow())
     return sa.or_(
-        _RECIPIENTS.c.state == "queued",
+        sa.and_(_RECIPIENTS.c.state == "queued", due),
         sa.and_(
             _RECIPIENTS.c.state == "claimed",
             sa.or_(own, _RECIPIENTS.c.claimed_at < stale_before),
@@ -228,6 +229,35 @@ async def finish_recipients(
             _RECIPIENTS.c.state == "claimed",
         )
         .values(state="done", done_at=utcnow()),
+    )
+
+
+async def requeue(
+    session: AsyncSession,
+    campaign_id: uuid.UUID,
+    customer_id: str,
+    *,
+    attempt: int,
+    outbound_id: uuid.UUID,
+    not_before: datetime,
+) -> None:
+    """Queue a claimed recipient again for its next attempt (its last message failed)."""
+    await _run(
+        session,
+        sa.update(_RECIPIENTS)
+        .where(
+            _RECIPIENTS.c.campaign_id == campaign_id,
+            _RECIPIENTS.c.customer_id == customer_id,
+            _RECIPIENTS.c.state == "claimed",
+        )
+        .values(
+            state="queued",
+            attempt=attempt,
+            outbound_id=outbound_id,
+            not_before=not_before,
+            claimed_by=None,
+            claimed_at=None,
+        ),
     )
 
 

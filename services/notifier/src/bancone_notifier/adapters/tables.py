@@ -296,7 +296,9 @@ class CampaignRecipientRecord(NotifierTable, table=True):
     """One recipient of a campaign, written once when the audience is materialised.
 
     `state`: `queued` → `claimed` (by a runner, before anything is sent) → `done` (the send's
-    outcome is in `outbound_messages` under `outbound_id`), or `skipped` with a reason.
+    outcome is in `outbound_messages` under `outbound_id`), or `skipped` with a reason. A send
+    that failed for a retryable reason is queued again (`attempt` + 1, a new `outbound_id`,
+    not before `not_before`).
     """
 
     __tablename__ = "campaign_recipients"
@@ -318,6 +320,11 @@ class CampaignRecipientRecord(NotifierTable, table=True):
     claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
     claimed_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
     done_at: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    attempt: int = Field(
+        default=0,
+        sa_column=sa.Column(sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
+    not_before: datetime | None = Field(default=None, sa_column=_when(nullable=True))
 
 
 class CampaignSettingsRecord(NotifierTable, table=True):

@@ -90,3 +90,13 @@ class SendReport:
     outcome: SendOutcome
     attempts: int
     exhausted: bool = False
+
+
+def worth_another_attempt(report: SendReport) -> bool:
+    """The message surely did not reach the customer and a later attempt may succeed: the
+    Graph API was unreachable, or refused it for a retryable reason (throughput, 5xx) until the
+    send path's retries ran out. Never after an unknown outcome (it may have arrived)."""
+    outcome = report.outcome
+    if isinstance(outcome, NotSent):
+        return True
+    return isinstance(outcome, Rejected) and is_retryable(outcome.error)
