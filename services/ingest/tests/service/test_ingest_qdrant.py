@@ -401,3 +401,28 @@ async def test_switching_a_version_on_drops_older_versions_but_not_a_newer_one_b
         assert await knowledge.count_passages(SHOP_A, "terms") == 1
     finally:
         await knowledge.close()
+
+
+async def test_a_search_text_asked_again_is_not_embedded_again_and_finds_the_same(
+    tmp_path: Path, embedder: UniversalSentenceEncoder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    knowledge = KnowledgeIndex.open(counting, path=tmp_path / "qdrant")
+    try:
+        await knowledge.upsert_many([build_document(SHOP_A, e) for e in CATALOG_A])
+        await knowledge.upsert_many([build_document(SHOP_B, e) for e in CATALOG_B])
+        counting.texts.clear()
+
+        first = await knowledge.search(SHOP_A, SearchQuery(text="un rosso per la bistecca"))
+        again = await knowledge.search(SHOP_A, SearchQuery(text="un rosso per la bistecca"))
+        other_shop = await knowledge.search(SHOP_B, SearchQuery(text="un rosso per la bistecca"))
+        await knowledge.search(SHOP_A, SearchQuery(text="bollicine per l'aperitivo"))
+
+        assert counting.texts == ["un rosso per la bistecca", "bollicine per l'aperitivo"]
+        assert ids(again) == ids(first)
+        assert ids(first)[0] == "p-chianti"
+        # the vector is shared, the hits never: shop B's own Chianti, not shop A's
+        assert set(ids(other_shop)) <= {e.id for e in CATALOG_B}
+        assert all(h.payload["tenant_id"] == SHOP_B for h in other_shop)
+    finally:
+        await knowledge.close()

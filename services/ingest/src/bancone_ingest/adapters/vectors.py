@@ -10,6 +10,8 @@ goes through it, so none can forget the tenant.
 from __future__ import annotations
 
 import asyncio
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +101,10 @@ def _structured(query: SearchQuery) -> list[models.Condition]:
     return conditions
 
 
+QUERY_CACHE_SIZE = 1024
+"""Search texts whose vectors are kept, as float32 arrays (2 KB each at 512 dimensions)."""
+
+
 class KnowledgeIndex:
     """Upsert, delete and hybrid-search tenants' catalog documents in Qdrant."""
 
@@ -120,6 +126,10 @@ class KnowledgeIndex:
         self._clock = clock
         self._ready = False
         self._ready_lock = asyncio.Lock()
+        self._query_vectors: OrderedDict[str, array[float]] = OrderedDict()
+        """The vectors of recent search texts, least recently used first: a question asked
+        again ("avete vino rosso?", every shop's customers ask the same things) costs no
+        forward pass. A vector depends on the text and the embedder only, never a tenant."""
 
     @classmethod
     def open(
@@ -316,9 +326,21 @@ class KnowledgeIndex:
         if not query.text.strip():
             candidates = await self._browse(scope, query)
         else:
-            [vector] = await embed_texts(self._embedder, [query.text])
+            vector = await self._query_vector(query.text)
             candidates = await self._nearest(scope, vector, terms(query.text))
         return rank(tenant_id, query, candidates, now=self._clock())
+
+    async def _query_vector(self, text: str) -> list[float]:
+        """The search text's vector, from the last `QUERY_CACHE_SIZE` texts when seen."""
+        known = self._query_vectors.get(text)
+        if known is not None:
+            self._query_vectors.move_to_end(text)
+            return known.tolist()
+        [vector] = await embed_texts(self._embedder, [text])
+        self._query_vectors[text] = array("f", vector)
+        if len(self._query_vectors) > QUERY_CACHE_SIZE:
+            self._query_vectors.popitem(last=False)
+        return vector
 
     async def _nearest(
         self, scope: models.Filter, vector: list[float], query_terms: frozenset[str]
