@@ -22,7 +22,7 @@ from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
-from bancone_notifier.handlers import NotifierDeps
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 
 

@@ -42,10 +42,10 @@ from bancone_notifier.adapters.tables import CampaignRecipientRecord, CampaignRe
 from bancone_notifier.campaign_handlers import complete_if_done, start_if_due, template_of
 from bancone_notifier.domain.audience import consent_skip
 from bancone_notifier.domain.campaigns import TemplateSpec
-from bancone_notifier.handlers import handle_outbound_requested
+from bancone_notifier.outbound_sending import handle_outbound_requested
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 

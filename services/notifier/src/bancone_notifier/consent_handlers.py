@@ -45,7 +45,7 @@ from bancone_notifier.domain.consent import (
 from bancone_notifier.domain.window import Refusal, refusal, window_open
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 

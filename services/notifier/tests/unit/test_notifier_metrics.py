@@ -25,11 +25,9 @@ from bancone_notifier.domain.sending import (
     SendOutcome,
     Unknown,
 )
-from bancone_notifier.handlers import (
-    NotifierDeps,
-    handle_channel_changed,
-    handle_outbound_requested,
-)
+from bancone_notifier.deps import NotifierDeps
+from bancone_notifier.handlers import handle_channel_changed
+from bancone_notifier.outbound_sending import handle_outbound_requested
 from bancone_notifier.metrics import outcome_labels
 from bancone_notifier.settings import NotifierSettings
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id

@@ -23,7 +23,7 @@ from bancone_notifier.campaign_handlers import (
 )
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
-from bancone_notifier.handlers import NotifierDeps
+from bancone_notifier.deps import NotifierDeps
 
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 
