@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, 
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
+from bancone_notifier.sweeper import Sweeper, SweeperSettings
 
 
 def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
@@ -115,17 +117,29 @@ def build_app(
         ),
     )
 
+    sweeper = Sweeper(
+        sessions,
+        SweeperSettings(
+            interval_seconds=settings.sweep_interval_seconds,
+            inbound_seen_retention=timedelta(hours=settings.inbound_seen_retention_hours),
+        ),
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with messaging_lifespan(app):
             if settings.run_campaigns:
                 runner.start()
+            if settings.run_sweeper:
+                sweeper.start()
             try:
                 yield
             finally:
+                await sweeper.stop()
                 await runner.stop()
 
     app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     app.state.campaign_runner = runner
+    app.state.sweeper = sweeper
     return app
