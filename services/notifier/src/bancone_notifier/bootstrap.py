@@ -98,6 +98,7 @@ def build_app(
         pacer=pacer,
         number_backoff_seconds=settings.pacing_number_backoff_seconds,
         pair_backoff_seconds=settings.pacing_pair_interval_seconds,
+        pacing_tier_per_second=settings.pacing_tier_per_second,
     )
     register_consumers(
         messaging.broker,

@@ -36,3 +36,5 @@ class NotifierDeps:
     """How long a number holds after 130429 without a Retry-After."""
     pair_backoff_seconds: float = 6.0
     """How long a pair holds after 131056 without a Retry-After."""
+    pacing_tier_per_second: float = 80.0
+    """The tier of a number without its own (`pacing_numbers.tier_per_second`): the setting."""
