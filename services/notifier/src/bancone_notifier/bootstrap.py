@@ -26,6 +26,7 @@ from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 from bancone_notifier.sweeper import Sweeper, SweeperSettings
+from bancone_notifier.template_misses import TemplateMisses
 
 
 def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
@@ -99,6 +100,7 @@ def build_app(
         number_backoff_seconds=settings.pacing_number_backoff_seconds,
         pair_backoff_seconds=settings.pacing_pair_interval_seconds,
         pacing_tier_per_second=settings.pacing_tier_per_second,
+        template_misses=TemplateMisses(settings.template_miss_ttl_seconds),
     )
     register_consumers(
         messaging.broker,

@@ -16,6 +16,7 @@ from bancone_notifier.adapters.graph import GraphApi
 from bancone_notifier.adapters.graph_templates import TemplateApi
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.domain.pacing import Pacer, Unpaced
+from bancone_notifier.template_misses import TemplateMisses
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,5 @@ class NotifierDeps:
     """How long a pair holds after 131056 without a Retry-After."""
     pacing_tier_per_second: float = 80.0
     """The tier of a number without its own (`pacing_numbers.tier_per_second`): the setting."""
+    template_misses: TemplateMisses = field(default_factory=TemplateMisses)
+    """Templates Meta did not know at the last sync on miss (`template_misses`)."""

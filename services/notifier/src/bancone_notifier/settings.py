@@ -64,6 +64,13 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="Refuse a template send whose template is unknown (after one sync from "
         "the Graph API), not APPROVED, or given missing/extra parameters (no Graph call).",
     )
+    template_miss_ttl_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="After a sync on miss finds a template unknown at Meta too, sends of it are "
+        "refused without asking again for this long (0: ask every time).",
+    )
     inbound_grace_seconds: float = Field(
         default=10.0,
         ge=0,
