@@ -89,7 +89,7 @@ class ConsentKeywordSetting(BaseModel):
     """One of the tenant's opt-out/opt-in phrases, as the notifier knows it
     (`bancone_contracts.consent_keywords`): the assistant does not answer a message that is one."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     phrase: str = Field(min_length=1, max_length=100, examples=["basta"])
     action: ConsentAction
