@@ -10,7 +10,8 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bancone_kit.clock import utcnow
 from bancone_kit.db import create_engine, session_factory
@@ -52,7 +52,7 @@ async def seen(engine: AsyncEngine, customer: str, message_id: str, age: timedel
             message_id=message_id,
             received_at=utcnow() - age,
         )
-        await session.execute(
+        await session.exec(
             sa.update(InboundSeenRecord)
             .where(col(InboundSeenRecord.message_id) == message_id)
             .values(recorded_at=utcnow() - age)
@@ -61,12 +61,12 @@ async def seen(engine: AsyncEngine, customer: str, message_id: str, age: timedel
 
 async def seen_ids(engine: AsyncEngine) -> set[str]:
     async with session_factory(engine)() as session:
-        return set((await session.scalars(sa.select(col(InboundSeenRecord.message_id)))).all())
+        return set((await session.exec(select(InboundSeenRecord.message_id))).all())
 
 
 async def pair_customers(engine: AsyncEngine) -> set[str]:
     async with session_factory(engine)() as session:
-        return set((await session.scalars(sa.select(col(PacingPairRecord.customer_id)))).all())
+        return set((await session.exec(select(PacingPairRecord.customer_id))).all())
 
 
 async def test_old_inbound_seen_rows_go_and_recent_ones_stay(engine: AsyncEngine) -> None:

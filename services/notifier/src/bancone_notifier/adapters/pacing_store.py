@@ -48,7 +48,7 @@ async def set_tier(session: AsyncSession, phone_number_id: str, tier: float | No
             "updated_at": utcnow(),
         },
     )
-    await session.execute(
+    await (await session.connection()).execute(
         sa.update(PacingNumberRecord)
         .where(col(PacingNumberRecord.phone_number_id) == phone_number_id)
         .values(tier_per_second=tier, updated_at=utcnow())

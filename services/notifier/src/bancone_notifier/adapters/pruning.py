@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_notifier.adapters.tables import InboundSeenRecord, PacingPairRecord
 
@@ -41,8 +42,8 @@ async def _delete_batch(
     chosen = sa.select(*key_columns).where(condition).limit(batch_size)
     statement = sa.delete(table).where(sa.tuple_(*key_columns).in_(chosen), condition)
     async with sessions() as session, session.begin():
-        result = await session.execute(statement)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        result = await (await session.connection()).execute(statement)
+    return int(result.rowcount or 0)
 
 
 async def _delete_all(
