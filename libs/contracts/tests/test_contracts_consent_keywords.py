@@ -110,7 +110,9 @@ def test_an_opt_out_wins_a_tie_with_an_opt_in() -> None:
     assert keyword.action == "opt_out"
 
 
-@pytest.mark.parametrize("phrase", ["", "per favore", "uno due tre quattro cinque sei sette otto nove"])
+@pytest.mark.parametrize(
+    "phrase", ["", "per favore", "uno due tre quattro cinque sei sette otto nove"]
+)
 def test_a_phrase_that_can_never_match_is_refused(phrase: str) -> None:
     with pytest.raises(InvalidKeywordError):
         checked_keywords([ConsentKeyword(phrase, "opt_out", "it")])

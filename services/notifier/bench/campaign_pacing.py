@@ -73,9 +73,9 @@ from bancone_notifier.adapters.tables import (
 )
 from bancone_notifier.bootstrap import pacing_limits
 from bancone_notifier.consent_handlers import ComplianceRules, handle_whatsapp_update
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import SendOutcome
-from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.outbound_sending import handle_outbound_requested
 from bancone_notifier.settings import NotifierSettings
 from bench.harness import (

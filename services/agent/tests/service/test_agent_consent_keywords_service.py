@@ -80,9 +80,11 @@ async def test_stop_is_stored_without_a_reply_and_a_normal_message_is_answered(
                         await asyncio.sleep(0.1)
                 await publish(kafka_bootstrap, topic, [question])
                 await tail.until(
-                    lambda t: outbound_id_for(question.id)
-                    in {r.data.outbound_id for r in t.of(OutboundMessageRequested)}
-                    and bool(t.of(AgentTurnCompleted))
+                    lambda t: (
+                        outbound_id_for(question.id)
+                        in {r.data.outbound_id for r in t.of(OutboundMessageRequested)}
+                        and bool(t.of(AgentTurnCompleted))
+                    )
                 )
             finally:
                 await messaging.stop()

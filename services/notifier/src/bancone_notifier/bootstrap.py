@@ -19,11 +19,11 @@ from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, Template
 from bancone_notifier.adapters.pacer import DatabasePacer, LimitsFor
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
-from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 from bancone_notifier.sweeper import Sweeper, SweeperSettings
 from bancone_notifier.template_misses import TemplateMisses

@@ -94,7 +94,8 @@ def _fail(
     row.retryable = retryable
     row.updated_at = utc_now()
     stage(
-        session, delivery_event(row, "failed", error_code=code, error_title=title, retryable=retryable)
+        session,
+        delivery_event(row, "failed", error_code=code, error_title=title, retryable=retryable),
     )
 
 

@@ -35,7 +35,9 @@ class SetNumberTier:
     tier_per_second: int | None
 
 
-def _views(numbers: list[str], tiers: dict[str, float | None], default: float) -> list[NumberPacing]:
+def _views(
+    numbers: list[str], tiers: dict[str, float | None], default: float
+) -> list[NumberPacing]:
     def own(number: str) -> int | None:
         tier = tiers.get(number)
         return None if tier is None else round(tier)

@@ -94,7 +94,9 @@ async def test_a_viewer_reads_the_default_and_an_admin_sets_the_numbers_tier(api
         "own_tier": None,
         "default_tier": DEFAULT_TIER,
     }
-    assert (await api.http.put(number, json={"tier_per_second": 20}, headers=viewer)).status_code == 403
+    assert (
+        await api.http.put(number, json={"tier_per_second": 20}, headers=viewer)
+    ).status_code == 403
 
     changed = await api.http.put(number, json={"tier_per_second": 20}, headers=admin)
     assert changed.status_code == 200, changed.text
@@ -127,7 +129,9 @@ async def test_another_tenants_number_is_404_and_stays_as_it_was(api: Api) -> No
     refused = await api.http.put(theirs, json={"tier_per_second": 1000}, headers=admin)
     assert refused.status_code == 404
     unknown = api.path(api.shop) + "/999999999999"
-    assert (await api.http.put(unknown, json={"tier_per_second": 80}, headers=admin)).status_code == 404
+    assert (
+        await api.http.put(unknown, json={"tier_per_second": 80}, headers=admin)
+    ).status_code == 404
 
     rivals = await api.http.get(
         api.path(api.rival, api.rival), headers=api.as_(api.rival, "viewer")

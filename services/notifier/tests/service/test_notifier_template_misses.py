@@ -117,7 +117,9 @@ async def test_a_burst_of_a_misspelt_template_makes_one_lookup_until_the_entry_e
 
     await asyncio.gather(*(handle_outbound_requested(e, deps) for e in burst))
     for _ in range(3):  # later sends inside the period: no lookup either
-        await handle_outbound_requested(events.outbound(new_wa_id(), template("ordre_pronto")), deps)
+        await handle_outbound_requested(
+            events.outbound(new_wa_id(), template("ordre_pronto")), deps
+        )
 
     assert meta.lookups == ["ordre_pronto"]
     async with deps.sessions() as session:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from bancone_agent.domain.budget import MAX_TURN_TOKENS
 from bancone_contracts.consent_keywords import (
     DEFAULT_KEYWORDS,
     ConsentAction,
@@ -20,8 +21,6 @@ from bancone_contracts.consent_keywords import (
     Language,
     checked_keywords,
 )
-
-from bancone_agent.domain.budget import MAX_TURN_TOKENS
 
 TOOL_NAMES = (
     "search_products",
