@@ -1,6 +1,6 @@
 """Opting out on WhatsApp, through all five services as processes: the customer's "STOP"
 reaches the notifier's consent ledger, and the confirmation goes out through the real
-`bancone.outbound.v1` and the sandbox."""
+`bancone.outbound.v1` and the sandbox; the assistant does not answer the keyword."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ async def test_a_stop_message_is_confirmed_in_italian_and_a_normal_sentence_is_n
     assert confirmations, f"an opt-out confirmation among {texts}"
     after = await platform.settle(customer, seconds=3)
     assert sum("ISCRIVIMI" in t for t in after) == 1, "confirmed once"
+    assert len(after) == 1, f"the confirmation and no assistant reply: {after}"
 
     other = customer[:-1] + str((int(customer[-1]) + 1) % 10)
     _, response = await platform.say(demo, other, "non basta il vino, ne voglio due")

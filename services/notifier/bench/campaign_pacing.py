@@ -58,7 +58,7 @@ from bancone_notifier.consent_handlers import (
     handle_whatsapp_update,
     record_opt_in,
 )
-from bancone_notifier.handlers import NotifierDeps
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
 from bench.harness import (
     LLM_VARIABLES,

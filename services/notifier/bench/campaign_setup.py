@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bancone_kit.clock import utcnow
 from bancone_kit.crypto import Sealed
 from bancone_notifier.adapters.tables import ChannelRecord, PacingNumberRecord
-from bancone_notifier.handlers import NotifierDeps
+from bancone_notifier.deps import NotifierDeps
 from bench.harness import RunEnv, say
 
 

@@ -194,7 +194,7 @@ def design_flows(docs: list[Doc]) -> set[tuple[str, str, int]]:
         ("ingress", "agent", ports["agent"]),
         ("ingress", "catalog", ports["catalog"]),
         ("ingress", "ingest", ports["ingest"]),
-        ("ingress", "notifier", ports["notifier"]),  # message templates
+        ("ingress", "notifier", ports["notifier"]),  # templates, campaigns, pacing
         ("agent", "catalog", ports["catalog"]),
         ("agent", "ingest", ports["ingest"]),
         ("agent", "gateway", ports["gateway"]),  # service tokens, JWKS
@@ -265,7 +265,7 @@ PUBLISHED_PATHS = {
     "/v1/tenants/[^/]+/(conversations|events|assistant-config|onboarding|usage|dead-letters|whatsapp-notices)(/|$)",
     "/v1/tenants/[^/]+/(products|faqs|offers|import|imports|orders|carts|invoice-settings)(/|:|$)",
     "/v1/tenants/[^/]+/(documents|ingestion-jobs|search|stats|knowledge-settings)(/|$)",
-    "/v1/tenants/[^/]+/(templates|campaigns)(/|:|$)",
+    "/v1/tenants/[^/]+/(templates|campaigns|pacing)(/|:|$)",
 }
 """What the Ingress may publish: the webhook, the operators' identity routes, the JWKS, the
 console's static files and the tenant-scoped

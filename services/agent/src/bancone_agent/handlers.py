@@ -180,6 +180,8 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
         if plan is None:
             return
         _poison_check(plan, replayed, deps.poison_marker)
+        for keyword in plan.consent_keywords:  # the notifier confirms it; no assistant reply
+            log.info("inbound.consent_keyword_not_answered", **log_fields(keyword.event))
         answering = pace is None or pace is Pace.ANSWER
         # A replayed dead letter is recorded, never answered: it had the holding message.
         speaking = [i for i in plan.fresh if i.event.id not in replayed]

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.unit
         ("/v1/tenants/demo/ingestion-jobs/j", "ingest"),
         ("/v1/tenants/demo/campaigns", "notifier"),
         ("/v1/tenants/demo/campaigns/c1/pause", "notifier"),
+        ("/v1/tenants/demo/pacing", "notifier"),
+        ("/v1/tenants/demo/pacing/106540352242922", "notifier"),
     ],
 )
 def test_tenant_api_paths_go_to_their_service(path: str, owner: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -18,12 +19,14 @@ from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, Template
 from bancone_notifier.adapters.pacer import DatabasePacer, LimitsFor
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
-from bancone_notifier.handlers import NotifierDeps
 from bancone_notifier.settings import NotifierSettings
+from bancone_notifier.sweeper import Sweeper, SweeperSettings
+from bancone_notifier.template_misses import TemplateMisses
 
 
 def graph_http_client(settings: NotifierSettings) -> httpx.AsyncClient:
@@ -96,6 +99,8 @@ def build_app(
         pacer=pacer,
         number_backoff_seconds=settings.pacing_number_backoff_seconds,
         pair_backoff_seconds=settings.pacing_pair_interval_seconds,
+        pacing_tier_per_second=settings.pacing_tier_per_second,
+        template_misses=TemplateMisses(settings.template_miss_ttl_seconds),
     )
     register_consumers(
         messaging.broker,
@@ -119,17 +124,29 @@ def build_app(
         ),
     )
 
+    sweeper = Sweeper(
+        sessions,
+        SweeperSettings(
+            interval_seconds=settings.sweep_interval_seconds,
+            inbound_seen_retention=timedelta(hours=settings.inbound_seen_retention_hours),
+        ),
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with messaging_lifespan(app):
             if settings.run_campaigns:
                 runner.start()
+            if settings.run_sweeper:
+                sweeper.start()
             try:
                 yield
             finally:
+                await sweeper.stop()
                 await runner.stop()
 
     app = build_http_app(settings, messaging.readiness_checks(engine), lifespan)
     app.state.deps = deps
     app.state.campaign_runner = runner
+    app.state.sweeper = sweeper
     return app

@@ -42,7 +42,7 @@ from bancone_notifier.domain.campaigns import (
 )
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 

@@ -51,10 +51,10 @@ from bancone_notifier.campaign_handlers import (
 )
 from bancone_notifier.domain.campaigns import TemplateSpec
 from bancone_notifier.domain.sending import worth_another_attempt
-from bancone_notifier.handlers import handle_outbound_requested
+from bancone_notifier.outbound_sending import handle_outbound_requested
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 

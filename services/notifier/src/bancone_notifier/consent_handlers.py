@@ -35,6 +35,7 @@ from bancone_kit.logging import get_logger
 from bancone_kit.messaging import inbox
 from bancone_kit.messaging.outbox import stage
 from bancone_notifier.adapters import campaign_store, consent_store
+from bancone_notifier.domain.categories import is_marketing
 from bancone_notifier.domain.consent import (
     ConsentAction,
     ConsentKeyword,
@@ -42,10 +43,10 @@ from bancone_notifier.domain.consent import (
     confirmation,
     match_keyword,
 )
-from bancone_notifier.domain.window import Refusal, is_marketing, refusal, window_open
+from bancone_notifier.domain.window import Refusal, refusal, window_open
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 

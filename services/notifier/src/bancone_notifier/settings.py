@@ -64,6 +64,13 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="Refuse a template send whose template is unknown (after one sync from "
         "the Graph API), not APPROVED, or given missing/extra parameters (no Graph call).",
     )
+    template_miss_ttl_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="After a sync on miss finds a template unknown at Meta too, sends of it are "
+        "refused without asking again for this long (0: ask every time).",
+    )
     inbound_grace_seconds: float = Field(
         default=10.0,
         ge=0,
@@ -158,6 +165,21 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         gt=0,
         le=60,
         description="How long a number holds after 130429 without a Retry-After.",
+    )
+    run_sweeper: bool = Field(
+        default=True,
+        description="Run the sweeper in this process: it deletes `inbound_seen` rows past their "
+        "retention and idle `pacing_pairs` (a background task; every replica may run it).",
+    )
+    sweep_interval_seconds: float = Field(
+        default=3600.0, gt=0, le=86400, description="How often the sweeper runs."
+    )
+    inbound_seen_retention_hours: float = Field(
+        default=168.0,
+        ge=25,
+        le=24 * 90,
+        description="How long a customer message stays in `inbound_seen` (a reply quoting it "
+        "waits for it there); at least the 24-hour window and its grace.",
     )
     channel_keyring: SecretStr = Field(
         default=SecretStr(DEV_CHANNEL_KEYRING),

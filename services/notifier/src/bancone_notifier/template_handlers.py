@@ -40,7 +40,7 @@ from bancone_notifier.domain.templates import (
 )
 
 if TYPE_CHECKING:
-    from bancone_notifier.handlers import NotifierDeps
+    from bancone_notifier.deps import NotifierDeps
 
 log = get_logger(__name__)
 
@@ -291,7 +291,8 @@ async def _noticed_template(
 
 async def prepare_template(event: OutboundMessageRequested, deps: NotifierDeps) -> None:
     """Sync on miss: a template not known here is looked up once at the Graph API (by name)
-    before the send is judged. Outside any transaction; a Graph API that cannot be reached
+    before the send is judged; one Meta does not know either is not looked up again for a
+    while (`template_misses`). Outside any transaction; a Graph API that cannot be reached
     raises, so the consumer retries the event."""
     content = event.data.content
     if not isinstance(content, OutboundTemplate) or not deps.rules.check_templates:
@@ -305,11 +306,27 @@ async def prepare_template(event: OutboundMessageRequested, deps: NotifierDeps) 
         )
     if known is not None or deps.templates is None:
         return
-    try:
-        account = _account(channel, deps)
-    except NoAccountError:
+    misses = deps.template_misses
+    key = (event.tenant_id, channel.waba_id, content.name, content.language_code)
+    if misses.missing(key):
+        log.info("template.lookup_skipped", tenant_id=event.tenant_id, name=content.name)
         return
-    await _sync(deps, event.tenant_id, account, name=content.name)
+    async with misses.single_lookup(key):
+        if misses.missing(key):  # the lookup we waited for found nothing either
+            return
+        async with deps.sessions() as session:
+            if await template_store.find(session, *key) is not None:
+                return  # the lookup we waited for found it
+        try:
+            account = _account(channel, deps)
+        except NoAccountError:
+            return
+        await _sync(deps, event.tenant_id, account, name=content.name)
+        async with deps.sessions() as session:
+            found = await template_store.find(session, *key)
+        if found is None:
+            misses.remember(key)
+            log.info("template.unknown_at_meta", tenant_id=event.tenant_id, name=content.name)
 
 
 async def template_refusal(

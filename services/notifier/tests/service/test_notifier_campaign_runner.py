@@ -32,10 +32,11 @@ from bancone_notifier.campaign_handlers import (
 )
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules, RecordOptIn, record_opt_in
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
 from bancone_notifier.domain.sending import GraphError, NotSent, Rejected, SendOutcome
-from bancone_notifier.handlers import NotifierDeps, handle_channel_changed
+from bancone_notifier.handlers import handle_channel_changed
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service

@@ -27,12 +27,10 @@ from bancone_notifier.consent_handlers import (
     record_opt_in,
     set_consent_keywords,
 )
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.consent import ConsentKeyword, InvalidKeywordError
-from bancone_notifier.handlers import (
-    NotifierDeps,
-    handle_channel_changed,
-    handle_outbound_requested,
-)
+from bancone_notifier.handlers import handle_channel_changed
+from bancone_notifier.outbound_sending import handle_outbound_requested
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service

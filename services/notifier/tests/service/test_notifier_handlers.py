@@ -30,15 +30,11 @@ from bancone_notifier.adapters.tables import (
     OutboundMessageRecord,
 )
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import Accepted, GraphError, Rejected, Unknown
-from bancone_notifier.handlers import (
-    ChannelUnavailableError,
-    NotifierDeps,
-    handle_channel_changed,
-    handle_outbound_requested,
-    handle_status_updated,
-)
+from bancone_notifier.handlers import handle_channel_changed, handle_status_updated
+from bancone_notifier.outbound_sending import ChannelUnavailableError, handle_outbound_requested
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
 pytestmark = pytest.mark.service

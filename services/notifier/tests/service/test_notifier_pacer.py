@@ -22,14 +22,12 @@ from bancone_kit.messaging.retry import RetryPolicy
 from bancone_notifier.adapters.pacer import DatabasePacer
 from bancone_notifier.adapters.tables import OutboundMessageRecord, PacingNumberRecord
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.pacing import Priority
 from bancone_notifier.domain.pacing_slots import PacingLimits
 from bancone_notifier.domain.sending import GraphError, Rejected
-from bancone_notifier.handlers import (
-    NotifierDeps,
-    handle_channel_changed,
-    handle_outbound_requested,
-)
+from bancone_notifier.handlers import handle_channel_changed
+from bancone_notifier.outbound_sending import handle_outbound_requested
 from services.notifier.tests.support import (
     EventFactory,
     FakeClock,

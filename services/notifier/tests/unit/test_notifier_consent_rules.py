@@ -1,4 +1,5 @@
-"""The opt-out/opt-in keyword matcher and the 24-hour window arithmetic (pure domain)."""
+"""The confirmation of a keyword and the 24-hour window arithmetic (pure domain); the keyword
+matcher's own tests are in libs/contracts/tests/test_contracts_consent_keywords.py."""
 
 from __future__ import annotations
 
@@ -6,14 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bancone_notifier.domain.consent import (
-    DEFAULT_KEYWORDS,
-    ConsentKeyword,
-    InvalidKeywordError,
-    checked_keywords,
-    confirmation,
-    match_keyword,
-)
+from bancone_notifier.domain.consent import DEFAULT_KEYWORDS, confirmation, match_keyword
 from bancone_notifier.domain.window import (
     OPTED_OUT_CODE,
     OUTSIDE_WINDOW,
@@ -26,84 +20,6 @@ from bancone_notifier.domain.window import (
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [
-        ("STOP", "en"),
-        ("stop please", "en"),
-        ("Stop!!!", "en"),
-        ("stop all", "en"),
-        ("please stop sending me messages", "en"),
-        ("Unsubscribe", "en"),
-        ("BASTA", "it"),
-        ("basta messaggi", "it"),
-        ("Basta con i messaggi, per favore", "it"),
-        ("cancella", "it"),
-        ("Annulla iscrizione", "it"),
-        ("ALTO", "es"),
-        ("baja", "es"),
-        ("Darme de baja por favor", "es"),
-        ("cancelar suscripción", "es"),
-    ],
-)
-def test_a_request_to_stop_is_an_opt_out_in_its_language(text: str, language: str) -> None:
-    keyword = match_keyword(text, DEFAULT_KEYWORDS)
-    assert keyword is not None
-    assert (keyword.action, keyword.language) == ("opt_out", language)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "non basta il vino",
-        "don't stop",
-        "basta così",
-        "basta, grazie",  # "nothing else, thanks" in a shop chat
-        "no stop",
-        "cancella l'ordine",
-        "where is the bus stop?",
-        "the stop button does not work on your site",
-        "stopped",
-        "",
-        "   ",
-        "!!!",
-        "stop stop stop stop stop stop stop stop stop",
-    ],
-)
-def test_a_keyword_inside_a_normal_sentence_is_not_an_opt_out(text: str) -> None:
-    assert match_keyword(text, DEFAULT_KEYWORDS) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [("START", "en"), ("Iscrivimi", "it"), ("riattiva per favore", "it"), ("ALTA", "es")],
-)
-def test_start_iscrivimi_alta_are_opt_ins(text: str, language: str) -> None:
-    keyword = match_keyword(text, DEFAULT_KEYWORDS)
-    assert keyword is not None
-    assert (keyword.action, keyword.language) == ("opt_in", language)
-
-
-def test_the_defaults_are_a_valid_tenant_list_so_a_tenant_can_start_from_them() -> None:
-    assert checked_keywords(DEFAULT_KEYWORDS) == DEFAULT_KEYWORDS
-
-
-def test_a_phrase_equal_to_another_once_filler_is_removed_is_refused() -> None:
-    with pytest.raises(InvalidKeywordError):
-        checked_keywords(
-            [
-                ConsentKeyword("stop", "opt_out", "en"),
-                ConsentKeyword("stop please", "opt_out", "en"),
-            ]
-        )
-
-
-def test_a_tenants_own_keywords_replace_the_defaults() -> None:
-    own = (ConsentKeyword("fermati", "opt_out", "it"),)
-    assert match_keyword("Fermati", own) == own[0]
-    assert match_keyword("STOP", own) is None
 
 
 def test_the_confirmation_speaks_the_keywords_language_and_says_how_to_resume() -> None:

@@ -17,6 +17,7 @@ from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.testing.service_checks import assert_http_series_served
 from bancone_notifier.bootstrap import build_app
 from bancone_notifier.consent_handlers import ComplianceRules
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.sending import (
     Accepted,
     GraphError,
@@ -25,12 +26,9 @@ from bancone_notifier.domain.sending import (
     SendOutcome,
     Unknown,
 )
-from bancone_notifier.handlers import (
-    NotifierDeps,
-    handle_channel_changed,
-    handle_outbound_requested,
-)
+from bancone_notifier.handlers import handle_channel_changed
 from bancone_notifier.metrics import outcome_labels
+from bancone_notifier.outbound_sending import handle_outbound_requested
 from bancone_notifier.settings import NotifierSettings
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 

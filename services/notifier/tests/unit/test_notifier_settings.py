@@ -53,3 +53,16 @@ def test_a_malformed_keyring_or_version_is_refused() -> None:
         NotifierSettings(channel_keyring="not-a-keyring")
     with pytest.raises(ValidationError):
         NotifierSettings(channel_keyring=new_keyring(), graph_version="25")
+
+
+def test_the_sweeper_and_template_cache_settings_have_safe_defaults_and_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = NotifierSettings()
+    assert settings.run_sweeper
+    assert settings.inbound_seen_retention_hours == 168
+    assert settings.template_miss_ttl_seconds == 300
+
+    monkeypatch.setenv("BANCONE_NOTIFIER_INBOUND_SEEN_RETENTION_HOURS", "24")
+    with pytest.raises(ValidationError):
+        NotifierSettings()  # shorter than the window and its grace

@@ -14,6 +14,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bancone_agent.domain.budget import MAX_TURN_TOKENS
+from bancone_contracts.consent_keywords import (
+    DEFAULT_KEYWORDS,
+    ConsentAction,
+    ConsentKeyword,
+    Language,
+    checked_keywords,
+)
 
 TOOL_NAMES = (
     "search_products",
@@ -77,6 +84,20 @@ class LlmOverride(BaseModel):
         return value
 
 
+class ConsentKeywordSetting(BaseModel):
+    """One of the tenant's opt-out/opt-in phrases, as the notifier knows it
+    (`bancone_contracts.consent_keywords`): the assistant does not answer a message that is one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phrase: str = Field(min_length=1, max_length=100, examples=["basta"])
+    action: ConsentAction
+    language: Language
+
+    def keyword(self) -> ConsentKeyword:
+        return ConsentKeyword(self.phrase, self.action, self.language)
+
+
 OverBudget = Literal["offline", "handoff"]
 
 
@@ -137,6 +158,28 @@ class AgentConfig(BaseModel):
         description="After an operator resolves a conversation (inside the 24-hour window), "
         "ask the customer for a 1-5 rating (a list message); answers go to the usage numbers",
     )
+
+    consent_keywords: tuple[ConsentKeywordSetting, ...] | None = Field(
+        default=None,
+        description="The tenant's opt-out/opt-in keywords, the same list as the notifier's "
+        "(`set_consent_keywords`); a message that is one gets the notifier's confirmation and "
+        "no assistant reply. Unset: the defaults (STOP, BASTA, ALTO, ISCRIVIMI, ...); empty: none",
+    )
+
+    @field_validator("consent_keywords")
+    @classmethod
+    def _usable_keywords(
+        cls, value: tuple[ConsentKeywordSetting, ...] | None
+    ) -> tuple[ConsentKeywordSetting, ...] | None:
+        if value is not None:
+            checked_keywords(k.keyword() for k in value)  # InvalidKeywordError is a ValueError
+        return value
+
+    def consent_keyword_list(self) -> tuple[ConsentKeyword, ...]:
+        """The keywords in force: the tenant's own, or the defaults."""
+        if self.consent_keywords is None:
+            return DEFAULT_KEYWORDS
+        return tuple(k.keyword() for k in self.consent_keywords)
 
     def holding_message_for(self, language: str) -> str:
         return self.holding_message.get(language) or self.holding_message.get(

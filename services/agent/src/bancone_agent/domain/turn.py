@@ -18,6 +18,7 @@ from bancone_agent.domain.escalation import CustomerSaid, Escalation
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.run import TurnRun
 from bancone_agent.domain.understanding import DEFAULT_READER
+from bancone_contracts.consent_keywords import match_keyword
 from bancone_contracts.events.inbound import (
     ButtonReplyContent,
     InboundContent,
@@ -116,7 +117,22 @@ class Plan:
 
     @property
     def speaking(self) -> tuple[Incoming, ...]:
-        return tuple(i for i in self.fresh if i.speaks)
+        """The messages an answer is owed to: not reactions, not consent keywords."""
+        return tuple(i for i in self.fresh if i.speaks and not self.is_consent_keyword(i))
+
+    def is_consent_keyword(self, incoming: Incoming) -> bool:
+        """A whole-message opt-out or opt-in ("STOP", "BASTA", "ISCRIVIMI") in the tenant's
+        list: the notifier records it and confirms it; the assistant stays silent (the message
+        is still stored). Read as the notifier reads it: new text messages only."""
+        event = incoming.event
+        content = event.data.content
+        if event.data.kind != "message" or not isinstance(content, TextContent):
+            return False
+        return match_keyword(content.body, self.config.consent_keyword_list()) is not None
+
+    @property
+    def consent_keywords(self) -> tuple[Incoming, ...]:
+        return tuple(i for i in self.fresh if self.is_consent_keyword(i))
 
     @property
     def last(self) -> InboundMessageReceived:

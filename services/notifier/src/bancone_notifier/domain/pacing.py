@@ -37,3 +37,23 @@ class Unpaced:
         self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
     ) -> None:
         return None
+
+
+MAX_TIER_PER_SECOND = 1000
+"""Meta's highest throughput tier (a number starts at 80/s and is upgraded to 1000/s)."""
+
+
+class NumberNotFoundError(LookupError):
+    """The number is not one of this tenant's channels (or not known here yet)."""
+
+
+class InvalidTierError(ValueError):
+    """A throughput tier outside 1…1000 messages per second."""
+
+
+def checked_tier(tier_per_second: int | None) -> int | None:
+    """A number's own tier: Meta's 80 or 1000, or any whole rate in between or below (a
+    number held back on purpose, a sandbox's limit); None falls back to the setting."""
+    if tier_per_second is not None and not 1 <= tier_per_second <= MAX_TIER_PER_SECOND:
+        raise InvalidTierError(f"a tier is 1 to {MAX_TIER_PER_SECOND} messages per second")
+    return tier_per_second

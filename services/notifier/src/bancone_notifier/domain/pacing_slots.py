@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bancone_notifier.domain.categories import is_marketing
 from bancone_notifier.domain.pacing import Priority
 from bancone_notifier.domain.sending import GraphError
 
@@ -155,12 +156,11 @@ def pair_after_send(pair: PairState, now: float, limits: PacingLimits) -> PairSt
 
 
 def priority_of(content_kind: str, template_category: str | None) -> Priority:
-    """Marketing templates (an absent category counts as marketing, as for consent) go at
-    campaign priority; everything else — free-form replies, utility and authentication
-    templates (an order update, a code) — is conversation traffic and goes first."""
-    if content_kind == "template" and template_category in (None, "marketing"):
-        return "campaign"
-    return "reply"
+    """Marketing templates (`categories.is_marketing`: an absent category counts, as for
+    consent) go at campaign priority; everything else — free-form replies, utility and
+    authentication templates (an order update, a code) — is conversation traffic and goes
+    first."""
+    return "campaign" if is_marketing(content_kind, template_category) else "reply"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bancone_notifier.domain.categories import is_marketing
+
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 OUTSIDE_WINDOW_CODE = 131047
 OUTSIDE_WINDOW = "outside the 24-hour window, a template is needed"
@@ -33,11 +35,6 @@ def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
 
 def window_closes_at(last_inbound_at: datetime) -> datetime:
     return last_inbound_at + CUSTOMER_SERVICE_WINDOW
-
-
-def is_marketing(content_kind: str, category: str | None) -> bool:
-    """A template without a declared category counts as marketing (fail closed)."""
-    return content_kind == "template" and category in (None, "marketing")
 
 
 def refusal(

@@ -21,9 +21,9 @@ from bancone_notifier.campaign_handlers import (
     CreateCampaign,
     template_json,
 )
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.audience import Segment
 from bancone_notifier.domain.campaigns import TemplateSpec, Variable
-from bancone_notifier.handlers import NotifierDeps
 
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 

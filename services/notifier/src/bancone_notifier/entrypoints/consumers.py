@@ -13,7 +13,8 @@ from faststream.kafka import KafkaBroker
 
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, parser_for, register, with_deps
-from bancone_notifier.handlers import EVENT_HANDLERS, SUBSCRIPTIONS, NotifierDeps
+from bancone_notifier.deps import NotifierDeps
+from bancone_notifier.handlers import EVENT_HANDLERS, SUBSCRIPTIONS
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 

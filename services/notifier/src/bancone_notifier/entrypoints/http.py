@@ -1,5 +1,6 @@
-"""The notifier's HTTP routes: message templates (`templates_api.py`) and campaigns
-(`campaigns_api.py`), guarded by the gateway's tokens verified locally through its JWKS;
+"""The notifier's HTTP routes: message templates (`templates_api.py`), campaigns
+(`campaigns_api.py`) and the numbers' throughput tiers (`pacing_api.py`), guarded by the
+gateway's tokens verified locally through its JWKS;
 health and readiness come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each
 error means over HTTP.
 """
@@ -20,6 +21,7 @@ from bancone_notifier.domain.campaigns import (
     CampaignNotFoundError,
     CampaignStateError,
 )
+from bancone_notifier.domain.pacing import InvalidTierError, NumberNotFoundError
 from bancone_notifier.domain.templates import (
     GraphTemplateError,
     GraphTemplateRefusedError,
@@ -28,6 +30,7 @@ from bancone_notifier.domain.templates import (
     TemplateNotFoundError,
 )
 from bancone_notifier.entrypoints.campaigns_api import router as campaigns_router
+from bancone_notifier.entrypoints.pacing_api import router as pacing_router
 from bancone_notifier.entrypoints.templates_api import router as templates_router
 from bancone_notifier.settings import NotifierSettings
 
@@ -48,6 +51,8 @@ NOTIFIER_PROBLEMS: ErrorProblems = {
     ),
     GraphTemplateError: ErrorProblem(502, "Graph API unavailable", extensions=_graph_details),
     CampaignNotFoundError: ErrorProblem(404, "Campaign not found"),
+    NumberNotFoundError: ErrorProblem(404, "Number not found"),
+    InvalidTierError: ErrorProblem(422, "Invalid throughput tier"),
     CampaignStateError: ErrorProblem(
         409, "Invalid campaign transition", extensions=lambda _: {"code": "invalid_transition"}
     ),
@@ -60,7 +65,8 @@ channel or template, 422 a template Meta would refuse (checked here first, or re
 with its code), 409 a channel without an account id or token, 502 the Graph API unreachable.
 Campaigns: 404 unknown (or another tenant's), 409 an action its state does not allow (resume a
 running one, cancel a finished one), 422 a campaign that cannot be sent as written (variables,
-empty segment, a time in the past)."""
+empty segment, a time in the past). Pacing: 404 a number that is not the tenant's channel, 422
+a tier outside 1…1000."""
 
 
 def build_http_app(
@@ -74,4 +80,5 @@ def build_http_app(
     install_token_verifier(app, settings, "notifier")
     app.include_router(templates_router)
     app.include_router(campaigns_router)
+    app.include_router(pacing_router)
     return app

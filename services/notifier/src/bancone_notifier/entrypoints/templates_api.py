@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from bancone_kit.http.auth import AdminRole, Viewer
 from bancone_notifier import template_handlers as handlers
 from bancone_notifier.adapters.tables import MessageTemplateRecord
+from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.templates import TemplateCategory
-from bancone_notifier.handlers import NotifierDeps
 
 PREFIX = "/v1/tenants/{tenant_id}/templates"
 
