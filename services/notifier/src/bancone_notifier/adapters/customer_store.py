@@ -71,37 +71,50 @@ def _known(tenant_id: str, customer_id: str | None = None) -> sa.Subquery:
 def _joined(
     tenant_id: str, base: sa.FromClause, phone_number_id: str | None
 ) -> tuple[sa.Select[Any], sa.ColumnElement[str]]:
-    """Everything about each customer id of `base`, in one statement (correlated
-    subqueries for the last message, tags and interests). Last message: on this number, or
-    the newest on any when `phone_number_id` is None."""
+    """Everything about each customer id of `base`, in one statement: the tenant's tags,
+    interests and last messages are grouped per customer once and joined (a hash join over
+    the tenant, not a lookup per row). Last message: on this number, or the newest on any
+    when `phone_number_id` is None."""
     customer = base.c.customer_id
 
     def _of(table: sa.Table) -> sa.ColumnElement[bool]:
         return sa.and_(table.c.tenant_id == tenant_id, table.c.customer_id == customer)
 
-    window = _of(_WINDOWS)
-    if phone_number_id is not None:
-        window = sa.and_(window, _WINDOWS.c.phone_number_id == phone_number_id)
-    last = sa.select(sa.func.max(_WINDOWS.c.last_inbound_at)).where(window).scalar_subquery()
-
-    def _strings(column: sa.Column[str], where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    def _grouped(
+        name: str, value: sa.ColumnElement[Any], table: sa.Table, *where: sa.ColumnElement[bool]
+    ) -> sa.Subquery:
         return (
-            sa.select(sa.func.aggregate_strings(column, _SEPARATOR)).where(where).scalar_subquery()
+            sa.select(table.c.customer_id, value.label("value"))
+            .where(table.c.tenant_id == tenant_id, *where)
+            .group_by(table.c.customer_id)
+            .subquery(name)
         )
 
-    def _interest(kind: InterestKind) -> sa.ScalarSelect[Any]:
-        return _strings(_INTERESTS.c.category, sa.and_(_of(_INTERESTS), _INTERESTS.c.kind == kind))
-
+    windows = () if phone_number_id is None else (_WINDOWS.c.phone_number_id == phone_number_id,)
+    last = _grouped("last", sa.func.max(_WINDOWS.c.last_inbound_at), _WINDOWS, *windows)
+    tags = _grouped("tags", sa.func.aggregate_strings(_TAGS.c.tag, _SEPARATOR), _TAGS)
+    interests = {
+        kind: _grouped(
+            kind,
+            sa.func.aggregate_strings(_INTERESTS.c.category, _SEPARATOR),
+            _INTERESTS,
+            _INTERESTS.c.kind == kind,
+        )
+        for kind in ("bought", "asked")
+    }
+    joined = base.outerjoin(_CONSENTS, _of(_CONSENTS)).outerjoin(_PROFILES, _of(_PROFILES))
+    for grouped in (last, tags, *interests.values()):
+        joined = joined.outerjoin(grouped, grouped.c.customer_id == customer)
     statement = sa.select(
         customer.label("customer_id"),
         _CONSENTS.c.status,
         _PROFILES.c.profile_name,
         _PROFILES.c.language,
-        last.label("last_inbound_at"),
-        _strings(_TAGS.c.tag, _of(_TAGS)).label("tags"),
-        _interest("bought").label("bought"),
-        _interest("asked").label("asked"),
-    ).select_from(base.outerjoin(_CONSENTS, _of(_CONSENTS)).outerjoin(_PROFILES, _of(_PROFILES)))
+        last.c.value,
+        tags.c.value,
+        interests["bought"].c.value,
+        interests["asked"].c.value,
+    ).select_from(joined)
     return statement, customer
 
 
