@@ -11,9 +11,11 @@ from typing import Any, Final
 
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
@@ -31,6 +33,7 @@ from bancone_notifier.consent_handlers import (
 from bancone_notifier.delivery_updates import SOURCE, advance, error_title
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.lifecycle import apply_status
+from bancone_notifier.interest_handlers import handle_agent_turn, handle_order_changed
 from bancone_notifier.outbound_sending import handle_outbound_event
 from bancone_notifier.template_handlers import handle_update
 
@@ -122,6 +125,8 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_update,
     CatalogEntityChanged: handle_catalog_changed,
+    OrderChanged: handle_order_changed,
+    AgentTurnCompleted: handle_agent_turn,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
@@ -129,11 +134,11 @@ COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
     "set_consent_keywords": set_consent_keywords,
     "record_opt_in": record_opt_in,
 }
-"""The consent commands; no HTTP route calls them yet (the notifier verifies the gateway's
-tokens now: its template routes are in `entrypoints/templates_api.py`)."""
+"""The consent commands (`entrypoints/customers_api.py` calls them through
+`customer_handlers`)."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses, inbound messages and
 WhatsApp updates for the consent ledger and the 24-hour window, catalog changes for drafts of
-campaigns on new offers)."""
+campaigns on new offers, orders and agent turns for customer interests)."""

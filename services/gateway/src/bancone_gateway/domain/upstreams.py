@@ -35,6 +35,8 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "templates": "notifier",
     "campaigns": "notifier",
     "pacing": "notifier",
+    "customers": "notifier",
+    "consent": "notifier",
 }
 """The first path segment after `/v1/tenants/{tenant_id}/` → the service that serves it."""
 

@@ -1,6 +1,6 @@
 """The notifier's HTTP routes: message templates (`templates_api.py`), campaigns
-(`campaigns_api.py`) and the numbers' throughput tiers (`pacing_api.py`), guarded by the
-gateway's tokens verified locally through its JWKS;
+(`campaigns_api.py`), the numbers' throughput tiers (`pacing_api.py`) and customers with their
+consent (`customers_api.py`), guarded by the gateway's tokens verified locally through its JWKS;
 health and readiness come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each
 error means over HTTP.
 """
@@ -21,6 +21,8 @@ from bancone_notifier.domain.campaigns import (
     CampaignNotFoundError,
     CampaignStateError,
 )
+from bancone_notifier.domain.consent import InvalidKeywordError
+from bancone_notifier.domain.customers import CustomerInputError, CustomerNotFoundError
 from bancone_notifier.domain.pacing import InvalidTierError, NumberNotFoundError
 from bancone_notifier.domain.templates import (
     GraphTemplateError,
@@ -30,6 +32,7 @@ from bancone_notifier.domain.templates import (
     TemplateNotFoundError,
 )
 from bancone_notifier.entrypoints.campaigns_api import router as campaigns_router
+from bancone_notifier.entrypoints.customers_api import router as customers_router
 from bancone_notifier.entrypoints.pacing_api import router as pacing_router
 from bancone_notifier.entrypoints.templates_api import router as templates_router
 from bancone_notifier.settings import NotifierSettings
@@ -59,6 +62,9 @@ NOTIFIER_PROBLEMS: ErrorProblems = {
     CampaignError: ErrorProblem(
         422, "Campaign refused", extensions=lambda _: {"code": "campaign_refused"}
     ),
+    CustomerNotFoundError: ErrorProblem(404, "Customer not found"),
+    CustomerInputError: ErrorProblem(422, "Invalid customer request"),
+    InvalidKeywordError: ErrorProblem(422, "Invalid consent keywords"),
 }
 """Every notifier error and its problem. Templates: 404 an unknown (or another tenant's)
 channel or template, 422 a template Meta would refuse (checked here first, or refused by Meta
@@ -66,7 +72,8 @@ with its code), 409 a channel without an account id or token, 502 the Graph API 
 Campaigns: 404 unknown (or another tenant's), 409 an action its state does not allow (resume a
 running one, cancel a finished one), 422 a campaign that cannot be sent as written (variables,
 empty segment, a time in the past). Pacing: 404 a number that is not the tenant's channel, 422
-a tier outside 1…1000."""
+a tier outside 1…1000. Customers: 404 unknown (or another tenant's), 422 tags, an opt-in
+without proof, a cursor or a keyword list that cannot be used."""
 
 
 def build_http_app(
@@ -81,4 +88,5 @@ def build_http_app(
     app.include_router(templates_router)
     app.include_router(campaigns_router)
     app.include_router(pacing_router)
+    app.include_router(customers_router)
     return app
