@@ -12,29 +12,56 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bancone_cli.webhooks import build_message_webhook, build_text_webhook
-from tests.e2e.test_e2e_console import (  # noqa: F401  (fixtures: browser, chromium, shots)
+from tests.e2e.test_e2e_console import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     DESKTOP,
     UI,
-    browser,
-    chromium,
     conversation_in_state,
+    import_agent_config,
     log_in,
     new_page,
     screenshot,
-    shots,
 )
 
 if TYPE_CHECKING:
     from conftest import Platform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+@pytest.fixture(scope="module")
+def shots(e2e_dir: Path) -> Path:
+    folder = e2e_dir / "console"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 async def owner_page(browser: Browser, platform: Platform) -> Page:
@@ -165,7 +192,8 @@ async def test_a_conversation_outside_the_24_hour_window_says_a_template_is_need
     await expect(form).to_have_attribute("data-window", "closed", timeout=UI)
     await expect(form.locator("#reply")).to_be_disabled()
     await expect(form.locator("#reply")).to_have_attribute(
-        "placeholder", "The customer's 24-hour window is closed: free text cannot be sent, only a template."
+        "placeholder",
+        "The customer's 24-hour window is closed: free text cannot be sent, only a template.",
     )
     await screenshot(page, shots, "template-needed")
     assert await platform.settle(customer, seconds=3) == [], "nothing reached the customer"
@@ -205,6 +233,7 @@ async def test_a_satisfaction_answer_shows_on_the_usage_page(
     """With the question on, resolving a conversation asks it; the customer taps 4 and the
     Usage page shows today's answers and their average (as the API computes them)."""
     demo = platform.tenants["demo"]
+    import_agent_config(platform)  # the demo shop's hand-off rules
     before = await today_satisfaction(platform)
     await set_satisfaction_question(platform, True)
     try:
@@ -217,7 +246,9 @@ async def test_a_satisfaction_answer_shows_on_the_usage_page(
         await platform.replies(customer, count=2, seconds=60)  # the holding message, the question
     finally:
         await set_satisfaction_question(platform, False)
-    [question] = [m for m in await platform.sent_to(customer) if m["body"].get("type") == "interactive"]
+    [question] = [
+        m for m in await platform.sent_to(customer) if m["body"].get("type") == "interactive"
+    ]
     assert question["body"]["interactive"]["type"] == "list"
     tap = {
         "type": "interactive",
@@ -254,7 +285,9 @@ async def test_the_customers_page_records_an_opt_in_with_proof_and_edits_tags(
     await platform.replies(customer, count=1, seconds=90)  # the assistant's answer
     api = f"{platform.url('gateway')}/v1/tenants/demo/customers"
     deadline = time.monotonic() + 60
-    while (await platform.http.get(f"{api}/{customer}", headers=platform.admin())).status_code != 200:
+    while (
+        await platform.http.get(f"{api}/{customer}", headers=platform.admin())
+    ).status_code != 200:
         assert time.monotonic() < deadline, "the notifier never listed the customer"
         await asyncio.sleep(0.3)
 
@@ -263,7 +296,9 @@ async def test_the_customers_page_records_an_opt_in_with_proof_and_edits_tags(
     await expect(page.get_by_test_id("keywords")).to_contain_text("Consent keywords", timeout=UI)
     await page.locator("input[name=q]").fill(customer)
     row = page.locator(f"tr[data-customer='{customer}']")
-    await expect(row.locator("[data-consent]")).to_have_attribute("data-consent", "none", timeout=UI)
+    await expect(row.locator("[data-consent]")).to_have_attribute(
+        "data-consent", "none", timeout=UI
+    )
     await row.locator("a").click()
 
     consent = page.get_by_test_id("consent-form")
@@ -273,15 +308,17 @@ async def test_the_customers_page_records_an_opt_in_with_proof_and_edits_tags(
     await consent.locator("select[name=source]").select_option("web_form")
     await consent.locator("textarea[name=proof]").fill(proof)
     await consent.locator("[data-action=opt-in]").click()
-    await expect(page.get_by_test_id("customer-consent").locator("[data-consent]")).to_have_attribute(
-        "data-consent", "opted_in", timeout=UI
-    )
+    await expect(
+        page.get_by_test_id("customer-consent").locator("[data-consent]")
+    ).to_have_attribute("data-consent", "opted_in", timeout=UI)
     history = page.get_by_test_id("consent-history")
     await expect(history.locator("li[data-action=opt_in]")).to_contain_text(proof)
     await expect(history.locator("li[data-action=opt_in]")).to_contain_text("web_form")
 
     tag = f"vip{secrets.token_hex(2)}"
-    await page.get_by_test_id("tags-form").locator("input[name=tags]").fill(f"{tag.upper()}, natale")
+    await (
+        page.get_by_test_id("tags-form").locator("input[name=tags]").fill(f"{tag.upper()}, natale")
+    )
     await page.get_by_test_id("tags-form").locator("button[type=submit]").click()
     await expect(page.locator(f"[data-testid=customer-tags] [data-tag='{tag}']")).to_be_visible(
         timeout=UI

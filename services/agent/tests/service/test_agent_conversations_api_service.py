@@ -180,7 +180,9 @@ async def test_a_reply_refused_for_the_closed_window_is_listed_as_needing_a_temp
         other = await c.customer_says(TENANT, "393330000071", "Avete un Barolo?")
         replies = {e.data.to: e.data.outbound_id for e in await c.staged_outbound(TENANT)}
         window = "outside the 24-hour window, a template is needed"
-        await handle_delivery(failed(replies["393330000070"], "393330000070", 131047, window), c.deps)
+        await handle_delivery(
+            failed(replies["393330000070"], "393330000070", 131047, window), c.deps
+        )
         await handle_delivery(
             failed(replies["393330000071"], "393330000071", 131026, "Message undeliverable"),
             c.deps,

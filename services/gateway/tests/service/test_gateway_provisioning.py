@@ -231,7 +231,9 @@ async def test_a_tenants_channels_are_listed_without_their_secrets(
     await gateway.client.delete(f"/v1/tenants/{tenant}/channels/{second}", headers=gateway.admin)
 
     listed = await gateway.client.get(f"/v1/tenants/{tenant}/channels", headers=gateway.admin)
-    ghost = await gateway.client.get(f"/v1/tenants/{unique('ghost')}/channels", headers=gateway.admin)
+    ghost = await gateway.client.get(
+        f"/v1/tenants/{unique('ghost')}/channels", headers=gateway.admin
+    )
 
     assert listed.status_code == 200, listed.text
     assert [(c["phone_number_id"], c["status"], c["waba_id"]) for c in listed.json()["items"]] == [

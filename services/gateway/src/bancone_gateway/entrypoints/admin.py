@@ -102,7 +102,9 @@ class ChannelList(BaseModel):
 )
 async def list_channels(tenant_id: TenantIdPath, deps: DepsDep) -> ChannelList:
     """The tenant's WhatsApp numbers (active and disabled), without secrets."""
-    return ChannelList(items=[_channel(c) for c in await provisioning.list_channels(tenant_id, deps)])
+    return ChannelList(
+        items=[_channel(c) for c in await provisioning.list_channels(tenant_id, deps)]
+    )
 
 
 @router.put(
