@@ -110,6 +110,11 @@ async def create_a_template_on_the_page(
     await screenshot(page, shots, "templates")
 
 
+def given(stored: dict[str, Any]) -> dict[str, Any]:
+    """What was set (the notifier stores unset filters and fields as null)."""
+    return {key: value for key, value in stored.items() if value is not None}
+
+
 async def send_a_campaign_from_the_form(
     page: Page, platform: Platform, template: str
 ) -> dict[str, Any]:
@@ -139,8 +144,10 @@ async def send_a_campaign_from_the_form(
         platform.url("gateway") + "/v1/tenants/demo/campaigns", headers=platform.admin()
     )
     [campaign] = [c for c in listed.json()["items"] if c["name"] == name]
-    assert campaign["segment"] == {"languages": ["it"], "contacted_within_days": 1}
-    assert campaign["template"]["variables"] == [{"field": "name", "fallback": "cliente"}]
+    assert given(campaign["segment"]) == {"languages": ["it"], "contacted_within_days": 1}
+    assert [given(v) for v in campaign["template"]["variables"]] == [
+        {"field": "name", "fallback": "cliente"}
+    ]
     row = page.locator(f"tr[data-campaign='{campaign['id']}']")
     await expect(row.locator("[data-state]")).to_have_attribute(
         "data-state", "completed", timeout=UI * 3
