@@ -176,6 +176,8 @@ def test_acls_follow_the_consumer_groups_in_the_code(policy: ModuleType) -> None
         "notifier-inbound",
         "notifier-whatsapp-updates",
         "notifier-catalog",
+        "notifier-orders",
+        "notifier-agent-turns",
     }
     assert groups["ingest"] == {"ingest"}
     assert groups["gateway"] == set()

@@ -265,7 +265,7 @@ PUBLISHED_PATHS = {
     "/v1/tenants/[^/]+/(conversations|events|assistant-config|onboarding|usage|dead-letters|whatsapp-notices)(/|$)",
     "/v1/tenants/[^/]+/(products|faqs|offers|import|imports|orders|carts|invoice-settings)(/|:|$)",
     "/v1/tenants/[^/]+/(documents|ingestion-jobs|search|stats|knowledge-settings)(/|$)",
-    "/v1/tenants/[^/]+/(templates|campaigns)(/|:|$)",
+    "/v1/tenants/[^/]+/(templates|campaigns|customers|consent)(/|:|$)",
 }
 """What the Ingress may publish: the webhook, the operators' identity routes, the JWKS, the
 console's static files and the tenant-scoped

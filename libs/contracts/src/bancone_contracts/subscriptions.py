@@ -14,6 +14,7 @@ from typing import Any
 
 from bancone_contracts import topics
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryUpdated
@@ -66,6 +67,10 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (
     ConsumerGroup("notifier", WhatsAppUpdateReceived, "notifier-whatsapp-updates"),
     # A new offer can draft a campaign to the opted-in customers (a tenant setting).
     ConsumerGroup("notifier", CatalogEntityChanged, "notifier-catalog"),
+    # Campaign audiences by interest: the categories a customer bought (paid/confirmed
+    # orders) and asked about (the products the assistant showed in a turn).
+    ConsumerGroup("notifier", OrderChanged, "notifier-orders"),
+    ConsumerGroup("notifier", AgentTurnCompleted, "notifier-agent-turns"),
 )
 """Every consumer group of every service (DESIGN.md, "Events")."""
 

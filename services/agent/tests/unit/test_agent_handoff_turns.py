@@ -401,6 +401,7 @@ async def test_the_run_log_keeps_what_the_llm_turn_did_and_cost(
             "result_items": 2,
             "result_bytes": 512,
             "error": None,
+            "categories": [],
         }
     ]
     assert row.latency_ms >= 0

@@ -137,6 +137,8 @@ async def test_search_products_passes_the_filters_and_keeps_the_results_as_evide
     assert outcome.record.result_items == 3
     assert outcome.record.result_bytes == len(outcome.content.encode())
     assert outcome.record.arguments["max_price"] == 10
+    # What the customer was shown, for the notifier's "asked about" interests.
+    assert outcome.record.categories == ("vino-rosso",)
 
 
 async def test_get_product_of_an_unknown_id_returns_nothing() -> None:

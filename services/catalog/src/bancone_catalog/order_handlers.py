@@ -98,7 +98,8 @@ async def place_order(
         record, lines = _new_order(tenant_id, order_id, number, command, items, now, settings)
         try:
             await uow.orders.add(record, lines)
-            order = order_view(record, lines)
+            categories = await uow.orders.categories(tenant_id, [i.product_id for i in lines])
+            order = order_view(record, lines, categories)
             uow.publish(order_changed(order, "placed", previous=None, actor="customer", at=now))
             await uow.commit()
         except IntegrityError:

@@ -4,7 +4,7 @@ payment handlers)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bancone_catalog.adapters.order_tables import OrderLineRecord, OrderRecord
 from bancone_catalog.adapters.uow import CatalogUnitOfWork
@@ -16,8 +16,14 @@ from bancone_contracts.common import Money
 from bancone_contracts.events.order import Fulfilment, Invoice, OrderLine
 
 
-def order_view(record: OrderRecord, lines: Sequence[OrderLineRecord]) -> OrderPublic:
+def order_view(
+    record: OrderRecord,
+    lines: Sequence[OrderLineRecord],
+    categories: Mapping[uuid.UUID, str] | None = None,
+) -> OrderPublic:
+    """`categories`: each line's product category (`OrderRepository.categories`)."""
     currency = record.currency
+    categories = categories or {}
     invoice = None
     if record.invoice_number is not None and record.invoice_issued_at is not None:
         invoice = Invoice(number=record.invoice_number, issued_at=record.invoice_issued_at)
@@ -38,6 +44,7 @@ def order_view(record: OrderRecord, lines: Sequence[OrderLineRecord]) -> OrderPu
                 quantity=line.quantity,
                 unit_price=Money(amount=line.unit_price, currency=currency),
                 line_total=Money(amount=line.line_total, currency=currency),
+                category=categories.get(line.product_id),
             )
             for line in lines
         ),
@@ -56,7 +63,9 @@ async def views(
     uow: CatalogUnitOfWork, tenant_id: str, records: Sequence[OrderRecord]
 ) -> list[OrderPublic]:
     lines = await uow.orders.lines(tenant_id, [record.id for record in records])
-    return [order_view(record, lines[record.id]) for record in records]
+    products = {line.product_id for found in lines.values() for line in found}
+    categories = await uow.orders.categories(tenant_id, products)
+    return [order_view(record, lines[record.id], categories) for record in records]
 
 
 async def load_order(uow: CatalogUnitOfWork, tenant_id: str, order_id: uuid.UUID) -> OrderPublic:

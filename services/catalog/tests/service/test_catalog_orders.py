@@ -186,6 +186,8 @@ async def test_placing_reserves_stock_once_per_key_and_publishes_placed(
         ("placed", first.order_id)
     ]
     assert events[0].subject == "shop-a:393331"
+    # each line carries its product's category (the notifier's "bought" interests)
+    assert [line.category for line in events[0].data.order.lines] == ["vino-rosso", "olio"]
     stock_events = (await catalog_events(engine))[-2:]  # after the two products' creation
     assert {(e.data.op, e.data.entity_kind) for e in stock_events} == {
         ("upserted", "product"),  # Barolo: its variants' stock travels in the snapshot
@@ -398,6 +400,7 @@ async def test_payment_sells_the_reservation_and_issues_the_invoice_once(
     paid_events = [e for e in await order_events(engine) if e.data.transition == "paid"]
     assert len(paid_events) == 1
     assert paid_events[0].data.order.invoice == current.invoice
+    assert [line.category for line in paid_events[0].data.order.lines] == ["vino-rosso"]
     await assert_ledger_reconciles(uow)
 
 

@@ -31,6 +31,9 @@ pytestmark = pytest.mark.unit
         ("/v1/tenants/demo/ingestion-jobs/j", "ingest"),
         ("/v1/tenants/demo/campaigns", "notifier"),
         ("/v1/tenants/demo/campaigns/c1/pause", "notifier"),
+        ("/v1/tenants/demo/customers", "notifier"),
+        ("/v1/tenants/demo/customers/393331234567/consent", "notifier"),
+        ("/v1/tenants/demo/consent/keywords", "notifier"),
     ],
 )
 def test_tenant_api_paths_go_to_their_service(path: str, owner: str) -> None:

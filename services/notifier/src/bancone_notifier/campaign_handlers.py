@@ -19,13 +19,13 @@ from bancone_contracts.events.catalog import CatalogEntityChanged, OfferSnapshot
 from bancone_kit.clock import utcnow
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
-from bancone_notifier.adapters import campaign_store, repository
+from bancone_notifier.adapters import campaign_store, customer_store, repository
 from bancone_notifier.adapters.tables import (
     CampaignRecipientRecord,
     CampaignRecord,
     CampaignSettingsRecord,
 )
-from bancone_notifier.domain.audience import Segment, select
+from bancone_notifier.domain.audience import Candidate, Segment, select
 from bancone_notifier.domain.campaigns import (
     Action,
     CampaignError,
@@ -72,21 +72,31 @@ def template_of(data: dict[str, Any]) -> TemplateSpec:
     )
 
 
+_SET_FILTERS = ("languages", "tags", "bought_categories", "asked_categories")
+"""The segment's any-of filters, stored as sorted lists."""
+
+
 def segment_json(segment: Segment) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "customers": list(segment.customers) if segment.customers is not None else None,
-        "languages": sorted(segment.languages) if segment.languages is not None else None,
         "contacted_within_days": segment.contacted_within_days,
     }
+    for name in _SET_FILTERS:
+        values: frozenset[str] | None = getattr(segment, name)
+        data[name] = sorted(values) if values is not None else None
+    return data
 
 
 def segment_of(data: dict[str, Any]) -> Segment:
     customers = data.get("customers")
-    languages = data.get("languages")
+    sets = {
+        name: frozenset(data[name]) if data.get(name) is not None else None
+        for name in _SET_FILTERS
+    }
     return Segment(
         customers=tuple(customers) if customers is not None else None,
-        languages=frozenset(languages) if languages is not None else None,
         contacted_within_days=data.get("contacted_within_days"),
+        **sets,
     )
 
 
@@ -127,12 +137,14 @@ class CampaignView:
 
 async def _audience(
     session: AsyncSession, tenant_id: str, phone_number_id: str, segment: Segment
-) -> tuple[int, list[CampaignRecipientRecord]]:
-    """(receivers, rows) the segment selects now; the rows are not added to the session."""
+) -> tuple[int, list[CampaignRecipientRecord], dict[str, Candidate]]:
+    """(receivers, rows, candidates by id) the segment selects now, from one query; the rows
+    are not added to the session."""
     now = utcnow()
-    chosen = select(
-        await campaign_store.candidates(session, tenant_id, phone_number_id), segment, now
+    found = await customer_store.candidates(
+        session, tenant_id, phone_number_id, opted_in_only=segment.customers is None
     )
+    chosen = select(found, segment, now)
     return sum(1 for s in chosen if s.skip_reason is None), [
         CampaignRecipientRecord(
             campaign_id=uuid.UUID(int=0),
@@ -144,14 +156,14 @@ async def _audience(
             parameters=[],
         )
         for s in chosen
-    ]
+    ], {s.candidate.customer_id: s.candidate for s in chosen}
 
 
 async def _check_sendable(session: AsyncSession, tenant_id: str, campaign: CampaignRecord) -> None:
     channel = await campaign_store.channel_of(session, campaign.phone_number_id)
     if channel is None or channel.tenant_id != tenant_id:
         raise CampaignError(f"the tenant has no channel {campaign.phone_number_id}")
-    receivers, _ = await _audience(
+    receivers, _, _ = await _audience(
         session, tenant_id, campaign.phone_number_id, segment_of(campaign.segment)
     )
     if receivers == 0:
@@ -245,7 +257,7 @@ async def list_campaigns(tenant_id: str, deps: NotifierDeps) -> list[CampaignVie
 async def _view(session: AsyncSession, row: CampaignRecord) -> CampaignView:
     audience: int | None = None
     if row.started_at is None and row.state in ("draft", "scheduled", "paused"):
-        audience, _ = await _audience(
+        audience, _, _ = await _audience(
             session, row.tenant_id, row.phone_number_id, segment_of(row.segment)
         )
     return CampaignView(
@@ -295,11 +307,9 @@ async def start_if_due(tenant_id: str, campaign_id: uuid.UUID, deps: NotifierDep
 
 async def _materialise(session: AsyncSession, row: CampaignRecord) -> None:
     spec = template_of(row.template)
-    _, rows = await _audience(session, row.tenant_id, row.phone_number_id, segment_of(row.segment))
-    candidates = {
-        c.customer_id: c
-        for c in await campaign_store.candidates(session, row.tenant_id, row.phone_number_id)
-    }
+    _, rows, candidates = await _audience(
+        session, row.tenant_id, row.phone_number_id, segment_of(row.segment)
+    )
     for recipient in rows:
         recipient.campaign_id = row.id
         recipient.outbound_id = recipient_outbound_id(row.id, recipient.customer_id)

@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import WhatsAppError, utc_now
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
+from bancone_contracts.events.order import OrderChanged
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
@@ -53,6 +55,7 @@ from bancone_notifier.consent_handlers import (
     set_consent_keywords,
 )
 from bancone_notifier.domain.bodies import send_body
+from bancone_notifier.interest_handlers import handle_agent_turn, handle_order_changed
 from bancone_notifier.domain.lifecycle import apply_status
 from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import priority_of
@@ -463,6 +466,8 @@ EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_update,
     CatalogEntityChanged: handle_catalog_changed,
+    OrderChanged: handle_order_changed,
+    AgentTurnCompleted: handle_agent_turn,
 }
 """Which handler reacts to which event (`entrypoints/consumers.py` subscribes them)."""
 
@@ -470,11 +475,11 @@ COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
     "set_consent_keywords": set_consent_keywords,
     "record_opt_in": record_opt_in,
 }
-"""The consent commands; no HTTP route calls them yet (the notifier verifies the gateway's
-tokens now: its template routes are in `entrypoints/templates_api.py`)."""
+"""The consent commands (`entrypoints/customers_api.py` calls them through
+`customer_handlers`)."""
 
 SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses, inbound messages and
 WhatsApp updates for the consent ledger and the 24-hour window, catalog changes for drafts of
-campaigns on new offers)."""
+campaigns on new offers, orders and agent turns for customer interests)."""

@@ -30,6 +30,12 @@ class AgentToolCall(ContractModel):
     result_items: int = Field(default=0, ge=0, description="Items in the result.")
     result_bytes: int = Field(default=0, ge=0, description="Size of the result as JSON.")
     error: str | None = Field(default=None, description="Why the call failed, if it did.")
+    categories: tuple[str, ...] = Field(
+        default=(),
+        description="Category slugs of the products the call returned (what the customer "
+        "was shown), sorted, without repeats.",
+        examples=[["vino-rosso"]],
+    )
 
 
 class AgentGuardFinding(ContractModel):

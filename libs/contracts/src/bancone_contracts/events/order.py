@@ -39,6 +39,13 @@ class OrderLine(ContractModel):
     quantity: int = Field(ge=1, examples=[2])
     unit_price: Money
     line_total: Money
+    category: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The product's category slug when the event was written (absent from "
+        "older events, or when the product no longer exists).",
+        examples=["vino-rosso"],
+    )
 
 
 class Fulfilment(ContractModel):

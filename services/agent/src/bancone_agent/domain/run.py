@@ -24,6 +24,8 @@ class ToolCallRecord(BaseModel):
     result_items: int = 0
     result_bytes: int = 0
     error: str | None = None
+    categories: tuple[str, ...] = ()
+    """Categories of the products the call returned: what the customer was shown."""
 
 
 class GuardFinding(BaseModel):

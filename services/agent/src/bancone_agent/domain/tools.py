@@ -167,11 +167,18 @@ class Evidence:
     knowledge: list[KnowledgeHit] = field(default_factory=list)
     result_counts: set[int] = field(default_factory=set)
     """How many items each call returned: "I found 3 wines" is grounded by a 3-item result."""
+    shown: list[Product] = field(default_factory=list)
+    """Every product a call returned, in call order (repeats included)."""
 
     def add_products(self, products: Sequence[Product]) -> None:
         for product in products:
             self.products.setdefault(product.id, product)
+        self.shown.extend(products)
         self.result_counts.add(len(products))
+
+    def categories_since(self, start: int) -> tuple[str, ...]:
+        """The categories of the products returned since `shown` had `start` entries."""
+        return tuple(sorted({p.category for p in self.shown[start:] if p.category}))
 
     def add_knowledge(self, hits: Sequence[KnowledgeHit]) -> None:
         known = {(h.kind, h.entity_id) for h in self.knowledge}
@@ -268,8 +275,10 @@ class TurnTools:
             return self._refused(name, raw_arguments, str(error))
         if isinstance(args, EscalateArgs):
             return self._done(name, arguments, {"ok": True}, 0, escalation=args)
+        shown = len(self.evidence.shown)
         result, items = await self._handlers[name](args)
-        return self._done(name, arguments, result, items)
+        categories = self.evidence.categories_since(shown)
+        return self._done(name, arguments, result, items, categories=categories)
 
     def _done(
         self,
@@ -279,6 +288,7 @@ class TurnTools:
         items: int,
         *,
         escalation: EscalateArgs | None = None,
+        categories: tuple[str, ...] = (),
     ) -> ToolOutcome:
         content = json.dumps(result, ensure_ascii=False, default=str)
         record = ToolCallRecord(
@@ -286,6 +296,7 @@ class TurnTools:
             arguments=arguments,
             result_items=items,
             result_bytes=len(content.encode()),
+            categories=categories,
         )
         self.records.append(record)
         return ToolOutcome(content, record, escalation)

@@ -21,6 +21,7 @@ from bancone_catalog.adapters.order_tables import (
     OrderRecord,
     PaymentEventRecord,
 )
+from bancone_catalog.adapters.tables import ProductRecord
 from bancone_kit.clock import utcnow
 from bancone_kit.db import insert_ignoring_conflict
 
@@ -99,6 +100,19 @@ class OrderRepository:
         for line in (await self.session.exec(query)).all():
             found[line.order_id].append(line)
         return found
+
+    async def categories(
+        self, tenant_id: str, product_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """Each product's category now (order lines carry it in views and events); a product
+        deleted since is absent."""
+        if not product_ids:
+            return {}
+        query = select(ProductRecord.id, ProductRecord.category).where(
+            col(ProductRecord.tenant_id) == tenant_id,
+            col(ProductRecord.id).in_(set(product_ids)),
+        )
+        return {row[0]: row[1] for row in (await self.session.exec(query)).all()}
 
     async def add(self, order: OrderRecord, lines: list[OrderLineRecord]) -> None:
         """The order, then its lines (flushed in that order for the lines' foreign key)."""

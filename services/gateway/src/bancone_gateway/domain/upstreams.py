@@ -34,6 +34,8 @@ RESOURCE_OWNERS: Mapping[str, str] = {
     "knowledge-settings": "ingest",
     "templates": "notifier",
     "campaigns": "notifier",
+    "customers": "notifier",
+    "consent": "notifier",
 }
 """The first path segment after `/v1/tenants/{tenant_id}/` → the service that serves it."""
 

@@ -1,5 +1,6 @@
-"""Campaign rows: the campaign, its recipients (claimed one by one by a runner) and the facts
-the audience is chosen from, each query inside the caller's transaction."""
+"""Campaign rows: the campaign, its recipients (claimed one by one by a runner) and the
+customer profiles its variables use, each query inside the caller's transaction (the audience
+itself is chosen in one query by `customer_store.candidates`)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
 from bancone_kit.db.conflicts import insert_ignoring_conflict
-from bancone_notifier.adapters.repository import aware
 from bancone_notifier.adapters.tables import (
     CampaignRecipientRecord,
     CampaignRecord,
     CampaignSettingsRecord,
     ChannelRecord,
-    CustomerConsentRecord,
     CustomerProfileRecord,
-    CustomerWindowRecord,
     OutboundMessageRecord,
 )
-from bancone_notifier.domain.audience import Candidate
 from bancone_notifier.domain.campaigns import Progress, bucket
 
 _RECIPIENTS = CampaignRecipientRecord.__table__  # type: ignore[attr-defined]
@@ -67,47 +64,6 @@ async def remember_profile(
     row.profile_name = profile_name or row.profile_name
     row.language = language or row.language
     row.updated_at = utcnow()
-
-
-async def candidates(
-    session: AsyncSession, tenant_id: str, phone_number_id: str
-) -> list[Candidate]:
-    """Every customer the tenant has a consent decision or a profile for, with what the
-    segment filters on (last contact on this campaign's number)."""
-    consents = {
-        r.customer_id: r.status
-        for r in await session.exec(
-            select(CustomerConsentRecord).where(CustomerConsentRecord.tenant_id == tenant_id)
-        )
-    }
-    profiles = {
-        r.customer_id: r
-        for r in await session.exec(
-            select(CustomerProfileRecord).where(CustomerProfileRecord.tenant_id == tenant_id)
-        )
-    }
-    windows = {
-        r.customer_id: aware(r.last_inbound_at)
-        for r in await session.exec(
-            select(CustomerWindowRecord).where(
-                CustomerWindowRecord.tenant_id == tenant_id,
-                CustomerWindowRecord.phone_number_id == phone_number_id,
-            )
-        )
-    }
-    found = []
-    for customer_id in sorted(consents.keys() | profiles.keys()):
-        profile = profiles.get(customer_id)
-        found.append(
-            Candidate(
-                customer_id=customer_id,
-                consent=consents.get(customer_id),
-                language=profile.language if profile else None,
-                name=profile.profile_name if profile else None,
-                last_inbound_at=windows.get(customer_id),
-            )
-        )
-    return found
 
 
 async def channel_of(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:

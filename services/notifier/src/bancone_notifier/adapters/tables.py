@@ -360,3 +360,35 @@ class PacingPairRecord(NotifierTable, table=True):
     customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
     next_at: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
     blocked_until: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
+
+
+class CustomerTagRecord(NotifierTable, table=True):
+    """A tag an operator put on a customer (`vip`, `wholesale`): campaign segments filter on
+    them (`domain.audience`). Replaced as a whole set by the console."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (sa.Index("ix_customer_tags_tenant_tag", "tenant_id", "tag"),)
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    tag: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class CustomerInterestRecord(NotifierTable, table=True):
+    """A product category a customer `bought` (from `bancone.order.v1`) or was shown when they
+    `asked` (from `bancone.agent-turns.v1`): one row per (customer, kind, category)."""
+
+    __tablename__ = "customer_interests"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('bought', 'asked')", name="ck_customer_interests_kind"),
+        sa.Index("ix_customer_interests_category", "tenant_id", "kind", "category"),
+    )
+
+    tenant_id: str = Field(sa_column=sa.Column(sa.String(63), primary_key=True))
+    customer_id: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(8), primary_key=True))
+    category: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    first_at: datetime = Field(sa_column=_when())
+    last_at: datetime = Field(sa_column=_when())
+    """The newest event's time (orders: the change, turns: the turn); never moves back."""

@@ -1,7 +1,8 @@
 """Who a campaign goes to: opted-in customers of the tenant, narrowed by a segment's filters.
 
 Pure: the adapter loads one `Candidate` per customer the notifier knows (consent, profile,
-last inbound time); `select` decides who receives and who is skipped, with the reason.
+last inbound time, tags, interests) in one query; `select` decides who receives and who is
+skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -21,17 +22,26 @@ class Segment:
     opted in are *skipped with a reason* so the report shows them, instead of silently vanishing.
     `languages`: the customer's known language is one of them (unknown language never matches).
     `contacted_within_days`: the customer wrote to the business within that many days.
+    `tags`: the customer carries at least one of them (set in the console).
+    `bought_categories` / `asked_categories`: the customer bought (a confirmed or paid order) /
+    was shown by the assistant a product of at least one of these categories.
     """
 
     customers: tuple[str, ...] | None = None
     languages: frozenset[str] | None = None
     contacted_within_days: int | None = None
+    tags: frozenset[str] | None = None
+    bought_categories: frozenset[str] | None = None
+    asked_categories: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.contacted_within_days is not None and self.contacted_within_days < 1:
             raise ValueError("contacted_within_days must be at least 1")
         if self.customers is not None and not self.customers:
             raise ValueError("customers, when given, must list someone")
+        for name in ("tags", "bought_categories", "asked_categories"):
+            if getattr(self, name) is not None and not getattr(self, name):
+                raise ValueError(f"{name}, when given, must list at least one")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,11 @@ class Candidate:
     language: str | None = None
     name: str | None = None
     last_inbound_at: datetime | None = None
+    tags: frozenset[str] = frozenset()
+    bought: frozenset[str] = frozenset()
+    """Categories of products the customer bought."""
+    asked: frozenset[str] = frozenset()
+    """Categories of products the assistant showed the customer."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,12 @@ def _matches(candidate: Candidate, segment: Segment, now: datetime) -> bool:
             return False
         if now - candidate.last_inbound_at > timedelta(days=segment.contacted_within_days):
             return False
-    return True
+    any_of = (
+        (segment.tags, candidate.tags),
+        (segment.bought_categories, candidate.bought),
+        (segment.asked_categories, candidate.asked),
+    )
+    return all(wanted is None or not wanted.isdisjoint(held) for wanted, held in any_of)
 
 
 def consent_skip(consent: str | None) -> str | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.auth import AdminRole, Viewer
@@ -62,10 +62,51 @@ class TemplateIn(_Strict):
     )
 
 
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_-]{1,32}$")
+]
+CategorySlug = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$"
+    ),
+]
+
+
 class SegmentIn(_Strict):
+    """Filters, all optional, combined with AND; each list matches any of its values."""
+
     customers: list[str] | None = Field(default=None, min_length=1, max_length=100_000)
     languages: list[str] | None = Field(default=None, min_length=1)
     contacted_within_days: int | None = Field(default=None, ge=1, le=3650)
+    tags: list[Tag] | None = Field(
+        default=None, min_length=1, max_length=50, description="Carries at least one of them."
+    )
+    bought_categories: list[CategorySlug] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Bought (a confirmed or paid order) a product of one of these categories.",
+    )
+    asked_categories: list[CategorySlug] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Was shown by the assistant a product of one of these categories.",
+    )
+
+    def segment(self) -> Segment:
+        def _set(values: list[str] | None) -> frozenset[str] | None:
+            return frozenset(values) if values else None
+
+        return Segment(
+            customers=tuple(self.customers) if self.customers else None,
+            languages=_set(self.languages),
+            contacted_within_days=self.contacted_within_days,
+            tags=_set(self.tags),
+            bought_categories=_set(self.bought_categories),
+            asked_categories=_set(self.asked_categories),
+        )
 
 
 class CampaignIn(_Strict):
@@ -203,17 +244,12 @@ async def put_settings(tenant_id: TenantId, body: SettingsIn, deps: Deps) -> Set
 async def create_campaign(tenant_id: TenantId, body: CampaignIn, deps: Deps) -> CampaignOut:
     """A draft, or scheduled at once with `send_at` / `send_now`; nothing is sent here."""
     template = _template(body.template)
-    segment = Segment(
-        customers=tuple(body.segment.customers) if body.segment.customers else None,
-        languages=frozenset(body.segment.languages) if body.segment.languages else None,
-        contacted_within_days=body.segment.contacted_within_days,
-    )
     command = CreateCampaign(
         tenant_id=tenant_id,
         name=body.name,
         phone_number_id=body.phone_number_id,
         template=template,
-        segment=segment,
+        segment=body.segment.segment(),
         schedule=body.send_now or body.send_at is not None,
         send_at=body.send_at,
     )

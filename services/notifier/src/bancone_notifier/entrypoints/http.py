@@ -1,5 +1,5 @@
-"""The notifier's HTTP routes: message templates (`templates_api.py`) and campaigns
-(`campaigns_api.py`), guarded by the gateway's tokens verified locally through its JWKS;
+"""The notifier's HTTP routes: message templates (`templates_api.py`), campaigns
+(`campaigns_api.py`) and customers with their consent (`customers_api.py`), guarded by the gateway's tokens verified locally through its JWKS;
 health and readiness come from the kit's app factory, and `NOTIFIER_PROBLEMS` says what each
 error means over HTTP.
 """
@@ -20,6 +20,8 @@ from bancone_notifier.domain.campaigns import (
     CampaignNotFoundError,
     CampaignStateError,
 )
+from bancone_notifier.domain.consent import InvalidKeywordError
+from bancone_notifier.domain.customers import CustomerInputError, CustomerNotFoundError
 from bancone_notifier.domain.templates import (
     GraphTemplateError,
     GraphTemplateRefusedError,
@@ -28,6 +30,7 @@ from bancone_notifier.domain.templates import (
     TemplateNotFoundError,
 )
 from bancone_notifier.entrypoints.campaigns_api import router as campaigns_router
+from bancone_notifier.entrypoints.customers_api import router as customers_router
 from bancone_notifier.entrypoints.templates_api import router as templates_router
 from bancone_notifier.settings import NotifierSettings
 
@@ -54,13 +57,17 @@ NOTIFIER_PROBLEMS: ErrorProblems = {
     CampaignError: ErrorProblem(
         422, "Campaign refused", extensions=lambda _: {"code": "campaign_refused"}
     ),
+    CustomerNotFoundError: ErrorProblem(404, "Customer not found"),
+    CustomerInputError: ErrorProblem(422, "Invalid customer request"),
+    InvalidKeywordError: ErrorProblem(422, "Invalid consent keywords"),
 }
 """Every notifier error and its problem. Templates: 404 an unknown (or another tenant's)
 channel or template, 422 a template Meta would refuse (checked here first, or refused by Meta
 with its code), 409 a channel without an account id or token, 502 the Graph API unreachable.
 Campaigns: 404 unknown (or another tenant's), 409 an action its state does not allow (resume a
 running one, cancel a finished one), 422 a campaign that cannot be sent as written (variables,
-empty segment, a time in the past)."""
+empty segment, a time in the past). Customers: 404 unknown (or another tenant's), 422 tags,
+an opt-in without proof, a cursor or a keyword list that cannot be used."""
 
 
 def build_http_app(
@@ -74,4 +81,5 @@ def build_http_app(
     install_token_verifier(app, settings, "notifier")
     app.include_router(templates_router)
     app.include_router(campaigns_router)
+    app.include_router(customers_router)
     return app
