@@ -90,8 +90,7 @@ def segment_json(segment: Segment) -> dict[str, Any]:
 def segment_of(data: dict[str, Any]) -> Segment:
     customers = data.get("customers")
     sets = {
-        name: frozenset(data[name]) if data.get(name) is not None else None
-        for name in _SET_FILTERS
+        name: frozenset(data[name]) if data.get(name) is not None else None for name in _SET_FILTERS
     }
     return Segment(
         customers=tuple(customers) if customers is not None else None,
@@ -145,18 +144,22 @@ async def _audience(
         session, tenant_id, phone_number_id, opted_in_only=segment.customers is None
     )
     chosen = select(found, segment, now)
-    return sum(1 for s in chosen if s.skip_reason is None), [
-        CampaignRecipientRecord(
-            campaign_id=uuid.UUID(int=0),
-            customer_id=s.candidate.customer_id,
-            tenant_id=tenant_id,
-            outbound_id=uuid.UUID(int=0),
-            state="skipped" if s.skip_reason else "queued",
-            skip_reason=s.skip_reason,
-            parameters=[],
-        )
-        for s in chosen
-    ], {s.candidate.customer_id: s.candidate for s in chosen}
+    return (
+        sum(1 for s in chosen if s.skip_reason is None),
+        [
+            CampaignRecipientRecord(
+                campaign_id=uuid.UUID(int=0),
+                customer_id=s.candidate.customer_id,
+                tenant_id=tenant_id,
+                outbound_id=uuid.UUID(int=0),
+                state="skipped" if s.skip_reason else "queued",
+                skip_reason=s.skip_reason,
+                parameters=[],
+            )
+            for s in chosen
+        ],
+        {s.candidate.customer_id: s.candidate for s in chosen},
+    )
 
 
 async def _check_sendable(session: AsyncSession, tenant_id: str, campaign: CampaignRecord) -> None:

@@ -124,10 +124,7 @@ async def get_customer(tenant_id: str, customer_id: str, deps: NotifierDeps) -> 
         if row is None:
             raise CustomerNotFoundError(f"no customer {customer_id}")
         ledger = await consent_store.consent_history(session, tenant_id, customer_id)
-    history = [
-        ConsentEntry(r.action, r.source, r.proof, aware(r.occurred_at))
-        for r in ledger
-    ]
+    history = [ConsentEntry(r.action, r.source, r.proof, aware(r.occurred_at)) for r in ledger]
     return _view(row, utcnow(), history)
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import WhatsAppError, utc_now
-from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.envelope import Envelope
+from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.catalog import CatalogEntityChanged
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryStatus, DeliveryUpdated
@@ -55,7 +55,6 @@ from bancone_notifier.consent_handlers import (
     set_consent_keywords,
 )
 from bancone_notifier.domain.bodies import send_body
-from bancone_notifier.interest_handlers import handle_agent_turn, handle_order_changed
 from bancone_notifier.domain.lifecycle import apply_status
 from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import priority_of
@@ -67,6 +66,7 @@ from bancone_notifier.domain.sending import (
     Unknown,
     is_retryable,
 )
+from bancone_notifier.interest_handlers import handle_agent_turn, handle_order_changed
 from bancone_notifier.metrics import count_send, count_unsent, counted
 from bancone_notifier.template_handlers import handle_update, prepare_template, template_refusal
 

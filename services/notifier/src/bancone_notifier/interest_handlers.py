@@ -57,7 +57,9 @@ async def handle_order_changed(event: OrderChanged, deps: NotifierDeps) -> None:
                 order_id=order.order_id,
             )
         return
-    await _record(deps, ORDERS_INBOX, event, order.customer_id, "bought", categories, change.occurred_at)
+    await _record(
+        deps, ORDERS_INBOX, event, order.customer_id, "bought", categories, change.occurred_at
+    )
 
 
 async def handle_agent_turn(event: AgentTurnCompleted, deps: NotifierDeps) -> None:

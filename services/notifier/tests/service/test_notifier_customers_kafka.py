@@ -438,12 +438,22 @@ async def test_the_customer_list_pages_and_filters(harness: Harness) -> None:
         # a console opt-in later: the ledger keeps both, the state follows the newest
         again = await client.post(
             f"{base}/customers/{stopped}/consent",
-            json={"action": "opt_in", "source": "web_form", "proof": "form #88", "request_id": "r1"},
+            json={
+                "action": "opt_in",
+                "source": "web_form",
+                "proof": "form #88",
+                "request_id": "r1",
+            },
         )
         assert again.json()["consent"] == "opted_in"
         await client.post(
             f"{base}/customers/{stopped}/consent",
-            json={"action": "opt_in", "source": "web_form", "proof": "form #88", "request_id": "r1"},
+            json={
+                "action": "opt_in",
+                "source": "web_form",
+                "proof": "form #88",
+                "request_id": "r1",
+            },
         )
         history = (await _customer(client, shop.tenant_id, stopped))["consent_history"]
         assert [(e["action"], e["source"]) for e in history] == [

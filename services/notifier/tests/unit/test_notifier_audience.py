@@ -83,7 +83,15 @@ def test_tags_and_interests_combine_with_the_other_filters() -> None:
     assert receivers(Segment(tags=frozenset({"vip"}), languages=frozenset({"en"}))) == []
     both = Segment(tags=frozenset({"vip"}), bought_categories=frozenset({"vino-rosso"}))
     assert receivers(both) == ["391"]
-    assert receivers(Segment(bought_categories=frozenset({"vino-rosso"}), asked_categories=frozenset({"vino-rosso"}))) == []
+    assert (
+        receivers(
+            Segment(
+                bought_categories=frozenset({"vino-rosso"}),
+                asked_categories=frozenset({"vino-rosso"}),
+            )
+        )
+        == []
+    )
 
 
 def test_an_opted_out_customer_with_the_tag_is_only_ever_skipped() -> None:

@@ -101,9 +101,7 @@ def _joined(
         _strings(_TAGS.c.tag, _of(_TAGS)).label("tags"),
         _interest("bought").label("bought"),
         _interest("asked").label("asked"),
-    ).select_from(
-        base.outerjoin(_CONSENTS, _of(_CONSENTS)).outerjoin(_PROFILES, _of(_PROFILES))
-    )
+    ).select_from(base.outerjoin(_CONSENTS, _of(_CONSENTS)).outerjoin(_PROFILES, _of(_PROFILES)))
     return statement, customer
 
 
@@ -112,7 +110,7 @@ def _split(joined: str | None) -> tuple[str, ...]:
 
 
 def _row(values: sa.Row[Any]) -> CustomerRow:
-    customer_id, status, name, language, last, tags, bought, asked = values
+    customer_id, status, name, language, last, tags, bought, asked = tuple(values)
     return CustomerRow(
         customer_id=customer_id,
         consent=status,

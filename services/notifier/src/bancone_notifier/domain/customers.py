@@ -28,7 +28,7 @@ class CustomerInputError(ValueError):
 
 def checked_tags(raw: Iterable[str]) -> tuple[str, ...]:
     """The tags to store: lower-cased, without repeats, sorted; refused whole if one is not
-    1–32 characters of `a-z 0-9 _ -` or there are more than `MAX_TAGS`."""
+    1-32 characters of `a-z 0-9 _ -` or there are more than `MAX_TAGS`."""
     tags = sorted({tag.strip().lower() for tag in raw})
     bad = [tag for tag in tags if not TAG_PATTERN.match(tag)]
     if bad:

@@ -140,8 +140,7 @@ def _out(view: CustomerView) -> dict[str, Any]:
 def _keywords_out(found: KeywordList) -> KeywordsOut:
     return KeywordsOut(
         keywords=[
-            KeywordIO(phrase=k.phrase, action=k.action, language=k.language)
-            for k in found.keywords
+            KeywordIO(phrase=k.phrase, action=k.action, language=k.language) for k in found.keywords
         ],
         uses_defaults=found.uses_defaults,
     )
