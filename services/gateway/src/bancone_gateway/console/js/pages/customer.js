@@ -88,7 +88,7 @@ export function CustomerPage({ me, id }) {
     }
   }
 
-  return html`<section class="customer" data-testid="customer">
+  return html`<section class="customer-page" data-testid="customer">
     <a href="#/customers">← ${t("cust.back")}</a>
     <h1>+${id}</h1>
     ${error && html`<pre class="error" role="alert" data-testid="customer-error">${error}</pre>`}
