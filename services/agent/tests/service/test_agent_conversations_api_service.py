@@ -15,7 +15,8 @@ from sqlmodel import col
 
 from bancone_agent.adapters.tables import ConversationRecord
 from bancone_agent.domain import OfflineAssistant
-from bancone_agent.handlers import handle_inbound
+from bancone_agent.handlers import handle_delivery, handle_inbound
+from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from services.agent.tests.support.console import console, operator
 from services.agent.tests.support.service import GatedAssistant, inbound
 
@@ -149,6 +150,60 @@ async def test_bad_replies_are_refused_and_nothing_is_sent(postgres_url: str) ->
         assert await c.staged_outbound(TENANT) == before, "nothing was sent"
         messages = (await c.http.get(path(cid, "messages"), headers=agent)).json()["items"]
         assert [m["sender"] for m in messages] == ["ai", "customer"], "nothing was recorded"
+
+
+def failed(outbound_id: uuid.UUID, wa_id: str, code: int, title: str) -> DeliveryUpdated:
+    """The notifier's report that a message could not be sent."""
+    return DeliveryUpdated.new(
+        tenant_id=TENANT,
+        source="notifier",
+        data=DeliveryResult(
+            outbound_id=outbound_id,
+            customer_id=wa_id,
+            status="failed",
+            error_code=code,
+            error_title=title,
+            retryable=False,
+            occurred_at=datetime.now(UTC),
+        ),
+    )
+
+
+async def test_a_reply_refused_for_the_closed_window_is_listed_as_needing_a_template(
+    postgres_url: str,
+) -> None:
+    """The notifier fails a free-form message outside the 24-hour window with 131047: the
+    messages API (and the feed's status event) say a template is needed on that message; a
+    failure for another reason does not."""
+    async with console(postgres_url) as c:
+        first = await c.customer_says(TENANT, "393330000070", "Avete un Barolo?")
+        other = await c.customer_says(TENANT, "393330000071", "Avete un Barolo?")
+        replies = {e.data.to: e.data.outbound_id for e in await c.staged_outbound(TENANT)}
+        window = "outside the 24-hour window, a template is needed"
+        await handle_delivery(
+            failed(replies["393330000070"], "393330000070", 131047, window), c.deps
+        )
+        await handle_delivery(
+            failed(replies["393330000071"], "393330000071", 131026, "Message undeliverable"),
+            c.deps,
+        )
+        viewer = operator(TENANT, "viewer")
+
+        refused = (await c.http.get(path(first, "messages"), headers=viewer)).json()["items"]
+        undeliverable = (await c.http.get(path(other, "messages"), headers=viewer)).json()["items"]
+
+        assert [(m["sender"], m["delivery_status"], m["template_needed"]) for m in refused] == [
+            ("ai", "failed", True),
+            ("customer", None, False),
+        ]
+        assert refused[0]["delivery_error"] == f"131047 {window}"
+        assert (undeliverable[0]["delivery_status"], undeliverable[0]["template_needed"]) == (
+            "failed",
+            False,
+        )
+        assert undeliverable[0]["delivery_error"] == "131026 Message undeliverable"
+        state = (await c.http.get(path(first), headers=viewer)).json()
+        assert state["state"] == "waiting_for_human", "the customer got no answer: a person decides"
 
 
 async def test_two_operators_taking_over_at_once_exactly_one_wins(postgres_url: str) -> None:

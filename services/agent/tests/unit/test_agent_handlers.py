@@ -30,7 +30,7 @@ from bancone_agent.domain import (
     ShopTools,
     Turn,
 )
-from bancone_agent.domain.delivery import advances
+from bancone_agent.domain.delivery import advances, needs_template
 from bancone_agent.domain.phrases import phrasebook
 from bancone_agent.domain.turn import outbound_id_for, read_content
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
@@ -435,3 +435,22 @@ async def test_a_failed_operator_reply_leaves_the_conversation_with_the_operator
 )
 def test_delivery_status_order(current: str, new: str, expected: bool) -> None:
     assert advances(current, new) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        ("failed", "131047 outside the 24-hour window, a template is needed", True),
+        ("failed", "131047 Re-engagement message", True),
+        ("failed", "131047", True),
+        ("failed", "131026 Message undeliverable", False),
+        ("failed", "1310470 something else", False),
+        ("failed", None, False),
+        ("sent", "131047 Re-engagement message", False),
+        (None, None, False),
+    ],
+)
+def test_a_failure_for_the_closed_window_needs_a_template(
+    status: str | None, error: str | None, expected: bool
+) -> None:
+    assert needs_template(status, error) is expected

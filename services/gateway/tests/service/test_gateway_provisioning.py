@@ -217,6 +217,33 @@ async def test_a_number_of_another_tenant_is_a_conflict(
     assert missing.status_code == 404
 
 
+async def test_a_tenants_channels_are_listed_without_their_secrets(
+    gateway: Any, tenant: str, unique: Callable[[str], str]
+) -> None:
+    first, second = sorted((unique("pn-a"), unique("pn-b")))
+    for pnid in (first, second):
+        put = await gateway.client.put(
+            f"/v1/tenants/{tenant}/channels/{pnid}",
+            json={**SECRETS, "waba_id": "waba-1"},
+            headers=gateway.admin,
+        )
+        assert put.status_code == 201, put.text
+    await gateway.client.delete(f"/v1/tenants/{tenant}/channels/{second}", headers=gateway.admin)
+
+    listed = await gateway.client.get(f"/v1/tenants/{tenant}/channels", headers=gateway.admin)
+    ghost = await gateway.client.get(
+        f"/v1/tenants/{unique('ghost')}/channels", headers=gateway.admin
+    )
+
+    assert listed.status_code == 200, listed.text
+    assert [(c["phone_number_id"], c["status"], c["waba_id"]) for c in listed.json()["items"]] == [
+        (first, "active", "waba-1"),
+        (second, "disabled", "waba-1"),
+    ]
+    assert_no_secret_in(listed.content)
+    assert ghost.status_code == 404
+
+
 async def test_a_channel_needs_an_existing_tenant(
     gateway: Any, unique: Callable[[str], str]
 ) -> None:

@@ -71,12 +71,14 @@ async def test_roles_and_tenants_on_every_kind_of_gateway_route(
         ("POST", f"/v1/tenants/{a}/invites", viewer_a, invite, 403),
         ("GET", f"/v1/tenants/{a}/audit", viewer_a, {}, 403),
         ("PUT", f"/v1/tenants/{a}/channels/{phone}", viewer_a, {"json": CHANNEL}, 403),
+        ("GET", f"/v1/tenants/{a}/channels", viewer_a, {}, 403),
         # owner of A on tenant B: 404 everywhere
         ("GET", f"/v1/tenants/{b}", owner_a, {}, 404),
         ("POST", f"/v1/tenants/{b}/invites", owner_a, invite, 404),
         ("GET", f"/v1/tenants/{b}/audit", owner_a, {}, 404),
         ("PUT", f"/v1/tenants/{b}/channels/{phone}", owner_a, {"json": CHANNEL}, 404),
         ("GET", f"/v1/tenants/{b}/channels/{phone}", owner_a, {}, 404),
+        ("GET", f"/v1/tenants/{b}/channels", owner_a, {}, 404),
         ("DELETE", f"/v1/tenants/{b}/channels/{phone}", owner_a, {}, 404),
         # owner of A: no platform routes
         ("POST", "/v1/tenants", owner_a, {"json": {"id": unique("x"), "name": "X"}}, 403),
@@ -84,6 +86,7 @@ async def test_roles_and_tenants_on_every_kind_of_gateway_route(
         ("POST", "/v1/platform/signing-keys/rotate", owner_a, {}, 403),
         # owner of A in A: configures its channel
         ("PUT", f"/v1/tenants/{a}/channels/{phone}", owner_a, {"json": CHANNEL}, 201),
+        ("GET", f"/v1/tenants/{a}/channels", owner_a, {}, 200),
     ]
     answered = []
     for method, path, token, kwargs, _ in expected:
@@ -97,3 +100,7 @@ async def test_roles_and_tenants_on_every_kind_of_gateway_route(
     assert tenant_b.json()["name"] == "Enoteca", "nothing refused changed tenant B"
     channel_b = await call("GET", f"/v1/tenants/{b}/channels/{phone}", owner_b)
     assert channel_b.status_code == 404, "A's channel attempt on B left nothing"
+    listed_a = (await call("GET", f"/v1/tenants/{a}/channels", owner_a)).json()["items"]
+    listed_b = (await call("GET", f"/v1/tenants/{b}/channels", owner_b)).json()["items"]
+    assert [(c["phone_number_id"], c["status"]) for c in listed_a] == [(phone, "active")]
+    assert listed_b == []

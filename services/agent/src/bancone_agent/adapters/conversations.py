@@ -26,7 +26,7 @@ from bancone_agent.adapters.tables import (
 )
 from bancone_agent.domain.config import AgentConfig
 from bancone_agent.domain.conversation import ConversationState, Trigger, move
-from bancone_agent.domain.delivery import advances, delivery_error
+from bancone_agent.domain.delivery import advances, delivery_error, needs_template
 from bancone_agent.domain.events import (
     Actor,
     TurnLog,
@@ -376,6 +376,11 @@ async def record_delivery(tx: AsyncSession, event: DeliveryUpdated) -> RecordedD
         if result.status == "failed":
             row.delivery_error = delivery_error(result.error_code, result.error_title)
             failed_now = True
-        status = {"id": str(row.id), "delivery_status": delivery_label(row.delivery_status)}
+        status = {
+            "id": str(row.id),
+            "delivery_status": delivery_label(row.delivery_status),
+            "delivery_error": row.delivery_error,
+            "template_needed": needs_template(row.delivery_status, row.delivery_error),
+        }
         feed.stage(tx, row.tenant_id, feed.MESSAGE_STATUS, row.conversation_id, status)
     return RecordedDelivery(row, failed_now)

@@ -36,6 +36,7 @@ from bancone_agent.adapters.tables import (
     FeedEventRecord,
     MessageRecord,
 )
+from bancone_agent.domain.delivery import needs_template
 from bancone_agent.domain.operators import delivery_label
 from bancone_kit.clock import utcnow
 
@@ -68,6 +69,8 @@ def message_item(m: MessageRecord) -> dict[str, Any]:
         "created_at": m.created_at.isoformat(),
         "delivery_status": None if m.is_note else delivery_label(m.delivery_status),
         "is_note": m.is_note,
+        "delivery_error": None if m.is_note else m.delivery_error,
+        "template_needed": not m.is_note and needs_template(m.delivery_status, m.delivery_error),
     }
 
 

@@ -110,6 +110,14 @@ class MessageOut(BaseModel):
     created_at: datetime
     delivery_status: Literal["queued", "sent", "delivered", "read", "failed"] | None
     is_note: bool
+    delivery_error: str | None = Field(
+        default=None, description="Why it failed (code and title), when it did."
+    )
+    template_needed: bool = Field(
+        default=False,
+        description="It failed because the customer's 24-hour window was closed (131047): "
+        "only a template can reach them now.",
+    )
 
     @classmethod
     def of(cls, m: MessageRecord) -> MessageOut:

@@ -52,6 +52,16 @@ async def find_record(
     return (await session.exec(query)).one_or_none()
 
 
+async def records_of_tenant(session: AsyncSession, tenant_id: str) -> list[ChannelRecord]:
+    """Every channel of the tenant (active and disabled), by phone number id."""
+    query = (
+        select(ChannelRecord)
+        .where(col(ChannelRecord.tenant_id) == tenant_id)
+        .order_by(col(ChannelRecord.phone_number_id))
+    )
+    return list((await session.exec(query)).all())
+
+
 async def active_records(
     session: AsyncSession, phone_number_ids: Iterable[str] | None = None
 ) -> list[ChannelRecord]:

@@ -93,6 +93,20 @@ async def get_tenant(tenant_id: TenantIdPath, deps: DepsDep) -> TenantPublic:
     return _tenant(await provisioning.get_tenant(tenant_id, deps))
 
 
+class ChannelList(BaseModel):
+    items: list[ChannelPublic]
+
+
+@router.get(
+    "/{tenant_id}/channels", dependencies=[PlatformOrAdmin], responses={404: {"model": Problem}}
+)
+async def list_channels(tenant_id: TenantIdPath, deps: DepsDep) -> ChannelList:
+    """The tenant's WhatsApp numbers (active and disabled), without secrets."""
+    return ChannelList(
+        items=[_channel(c) for c in await provisioning.list_channels(tenant_id, deps)]
+    )
+
+
 @router.put(
     "/{tenant_id}/channels/{phone_number_id}",
     dependencies=[PlatformOrAdmin],

@@ -208,6 +208,14 @@ async def get_channel(tenant_id: str, phone_number_id: str, deps: GatewayDeps) -
     return _channel(record)
 
 
+async def list_channels(tenant_id: str, deps: GatewayDeps) -> list[Channel]:
+    """The tenant's channels without their secrets (the console picks a number from them)."""
+    async with deps.sessions() as session:
+        await _require_tenant(session, tenant_id)
+        records = await channel_store.records_of_tenant(session, tenant_id)
+    return [_channel(record) for record in records]
+
+
 async def disable_channel(tenant_id: str, phone_number_id: str, deps: GatewayDeps) -> Outcome:
     """Stop routing the number and tell the notifier (`disabled`, no token); idempotent."""
     async with deps.sessions() as session, session.begin():

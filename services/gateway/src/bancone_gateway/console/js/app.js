@@ -16,12 +16,16 @@ import { UsagePage } from "./pages/usage.js";
 import { ProblemsPage } from "./pages/problems.js";
 import { OrdersPage } from "./pages/orders.js";
 import { CampaignsPage } from "./pages/campaigns.js";
+import { TemplatesPage } from "./pages/templates.js";
+import { CustomersPage } from "./pages/customers.js";
 
 const NAV = [
   ["inbox", "nav.inbox", "viewer"],
   ["catalogue", "nav.catalogue", "viewer"],
   ["orders", "nav.orders", "viewer"],
   ["campaigns", "nav.campaigns", "viewer"],
+  ["templates", "nav.templates", "viewer"],
+  ["customers", "nav.customers", "viewer"],
   ["settings", "nav.settings", "admin"],
   ["onboarding", "nav.onboarding", "admin"],
   ["team", "nav.team", "admin"],
@@ -52,6 +56,10 @@ function Page({ route, me }) {
       return html`<${ProblemsPage} me=${me} />`;
     case "campaigns":
       return html`<${CampaignsPage} me=${me} />`;
+    case "templates":
+      return html`<${TemplatesPage} me=${me} />`;
+    case "customers":
+      return html`<${CustomersPage} me=${me} arg=${route.arg} />`;
     case "orders":
       return html`<${OrdersPage} me=${me} arg=${route.arg} />`;
     default:

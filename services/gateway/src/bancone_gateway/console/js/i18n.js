@@ -1,4 +1,7 @@
 // UI strings in Italian, English and Spanish; the operator's choice is kept in localStorage.
+// The outreach pages' strings live in `strings_outreach.js` and are merged in below.
+import { OUTREACH } from "./strings_outreach.js";
+
 const STRINGS = {
   en: {
     "nav.campaigns": "Campaigns",
@@ -676,6 +679,8 @@ const STRINGS = {
     "common.forbidden": "Tu rol no lo permite.",
   },
 };
+
+for (const [lang, strings] of Object.entries(OUTREACH)) Object.assign(STRINGS[lang], strings);
 
 export const LANGUAGES = [
   ["it", "Italiano"],

@@ -1,9 +1,10 @@
-// Campaigns (the notifier's): each with its state and live progress; admins confirm a draft
-// (send now), pause, resume or cancel. Written through the API (POST /campaigns); drafts also
-// come from new catalog offers when the tenant switched that on.
+// Campaigns (the notifier's): each with its state and live progress; admins write a new one
+// (`campaign_form.js`), confirm a draft (send now), pause, resume or cancel. Drafts also come
+// from new catalog offers when the tenant switched that on.
 import { html, useEffect, useState } from "../lib.js";
 import { api, can, itemsOf, problemText, session } from "../api.js";
 import { formatTime, t } from "../i18n.js";
+import { CampaignForm } from "./campaign_form.js";
 
 function stateName(state) {
   const names = {
@@ -39,6 +40,7 @@ function Counts({ campaign }) {
 export function CampaignsPage({ me }) {
   const [items, setItems] = useState([]);
   const [error, setError] = useState(null);
+  const [message, setMessage] = useState(null);
   const base = `/v1/tenants/${encodeURIComponent(session.get().tenant_id)}/campaigns`;
   const admin = can(me.role, "admin");
 
@@ -79,6 +81,7 @@ export function CampaignsPage({ me }) {
     <h1>${t("campaigns.title")}</h1>
     <p class="hint">${t("campaigns.hint")}</p>
     ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${message && html`<p class="ok" role="status" data-testid="campaign-created">${message}</p>`}
     ${items.length === 0
       ? html`<p class="empty">${t("campaigns.none")}</p>`
       : html`<div class="table-wrap"><table>
@@ -99,5 +102,9 @@ export function CampaignsPage({ me }) {
             </tr>`)}
           </tbody>
         </table></div>`}
+    ${admin && html`<${CampaignForm} onCreated=${(made) => {
+      setMessage(`${t("cf.created")} ${made.name}`);
+      load();
+    }} />`}
   </section>`;
 }

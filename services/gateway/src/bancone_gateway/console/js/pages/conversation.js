@@ -25,6 +25,10 @@ function Message({ m }) {
       ${!m.is_note && m.direction === "out" && html`<${Ticks} status=${m.delivery_status} />`}
     </div>
     <p class="text">${m.text || `[${m.kind}]`}</p>
+    ${m.template_needed &&
+    html`<p class="template-needed" data-testid="template-needed" role="note">${t("conv.template_needed")}</p>`}
+    ${!m.template_needed && m.delivery_status === "failed" && m.delivery_error &&
+    html`<p class="delivery-error"><small>${t("conv.not_delivered")}: ${m.delivery_error}</small></p>`}
   </li>`;
 }
 
@@ -131,6 +135,9 @@ export function ConversationPage({ id, me }) {
   const holder = c.assigned_to || c.operator_id;
   const mayAct = can(me.role, "agent");
   const replying = mayAct && c.state === "human";
+  // The agent refuses a free-form reply 24 h after the customer's last message (409
+  // template-needed): say so before the operator types.
+  const windowClosed = c.window_open === false;
   return html`<section class="conversation" data-state=${c.state}>
     <div class="bar">
       <a href="#/inbox">← ${t("conv.back")}</a>
@@ -159,16 +166,17 @@ export function ConversationPage({ id, me }) {
     <div ref=${bottom}></div>
     ${!mayAct && html`<p class="hint" data-testid="viewer-hint">${t("conv.viewer")}</p>`}
     ${mayAct && !replying && c.state !== "resolved" && html`<p class="hint">${t("conv.take_first")}</p>`}
-    ${mayAct && c.window_open === false && html`<p class="hint warn">${t("conv.window_closed")}</p>`}
+    ${mayAct && windowClosed && html`<p class="hint warn" data-testid="window-closed" role="status">${t("conv.window_closed")}</p>`}
     ${replying &&
-    html`<form class="composer" onSubmit=${send} data-testid="reply-form">
+    html`<form class="composer" onSubmit=${send} data-testid="reply-form" data-window=${windowClosed ? "closed" : "open"}>
       <label class="sr-only" for="reply">${t("conv.reply")}</label>
-      <textarea id="reply" rows="3" maxlength="4096" placeholder=${t("conv.reply_placeholder")}
+      <textarea id="reply" rows="3" maxlength="4096" disabled=${windowClosed}
+        placeholder=${windowClosed ? t("conv.window_closed_placeholder") : t("conv.reply_placeholder")}
         value=${reply} onInput=${(e) => setReply(e.target.value)}
         onKeyDown=${(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(e);
         }}></textarea>
-      <button type="submit" class="primary" disabled=${busy || !reply.trim()}>${t("conv.send")}</button>
+      <button type="submit" class="primary" disabled=${busy || windowClosed || !reply.trim()}>${t("conv.send")}</button>
     </form>`}
     ${mayAct &&
     html`<details class="notes">

@@ -73,6 +73,13 @@ export function UsagePage() {
     cost_per_conversation: d.conversations ? Number(d.estimated_cost || 0) / d.conversations : 0,
   }));
   const total = items.reduce((sum, d) => sum + Number(d.estimated_cost || 0), 0);
+  const rated = items.map((d) => ({
+    ...d,
+    satisfaction_average: Number((d.satisfaction && d.satisfaction.average) || 0),
+    satisfaction_count: Number((d.satisfaction && d.satisfaction.count) || 0),
+  }));
+  const answers = rated.reduce((sum, d) => sum + d.satisfaction_count, 0);
+  const average = answers ? rated.reduce((sum, d) => sum + d.satisfaction_average * d.satisfaction_count, 0) / answers : null;
   return html`<section class="usage">
     <div class="bar">
       <h1>${t("usage.title")}</h1>
@@ -89,5 +96,12 @@ export function UsagePage() {
     <${Bars} items=${items} title=${t("usage.tokens")} series=${[["total_tokens", "s-tokens", "tokens"]]} />
     <${Bars} items=${withCost} title=${t("usage.cost_per_conv")}
       series=${[["cost_per_conversation", "s-cost", "EUR"]]} format=${(v) => v.toFixed(4)} />
+    <p data-testid="satisfaction" data-count=${answers} data-average=${average === null ? "" : average.toFixed(2)}>
+      ${t("usage.satisfaction")}: ${average === null
+        ? t("usage.no_answers")
+        : html`<strong>${average.toFixed(1)} / 5</strong> (${answers} ${t("usage.answers")})`}
+    </p>
+    <${Bars} items=${rated} title=${t("usage.satisfaction_per_day")}
+      series=${[["satisfaction_average", "s-satisfaction", "1–5"]]} format=${(v) => v.toFixed(1)} />
   </section>`;
 }
