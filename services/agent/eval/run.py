@@ -42,9 +42,13 @@ from bancone_agent.adapters.llm_assistant import LlmAssistant
 from bancone_agent.adapters.llm_client import LlmOptions
 from bancone_agent.adapters.shop_tools import HttpShopTools
 from bancone_agent.domain import Turn
+from bancone_agent.domain.assistant import Reply
 from bancone_agent.domain.config import AgentConfig
+from bancone_agent.domain.escalation import CustomerSaid, before_turn, holding_message
 from bancone_agent.domain.memory import Memory
 from bancone_agent.domain.recall import remember_turn
+from bancone_agent.domain.run import TurnOutcome, TurnRun
+from bancone_agent.domain.understanding import Intent
 from bancone_agent.settings import AgentSettings
 from bancone_scripted_llm import running_scripted_llm
 
@@ -53,6 +57,7 @@ from catalog_process import demo_catalog
 from demo_data import DemoShop, load_demo_shop
 from eval_tokens import EvalIssuer
 from scoring import Case, CaseFile, Outcome, Shop, score, summary, table
+from tool_timer import TimedTools
 
 ISSUER = EvalIssuer()
 """Signs the eval's operator tokens; the demo catalog trusts its JWKS."""
@@ -162,11 +167,20 @@ def _selected(args: argparse.Namespace, cases: Sequence[Case]) -> list[Case]:
 async def run_case(
     assistant: LlmAssistant, shop: EvalShop, case: Case, tools: HttpShopTools, start: datetime
 ) -> Outcome:
-    """The case's messages in order, in one conversation that remembers; the last one judged."""
+    """The case's messages in order, in one conversation that remembers; the last one judged.
+
+    Each message meets what the agent's handler puts before the assistant: the shop's
+    escalation rules (a hand-off request, a configured keyword or topic) hand the turn to a
+    person with the holding message, and no assistant runs. Latency is the judged turn's wall
+    time from reading its message to the reply, and its own share with the tools' waits
+    subtracted (`tool_timer.py`)."""
     memory = Memory()
     reply = None
-    latency = 0.0
+    latency = own = 0.0
+    timed = TimedTools(tools)
     for n, text in enumerate((*case.before, case.text)):
+        timed.reset()
+        started = time.perf_counter()  # reading the message (building the turn) counts too
         turn = Turn(
             tenant_id=shop.tenant_id,
             conversation_id=f"eval-{case.id}",
@@ -176,11 +190,28 @@ async def run_case(
             config=shop.config,
             memory=memory,
         )
-        started = time.perf_counter()
-        reply = await assistant.respond(turn, tools)
+        reply = _rules_reply(turn, start + n * TURN_GAP) or await assistant.respond(turn, timed)
         latency = (time.perf_counter() - started) * 1000
+        own = latency - timed.waited * 1000
         memory = remember_turn(turn, reply, start + n * TURN_GAP)
-    return score(case, reply, latency, shop.judge)
+    return score(case, reply, latency, shop.judge, own_ms=own)
+
+
+def _rules_reply(turn: Turn, now: datetime) -> Reply | None:
+    """The holding message and a hand-off when the shop's escalation rules take the turn
+    before any assistant (as `handlers.py` does with `before_turn`); None otherwise."""
+    said = CustomerSaid(turn.text, understanding=turn.understanding)
+    escalation = before_turn((said,), turn.config.escalation)
+    if escalation is None:
+        return None
+    return Reply(
+        text=holding_message(turn.config, turn.language, now),
+        language=turn.language,
+        intent=Intent.HUMAN_REQUEST,
+        wants_human=True,
+        escalation_reason=escalation.reason,
+        run=TurnRun(assistant="rules", outcome=TurnOutcome.ESCALATED),
+    )
 
 
 async def run(
@@ -313,11 +344,14 @@ def _rows(args: argparse.Namespace, split: str, outcomes: list[Outcome]) -> list
             "problems": o.problems,
             "invented": o.invented,
             "language": o.language,
+            "own_words_language": o.own_words_language,
+            "shop_text_in_language": o.shop_text_in_language,
             "escalated": o.wants_human,
             "assistant": o.assistant,
             "outcome": o.outcome,
             "tokens": o.tokens,
             "latency_ms": round(o.latency_ms, 1),
+            "own_ms": round(o.own_ms, 2),
             "error": o.error,
         }
         for o in outcomes

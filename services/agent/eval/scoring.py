@@ -6,7 +6,9 @@ guard's checker over the reply against the WHOLE demo shop (every product, FAQ a
 plus the shop's configuration and the customer's own budget): a price, stock figure,
 discount or wine name that exists nowhere in the shop counts. It cannot see a real price
 attached to the wrong product. *Language* is the detector's reading of the reply (the
-reply's declared language when the detector abstains, e.g. on a bare product list).
+reply's declared language when the detector abstains, e.g. on a bare product list); a
+second reading leaves out the shop's own text (product and category names, quoted FAQs and
+offers), so Italian product names do not make a Spanish reply "Italian".
 """
 
 from __future__ import annotations
@@ -118,6 +120,14 @@ class Outcome:
     invented: list[str] = field(default_factory=list)
     tokens: int = 0
     latency_ms: float = 0.0
+    own_words_language: str | None = None
+    """The detector's reading of the reply's own words: the reply without the shop's product
+    names, category names and the FAQ or offer text it quotes (None: it abstains)."""
+    shop_text_in_language: bool = True
+    """False when the reply quotes shop text (a FAQ, offer or passage) the shop never wrote
+    in the customer's language: the offline path quotes it as written, saying so."""
+    own_ms: float = 0.0
+    """The turn's wall time minus its waits on the shop's tools (`tool_timer.py`)."""
     assistant: str = ""
     outcome: str = ""
     guard_findings: int = 0
@@ -127,8 +137,14 @@ class Outcome:
     def language_ok(self) -> bool:
         return self.language == self.case.lang
 
+    @property
+    def own_words_language_ok(self) -> bool:
+        return (self.own_words_language or self.language) == self.case.lang
 
-def score(case: Case, reply: Reply | None, latency_ms: float, shop: Shop) -> Outcome:
+
+def score(
+    case: Case, reply: Reply | None, latency_ms: float, shop: Shop, *, own_ms: float = 0.0
+) -> Outcome:
     text = reply.text if reply is not None else ""
     wants_human = bool(reply and reply.wants_human)
     problems = judge(case.expect, text, wants_human, shop)
@@ -153,11 +169,32 @@ def score(case: Case, reply: Reply | None, latency_ms: float, shop: Shop) -> Out
         invented=invented,
         tokens=(run.prompt_tokens + run.completion_tokens) if run else 0,
         latency_ms=latency_ms,
+        own_ms=own_ms,
+        own_words_language=detect_language(own_words(text, reply, shop)) if text else None,
+        shop_text_in_language=reply is None
+        or all(h.answer_in(case.lang) is not None for h in reply.knowledge_cited),
         assistant=run.assistant if run else "?",
         outcome=run.outcome.value if run else ("escalated" if wants_human else "answered"),
         guard_findings=len(run.guard_findings) if run else 0,
         error=run.error if run else None,
     )
+
+
+def own_words(text: str, reply: Reply | None, shop: Shop) -> str:
+    """The reply without the shop's own text: its product and category names (written as
+    the catalogue has them, in the shop's language) and every version of the FAQs and offers
+    it quotes. What is left is the assistant's wording, whose language is the reply's."""
+    quoted: list[str] = []
+    for hit in reply.knowledge_cited if reply is not None else ():
+        quoted.extend((hit.answer, hit.title, hit.text))
+        for fields in (hit.payload.get("translations") or {}).values():
+            if isinstance(fields, dict):
+                quoted.extend(str(v) for v in fields.values())
+    quoted.extend(p.name for p in shop.products)
+    quoted.extend(p.category.replace("-", " ") for p in shop.products if p.category)
+    for piece in sorted({q.strip() for q in quoted if q and q.strip()}, key=len, reverse=True):
+        text = re.sub(re.escape(piece), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def judge(expect: Expect, text: str, wants_human: bool, shop: Shop) -> list[str]:
@@ -256,6 +293,8 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     fp = sum(o.wants_human and not o.case.expect.escalate for o in labelled)
     fn = sum(not o.wants_human and bool(o.case.expect.escalate) for o in labelled)
     latencies = [o.latency_ms for o in outcomes]
+    own = [o.own_ms for o in outcomes]
+    has_text = [o for o in outcomes if o.shop_text_in_language]
     outcome_counts: dict[str, int] = {}
     for o in outcomes:
         outcome_counts[o.outcome] = outcome_counts.get(o.outcome, 0) + 1
@@ -270,6 +309,8 @@ def summary(outcomes: Sequence[Outcome]) -> str:
             f"invented facts         {_pct(sum(bool(o.invented) for o in outcomes), n)} replies "
             f"({sum(len(o.invented) for o in outcomes)} prices/products/offers)",
             f"language match         {_pct(sum(o.language_ok for o in outcomes), n)}",
+            f"  where the shop has text in it, its own words  "
+            f"{_pct(sum(o.own_words_language_ok for o in has_text), len(has_text))}",
             f"escalation precision   {_pct(tp, tp + fp)}",
             f"escalation recall      {_pct(tp, tp + fn)}   ({len(labelled)} labelled cases)",
             f"escalation F1          {_f1(tp, fp, fn)}",
@@ -278,6 +319,8 @@ def summary(outcomes: Sequence[Outcome]) -> str:
             f"{max(o.tokens for o in outcomes)} max",
             f"latency per turn       {statistics.fmean(latencies):.0f} ms mean, "
             f"{_p(latencies, 0.5):.0f} p50, {_p(latencies, 0.95):.0f} p95",
+            f"  without tool waits   {statistics.fmean(own):.1f} ms mean, "
+            f"{_p(own, 0.5):.1f} p50, {_p(own, 0.95):.1f} p95, {max(own):.1f} max",
             f"guard findings caught  {sum(o.guard_findings for o in outcomes)} "
             f"in {sum(bool(o.guard_findings) for o in outcomes)} turns",
             "outcomes               "

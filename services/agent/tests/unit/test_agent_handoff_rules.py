@@ -118,7 +118,55 @@ def test_asking_for_a_person_in_it_en_es_escalates_before_any_assistant(text: st
 
 @pytest.mark.parametrize(
     "text",
-    ["Avete un vino rosso sotto i 20 euro?", "Do you ship to London?", "¿Qué horario tenéis?"],
+    [
+        # "is anyone there?"
+        "c'è qualcuno??",
+        "is anyone there??",
+        "¿hay alguien?",
+        # a call back
+        "mi può chiamare qualcuno? ho bisogno di un consiglio",
+        "potete richiamarmi? sono il sig. Bianchi",
+        "can a real person call me back pls",
+        "could somebody give me a call? need advice on a drill",
+        "que me llame alguien por favor",
+        "¿me podéis llamar? prefiero por teléfono",
+        # someone in charge, customer service
+        "passami il responsabile",
+        "c'è un servizio clienti?",
+        "get me the manager",
+        "customer service please",
+        "pásame con el encargado",
+        "atención al cliente",
+        "quiero que me atienda alguien de verdad",
+        # frustration with the assistant
+        "basta, non capisci niente",
+        "non mi stai aiutando per niente 😡",
+        "this bot is useless",
+        "you're not helping at all",
+        "no me entiendes",
+        "esto no sirve para nada",
+    ],
+)
+def test_hand_off_requests_phrased_many_ways_escalate(text: str) -> None:
+    assert asks_for_human(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Avete un vino rosso sotto i 20 euro?",
+        "Do you ship to London?",
+        "¿Qué horario tenéis?",
+        # a person, a name, a call or "not understanding" that asks for no one
+        "è per una persona celiaca, avete dolci senza glutine?",
+        "for a person who loves chocolate, any gift under 20?",
+        "hablando de postres, ¿tenéis tiramisú?",
+        "mi chiamo Marco, avete martelli?",
+        "me llamo Ana, ¿tenéis tartas?",
+        "can you get me a gift for someone special?",
+        "non ho capito, quanto costa?",
+        "I don't understand, is it in stock?",
+    ],
 )
 def test_ordinary_questions_do_not_escalate(text: str) -> None:
     assert not asks_for_human(text)

@@ -146,3 +146,8 @@ def test_an_unknown_previous_language_is_ignored() -> None:
 def test_every_detectable_language_can_be_understood_and_answered() -> None:
     """Adding a language is a data change in three places; none may be forgotten."""
     assert set(PROFILES) == set(LEXICONS) == set(PHRASEBOOKS)
+
+
+@pytest.mark.parametrize("text", ["vendéis pan?", "¿podéis llamarme?", "vendeis cruasanes?"])
+def test_spanish_second_person_plural_gives_spanish_away(text: str) -> None:
+    assert detect_language(text) == "es"

@@ -4,6 +4,7 @@ product mentions, price ranges and stock the way the table reports them."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import sys
@@ -13,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from bancone_agent.domain import Intent, Reply
+from bancone_agent.domain import Intent, KnowledgeHit, Reply
 from bancone_scripted_llm import Script
 from services.agent.tests.support.memory_shop import demo_shop
 
@@ -45,15 +46,19 @@ NEW_KINDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def scoring() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bancone_eval_scoring", EVAL / "scoring.py")
+def _eval_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bancone_eval_{name}", EVAL / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def scoring() -> ModuleType:
+    return _eval_module("scoring")
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +165,57 @@ def test_an_invented_discount_counts_as_an_invented_fact(scoring: ModuleType, sh
 
     assert outcome.invented == ["discount:90%"]
     assert outcome.language == "it"
+
+
+def test_a_faq_quoted_in_a_language_the_shop_never_wrote_is_set_apart(
+    scoring: ModuleType, shop: object
+) -> None:
+    faq = KnowledgeHit(
+        kind="faq",
+        entity_id="1",
+        score=0.0,
+        title="Che orari fate?",
+        text="Aperti 8-19",
+        payload={"language": "it", "translations": {"en": {"answer": "Open 8-19"}}},
+    )
+    case = scoring.Case(
+        id="x", lang="es", category="faq", text="¿horario?", expect=scoring.Expect()
+    )
+    quoted = Reply(text="Aperti 8-19", language="es", intent=Intent.FAQ, knowledge_cited=(faq,))
+
+    assert not scoring.score(case, quoted, 1.0, shop).shop_text_in_language
+    assert scoring.score(
+        case.model_copy(update={"lang": "en"}), quoted, 1.0, shop
+    ).shop_text_in_language
+
+
+async def test_the_tool_timer_counts_waits_on_tools_once_and_nothing_else() -> None:
+    timer = _eval_module("tool_timer")
+    now = [0.0]
+
+    class Tools:
+        async def list_offers(self) -> list[KnowledgeHit]:
+            now[0] += 1.0
+            await asyncio.sleep(0)
+            now[0] += 1.0
+            return []
+
+    timed = timer.TimedTools(Tools(), clock=lambda: now[0])
+    await timed.list_offers()
+    now[0] += 10.0  # the assistant's own work
+    await asyncio.gather(timed.list_offers(), timed.list_offers())
+
+    assert timed.calls == 3
+    assert timed.waited == 2.0 + 4.0
+    timed.reset()
+    assert (timed.waited, timed.calls) == (0.0, 0)
+
+
+def test_the_replys_own_words_leave_out_the_shops_names(scoring: ModuleType, shop: object) -> None:
+    name = next(p.name for p in shop.products if p.sku == "rosso-chianti-classico-2021")  # type: ignore[attr-defined]
+    text = f"Esta es la disponibilidad:\n• *{name}* — € 16,90 · disponible: 5"
+
+    own = scoring.own_words(text, None, shop)
+
+    assert name not in own
+    assert "Esta es la disponibilidad" in own

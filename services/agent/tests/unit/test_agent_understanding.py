@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from bancone_agent.domain.text import mentions
 from bancone_agent.domain.understanding import Budget, Intent, SortOrder, parse_budget, understand
 
 pytestmark = pytest.mark.unit
@@ -82,6 +83,11 @@ INTENTS = [
     ("👍", Intent.UNKNOWN),
     ("not sure what I need, help", Intent.UNKNOWN),
     ("scusate il ritardo, ieri non ho potuto rispondere", Intent.UNKNOWN),
+    # a greeting opening a question is no small talk
+    ("ciao! come faccio a ordinare una torta con la scritta per sabato?", Intent.UNKNOWN),
+    ("c'è qualcuno??", Intent.HUMAN_REQUEST),
+    ("this bot is useless", Intent.HUMAN_REQUEST),
+    ("¿hay alguien?", Intent.HUMAN_REQUEST),
 ]
 
 
@@ -229,3 +235,21 @@ def test_a_wine_for_a_pairing_keeps_both_types_and_no_single_filter() -> None:
     u = understand("un vino per i salumi")
     assert u.categories == {"vino", "salumi"}
     assert u.category is None
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "named"),
+    [
+        ("pane toscano", "pan", True),
+        ("panes", "pan", True),
+        ("crema e panna", "pan", False),
+        ("crema e panna", "pane", False),
+        ("panettone", "pan", False),
+        ("vini rossi", "vino", True),
+        ("vinos", "vino", True),
+        ("key ring", "keys", True),
+        ("formaggio", "formaggi", True),
+    ],
+)
+def test_short_words_name_their_inflections_only(text: str, word: str, named: bool) -> None:
+    assert mentions(text, word) is named

@@ -132,12 +132,14 @@ SPANISH = LanguageProfile(
         embutidos dulces botella botellas regalo fiesta cena comida precio precios cuesta
         cuestan valen disponible disponibles stock horario abren abierto cierran pagar pago
         tarjeta efectivo aceptan hablar persona humano agente barato barata baratos economico
-        perfecto genial llevo entre hasta favor tal euro euros alguien"""
+        perfecto genial llevo entre hasta favor tal euro euros alguien vendeis venden vendemos
+        podeis sabeis llevais"""
     ),
     cues=(
         (r"ñ", 2.0),
         (r"[¿¡]", 3.0),
         (r"[áíóú]", 1.0),
+        (r"[áéí]is\b", 1.0),
     ),
     endings=(
         ("cion", 1.0),

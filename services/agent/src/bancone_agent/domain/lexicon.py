@@ -102,9 +102,20 @@ ITALIAN = Lexicon(
     ),
     help=_t("aiuto|aiutami|aiutatemi|non ho capito|non capisco|cosa sai fare"),
     human=_t(
-        r"(?:parlare|parlo|parli|passami|passarmi|mettermi in contatto|contattare)\b.*"
-        r"\b(?:persona|qualcuno|operatore|umano|commesso|titolare|negozio)|"
-        r"operatore|un umano|persona (?:vera|reale)"
+        r"(?:parlare|parlo|parli|passami|passarmi|mettermi in contatto|contattare|sentire)\b.*"
+        r"\b(?:persona|qualcuno|operatore|umano|commess[oa]|titolare|negozio|responsabile|"
+        r"proprietari[oa]|gestore|negoziante)|"
+        r"operatore|un umano|persona (?:vera|reale|in carne)|"
+        # "c'è qualcuno?", "mi chiamate?", "potete richiamarmi?", "servizio clienti"
+        r"c'e (?:qualcuno|nessuno)|ce qualcuno|qualcuno (?:che )?mi (?:risponde|chiama|richiama)|"
+        r"(?:ri)?chiamatemi|mi (?:ri)?chiam(?:ate|i|a)\b|"
+        r"mi (?:puo|puoi|potete|potreste|fate) (?:ri)?(?:chiamare|telefonare)|"
+        r"(?:potete|puoi|puo|potreste) (?:ri)?(?:chiamarmi|telefonarmi)|essere richiamat\w*|"
+        r"(?:servizio|assistenza) clienti|customer care|"
+        # frustration with the assistant: a person takes over
+        r"non (?:mi )?capisci|non mi (?:stai )?(?:aiutando|aiuti|servi)|sei inutile|"
+        r"(?:bot|robot|assistente) inutile|basta (?:con )?(?:il |questo |sto )?(?:bot|robot)|"
+        r"non (?:voglio|sopporto) (?:\w+ ){0,3}(?:bot|robot)"
     ),
     price=_t(r"quanto costa\w*|quanto viene|quanto vengono|prezz[oi]|costo|quanto e"),
     availability=_t(
@@ -113,6 +124,7 @@ ITALIAN = Lexicon(
     faq_topics={
         "shipping": _t(
             r"spedi\w*|consegn\w*|corriere|domicilio|pacco|"
+            r"(?:portate|portereste|portano) (?:\w+ )?a casa|"
             r"non (?:mi )?e (?:ancora )?arrivat\w*|dov'e il mio ordine"
         ),
         "hours": _t(r"orari\w*|apert[oi]|aprite|chius[oi]|chiudete"),
@@ -191,8 +203,20 @@ ENGLISH = Lexicon(
     help=_t("help|help me|i don't understand|what can you do"),
     human=_t(
         r"(?:talk|speak|chat|connect|put me through)\b.*"
-        r"\b(?:person|human|someone|somebody|agent|operator|staff|owner|representative)|"
-        r"human|operator|real person"
+        r"\b(?:person|human|someone|somebody|anyone|anybody|agent|operator|staff|owner|"
+        r"representative|manager)|"
+        r"human|operator|real person|get me (?:to )?(?:the |a |an )?(?:real )?"
+        r"(?:person|manager|owner|someone|somebody|agent)\b|"
+        # "is anyone there?", "can someone call me back", "customer service"
+        r"(?:is )?(?:there )?(?:anyone|anybody|someone|somebody) (?:there|here|around|home)\b|"
+        r"(?:someone|somebody|anyone|anybody|person|staff)\b.{0,40}?"
+        r"\b(?:call|ring|phone|text|contact|message|get back to)(?:s|ed)? (?:me|us)\b|"
+        r"(?:call|ring|phone) me(?: back)?\b|give me a (?:call|ring)|"
+        r"customer (?:service|support|care)|member of (?:the )?staff|"
+        # frustration with the assistant: a person takes over
+        r"useless|you(?:'re| are) not (?:helping|listening|understanding)|not helpful|"
+        r"you (?:don't|do not) (?:understand|get it)|(?:stupid|dumb) (?:bot|robot)|"
+        r"fed up|waste of (?:my )?time"
     ),
     price=_t(r"how much|price\w*|cost\w*"),
     availability=_t(r"in stock|available|availability|any left|still have|sold out|out of stock"),
@@ -203,7 +227,7 @@ ENGLISH = Lexicon(
         ),
         "hours": _t(r"open\w*|hours|close\w*"),
         "payment": _t(r"pay|payment\w*|paypal|credit card\w*|card|cards|cash"),
-        "returns": _t(r"return\w*|refund\w*"),
+        "returns": _t(r"return\w*|refund\w*|(?:bring|take|send) (?:\w+ ){0,3}back|exchange\w*"),
         "location": _t(
             r"where are you|where is your|where's your|address|located|pick\w*(?: it)? up|collect"
         ),
@@ -288,9 +312,18 @@ SPANISH = Lexicon(
     ),
     help=_t("ayuda|ayudame|no entiendo|no entendi|que sabes hacer"),
     human=_t(
-        r"(?:hablar|hable|comunicarme|contactar|pasame|ponerme en contacto)\b.*"
-        r"\b(?:persona|humano|alguien|agente|operador|encargado|dueno)|"
-        r"humano|operador|persona real"
+        r"(?:hablar|hable|comunicarme|contactar|pasame|ponerme en contacto|atienda|atender)\b.*"
+        r"\b(?:persona|humano|alguien|agente|operador|encargad[oa]|duen[oa]|responsable|"
+        r"gerente|propietari[oa])|"
+        r"humano|operador|persona real|(?:persona|alguien) de verdad|"
+        # "¿hay alguien?", "que me llame alguien", "¿me podéis llamar?", "atención al cliente"
+        r"hay alguien|alguien (?:ahi|me (?:atiende|responde|lee))|"
+        r"llam(?:adme|ame|arme|eme|enme)\b|me (?:llame|llamen|llameis)\b|"
+        r"me (?:podeis|puedes|puede|pueden|podrias|podria|podrian) llamar|"
+        r"(?:atencion|servicio) (?:al|de) cliente\w*|"
+        # frustration with the assistant: a person takes over
+        r"no me (?:entiendes|entiende|ayudas|estas ayudando)|no entiendes nada|"
+        r"no sirve\w* (?:para|de) nada|eres inutil|(?:bot|robot) inutil|estoy hart[oa]"
     ),
     price=_t(r"cuanto cuesta\w*|cuanto vale\w*|cuanto es|precio\w*"),
     availability=_t(r"disponible\w*|quedan|queda|hay stock|en stock|agotad\w*|todavia teneis"),

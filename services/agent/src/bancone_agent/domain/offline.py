@@ -26,7 +26,9 @@ from bancone_agent.domain.offers import Offer, current_offers
 from bancone_agent.domain.phrases import Phrasebook, phrasebook
 from bancone_agent.domain.product_match import (
     best_answer,
+    coverage,
     describes,
+    faq_naming,
     product_text,
     select_products,
 )
@@ -115,6 +117,9 @@ class OfflineAssistant:
         passage = await self._passage(tools, text, u.keywords)
         if passage is not None:
             return self._passage_reply(book, intent, passage, u.keywords)
+        faq = await self._faq_naming(tools, u, ())
+        if faq is not None:
+            return self._faq_reply(book, Intent.FAQ, faq)
         return self._say(book, intent, book.unknown)
 
     async def _products(
@@ -132,6 +137,9 @@ class OfflineAssistant:
                 return self._passage_reply(book, u.intent, passage, u.keywords)
             return self._say(book, u.intent, book.ask_what)
         chosen, closest = await self._find_products(tools, u)
+        faq = await self._faq_naming(tools, u, chosen) if text else None
+        if faq is not None:
+            return self._faq_reply(book, Intent.FAQ, faq)
         if text and (not chosen or closest or not describes(chosen, u)):
             passage = await self._passage(tools, text, u.descriptors, words_needed=True)
             if passage is not None:
@@ -139,6 +147,25 @@ class OfflineAssistant:
         if not chosen:
             return await self._not_found(tools, book, u)
         return self._listing(book, u, chosen, closest=closest)
+
+    async def _faq_naming(
+        self, tools: ShopTools, u: Understanding, chosen: Sequence[Product]
+    ) -> KnowledgeHit | None:
+        """The shop's FAQ on a service it offers, when it names the customer's words better
+        than every product found ("fate copie delle chiavi?": `product_match.faq_naming`).
+        Never for a budget or a colour: those ask for products. Knowledge search down is no
+        answer, not a failure."""
+        words = [k for k in u.keywords if k not in REFERRING_WORDS]
+        if not words or u.budget or u.colours:
+            return None
+        covered = max((coverage(product_text(p), words) for p in chosen), default=0)
+        if covered == len(words):
+            return None
+        try:
+            hits = await tools.search_knowledge(" ".join(words), ("faq",))
+        except ToolError:
+            return None
+        return faq_naming(hits, words, better_than=covered)
 
     def _listing(
         self,

@@ -152,3 +152,51 @@ def best_answer(
     if not ranked:
         return None
     return max(ranked, key=lambda entry: entry[:3])[3]
+
+
+def coverage(text: str, words: Sequence[str]) -> int:
+    """How many of the customer's words (or their translations) folded `text` names."""
+    return sum(any(mentions(text, v) for v in variants(w)) for w in words)
+
+
+def faq_text(hit: KnowledgeHit, *, answers: bool = True) -> str:
+    """What a FAQ says, in every language the shop wrote it in, folded: its question and tags,
+    and (`answers`) its answer."""
+    parts = [hit.title, " ".join(str(t) for t in hit.payload.get("tags", ()))]
+    if answers:
+        parts.append(hit.answer)
+    translations = hit.payload.get("translations")
+    if isinstance(translations, dict):
+        for fields in translations.values():
+            if isinstance(fields, dict):
+                parts.extend(str(v) for k, v in fields.items() if answers or k == "question")
+    return fold("\n".join(parts))
+
+
+def faq_naming(
+    hits: Sequence[KnowledgeHit], words: Sequence[str], *, better_than: int
+) -> KnowledgeHit | None:
+    """The FAQ that names more of the customer's words than the best product does.
+
+    For questions no topic cue reads ("fate copie delle chiavi?", "can you tint paint?",
+    "¿hacéis copias de llaves?"): the shop's own FAQ on a service it offers names the words
+    (in some language of it, or their translations) while the products share one at most (a
+    padlock "with three keys"). It must name at least half of the words and more than
+    `better_than` (the best product's count); ties go to the products. Between FAQs, the one
+    naming most words, then most of them in its question and tags ("can you tint paint?" is
+    the tinting FAQ's question, and only a word of the returns FAQ's answer).
+    """
+    if not words:
+        return None
+    needed = max(better_than + 1, (len(words) + 1) // 2)
+    best: tuple[int, int, KnowledgeHit] | None = None
+    for hit in hits:
+        if hit.kind != "faq" or not hit.answer.strip():
+            continue
+        named = coverage(faq_text(hit), words)
+        if named < needed:
+            continue
+        asked = coverage(faq_text(hit, answers=False), words)
+        if best is None or (named, asked) > best[:2]:
+            best = (named, asked, hit)
+    return best[2] if best else None

@@ -47,8 +47,13 @@ def split_elisions(tokens: list[str]) -> list[str]:
 def mentions(folded_text: str, word: str) -> bool:
     """Whether `folded_text` has a word starting with `word` or, past four letters, its stem:
     "formaggi" finds "formaggio", "oil" finds "oils" but not "boil". A short word only names
-    a word at most two letters longer ("pan" finds "pane", not "panettone")."""
+    only its inflections: a word of four letters itself or its stem with a vowel or a plural
+    ending ("vino" finds "vini", "vinos"; "pane" finds "pan", "panes", not "panna"), a shorter
+    one itself with those endings ("pan" finds "pane", not "panettone")."""
     if len(word) > 4:
         return re.search(rf"(?<!\w){re.escape(word[:-1])}", folded_text) is not None
-    stem = word[:-1] if len(word) == 4 else word
-    return re.search(rf"(?<!\w){re.escape(stem)}\w{{0,2}}(?!\w)", folded_text) is not None
+    if len(word) == 4:
+        forms = rf"{re.escape(word)}(?:e?s)?|{re.escape(word[:-1])}(?:[aeiou]s?)?"
+    else:
+        forms = rf"{re.escape(word)}(?:[aeiou]?s|[aeiou])?"
+    return re.search(rf"(?<!\w)(?:{forms})(?!\w)", folded_text) is not None

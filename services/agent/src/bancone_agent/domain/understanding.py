@@ -254,6 +254,9 @@ def _intent(slots: Understanding, found: dict[str, bool], *, asks: bool) -> Inte
         return Intent.PRODUCT_SEARCH
     if 0 < len(slots.keywords) <= MAX_BARE_KEYWORDS and (asks or not chit_chat):
         return Intent.PRODUCT_SEARCH
+    if len(slots.keywords) > MAX_BARE_KEYWORDS:
+        # "ciao! come faccio a ordinare una torta con la scritta?": a question, not small talk
+        return Intent.UNKNOWN
     if found["thanks"]:
         return Intent.THANKS
     if found["greeting"]:
