@@ -26,6 +26,7 @@ from bancone_gateway.adapters.webhook_writer import WebhookWriter, WriterLimits
 from bancone_gateway.domain.route_cache import RouteCache
 from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_gateway.entrypoints.http import build_http_app
+from bancone_gateway.entrypoints.loop_lag import LoopLag
 from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_gateway.handlers.identity_deps import IdentityDeps
 from bancone_gateway.handlers.links import LinkDeps
@@ -160,14 +161,18 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     upstreams = settings.upstreams()
     proxy = UpstreamProxy(upstreams) if upstreams else None
 
+    loop_lag = LoopLag()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await starter.start()
         await _start_identity(identity)
         pruner.start()
+        loop_lag.start()
         try:
             yield
         finally:
+            await loop_lag.stop()
             await writer.stop()
             await pruner.stop()
             await starter.stop()
@@ -177,7 +182,7 @@ def build_app(settings: GatewaySettings) -> FastAPI:
             await link_http.aclose()
 
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan, proxy)
+    app = build_http_app(settings, checks, lifespan, proxy, loop_lag)
     app.state.deps = deps
     app.state.identity = identity
     app.state.links = links

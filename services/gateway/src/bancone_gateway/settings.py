@@ -78,6 +78,13 @@ class GatewaySettings(ServiceSettings):
         description="Webhook POSTs being handled at once; past it a POST gets 503 with "
         "Retry-After before any work is spent on it (bounds the wait when CPU runs short).",
     )
+    webhook_max_loop_lag_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="While the event loop runs this many seconds late (CPU short), a webhook "
+        "POST gets 503 with Retry-After at once: it already waited about that long before the "
+        "gateway saw it, and would wait as long again at every step of its handling.",
+    )
     webhook_max_queue_seconds: float = Field(
         default=1.5,
         gt=0,
