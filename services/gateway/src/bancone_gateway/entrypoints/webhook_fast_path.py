@@ -49,6 +49,8 @@ from bancone_kit.logging import get_logger
 from bancone_kit.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
 log = get_logger("bancone.http")
+_stdlib_log = logging.getLogger("bancone.http")
+"""Asked whether debug is on before an access line is built (a cached level check)."""
 tracer = trace.get_tracer(__name__)
 
 _SIGNATURE = b"x-hub-signature-256"
@@ -108,7 +110,7 @@ class WebhookFastPath:
         labels = (self.path, "POST", str(status))
         HTTP_REQUESTS.labels(*labels).inc()
         HTTP_REQUEST_SECONDS.labels(*labels).observe(elapsed)
-        if log.isEnabledFor(logging.DEBUG):
+        if _stdlib_log.isEnabledFor(logging.DEBUG):
             log.debug("http.request", method="POST", path=self.path, status=status)
 
     async def _answer(
