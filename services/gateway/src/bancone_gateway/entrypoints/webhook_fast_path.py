@@ -91,7 +91,6 @@ class WebhookFastPath:
             if name in (_SIGNATURE, _LENGTH, _REQUEST_ID) or name in _TRACE_HEADERS:
                 headers[name] = value.decode("latin-1")
         parent = _parent_context(headers)
-        status = 500
         with (
             request_id_bound(headers.get(_REQUEST_ID)) as request_id,
             tracer.start_as_current_span(
