@@ -4,50 +4,53 @@ uvicorn does not say when a request arrived; under overload the wait is spent be
 runs (bytes in the socket, parsed requests queued as tasks behind every other ready task). A
 tick that asks to wake every `interval` seconds and notes how much later it woke measures
 exactly that queue: a request handled now waited about as long, per hop through the loop.
-While a tick is overdue, the lateness counts up from its due time, so a loop blocked right
-now is seen before the tick gets to run.
+
+Only sustained lateness counts: `seconds` is the smallest of the last `window` ticks, so one
+stall (a slow synchronous call, a garbage collection) does not shed the requests behind it,
+while a loop that stays behind is seen within `window` of its ticks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 
 
 class LoopLag:
     """Started and stopped by the gateway's lifespan; `seconds` is 0 while it is not running."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, window: int = 2) -> None:
         self.interval = interval
-        self._last = 0.0
-        self._due: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ticks = 0
+        self._late: deque[float] = deque(maxlen=window)
         self._task: asyncio.Task[None] | None = None
 
     @property
     def seconds(self) -> float:
-        """The loop's current lateness: the last tick's, or the overdue tick's so far."""
-        if self._due is None or self._loop is None:
+        """How late every one of the last `window` ticks was, at least (0 until there are)."""
+        if len(self._late) < (self._late.maxlen or 1):
             return 0.0
-        return max(self._last, self._loop.time() - self._due)
+        return min(self._late)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
-            self._loop = asyncio.get_running_loop()
-            self._task = self._loop.create_task(self._run(), name="gateway-loop-lag")
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="gateway-loop-lag"
+            )
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        self._due = None
-        self._last = 0.0
+        self._late.clear()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _run(self) -> None:
-        assert self._loop is not None
+        loop = asyncio.get_running_loop()
         while True:
-            self._due = self._loop.time() + self.interval
+            due = loop.time() + self.interval
             await asyncio.sleep(self.interval)
-            self._last = max(0.0, self._loop.time() - self._due)
+            self._late.append(max(0.0, loop.time() - due))
+            self.ticks += 1

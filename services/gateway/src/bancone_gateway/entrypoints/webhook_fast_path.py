@@ -59,7 +59,7 @@ _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
 
 
-class _Abandoned(Exception):
+class _AbandonedError(Exception):
     """The sender hung up while its body was being read."""
 
 
@@ -160,7 +160,7 @@ class WebhookFastPath:
             raise PayloadTooLargeError(f"the body exceeds {exc.limit} bytes") from exc
         except BadContentLengthError as exc:
             raise MalformedWebhookError("invalid Content-Length") from exc
-        except _Abandoned as exc:
+        except _AbandonedError as exc:
             metrics.WEBHOOK_REJECTED.labels(reason="abandoned").inc()
             raise WebhookAbandonedError("the client closed the request") from exc
 
@@ -185,15 +185,13 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
-            raise _Abandoned
+            raise _AbandonedError
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
 
 
-async def _send(
-    send: Send, status: int, body: bytes, extra: list[Any], request_id: str
-) -> None:
+async def _send(send: Send, status: int, body: bytes, extra: list[Any], request_id: str) -> None:
     headers = [
         *extra,
         (b"content-length", str(len(body)).encode()),
@@ -201,7 +199,6 @@ async def _send(
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
 
 
 def _parent_context(headers: dict[bytes, str]) -> Any:
