@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from faststream.kafka.security import parse_security
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +20,7 @@ from bancone_gateway.adapters.link_signer import LinkSigner
 from bancone_gateway.adapters.login_throttle import LoginLimits, LoginThrottle
 from bancone_gateway.adapters.messaging_start import ResilientMessagingStart
 from bancone_gateway.adapters.password_hashing import PasswordHashing
-from bancone_gateway.adapters.publisher import KafkaEventPublisher
+from bancone_gateway.adapters.publisher import DirectKafkaPublisher
 from bancone_gateway.adapters.receipt_pruner import ReceiptPruner
 from bancone_gateway.adapters.signing_keys import SigningKeyStore
 from bancone_gateway.adapters.token_issuer import TokenIssuer
@@ -26,6 +28,7 @@ from bancone_gateway.adapters.webhook_writer import WebhookWriter, WriterLimits
 from bancone_gateway.domain.route_cache import RouteCache
 from bancone_gateway.domain.webhook_limits import WebhookLimits
 from bancone_gateway.entrypoints.http import build_http_app
+from bancone_gateway.entrypoints.loop_lag import LoopLag
 from bancone_gateway.handlers.deps import GatewayDeps, Route
 from bancone_gateway.handlers.identity_deps import IdentityDeps
 from bancone_gateway.handlers.links import LinkDeps
@@ -37,7 +40,7 @@ from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.http.health import NamedCheck, database_check
 from bancone_kit.logging import get_logger
-from bancone_kit.messaging.broker import broker_for
+from bancone_kit.messaging.broker import broker_for, kafka_security
 from bancone_kit.messaging.runtime import Messaging
 
 log = get_logger(__name__)
@@ -97,6 +100,18 @@ def build_links(
     )
 
 
+def webhook_producer_options(settings: GatewaySettings) -> dict[str, Any]:
+    """The webhook producer's aiokafka options: what the kit gives every broker's producer
+    (bootstrap, acks=all, idempotence, TLS/SASL), under its own client id."""
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "client_id": f"bancone-{settings.service_name}-webhooks",
+        "acks": "all",
+        "enable_idempotence": settings.kafka_idempotence,
+        **parse_security(kafka_security(settings)),
+    }
+
+
 async def _start_identity(identity: IdentityDeps) -> None:
     """Load (or create) the signing key and the platform account; a database not migrated yet
     or a database that is down only delays this to the first request that needs it."""
@@ -120,7 +135,9 @@ def build_app(settings: GatewaySettings) -> FastAPI:
         retention=timedelta(days=settings.webhook_receipt_retention_days),
         interval_seconds=settings.webhook_receipt_prune_interval_seconds,
     )
-    publisher = KafkaEventPublisher(broker, timeout=settings.webhook_publish_timeout_seconds)
+    publisher = DirectKafkaPublisher(
+        webhook_producer_options(settings), timeout=settings.webhook_publish_timeout_seconds
+    )
     writer = WebhookWriter(
         sessions,
         publisher,
@@ -160,15 +177,20 @@ def build_app(settings: GatewaySettings) -> FastAPI:
     upstreams = settings.upstreams()
     proxy = UpstreamProxy(upstreams) if upstreams else None
 
+    loop_lag = LoopLag()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await starter.start()
         await _start_identity(identity)
         pruner.start()
+        loop_lag.start()
         try:
             yield
         finally:
+            await loop_lag.stop()
             await writer.stop()
+            await publisher.stop()
             await pruner.stop()
             await starter.stop()
             await engine.dispose()
@@ -177,7 +199,7 @@ def build_app(settings: GatewaySettings) -> FastAPI:
             await link_http.aclose()
 
     checks = [database_check(engine), NamedCheck("kafka", messaging.check)]
-    app = build_http_app(settings, checks, lifespan, proxy)
+    app = build_http_app(settings, checks, lifespan, proxy, loop_lag)
     app.state.deps = deps
     app.state.identity = identity
     app.state.links = links

@@ -1,4 +1,5 @@
-"""The webhook publisher on real Kafka: it returns only after the acks, fails within its timeout."""
+"""The webhook publishers on real Kafka (aiokafka's producer directly, and through the FastStream
+broker): each returns only after the acks, keeps per-key order, fails within its timeout."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from faststream.kafka import KafkaBroker
 
 from bancone_contracts.events import InboundMessageReceived
 from bancone_contracts.events.inbound import Customer, InboundMessage, TextContent
-from bancone_gateway.adapters.publisher import EventPublishError, KafkaEventPublisher
+from bancone_gateway.adapters.publisher import (
+    DirectKafkaPublisher,
+    EventPublisher,
+    EventPublishError,
+    KafkaEventPublisher,
+)
 from bancone_kit.messaging.broker import make_broker
 
 pytestmark = pytest.mark.service
@@ -26,6 +32,28 @@ async def broker(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
     await broker.start()
     yield broker
     await broker.stop()
+
+
+PublisherFactory = Callable[[float], EventPublisher]
+
+
+@pytest.fixture(params=["direct", "faststream"])
+async def publisher_with(
+    request: pytest.FixtureRequest, broker: KafkaBroker, kafka_bootstrap: str
+) -> AsyncIterator[PublisherFactory]:
+    """Publishers of the kind under test, with a given timeout (stopped after the test)."""
+    made: list[DirectKafkaPublisher] = []
+
+    def make(timeout: float) -> EventPublisher:
+        if request.param == "faststream":
+            return KafkaEventPublisher(broker, timeout=timeout)
+        options = {"bootstrap_servers": kafka_bootstrap, "acks": "all"}
+        made.append(DirectKafkaPublisher(options, timeout=timeout))
+        return made[-1]
+
+    yield make
+    for publisher in made:
+        await publisher.stop()
 
 
 def message(topic_name: str, customer: str, n: int) -> InboundMessageReceived:
@@ -48,12 +76,14 @@ def message(topic_name: str, customer: str, n: int) -> InboundMessageReceived:
 
 
 async def test_events_are_acknowledged_in_order_per_key_when_publish_returns(
-    broker: KafkaBroker, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+    publisher_with: PublisherFactory,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
 ) -> None:
     topic = await new_topic(partitions=3)
     events = [message(topic, f"39333000000{n % 2}", n) for n in range(10)]
 
-    await KafkaEventPublisher(broker, timeout=10).publish(events)
+    await publisher_with(10).publish(events)
 
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=None)
     await consumer.start()
@@ -80,9 +110,26 @@ async def test_events_are_acknowledged_in_order_per_key_when_publish_returns(
     assert by_key[b"demo:393330000001"] == [f"message {n}" for n in range(1, 10, 2)]
 
 
-async def test_an_ack_that_never_comes_fails_within_the_timeout(broker: KafkaBroker) -> None:
+async def test_an_ack_that_never_comes_fails_within_the_timeout(
+    publisher_with: PublisherFactory,
+) -> None:
     missing = f"bancone.test.missing-{uuid.uuid4().hex[:8]}"
     with pytest.raises(EventPublishError, match="did not acknowledge"):
-        await KafkaEventPublisher(broker, timeout=1.5).publish(
-            [message(missing, "393330000000", 0)]
-        )
+        await publisher_with(1.5).publish([message(missing, "393330000000", 0)])
+
+
+async def test_the_direct_producer_started_against_no_broker_fails_and_then_starts(
+    kafka_bootstrap: str, closed_port: int, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    """Kafka absent: a publish error (the webhook's 503), not a crash; the next try, with
+    Kafka there, starts the producer and publishes."""
+    topic = await new_topic(partitions=1)
+    options = {"bootstrap_servers": f"127.0.0.1:{closed_port}", "acks": "all"}
+    cut_off = DirectKafkaPublisher(options, timeout=2.0)
+    with pytest.raises(EventPublishError):
+        await cut_off.publish([message(topic, "393330000000", 0)])
+    await cut_off.stop()
+
+    cut_off._options["bootstrap_servers"] = kafka_bootstrap  # Kafka came back
+    await cut_off.publish([message(topic, "393330000000", 1)])
+    await cut_off.stop()

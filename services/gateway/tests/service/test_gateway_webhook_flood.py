@@ -84,6 +84,91 @@ async def test_a_flood_of_duplicates_and_retries_publishes_every_event_exactly_o
     assert delivered == Counter(dict.fromkeys(sent_wamids, 1))
 
 
+LOAD_WEBHOOKS = 40
+"""Distinct webhooks of the load test, each with a message and a status."""
+LOAD_SECONDS = 120
+"""Every delivery must end in 200 within this (the whole test's bound, not a latency claim)."""
+
+
+async def _until_accepted(
+    gateway: Any, body: bytes, signature: str, refusals: list[httpx.Response]
+) -> httpx.Response:
+    """Post until the answer is not 503, as Meta does (pausing before each retry)."""
+    while True:
+        answer = await post(gateway, body, signature)
+        if answer.status_code != 503:
+            return answer
+        refusals.append(answer)
+        await asyncio.sleep(RETRY_PAUSE)
+
+
+async def test_under_load_duplicates_and_retries_leave_every_webhook_once_on_kafka(
+    make_gateway: Callable[..., Any], unique: Callable[[str], str], wa: Any, topic_window: Any
+) -> None:
+    """Many distinct webhooks at once, each delivered three times concurrently, a third of
+    them delivered once more after their 200 (Meta redelivers what it thinks was lost), every
+    503 retried — with admission (in flight) and the writer's queue both small, so both shed.
+    Every distinct message and status is on Kafka exactly once, and the 200 answers count
+    each published once and every other delivery as duplicates."""
+    limits = {
+        "webhook_max_in_flight": 8,
+        "webhook_max_queued": 4,
+        "webhook_max_batch": 8,
+        # the test's own client shares the gateway's event loop here: its lateness is not
+        # the gateway's (tests/unit/test_gateway_loop_lag.py and the bench cover that)
+        "webhook_max_loop_lag_seconds": 60.0,
+        # an ack later than the publish timeout is a 503 whose retry publishes the event
+        # again (same event id, absorbed by consumers): not what this test is about, and the
+        # shared test broker can be that slow
+        "webhook_publish_timeout_seconds": 60.0,
+    }
+    async with make_gateway(**limits) as gateway:
+        channel: Channel = await provision(gateway, unique("shop"), unique("pn"))
+        inbound = await topic_window(INBOUND)
+        statuses = await topic_window(STATUS)
+        wamids, bodies = [], []
+        for index in range(LOAD_WEBHOOKS):
+            customer = f"3934455{index:05d}"
+            message = wa.text(customer, f"Ordine {index}")
+            status = wa.status(customer, "read")
+            wamids.append((message["id"], status["id"]))
+            payload = wa.payload(
+                wa.value(channel.phone_number_id, messages=[message], statuses=[status])
+            )
+            bodies.append(wa.encode(payload))
+        refusals: list[httpx.Response] = []
+
+        async def deliver(index: int, copy: int) -> list[httpx.Response]:
+            body = bodies[index]
+            signature = sign(body, channel.app_secret)
+            answers = [await _until_accepted(gateway, body, signature, refusals)]
+            if copy == 0 and index % 3 == 0:  # redelivered after it was acknowledged
+                answers.append(await _until_accepted(gateway, body, signature, refusals))
+            return answers
+
+        async with asyncio.timeout(LOAD_SECONDS):
+            delivered = await asyncio.gather(
+                *(deliver(i, c) for i in range(LOAD_WEBHOOKS) for c in range(COPIES))
+            )
+
+    answers = [a for group in delivered for a in group]
+    redelivered = len(range(0, LOAD_WEBHOOKS, 3))
+    assert len(answers) == LOAD_WEBHOOKS * COPIES + redelivered
+    assert {a.status_code for a in answers} == {200}
+    assert sum(a.json()["published"] for a in answers) == 2 * LOAD_WEBHOOKS
+    assert sum(a.json()["duplicates"] for a in answers) == 2 * (len(answers) - LOAD_WEBHOOKS)
+    assert any("in flight" in r.json()["detail"] for r in refusals), "admission never shed"
+    assert {r.headers.get("retry-after") for r in refusals} == {"2"}
+    on_kafka = Counter(
+        e.data.message_id for e in events_of(await inbound.read(), INBOUND, channel.tenant_id)
+    )
+    assert on_kafka == Counter({message_id: 1 for message_id, _ in wamids})
+    status_events = events_of(await statuses.read(), STATUS, channel.tenant_id)
+    assert Counter(e.data.wamid for e in status_events) == Counter(
+        {status_id: 1 for _, status_id in wamids}
+    )
+
+
 async def test_a_sender_that_hung_up_before_its_body_is_answered_quietly(
     make_gateway: Callable[..., Any],
 ) -> None:

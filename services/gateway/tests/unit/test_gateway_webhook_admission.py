@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from bancone_gateway.entrypoints.loop_lag import LoopLag
 from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
 
 pytestmark = pytest.mark.unit
@@ -55,3 +56,37 @@ async def test_past_the_limit_a_webhook_is_refused_at_once_and_later_ones_pass()
     assert after.status_code == 200
     assert inner.reached == 4  # the refused one never reached the app
     assert admission.in_flight == 0
+
+
+class _Late(LoopLag):
+    """A loop reported `late` seconds behind."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__()
+        self.late = late
+
+    @property
+    def seconds(self) -> float:
+        return self.late
+
+
+async def test_while_the_loop_runs_late_a_webhook_is_refused_and_other_paths_pass() -> None:
+    inner = HeldApp()
+    inner.release.set()
+    lag = _Late(0.8)
+    admission = WebhookAdmission(
+        inner, path="/webhooks/whatsapp", limit=10, retry_after=2, lag=lag, max_lag=0.5
+    )
+    transport = httpx.ASGITransport(app=admission)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        refused = await client.post("/webhooks/whatsapp", content=b"{}")
+        elsewhere = await client.post("/v1/tenants/t/channels/x", content=b"{}")
+        lag.late = 0.1
+        caught_up = await client.post("/webhooks/whatsapp", content=b"{}")
+
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "2"
+    assert "0.8s behind" in refused.json()["detail"]
+    assert elsewhere.status_code == 200
+    assert caught_up.status_code == 200
+    assert inner.reached == 2

@@ -11,6 +11,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import structlog
@@ -51,6 +53,20 @@ def _choose_request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
+@contextmanager
+def request_id_bound(incoming: str | None) -> Iterator[str]:
+    """The request's id (`incoming` when sane, else a new one), current and bound in the
+    logging context until the block ends: for a raw ASGI path served outside this middleware
+    (the gateway's webhook)."""
+    request_id = _choose_request_id(incoming)
+    token = _request_id.set(request_id)
+    try:
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            yield request_id
+    finally:
+        _request_id.reset(token)
+
+
 class RequestIdMiddleware:
     """Pure ASGI middleware (no extra task, so the context reaches the endpoint)."""
 
@@ -61,8 +77,8 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         status = 500
+        started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -71,21 +87,16 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        token = _request_id.set(request_id)
-        started = time.perf_counter()
-        try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                try:
-                    await self.app(scope, receive, send_with_id)
-                finally:
-                    path = scope["path"]
-                    log.log(
-                        logging.DEBUG if path in QUIET_PATHS else logging.INFO,
-                        "http.request",
-                        method=scope["method"],
-                        path=loggable_path(path),
-                        status=status,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                    )
-        finally:
-            _request_id.reset(token)
+        with request_id_bound(Headers(scope=scope).get(REQUEST_ID_HEADER)) as request_id:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                path = scope["path"]
+                log.log(
+                    logging.DEBUG if path in QUIET_PATHS else logging.INFO,
+                    "http.request",
+                    method=scope["method"],
+                    path=loggable_path(path),
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import FastAPI
-from starlette.types import Lifespan
+from starlette.types import ASGIApp, Lifespan
 
 from bancone_gateway.adapters.api_proxy import ApiProxyMiddleware, UpstreamProxy
 from bancone_gateway.domain.errors import (
@@ -36,7 +36,9 @@ from bancone_gateway.domain.rejected_replay import (
 from bancone_gateway.entrypoints import admin, auth, links, rejected_items, webhooks
 from bancone_gateway.entrypoints.console import CONSOLE_PATHS, mount_console
 from bancone_gateway.entrypoints.identity_errors import IDENTITY_PROBLEMS
+from bancone_gateway.entrypoints.loop_lag import LoopLag
 from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
+from bancone_gateway.entrypoints.webhook_fast_path import WebhookFastPath
 from bancone_gateway.settings import GatewaySettings
 from bancone_kit.http.app import create_app
 from bancone_kit.http.errors import ErrorProblem, ErrorProblems
@@ -101,9 +103,12 @@ def build_http_app(
     readiness_checks: Sequence[ReadinessCheck],
     lifespan: Lifespan[FastAPI] | None = None,
     proxy: UpstreamProxy | None = None,
+    loop_lag: LoopLag | None = None,
 ) -> FastAPI:
     """The routes; with `proxy`, tenant paths another service owns are forwarded to it (local
-    runs), and with `console_enabled` the console is served at `/console/`."""
+    runs), and with `console_enabled` the console is served at `/console/`. Webhook POSTs are
+    answered below the generic stack (`_serve_webhooks_first`); `loop_lag`, when running,
+    lets admission refuse them while the event loop is late."""
     app = create_app(
         "Bancone gateway", settings, readiness_checks, lifespan, errors=GATEWAY_PROBLEMS
     )
@@ -118,10 +123,32 @@ def build_http_app(
         mount_console(app)
     if proxy is not None:
         app.add_middleware(ApiProxyMiddleware, proxy=proxy)
-    app.add_middleware(  # added last: the outermost of the gateway's own middlewares
-        WebhookAdmission,
-        path=webhooks.PATH,
-        limit=settings.webhook_max_in_flight,
-        retry_after=RETRY_AFTER_SECONDS,
-    )
+    _serve_webhooks_first(app, settings, loop_lag)
     return app
+
+
+def _serve_webhooks_first(app: FastAPI, settings: GatewaySettings, lag: LoopLag | None) -> None:
+    """Put admission and the webhook's raw ASGI path outside the whole stack the app builds
+    (OpenTelemetry's middleware included, which wraps `build_middleware_stack` too): a POST to
+    the webhook never enters it; the FastAPI route of the same path stays as its documented
+    contract (OpenAPI) and serves nothing else."""
+    build_generic = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        fast = WebhookFastPath(
+            build_generic(),
+            path=webhooks.PATH,
+            deps=lambda: app.state.deps,
+            max_body_bytes=settings.webhook_max_body_bytes,
+            problems=GATEWAY_PROBLEMS,
+        )
+        return WebhookAdmission(
+            fast,
+            path=webhooks.PATH,
+            limit=settings.webhook_max_in_flight,
+            retry_after=RETRY_AFTER_SECONDS,
+            lag=lag,
+            max_lag=settings.webhook_max_loop_lag_seconds,
+        )
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
