@@ -24,7 +24,6 @@ from bancone_kit.logging import get_logger
 from bancone_kit.messaging.subscriptions import Subscription, declared
 from bancone_notifier.adapters import repository
 from bancone_notifier.adapters.tables import ChannelRecord, DeliveryStatusRecord
-from bancone_notifier.campaign_handlers import handle_catalog_changed
 from bancone_notifier.consent_handlers import (
     handle_inbound_received,
     record_opt_in,
@@ -34,6 +33,7 @@ from bancone_notifier.delivery_updates import SOURCE, advance, error_title
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.lifecycle import apply_status
 from bancone_notifier.interest_handlers import handle_agent_turn, handle_order_changed
+from bancone_notifier.offer_drafts import handle_catalog_changed
 from bancone_notifier.outbound_sending import handle_outbound_event
 from bancone_notifier.template_handlers import handle_update
 

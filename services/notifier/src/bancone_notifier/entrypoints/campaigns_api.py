@@ -14,9 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from bancone_contracts.tenancy import TENANT_ID_PATTERN
 from bancone_kit.http.auth import AdminRole, Viewer
 from bancone_kit.http.problems import Problem
-from bancone_notifier import campaign_handlers
+from bancone_notifier import campaign_handlers, offer_drafts
 from bancone_notifier.campaign_handlers import (
-    CampaignSettings,
     CampaignView,
     CreateCampaign,
     template_json,
@@ -212,7 +211,7 @@ def _template(body: TemplateIn) -> TemplateSpec:
     )
 
 
-def _settings_out(settings: CampaignSettings) -> SettingsOut:
+def _settings_out(settings: offer_drafts.CampaignSettings) -> SettingsOut:
     template = settings.offer_template
     return SettingsOut(
         draft_on_new_offer=settings.draft_on_new_offer,
@@ -224,20 +223,20 @@ def _settings_out(settings: CampaignSettings) -> SettingsOut:
 # Declared before `/{campaign_id}` so that "settings" is not read as a campaign id.
 @router.get("/settings", dependencies=[Viewer])
 async def get_settings(tenant_id: TenantId, deps: Deps) -> SettingsOut:
-    return _settings_out(await campaign_handlers.get_campaign_settings(tenant_id, deps))
+    return _settings_out(await offer_drafts.get_campaign_settings(tenant_id, deps))
 
 
 @router.put("/settings", dependencies=[AdminRole])
 async def put_settings(tenant_id: TenantId, body: SettingsIn, deps: Deps) -> SettingsOut:
     """Whether a new offer drafts a campaign, from which number, with which template."""
-    settings = CampaignSettings(
+    settings = offer_drafts.CampaignSettings(
         tenant_id,
         body.draft_on_new_offer,
         body.phone_number_id,
         _template(body.offer_template) if body.offer_template is not None else None,
     )
-    await campaign_handlers.set_campaign_settings(settings, deps)
-    return _settings_out(await campaign_handlers.get_campaign_settings(tenant_id, deps))
+    await offer_drafts.set_campaign_settings(settings, deps)
+    return _settings_out(await offer_drafts.get_campaign_settings(tenant_id, deps))
 
 
 @router.post("", status_code=201, dependencies=[AdminRole])
