@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from bancone_agent.adapters.tables import ConversationRecord
-from bancone_agent.domain import OfflineAssistant
 from bancone_agent.delivery_handlers import handle_delivery
+from bancone_agent.domain import OfflineAssistant
 from bancone_agent.handlers import handle_inbound
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from services.agent.tests.support.console import console, operator
