@@ -200,7 +200,12 @@ async def until_finished(
     deadline = time.monotonic() + longest
     shown = 0.0
     while True:
-        found: dict[str, Any] = (await client.get(url, headers=headers)).json()
+        try:
+            found: dict[str, Any] = (await client.get(url, headers=headers)).json()
+        except httpx.HTTPError as error:  # e.g. a keep-alive connection the server just closed
+            say(f"[yellow]campaign poll failed, again in 1 s: {error!r}[/]")
+            await asyncio.sleep(1.0)
+            continue
         if found["state"] in ("completed", "cancelled") or time.monotonic() > deadline:
             return found
         if time.monotonic() - shown > 10:
