@@ -8,20 +8,14 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 import httpx
-from asgi_lifespan import LifespanManager
-from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bancone_cli.webhooks import DEFAULT_WABA_ID
 from bancone_contracts.common import Money, utc_now
-from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.agent_turn import AgentToolCall, AgentTurn, AgentTurnCompleted
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.inbound import InboundMessageReceived
@@ -35,19 +29,14 @@ from bancone_contracts.events.order import (
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.db import session_factory
 from bancone_kit.testing.polling import eventually
-from bancone_kit.testing.tokens import TenantBearer, TokenSigner
-from bancone_notifier.adapters.tables import CustomerConsentRecord, CustomerInterestRecord
-from bancone_notifier.bootstrap import build_app
-from bancone_notifier.domain.pacing import Unpaced
-from bancone_notifier.entrypoints.consumers import Subscription
-from bancone_notifier.settings import NotifierSettings
-from bancone_sandbox import ChannelConfig, SandboxSettings
-from bancone_sandbox.testing import running_sandbox
-from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
+from bancone_notifier.adapters.tables import CustomerInterestRecord
+from services.notifier.tests.support import (
+    EventFactory,
+    KafkaHarness,
+    running_harness,
+)
 
 EVENTS = (
     ChannelChanged,
@@ -130,53 +119,8 @@ def turn_event(
     return AgentTurnCompleted.new(tenant_id=events.tenant_id, source="agent", data=turn)
 
 
-@dataclass
-class Harness:
-    shop: EventFactory
-    rival: EventFactory
-    engine: AsyncEngine
-    sandbox: httpx.AsyncClient
-    publisher: KafkaBroker
-    topics: dict[str, str]
-    settings: NotifierSettings
-    subscriptions: list[Subscription]
-    signer: TokenSigner = field(default_factory=TokenSigner)
-
-    async def publish(self, event: Envelope[Any]) -> None:
-        await self.publisher.publish(
-            event.to_bytes(), topic=self.topics[event.topic], key=event.key().encode()
-        )
-
-    @contextlib.asynccontextmanager
-    async def notifier(self) -> AsyncIterator[httpx.AsyncClient]:
-        """A notifier process and its HTTP client as each path's tenant owner."""
-        app = build_app(self.settings, subscriptions=self.subscriptions, pacer=Unpaced())
-        self.signer.install(app, "notifier")
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://notifier", auth=TenantBearer(self.signer)
-            ) as client:
-                yield client
-
-    async def sent_to(self, wa_id: str) -> int:
-        response = await self.sandbox.get("/sandbox/messages", params={"to": wa_id})
-        response.raise_for_status()
-        return len(response.json())
-
-    async def wrote(self, events: EventFactory, words: str, name: str = "Cliente") -> str:
-        """A customer who wrote `words` (an opt-in keyword: opted in; STOP: opted out)."""
-        wa_id = new_wa_id()
-        await self.publish(events.inbound(wa_id, words, profile_name=name))
-        status = "opted_out" if words == "STOP" else "opted_in"
-
-        async def recorded() -> bool:
-            async with session_factory(self.engine)() as session:
-                row = await session.get(CustomerConsentRecord, (events.tenant_id, wa_id))
-            return row is not None and row.status == status
-
-        await eventually(recorded)
-        return wa_id
+class Harness(KafkaHarness):
+    """The shared harness plus the customer tests' probes."""
 
     async def interests(self, tenant_id: str, customer: str) -> list[tuple[str, str, datetime]]:
         async with session_factory(self.engine)() as session:
@@ -188,65 +132,25 @@ class Harness:
             )
             return sorted((r.kind, r.category, r.first_at) for r in rows.all())
 
-    async def register_template(self) -> None:
-        response = await self.sandbox.post(
-            f"/v23.0/{DEFAULT_WABA_ID}/message_templates",
-            json={
-                "name": TEMPLATE,
-                "language": "it",
-                "category": "MARKETING",
-                "components": [{"type": "BODY", "text": "Novità in enoteca!"}],
-            },
-            headers={"Authorization": f"Bearer {self.shop.access_token}"},
-        )
-        response.raise_for_status()
-
 
 @contextlib.asynccontextmanager
-async def running_harness(
+async def running_customer_harness(
     postgres_url: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[Harness]:
-    """Two tenants' channels published, the template registered at the sandbox."""
-    keyring = new_keyring()
-    run = uuid.uuid4().hex[:8]
-    shop = EventFactory(keyring=keyring, tenant_id=f"shop-{run}")
-    rival = EventFactory(keyring=keyring, tenant_id=f"rival-{run}")
-    channels = [
-        ChannelConfig(phone_number_id=f.phone_number_id, access_token=f.access_token)
-        for f in (shop, rival)
-    ]
-    await upgrade_database(postgres_url, "bancone_notifier.migrations")
-    topics = {
-        cls.topic: await new_topic(partitions=3, name_prefix=cls.__name__.lower()) for cls in EVENTS
-    }
-    subscriptions = [
-        Subscription(cls, topics[cls.topic], f"{cls.__name__.lower()}-{run}") for cls in EVENTS
-    ]
-    with running_sandbox(SandboxSettings(channels=channels)) as sandbox_url:
-        settings = NotifierSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            graph_base_url=sandbox_url,
-            graph_version="v23.0",
-            send_retry_initial_seconds=0.05,
-            send_retry_max_seconds=0.2,
-            channel_keyring=keyring,
-            campaign_poll_seconds=0.1,
+    """Two tenants' channels published, the template registered at the sandbox, unpaced."""
+    async with running_harness(
+        Harness,
+        postgres_url,
+        kafka_bootstrap,
+        new_topic,
+        EVENTS,
+        campaign_poll_seconds=0.1,
+        pacing_enabled=False,
+    ) as harness:
+        await harness.register_template(
+            TEMPLATE, components=[{"type": "BODY", "text": "Novità in enoteca!"}]
         )
-        engine = create_engine(postgres_url)
-        publisher = make_broker(kafka_bootstrap, client_id=f"notifier-customers-test-{run}")
-        async with contextlib.AsyncExitStack() as stack:
-            sandbox = await stack.enter_async_context(httpx.AsyncClient(base_url=sandbox_url))
-            await publisher.start()
-            stack.push_async_callback(publisher.stop)
-            stack.push_async_callback(engine.dispose)
-            harness = Harness(
-                shop, rival, engine, sandbox, publisher, topics, settings, subscriptions
-            )
-            await harness.publish(shop.channel())
-            await harness.publish(rival.channel())
-            await harness.register_template()
-            yield harness
+        yield harness
 
 
 async def customer_of(client: httpx.AsyncClient, tenant_id: str, wa_id: str) -> dict[str, Any]:
@@ -260,6 +164,7 @@ async def interests_become(
     client: httpx.AsyncClient, tenant_id: str, wa_id: str, expected: dict[str, list[str]]
 ) -> None:
     async def probe() -> bool:
-        return (await customer_of(client, tenant_id, wa_id))["interests"] == expected
+        found: bool = (await customer_of(client, tenant_id, wa_id))["interests"] == expected
+        return found
 
     await eventually(probe)

@@ -6,47 +6,36 @@ would receive."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bancone_cli.webhooks import DEFAULT_WABA_ID
 from bancone_contracts.common import utc_now
-from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.catalog import CatalogChange, CatalogEntityChanged, OfferSnapshot
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.db import session_factory
 from bancone_kit.testing.polling import eventually
-from bancone_kit.testing.tokens import TenantBearer, TokenSigner, bearer
+from bancone_kit.testing.tokens import bearer
 from bancone_notifier.adapters import campaign_store
-from bancone_notifier.adapters.tables import CustomerConsentRecord, OutboundMessageRecord
-from bancone_notifier.bootstrap import build_app
+from bancone_notifier.adapters.tables import OutboundMessageRecord
 from bancone_notifier.campaign_runner import CampaignRunner
-from bancone_notifier.domain.pacing import Pacer, Priority, Unpaced
-from bancone_notifier.entrypoints.consumers import Subscription
-from bancone_notifier.settings import NotifierSettings
-from bancone_sandbox import ChannelConfig, SandboxSettings
-from bancone_sandbox.testing import running_sandbox
-from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
+from bancone_notifier.domain.pacing import Priority
+from services.notifier.tests.support import (
+    EventFactory,
+    KafkaHarness,
+    running_harness,
+)
 
 pytestmark = pytest.mark.service
 
@@ -59,6 +48,13 @@ EVENTS = (
     WhatsAppUpdateReceived,
 )
 TEMPLATE = "nuova_offerta"
+TEMPLATE_COMPONENTS: list[dict[str, Any]] = [
+    {
+        "type": "BODY",
+        "text": "Ciao {{1}}, per Natale {{2}} su tutto!",
+        "example": {"body_text": [["Giulia", "-20%"]]},
+    }
+]
 
 
 class GatedPacer:
@@ -85,43 +81,8 @@ class GatedPacer:
         self.gate.set()
 
 
-@dataclass
-class Harness:
-    shop: EventFactory
-    rival: EventFactory
-    engine: AsyncEngine
-    sandbox: httpx.AsyncClient
-    publisher: KafkaBroker
-    topics: dict[str, str]
-    settings: NotifierSettings
-    subscriptions: list[Subscription]
-    signer: TokenSigner = field(default_factory=TokenSigner)
-
-    async def publish(self, event: Envelope[Any]) -> None:
-        await self.publisher.publish(
-            event.to_bytes(), topic=self.topics[event.topic], key=event.key().encode()
-        )
-
-    @contextlib.asynccontextmanager
-    async def notifier(
-        self, pacer: Pacer | None = None, **overrides: Any
-    ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-        """A notifier process (app, its HTTP client as the tenant's owner); leaving stops it."""
-        settings = self.settings.model_copy(update=overrides)
-        app = build_app(settings, subscriptions=self.subscriptions, pacer=pacer or Unpaced())
-        self.signer.install(app, "notifier")
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://notifier", auth=TenantBearer(self.signer)
-            ) as client:
-                yield app, client
-
-    async def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
-        response = await self.sandbox.get("/sandbox/messages", params={"to": wa_id})
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
+class Harness(KafkaHarness):
+    """The shared harness plus the campaign tests' probes."""
 
     async def sent_count(self, customers: list[str]) -> int:
         return sum([len(await self.sent_to(c)) for c in customers])
@@ -146,49 +107,6 @@ class Harness:
                 )
             )
             return dict(Counter(row.state for row in rows.all()))
-
-    async def attempts(self) -> int:
-        attempts: int = (await self.sandbox.get("/sandbox/stats")).json()["attempts"]
-        return attempts
-
-    async def customers(
-        self, events: EventFactory, count: int, words: str = "iscrivimi", name: str = "Cliente"
-    ) -> list[str]:
-        """`count` customers who wrote `words` (an opt-in keyword by default), recorded."""
-        wa_ids = [new_wa_id() for _ in range(count)]
-        for n, wa_id in enumerate(wa_ids):
-            await self.publish(events.inbound(wa_id, words, profile_name=f"{name} {n}"))
-        status = "opted_out" if words.lower() == "stop" else "opted_in"
-        for wa_id in wa_ids:
-            await self.consent_becomes(events.tenant_id, wa_id, status)
-        return wa_ids
-
-    async def consent_becomes(self, tenant_id: str, customer_id: str, status: str) -> None:
-        async def probe() -> bool:
-            async with session_factory(self.engine)() as session:
-                row = await session.get(CustomerConsentRecord, (tenant_id, customer_id))
-            return row is not None and row.status == status
-
-        await eventually(probe)
-
-    async def register_template(self) -> None:
-        response = await self.sandbox.post(
-            f"/v23.0/{DEFAULT_WABA_ID}/message_templates",
-            json={
-                "name": TEMPLATE,
-                "language": "it",
-                "category": "MARKETING",
-                "components": [
-                    {
-                        "type": "BODY",
-                        "text": "Ciao {{1}}, per Natale {{2}} su tutto!",
-                        "example": {"body_text": [["Giulia", "-20%"]]},
-                    }
-                ],
-            },
-            headers={"Authorization": f"Bearer {self.shop.access_token}"},
-        )
-        response.raise_for_status()
 
 
 def campaign_body(
@@ -226,47 +144,19 @@ async def final(
 async def harness(
     postgres_url: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[Harness]:
-    keyring = new_keyring()
-    run = uuid.uuid4().hex[:8]
-    shop = EventFactory(keyring=keyring, tenant_id=f"shop-{run}")
-    rival = EventFactory(keyring=keyring, tenant_id=f"rival-{run}")
-    channels = [
-        ChannelConfig(phone_number_id=f.phone_number_id, access_token=f.access_token)
-        for f in (shop, rival)
-    ]
-    await upgrade_database(postgres_url, "bancone_notifier.migrations")
-    topics = {
-        cls.topic: await new_topic(partitions=3, name_prefix=cls.__name__.lower()) for cls in EVENTS
-    }
-    subscriptions = [
-        Subscription(cls, topics[cls.topic], f"{cls.__name__.lower()}-{run}") for cls in EVENTS
-    ]
-    with running_sandbox(SandboxSettings(channels=channels)) as sandbox_url:
-        settings = NotifierSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            graph_base_url=sandbox_url,
-            graph_version="v23.0",
-            send_retry_initial_seconds=0.05,
-            send_retry_max_seconds=0.2,
-            channel_keyring=keyring,
-            campaign_poll_seconds=0.1,
-            campaign_batch_size=2,
-        )
-        engine = create_engine(postgres_url)
-        publisher = make_broker(kafka_bootstrap, client_id=f"notifier-campaign-test-{run}")
-        async with contextlib.AsyncExitStack() as stack:
-            sandbox = await stack.enter_async_context(httpx.AsyncClient(base_url=sandbox_url))
-            await publisher.start()
-            stack.push_async_callback(publisher.stop)
-            stack.push_async_callback(engine.dispose)
-            harness = Harness(
-                shop, rival, engine, sandbox, publisher, topics, settings, subscriptions
-            )
-            await harness.publish(shop.channel())
-            await harness.publish(rival.channel())
-            await harness.register_template()
-            yield harness
+    """Unpaced unless a test passes a pacer; small batches, so a campaign takes several."""
+    async with running_harness(
+        Harness,
+        postgres_url,
+        kafka_bootstrap,
+        new_topic,
+        EVENTS,
+        campaign_poll_seconds=0.1,
+        campaign_batch_size=2,
+        pacing_enabled=False,
+    ) as found:
+        await found.register_template(TEMPLATE, components=TEMPLATE_COMPONENTS)
+        yield found
 
 
 async def test_a_campaign_sends_once_to_each_opted_in_customer_and_skips_the_opted_out(
@@ -483,7 +373,7 @@ async def test_bad_campaigns_are_refused_with_a_problem_and_nothing_is_sent(
     shop = harness.shop
     async with harness.notifier() as (_, client):
         customers = await harness.customers(shop, 1)
-        before = await harness.attempts()
+        before = await harness.graph_attempts()
         url = f"/v1/tenants/{shop.tenant_id}/campaigns"
         missing = campaign_body(shop, customers, send_now=True)
         missing["template"]["variables"] = missing["template"]["variables"][:1]
@@ -519,7 +409,7 @@ async def test_bad_campaigns_are_refused_with_a_problem_and_nothing_is_sent(
         assert again.status_code == 409
         assert "already cancelled" in again.json()["detail"]
         assert (await client.get(url)).json()["items"][0]["state"] == "cancelled"
-        assert await harness.attempts() == before
+        assert await harness.graph_attempts() == before
         assert await harness.sent_to(customers[0]) == []
 
 

@@ -5,22 +5,15 @@ campaign builder) and must be refused by the notifier itself, without a Graph ca
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
-from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bancone_cli.webhooks import DEFAULT_WABA_ID
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.events import parse_event
@@ -35,23 +28,20 @@ from bancone_contracts.events.outbound import (
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
 from bancone_contracts.topics import DELIVERY, OUTBOUND
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.db import session_factory
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.polling import eventually
 from bancone_notifier.adapters.tables import (
     ConsentRecord,
-    CustomerConsentRecord,
     CustomerWindowRecord,
     OutboundMessageRecord,
 )
-from bancone_notifier.bootstrap import build_app
-from bancone_notifier.entrypoints.consumers import Subscription
-from bancone_notifier.settings import NotifierSettings
-from bancone_sandbox import ChannelConfig, SandboxSettings
-from bancone_sandbox.testing import running_sandbox
-from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
+from services.notifier.tests.support import (
+    EventFactory,
+    KafkaHarness,
+    new_wa_id,
+    running_harness,
+)
 
 pytestmark = pytest.mark.service
 
@@ -64,32 +54,8 @@ EVENTS = (
 )
 
 
-@dataclass
-class Notifier:
-    """A running notifier on its own topics, with two tenants each owning a number."""
-
-    shop: EventFactory
-    rival: EventFactory
-    engine: AsyncEngine
-    sandbox: httpx.AsyncClient
-    publisher: KafkaBroker
-    topics: dict[str, str]
-
-    async def publish(self, event: Envelope[Any]) -> None:
-        await self.publisher.publish(
-            event.to_bytes(), topic=self.topics[event.topic], key=event.key().encode()
-        )
-
-    async def sent_to(self, wa_id: str, phone_number_id: str | None = None) -> list[dict[str, Any]]:
-        params = {"to": wa_id} | ({"phone_number_id": phone_number_id} if phone_number_id else {})
-        response = await self.sandbox.get("/sandbox/messages", params=params)
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
-
-    async def graph_attempts(self) -> int:
-        attempts: int = (await self.sandbox.get("/sandbox/stats")).json()["attempts"]
-        return attempts
+class Notifier(KafkaHarness):
+    """The shared harness plus the consent tests' probes; the notifier runs throughout."""
 
     async def settled(self, outbound_id: uuid.UUID, *states: str) -> OutboundMessageRecord:
         async def probe() -> OutboundMessageRecord | None:
@@ -98,17 +64,6 @@ class Notifier:
             return row if row is not None and row.state in states else None
 
         return await eventually(probe)
-
-    async def consent(self, tenant_id: str, customer_id: str) -> CustomerConsentRecord | None:
-        async with session_factory(self.engine)() as session:
-            return await session.get(CustomerConsentRecord, (tenant_id, customer_id))
-
-    async def consent_becomes(self, tenant_id: str, customer_id: str, status: str) -> None:
-        async def probe() -> bool:
-            row = await self.consent(tenant_id, customer_id)
-            return row is not None and row.status == status
-
-        await eventually(probe)
 
     async def ledger(self, tenant_id: str, customer_id: str) -> list[ConsentRecord]:
         async with session_factory(self.engine)() as session:
@@ -152,14 +107,6 @@ class Notifier:
                 found.append(event.data)
         return found
 
-    async def register_template(self, name: str, category: str = "MARKETING") -> None:
-        response = await self.sandbox.post(
-            f"/v23.0/{DEFAULT_WABA_ID}/message_templates",
-            json={"name": name, "language": "it", "category": category},
-            headers={"Authorization": f"Bearer {self.shop.access_token}"},
-        )
-        response.raise_for_status()
-
 
 def template(name: str, category: TemplateCategory | None) -> OutboundTemplate:
     return OutboundTemplate(name=name, language_code="it", category=category)
@@ -169,46 +116,11 @@ def template(name: str, category: TemplateCategory | None) -> OutboundTemplate:
 async def notifier(
     postgres_url: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[Notifier]:
-    keyring = new_keyring()
-    run = uuid.uuid4().hex[:8]
-    shop = EventFactory(keyring=keyring, tenant_id=f"shop-{run}")
-    rival = EventFactory(keyring=keyring, tenant_id=f"rival-{run}")
-    channels = [
-        ChannelConfig(phone_number_id=f.phone_number_id, access_token=f.access_token)
-        for f in (shop, rival)
-    ]
-    await upgrade_database(postgres_url, "bancone_notifier.migrations")
-    topics = {
-        cls.topic: await new_topic(partitions=3, name_prefix=cls.__name__.lower()) for cls in EVENTS
-    }
-    subscriptions = [
-        Subscription(cls, topics[cls.topic], f"{cls.__name__.lower()}-{run}") for cls in EVENTS
-    ]
-    with running_sandbox(SandboxSettings(channels=channels)) as sandbox_url:
-        settings = NotifierSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            graph_base_url=sandbox_url,
-            graph_version="v23.0",
-            send_retry_initial_seconds=0.05,
-            send_retry_max_seconds=0.2,
-            channel_keyring=keyring,
-        )
-        app = build_app(settings, subscriptions=subscriptions)
-        engine = create_engine(postgres_url)
-        publisher = make_broker(kafka_bootstrap, client_id=f"notifier-consent-test-{run}")
-        async with contextlib.AsyncExitStack() as stack:
-            await stack.enter_async_context(
-                LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
-            )
-            sandbox = await stack.enter_async_context(httpx.AsyncClient(base_url=sandbox_url))
-            await publisher.start()
-            stack.push_async_callback(publisher.stop)
-            stack.push_async_callback(engine.dispose)
-            harness = Notifier(shop, rival, engine, sandbox, publisher, topics)
-            await harness.publish(shop.channel())
-            await harness.publish(rival.channel())
-            yield harness
+    async with (
+        running_harness(Notifier, postgres_url, kafka_bootstrap, new_topic, EVENTS) as harness,
+        harness.notifier(),
+    ):
+        yield harness
 
 
 async def opted_out(notifier: Notifier, wa_id: str, words: str = "STOP") -> None:

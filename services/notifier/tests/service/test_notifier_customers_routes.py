@@ -16,7 +16,7 @@ from services.notifier.tests.customer_support import (
     customer_of,
     interests_become,
     order_event,
-    running_harness,
+    running_customer_harness,
 )
 from services.notifier.tests.support import new_wa_id
 
@@ -27,14 +27,14 @@ pytestmark = pytest.mark.service
 async def harness(
     postgres_url: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[Harness]:
-    async with running_harness(postgres_url, kafka_bootstrap, new_topic) as found:
+    async with running_customer_harness(postgres_url, kafka_bootstrap, new_topic) as found:
         yield found
 
 
 async def test_the_customer_list_pages_and_filters(harness: Harness) -> None:
     shop = harness.shop
     base = f"/v1/tenants/{shop.tenant_id}"
-    async with harness.notifier() as client:
+    async with harness.notifier() as (_, client):
         names = ["Giulia Rossi", "Marco Bianchi", "Giulia Verdi"]
         customers = [await harness.wrote(shop, "iscrivimi", name) for name in names]
         stopped = await harness.wrote(shop, "STOP", "Paolo")
@@ -125,7 +125,7 @@ async def test_the_customer_list_pages_and_filters(harness: Harness) -> None:
 async def test_bad_input_is_refused_with_a_422_and_changes_nothing(harness: Harness) -> None:
     shop = harness.shop
     base = f"/v1/tenants/{shop.tenant_id}"
-    async with harness.notifier() as client:
+    async with harness.notifier() as (_, client):
         wa_id = await harness.wrote(shop, "iscrivimi")
         refused: dict[str, tuple[str, str, dict[str, Any] | None]] = {
             "opt-in without proof": (
@@ -206,7 +206,7 @@ async def test_another_tenant_neither_sees_nor_changes_a_customer_nor_their_keyw
     shop, rival = harness.shop, harness.rival
     ours, theirs = f"/v1/tenants/{shop.tenant_id}", f"/v1/tenants/{rival.tenant_id}"
     rival_admin = bearer(harness.signer.operator(rival.tenant_id, "admin"))
-    async with harness.notifier() as client:
+    async with harness.notifier() as (_, client):
         wa_id = await harness.wrote(shop, "iscrivimi", "Giulia")
         await client.put(f"{ours}/customers/{wa_id}/tags", json={"tags": ["vip"]})
         await harness.publish(order_event(shop, wa_id, "paid", ["vino-rosso"]))

@@ -6,21 +6,15 @@ template that is not approved, fails without any Graph send."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bancone_contracts.common import utc_now
-from bancone_contracts.envelope import Envelope
 from bancone_contracts.events.channel import ChannelChanged
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_contracts.events.outbound import (
@@ -31,18 +25,16 @@ from bancone_contracts.events.outbound import (
 )
 from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_contracts.events.whatsapp_update import WhatsAppUpdateReceived
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.broker import make_broker
+from bancone_kit.db import session_factory
 from bancone_kit.testing.polling import eventually
-from bancone_kit.testing.tokens import TenantBearer, TokenSigner, bearer
+from bancone_kit.testing.tokens import bearer
 from bancone_notifier.adapters.tables import OutboundMessageRecord
-from bancone_notifier.bootstrap import build_app
-from bancone_notifier.entrypoints.consumers import Subscription
-from bancone_notifier.settings import NotifierSettings
-from bancone_sandbox import ChannelConfig, SandboxSettings
-from bancone_sandbox.testing import running_sandbox
-from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
+from services.notifier.tests.support import (
+    EventFactory,
+    KafkaHarness,
+    new_wa_id,
+    running_harness,
+)
 
 pytestmark = pytest.mark.service
 
@@ -64,21 +56,11 @@ OFFER_COMPONENTS: list[dict[str, Any]] = [
 ]
 
 
-@dataclass
-class Harness:
-    shop: EventFactory
-    rival: EventFactory
-    engine: AsyncEngine
-    api: httpx.AsyncClient
-    sandbox: httpx.AsyncClient
-    signer: TokenSigner
-    publisher: KafkaBroker
-    topics: dict[str, str]
+class Harness(KafkaHarness):
+    """The shared harness plus the template tests' calls; `api` is the running notifier's
+    HTTP client as each path's tenant admin."""
 
-    async def publish(self, event: Envelope[Any]) -> None:
-        await self.publisher.publish(
-            event.to_bytes(), topic=self.topics[event.topic], key=event.key().encode()
-        )
+    api: httpx.AsyncClient
 
     def path(self, tenant_id: str | None = None) -> str:
         return f"/v1/tenants/{tenant_id or self.shop.tenant_id}/templates"
@@ -120,16 +102,6 @@ class Harness:
         meta_id: str = response.json()["id"]
         return meta_id
 
-    async def graph_attempts(self) -> int:
-        attempts: int = (await self.sandbox.get("/sandbox/stats")).json()["attempts"]
-        return attempts
-
-    async def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
-        response = await self.sandbox.get("/sandbox/messages", params={"to": wa_id})
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
-
     async def settled(self, outbound_id: uuid.UUID, *states: str) -> OutboundMessageRecord:
         async def probe() -> OutboundMessageRecord | None:
             async with session_factory(self.engine)() as session:
@@ -152,59 +124,23 @@ class Harness:
 async def harness(
     postgres_url: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[Harness]:
-    keyring = new_keyring()
-    run = uuid.uuid4().hex[:8]
-    shop = EventFactory(keyring=keyring, tenant_id=f"shop-{run}")
-    rival = EventFactory(keyring=keyring, tenant_id=f"rival-{run}", waba_id=RIVAL_WABA_ID)
-    channels = [
-        ChannelConfig(
-            phone_number_id=f.phone_number_id, access_token=f.access_token, waba_id=f.waba_id
-        )
-        for f in (shop, rival)
-    ]
-    await upgrade_database(postgres_url, "bancone_notifier.migrations")
-    topics = {
-        cls.topic: await new_topic(partitions=3, name_prefix=cls.__name__.lower()) for cls in EVENTS
-    }
-    subscriptions = [
-        Subscription(cls, topics[cls.topic], f"{cls.__name__.lower()}-{run}") for cls in EVENTS
-    ]
-    sandbox_settings = SandboxSettings(channels=channels, template_initial_status="PENDING")
-    with running_sandbox(sandbox_settings) as sandbox_url:
-        settings = NotifierSettings(
-            database_url=postgres_url,
-            kafka_bootstrap_servers=kafka_bootstrap,
-            graph_base_url=sandbox_url,
-            graph_version="v23.0",
-            send_retry_initial_seconds=0.05,
-            send_retry_max_seconds=0.2,
-            channel_keyring=keyring,
-        )
-        signer = TokenSigner()
-        app = signer.install(build_app(settings, subscriptions=subscriptions), "notifier")
-        engine = create_engine(postgres_url)
-        publisher = make_broker(kafka_bootstrap, client_id=f"notifier-templates-test-{run}")
-        async with contextlib.AsyncExitStack() as stack:
-            await stack.enter_async_context(
-                LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
-            )
-            api = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url="http://notifier",
-                    auth=TenantBearer(signer, "admin"),
-                )
-            )
-            sandbox = await stack.enter_async_context(httpx.AsyncClient(base_url=sandbox_url))
-            await publisher.start()
-            stack.push_async_callback(publisher.stop)
-            stack.push_async_callback(engine.dispose)
-            harness = Harness(shop, rival, engine, api, sandbox, signer, publisher, topics)
-            await harness.publish(shop.channel())
-            await harness.publish(rival.channel())
-            await eventually(lambda: _channel_known(harness, shop))
-            await eventually(lambda: _channel_known(harness, rival))
-            yield harness
+    """The rival in its own WhatsApp Business Account; new templates wait in review."""
+    async with (
+        running_harness(
+            Harness,
+            postgres_url,
+            kafka_bootstrap,
+            new_topic,
+            EVENTS,
+            rival_waba_id=RIVAL_WABA_ID,
+            sandbox={"template_initial_status": "PENDING"},
+        ) as harness,
+        harness.notifier(role="admin") as (_, api),
+    ):
+        harness.api = api
+        await eventually(lambda: _channel_known(harness, harness.shop))
+        await eventually(lambda: _channel_known(harness, harness.rival))
+        yield harness
 
 
 async def _channel_known(harness: Harness, events: EventFactory) -> bool:
