@@ -133,16 +133,16 @@ async def claim_batch(
     limit: int,
     own_before: datetime | None = None,
 ) -> list[CampaignRecipientRecord]:
-    """Claim up to `limit` recipients for this runner in one conditional update; a row another
-    runner claimed first no longer matches the condition and is left to it. `own_before`: this
-    runner's own unfinished claims count only if made before then (its sends in flight after)."""
+    """Claim up to `limit` recipients for this runner in one conditional update that returns
+    the claimed rows; a row another runner claimed first no longer matches the condition and is
+    left to it. `own_before`: this runner's own unfinished claims count only if made before then
+    (its sends in flight after)."""
     condition = sa.and_(
         _RECIPIENTS.c.campaign_id == campaign_id,
         _claimable(runner_id, stale_before, own_before),
     )
-    keys = [
-        key
-        for (key,) in (
+    keys = (
+        (
             await _run(
                 session,
                 sa.select(_RECIPIENTS.c.customer_id)
@@ -150,26 +150,21 @@ async def claim_batch(
                 .order_by(_RECIPIENTS.c.customer_id)
                 .limit(limit),
             )
-        ).all()
-    ]
+        )
+        .scalars()
+        .all()
+    )
     if not keys:
         return []
-    claimed = (
-        await _run(
-            session,
-            sa.update(_RECIPIENTS)
-            .where(condition, _RECIPIENTS.c.customer_id.in_(keys))
-            .values(state="claimed", claimed_by=runner_id, claimed_at=utcnow())
-            .returning(_RECIPIENTS.c.customer_id),
-        )
-    ).all()
-    if not claimed:
-        return []
-    statement = select(CampaignRecipientRecord).where(
-        CampaignRecipientRecord.campaign_id == campaign_id,
-        col(CampaignRecipientRecord.customer_id).in_([key for (key,) in claimed]),
+    claimed = await _run(
+        session,
+        sa.update(_RECIPIENTS)
+        .where(condition, _RECIPIENTS.c.customer_id.in_(keys))
+        .values(state="claimed", claimed_by=runner_id, claimed_at=utcnow())
+        .returning(*_RECIPIENTS.c),
     )
-    return list((await session.exec(statement)).all())
+    rows = [CampaignRecipientRecord(**row._mapping) for row in claimed]
+    return sorted(rows, key=lambda row: row.customer_id)
 
 
 async def finish_recipients(
