@@ -41,6 +41,7 @@ from bancone_devstack import (
     tail_text,
     wait_ready,
 )
+from tests.e2e.browser import browser, chromium, shots  # noqa: F401 (the console tests' fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CATALOG = REPO / "deploy" / "local" / "demo" / "enoteca.json"

@@ -12,56 +12,20 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bancone_cli.webhooks import build_message_webhook, build_text_webhook
-from tests.e2e.test_e2e_console import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DESKTOP,
-    UI,
-    conversation_in_state,
-    import_agent_config,
-    log_in,
-    new_page,
-    screenshot,
-)
+from tests.e2e.browser import DESKTOP, UI, log_in, new_page, screenshot
+from tests.e2e.test_e2e_console import conversation_in_state, import_agent_config
 
 if TYPE_CHECKING:
     from conftest import Platform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-
-
-@pytest.fixture(scope="module")
-def shots(e2e_dir: Path) -> Path:
-    folder = e2e_dir / "console"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def owner_page(browser: Browser, platform: Platform) -> Page:
