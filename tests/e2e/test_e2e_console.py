@@ -52,6 +52,8 @@ DEMO_AGENT_CONFIG = REPO / "deploy" / "local" / "demo" / "agent-config.json"
 AGENT_CLI = (sys.executable, "-m", "bancone_agent")
 VIEWER_PASSWORD = "Lettore-Grappolo-Ventaglio-58"
 FEED_SAMPLES = 20
+SEND_ATTEMPTS = 5  # the notifier's send_max_attempts (its default)
+RETRY_DELAY_MS = 15_000  # its campaign_retry_delay_seconds in conftest.py
 
 
 def import_agent_config(platform: Platform) -> None:
@@ -534,8 +536,9 @@ async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
     platform: Platform, browser: Browser, customer: str, shots: Path
 ) -> None:
     """A draft written through the API (as a new offer would) is listed on the Campaigns page;
-    the owner sends it with one click, the row shows it completed and the opted-in customer
-    has the template exactly once."""
+    the owner sends it with one click. Every attempt of the first send gets a 503, so the row
+    shows the recipient waiting for a retry; the retry sends it, the row shows the campaign
+    completed and the opted-in customer has the template exactly once."""
     demo = platform.tenants["demo"]
     template = f"console_offerta_{uuid.uuid4().hex[:8]}"
     sandbox = platform.url("sandbox")
@@ -548,6 +551,8 @@ async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
     )
     registered.raise_for_status()
     await platform.say(demo, customer, "ISCRIVIMI")
+    assert await platform.replies(customer, count=1, seconds=90), "the opt-in confirmation"
+    await platform.settle(customer, seconds=3)  # nothing else will use the faults below
     url = platform.url("gateway") + "/v1/tenants/demo/campaigns"
     body = {
         "name": f"Console {template}",
@@ -570,10 +575,17 @@ async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
     await page.goto(platform.url("gateway") + "/console/#/campaigns")
     row = page.locator(f"tr[data-campaign='{draft.json()['id']}']")
     await expect(row).to_contain_text("draft", timeout=UI)
+    fault = {"status": 503, "count": SEND_ATTEMPTS, "phone_number_id": demo.phone_number_id}
+    (await platform.http.post(sandbox + "/sandbox/faults", json=fault)).raise_for_status()
     await row.get_by_role("button", name="Send now").click()
+    retrying = row.get_by_test_id("campaign-retrying")
+    await expect(retrying).to_contain_text("waiting for a retry: 1", timeout=UI)
+    await expect(retrying).to_contain_text(f"{SEND_ATTEMPTS} failed attempt(s): 1")
+    await screenshot(page, shots, "campaign-retrying")
     await expect(row.locator("[data-state]")).to_have_attribute(
-        "data-state", "completed", timeout=UI
+        "data-state", "completed", timeout=UI + RETRY_DELAY_MS
     )
+    await expect(retrying).to_have_count(0)
     await screenshot(page, shots, "campaigns")
     sent = [m for m in await platform.sent_to(customer) if m["body"].get("type") == "template"]
     assert [m["body"]["template"]["name"] for m in sent] == [template]

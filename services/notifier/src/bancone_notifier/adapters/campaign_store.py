@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
 from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_notifier.adapters.repository import aware
 from bancone_notifier.adapters.tables import (
     CampaignRecipientRecord,
     CampaignRecord,
@@ -254,6 +255,20 @@ async def progress(session: AsyncSession, campaign_id: uuid.UUID) -> Progress:
         if where == "failed":
             reason = f"{code} {title}" if code is not None else title
         report.add(where, int(count), reason)
+    waiting = (
+        sa.select(_RECIPIENTS.c.attempt, sa.func.count(), sa.func.min(_RECIPIENTS.c.not_before))
+        .where(
+            _RECIPIENTS.c.campaign_id == campaign_id,
+            _RECIPIENTS.c.state == "queued",
+            _RECIPIENTS.c.attempt > 0,
+        )
+        .group_by(_RECIPIENTS.c.attempt)
+    )
+    retries: list[tuple[int, int, datetime | None]] = [
+        tuple(row) for row in (await _run(session, waiting)).all()
+    ]
+    for attempt, count, not_before in retries:
+        report.add_retrying(int(attempt), int(count), aware(not_before) if not_before else None)
     return report
 
 

@@ -186,6 +186,19 @@ class Progress:
     """Skipped recipients by reason."""
     failed: dict[str, int] | None = None
     """Failed recipients by error (`<code> <title>`)."""
+    retrying: dict[int, int] | None = None
+    """Recipients queued again after a retryable failure (also in `queued`), by how many of
+    their attempts failed so far."""
+    next_retry_at: datetime | None = None
+    """The earliest time one of those may be tried again."""
+
+    def add_retrying(self, attempt: int, count: int, not_before: datetime | None) -> None:
+        self.retrying = self.retrying or {}
+        self.retrying[attempt] = self.retrying.get(attempt, 0) + count
+        if not_before is not None and (
+            self.next_retry_at is None or not_before < self.next_retry_at
+        ):
+            self.next_retry_at = not_before
 
     def add(self, where: Bucket, count: int, reason: str | None = None) -> None:
         self.total += count

@@ -147,6 +147,17 @@ class CampaignOut(BaseModel):
     )
     skipped: dict[str, int] = Field(description="Skipped recipients by reason.")
     failed: dict[str, int] = Field(description="Failed recipients by error.")
+    retrying: int = Field(
+        default=0,
+        description="Recipients waiting for a retry: their send failed for a retryable reason "
+        "(Graph API unreachable, 5xx, throughput) and they are queued again (also in `queued`).",
+    )
+    retry_attempts: dict[str, int] = Field(
+        default_factory=dict, description="Those by how many of their attempts failed so far."
+    )
+    next_retry_at: datetime | None = Field(
+        default=None, description="When the first of them may be tried again."
+    )
 
 
 class SettingsIn(_Strict):
@@ -190,6 +201,9 @@ def _out(view: CampaignView) -> CampaignOut:
         counts=progress.counts or {},
         skipped=progress.skipped or {},
         failed=progress.failed or {},
+        retrying=sum((progress.retrying or {}).values()),
+        retry_attempts={str(n): count for n, count in sorted((progress.retrying or {}).items())},
+        next_retry_at=progress.next_retry_at,
     )
 
 

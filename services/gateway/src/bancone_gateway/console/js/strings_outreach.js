@@ -1,5 +1,6 @@
 // UI strings of the outreach pages (templates, customers and consent, the campaign form,
-// satisfaction, "template needed"), merged into `i18n.js`'s table: same keys in each language.
+// satisfaction, "template needed"), merged into `i18n.js`'s
+// table: same keys in each language.
 export const OUTREACH = {
   en: {
     "nav.templates": "Templates",
@@ -108,6 +109,9 @@ export const OUTREACH = {
     "usage.satisfaction_per_day": "Satisfaction per day (average, 1–5)",
     "usage.answers": "answers",
     "usage.no_answers": "no answers in these days",
+    "campaigns.retrying": "waiting for a retry",
+    "campaigns.failed_attempts": "failed attempt(s)",
+    "campaigns.next_try": "next try",
   },
   it: {
     "nav.templates": "Modelli",
@@ -216,6 +220,9 @@ export const OUTREACH = {
     "usage.satisfaction_per_day": "Soddisfazione al giorno (media, 1–5)",
     "usage.answers": "risposte",
     "usage.no_answers": "nessuna risposta in questi giorni",
+    "campaigns.retrying": "in attesa di un nuovo tentativo",
+    "campaigns.failed_attempts": "tentativi falliti",
+    "campaigns.next_try": "prossimo tentativo",
   },
   es: {
     "nav.templates": "Plantillas",
@@ -324,5 +331,8 @@ export const OUTREACH = {
     "usage.satisfaction_per_day": "Satisfacción por día (media, 1–5)",
     "usage.answers": "respuestas",
     "usage.no_answers": "ninguna respuesta en estos días",
+    "campaigns.retrying": "esperando un reintento",
+    "campaigns.failed_attempts": "intentos fallidos",
+    "campaigns.next_try": "próximo intento",
   },
 };

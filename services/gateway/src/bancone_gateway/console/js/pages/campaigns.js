@@ -18,6 +18,19 @@ function stateName(state) {
   return names[state] || state;
 }
 
+// Recipients queued again after a retryable failure (also counted in "queued"): how many, by
+// how many of their attempts failed, and when the first may be tried again.
+function Retrying({ campaign }) {
+  if (!campaign.retrying) return null;
+  const attempts = Object.entries(campaign.retry_attempts || {})
+    .map(([failed, n]) => `${failed} ${t("campaigns.failed_attempts")}: ${n}`)
+    .join(", ");
+  const next = campaign.next_retry_at ? `; ${t("campaigns.next_try")} ${formatTime(campaign.next_retry_at)}` : "";
+  return html`<span class="count" data-testid="campaign-retrying" data-retrying=${campaign.retrying}>
+    ${t("campaigns.retrying")}: ${campaign.retrying} <small>(${attempts}${next})</small>
+  </span>`;
+}
+
 function Counts({ campaign }) {
   const counts = campaign.counts || {};
   const shown = [
@@ -32,6 +45,7 @@ function Counts({ campaign }) {
   const reasons = Object.entries(campaign.skipped || {});
   return html`<span>
     ${shown.filter(([key]) => counts[key]).map(([key, label]) => html`<span class="count">${label}: ${counts[key]} </span>`)}
+    <${Retrying} campaign=${campaign} />
     ${campaign.audience != null && html`<span class="count">${t("campaigns.audience")}: ${campaign.audience}</span>`}
     ${reasons.length > 0 && html`<small> (${reasons.map(([why, n]) => `${why}: ${n}`).join(", ")})</small>`}
   </span>`;
