@@ -5,7 +5,8 @@ the Campaigns form (an empty segment is refused first) — the opted-in customer
 with the variable filled in; a customer whose 24-hour window had closed gets no answer, and the
 conversation page says a template is needed on the refused message and on the reply box;
 a satisfaction answer shows on the Usage page; the Customers page records an opt-in with its
-proof and edits tags. Screenshots go to `<e2e output>/console/` like the console test's."""
+proof and edits tags; the Numbers page sets a number's throughput tier. Screenshots go to
+`<e2e output>/console/` like the console test's."""
 
 from __future__ import annotations
 
@@ -310,3 +311,44 @@ async def test_the_customers_page_records_an_opt_in_with_proof_and_edits_tags(
     await expect(page.locator(f"tr[data-customer='{customer}']")).to_be_visible()
     await screenshot(page, shots, "customers")
     await page.context.close()
+
+
+async def test_an_admin_sets_a_numbers_tier_on_the_numbers_page(
+    platform: Platform, browser: Browser, shots: Path
+) -> None:
+    """A tier outside 1 to 1000 is refused on the page and nothing is stored; 200 is stored at the
+    notifier, shown in force, and still there after a reload; "use the default" goes back."""
+    demo = platform.tenants["demo"]
+    pacing = f"{platform.url('gateway')}/v1/tenants/demo/pacing/{demo.phone_number_id}"
+    page = await owner_page(browser, platform)
+    await page.goto(platform.url("gateway") + "/console/#/numbers")
+    row = page.locator(f"tr[data-number='{demo.phone_number_id}']")
+    in_force = row.get_by_test_id("tier-in-force")
+    tier = row.locator("input[name=tier]")
+    try:
+        await expect(in_force).to_contain_text("80 /s", timeout=UI)
+        await tier.fill("5000")
+        await row.get_by_role("button", name="Save").click()
+        await expect(row.get_by_test_id("tier-error")).to_contain_text("from 1 to 1000")
+        stored = (await platform.http.get(pacing, headers=platform.admin())).json()
+        assert stored["own_tier"] is None
+
+        await tier.fill("200")
+        await row.get_by_role("button", name="Save").click()
+        await expect(in_force).to_contain_text("200 /s", timeout=UI)
+        await expect(row.get_by_test_id("tier-error")).to_have_count(0)
+        await page.reload()
+        await expect(in_force).to_contain_text("200 /s", timeout=UI)
+        await expect(tier).to_have_value("200")
+        stored = (await platform.http.get(pacing, headers=platform.admin())).json()
+        assert (stored["own_tier"], stored["tier_per_second"]) == (200, 200)
+        await screenshot(page, shots, "numbers")
+
+        await row.get_by_role("button", name="Use the default").click()
+        await expect(in_force).to_contain_text("80 /s", timeout=UI)
+        await expect(tier).to_have_value("")
+    finally:  # the other tests send on this number at the default tier
+        reset = await platform.http.put(
+            pacing, json={"tier_per_second": None}, headers=platform.admin()
+        )
+        assert reset.status_code == 200, reset.text

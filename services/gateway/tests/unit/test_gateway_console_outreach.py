@@ -52,3 +52,10 @@ def test_the_shell_routes_and_links_the_new_pages() -> None:
         assert f'import {{ {component} }} from "./pages/{page}.js";' in app
         assert f'["{page}", "nav.{page}", "viewer"]' in app
         assert f'case "{page}":' in app
+
+
+def test_the_shell_routes_and_links_the_numbers_page_for_admins() -> None:
+    app = (CONSOLE / "js" / "app.js").read_text(encoding="utf-8")
+    assert 'import { NumbersPage } from "./pages/numbers.js";' in app
+    assert '["numbers", "nav.numbers", "admin"]' in app
+    assert 'case "numbers":' in app

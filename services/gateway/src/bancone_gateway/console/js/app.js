@@ -18,6 +18,7 @@ import { OrdersPage } from "./pages/orders.js";
 import { CampaignsPage } from "./pages/campaigns.js";
 import { TemplatesPage } from "./pages/templates.js";
 import { CustomersPage } from "./pages/customers.js";
+import { NumbersPage } from "./pages/numbers.js";
 
 const NAV = [
   ["inbox", "nav.inbox", "viewer"],
@@ -26,6 +27,7 @@ const NAV = [
   ["campaigns", "nav.campaigns", "viewer"],
   ["templates", "nav.templates", "viewer"],
   ["customers", "nav.customers", "viewer"],
+  ["numbers", "nav.numbers", "admin"],
   ["settings", "nav.settings", "admin"],
   ["onboarding", "nav.onboarding", "admin"],
   ["team", "nav.team", "admin"],
@@ -60,6 +62,8 @@ function Page({ route, me }) {
       return html`<${TemplatesPage} me=${me} />`;
     case "customers":
       return html`<${CustomersPage} me=${me} arg=${route.arg} />`;
+    case "numbers":
+      return html`<${NumbersPage} me=${me} />`;
     case "orders":
       return html`<${OrdersPage} me=${me} arg=${route.arg} />`;
     default:
