@@ -580,7 +580,8 @@ async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
     await row.get_by_role("button", name="Send now").click()
     retrying = row.get_by_test_id("campaign-retrying")
     await expect(retrying).to_contain_text("waiting for a retry: 1", timeout=UI)
-    await expect(retrying).to_contain_text(f"{SEND_ATTEMPTS} failed attempt(s): 1")
+    # One campaign attempt failed (its SEND_ATTEMPTS Graph calls all got the 503).
+    await expect(retrying).to_contain_text("1 failed attempt(s): 1")
     await screenshot(page, shots, "campaign-retrying")
     await expect(row.locator("[data-state]")).to_have_attribute(
         "data-state", "completed", timeout=UI + RETRY_DELAY_MS

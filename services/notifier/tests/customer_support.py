@@ -32,11 +32,8 @@ from bancone_contracts.events.status import WhatsAppStatusUpdated
 from bancone_kit.db import session_factory
 from bancone_kit.testing.polling import eventually
 from bancone_notifier.adapters.tables import CustomerInterestRecord
-from services.notifier.tests.support import (
-    EventFactory,
-    KafkaHarness,
-    running_harness,
-)
+from services.notifier.tests.support import EventFactory
+from services.notifier.tests.support.kafka import KafkaHarness, running_harness
 
 EVENTS = (
     ChannelChanged,

@@ -31,11 +31,8 @@ from bancone_notifier.adapters import campaign_store
 from bancone_notifier.adapters.tables import OutboundMessageRecord
 from bancone_notifier.campaign_runner import CampaignRunner
 from bancone_notifier.domain.pacing import Priority
-from services.notifier.tests.support import (
-    EventFactory,
-    KafkaHarness,
-    running_harness,
-)
+from services.notifier.tests.support import EventFactory
+from services.notifier.tests.support.kafka import KafkaHarness, running_harness
 
 pytestmark = pytest.mark.service
 

@@ -36,12 +36,8 @@ from bancone_notifier.adapters.tables import (
     CustomerWindowRecord,
     OutboundMessageRecord,
 )
-from services.notifier.tests.support import (
-    EventFactory,
-    KafkaHarness,
-    new_wa_id,
-    running_harness,
-)
+from services.notifier.tests.support import EventFactory, new_wa_id
+from services.notifier.tests.support.kafka import KafkaHarness, running_harness
 
 pytestmark = pytest.mark.service
 

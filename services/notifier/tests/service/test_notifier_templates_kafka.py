@@ -29,12 +29,8 @@ from bancone_kit.db import session_factory
 from bancone_kit.testing.polling import eventually
 from bancone_kit.testing.tokens import bearer
 from bancone_notifier.adapters.tables import OutboundMessageRecord
-from services.notifier.tests.support import (
-    EventFactory,
-    KafkaHarness,
-    new_wa_id,
-    running_harness,
-)
+from services.notifier.tests.support import EventFactory, new_wa_id
+from services.notifier.tests.support.kafka import KafkaHarness, running_harness
 
 pytestmark = pytest.mark.service
 
