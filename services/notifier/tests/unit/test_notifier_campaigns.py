@@ -140,3 +140,15 @@ def test_progress_adds_up_and_keeps_reasons() -> None:
     assert progress.counts["sent"] == 3
     assert progress.skipped == {"opted out": 1}
     assert progress.failed == {"131026 undeliverable": 2}
+
+
+def test_recipients_waiting_for_a_retry_are_counted_by_failed_attempts_with_the_first_try() -> None:
+    later = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
+    sooner = later - timedelta(minutes=2)
+    progress = Progress()
+    progress.add_retrying(2, 1, later)
+    progress.add_retrying(1, 3, sooner)
+    progress.add_retrying(1, 1, None)
+    assert progress.retrying == {1: 4, 2: 1}
+    assert progress.next_retry_at == sooner
+    assert progress.total == 0, "they are already counted in `queued`"
