@@ -345,9 +345,10 @@ async def platform(
             "campaign_batch_size": "1",
             "campaign_concurrency": "2",
             "campaign_claim_lease_seconds": "5",
-            # A campaign send that failed waits 15 s before its retry (default 60 s): long
-            # enough for the console to show it waiting, short enough for a test to see it sent.
-            "campaign_retry_delay_seconds": "15",
+            # A campaign send that failed waits 20 s before its retry (default 60 s): long
+            # enough for the console (polling every 5 s) to show it waiting, short enough for
+            # a test to see it sent.
+            "campaign_retry_delay_seconds": "20",
         },
     }
     supervisor = Supervisor()

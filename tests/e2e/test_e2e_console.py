@@ -53,7 +53,7 @@ AGENT_CLI = (sys.executable, "-m", "bancone_agent")
 VIEWER_PASSWORD = "Lettore-Grappolo-Ventaglio-58"
 FEED_SAMPLES = 20
 SEND_ATTEMPTS = 5  # the notifier's send_max_attempts (its default)
-RETRY_DELAY_MS = 15_000  # its campaign_retry_delay_seconds in conftest.py
+RETRY_DELAY_MS = 20_000  # its campaign_retry_delay_seconds in conftest.py
 
 
 def import_agent_config(platform: Platform) -> None:
@@ -579,7 +579,8 @@ async def test_an_owner_sends_a_draft_campaign_from_the_campaigns_page(
     (await platform.http.post(sandbox + "/sandbox/faults", json=fault)).raise_for_status()
     await row.get_by_role("button", name="Send now").click()
     retrying = row.get_by_test_id("campaign-retrying")
-    await expect(retrying).to_contain_text("waiting for a retry: 1", timeout=UI)
+    # The send path's 5 attempts, paced and backed off after each 503, take about 25 s.
+    await expect(retrying).to_contain_text("waiting for a retry: 1", timeout=2 * UI)
     # One campaign attempt failed (its SEND_ATTEMPTS Graph calls all got the 503).
     await expect(retrying).to_contain_text("1 failed attempt(s): 1")
     await screenshot(page, shots, "campaign-retrying")
