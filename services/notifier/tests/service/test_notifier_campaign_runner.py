@@ -178,6 +178,31 @@ async def test_a_send_that_raises_keeps_its_claim_and_is_sent_once_on_a_later_ro
     assert (await get_campaign(tenant, campaign, deps)).state == "completed"
 
 
+async def test_a_claim_is_two_statements_and_returns_the_claimed_rows(engine: AsyncEngine) -> None:
+    """The candidates' keys, then one conditional UPDATE … RETURNING (no third read)."""
+    deps, _, tenant, campaign = await setup(engine, 3)
+    assert await start_if_due(tenant, campaign, deps) == "running"
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with deps.sessions() as session, session.begin():
+            claimed = await campaign_store.claim_batch(
+                session, campaign, runner_id="me", stale_before=utc_now(), limit=2
+            )
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    claims = [s for s in statements if "campaign_recipients" in s]
+    assert len(claims) == 2, claims
+    assert [(r.state, r.claimed_by) for r in claimed] == [("claimed", "me")] * 2
+    assert [r.customer_id for r in claimed] == (await customers_of(deps, campaign))[:2]
+    assert all(r.tenant_id == tenant and r.parameters == ["x"] for r in claimed)
+
+
 async def test_a_send_that_reached_no_one_is_tried_again_with_a_new_outbound_id_and_sent_once(
     engine: AsyncEngine,
 ) -> None:
