@@ -141,6 +141,13 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="Fraction of the tier left unused, so network jitter between our slot and "
         "Meta's count never makes 81 in a second (80/s at 0.02 books 78.4/s).",
     )
+    pacing_arrival_ceiling_seconds: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Each replica lets at most the tier arrive in any second, counting a send "
+        "from when it leaves until its answer, or this long (domain/dispatch_window.py).",
+    )
     pacing_pair_interval_seconds: float = Field(
         default=6.0,
         ge=0,
