@@ -67,7 +67,7 @@ def build_app(
     topics and groups in `subscriptions`, and may pass the `pacer` (default: the database-shared
     pacer when `pacing_enabled`, else `Unpaced`).
     """
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, **settings.engine_options())
     messaging = Messaging(broker_for(settings), engine)
     client = graph_http_client(settings)
     if graph is None:

@@ -16,6 +16,7 @@ import asyncio
 import uuid
 from typing import Final
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import utc_now
@@ -264,9 +265,25 @@ async def handle_outbound_requested(
             await asyncio.shield(_release_claim(deps, message.outbound_id))
         raise
     count_send(report)
-    async with deps.sessions() as session, session.begin():
-        await _record_report(session, event, report)
+    await record_outcome(deps, event, report)
     return report
+
+
+async def record_outcome(
+    deps: NotifierDeps, event: OutboundMessageRequested, report: SendReport
+) -> None:
+    """Record what the Graph API said, once more on a fresh connection if the first one had
+    been dropped (a database restart; the pool does not ping connections): the message has
+    left, and an outcome not recorded would be reported unknown."""
+    for attempt in (1, 2):
+        try:
+            async with deps.sessions() as session, session.begin():
+                await _record_report(session, event, report)
+            return
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+            log.warning("outbound.record_retried", outbound_id=str(event.data.outbound_id))
 
 
 async def handle_outbound_event(event: OutboundMessageRequested, deps: NotifierDeps) -> None:

@@ -280,7 +280,6 @@ async def test_the_send_path_paces_replies_first_and_marketing_templates_as_camp
     ]
 
 
-
 class LateWakingClock(SystemClock):
     """The real clock, but every `every`-th sleep wakes `late` seconds after it should: a
     sender whose event loop was busy elsewhere when its slot came."""

@@ -58,9 +58,7 @@ class DispatchWindow:
         while self._sends and self._sends[0].left + self.ceiling + SECOND <= now:
             self._sends.popleft()  # arrived more than a second ago, whatever the answer
         recent = sorted(
-            bound
-            for send in self._sends
-            if (bound := send.arrived_by(self.ceiling)) + SECOND > now
+            bound for send in self._sends if (bound := send.arrived_by(self.ceiling)) + SECOND > now
         )
         if len(recent) < self.cap:
             return 0.0

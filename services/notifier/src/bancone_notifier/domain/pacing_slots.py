@@ -59,7 +59,6 @@ class PacingLimits:
     def window_cap(self) -> int:
         return max(1, math.floor((self.tier_per_second or self.rate_per_second) + _EPSILON))
 
-
     @classmethod
     def for_tier(
         cls,
