@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -126,10 +127,11 @@ async def measure(settings: NotifierSettings, url: str, sends: int, profile: Pat
     runner = CampaignRunner(deps, RunnerSettings(round_seconds=600.0))
     spy = None
     if profile is not None:
-        spy = subprocess.Popen(
-            ["py-spy", "record", "-o", str(profile), "--pid", str(os.getpid()), "--nonblocking"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        spy = await asyncio.create_subprocess_exec(
+            shutil.which("py-spy") or "py-spy",
+            *("record", "-o", str(profile), "--pid", str(os.getpid()), "--nonblocking"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         await asyncio.sleep(1.0)
     cpu, wall = time.process_time(), time.perf_counter()
@@ -137,8 +139,8 @@ async def measure(settings: NotifierSettings, url: str, sends: int, profile: Pat
         pass
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if spy is not None:
-        spy.send_signal(2)
-        spy.wait(30)
+        spy.send_signal(signal.SIGINT)
+        await asyncio.wait_for(spy.wait(), 30)
     view = await get_campaign(tenant, campaign, deps)
     await engine.dispose()
     print(f"campaign {view.state}: {graph.sent} sends in {wall:.1f} s ({graph.sent / wall:.1f}/s)")
@@ -147,7 +149,7 @@ async def measure(settings: NotifierSettings, url: str, sends: int, profile: Pat
     )
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sends", type=int, default=2000)
     parser.add_argument("--profile", type=Path, help="write a py-spy flame graph (SVG) here")
@@ -157,14 +159,21 @@ async def main() -> None:
     settings = NotifierSettings(
         log_format="json", database_url="sqlite+aiosqlite://", environment="dev"
     )
-    configure_logging(settings, stream=open(os.devnull, "w"))  # noqa: SIM115
-    if args.database_url:
-        await measure(settings, args.database_url, args.sends, args.profile)
+    with open(os.devnull, "w") as nowhere:
+        configure_logging(settings, stream=nowhere)
+        asyncio.run(run(settings, args.database_url, args.sends, args.profile))
+
+
+async def run(
+    settings: NotifierSettings, database_url: str | None, sends: int, profile: Path | None
+) -> None:
+    if database_url:
+        await measure(settings, database_url, sends, profile)
         return
     with tempfile.TemporaryDirectory(prefix="bancone-send-cpu-") as state:
         async with private_postgres(Path(state)) as url:
-            await measure(settings, url, args.sends, args.profile)
+            await measure(settings, url, sends, profile)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

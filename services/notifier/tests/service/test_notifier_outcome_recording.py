@@ -76,11 +76,13 @@ async def test_an_outcome_is_recorded_on_a_fresh_connection_after_the_pool_was_d
         report = await handle_outbound_requested(event, deps)
 
         assert graph.dropped >= 1, "the pooled connection was dropped while the request was out"
-        assert report is not None and len(graph.calls) == 1
+        assert report is not None
+        assert len(graph.calls) == 1
         async with deps.sessions() as session:
             row = await repository.get_outbound(session, event.data.outbound_id)
         assert row is not None
         assert row.state == "accepted", "recorded, not left `sending` (reported unknown later)"
-        assert row.wamid is not None and row.wamid.startswith("wamid.FAKE")
+        assert row.wamid is not None
+        assert row.wamid.startswith("wamid.FAKE")
     finally:
         await engine.dispose()
