@@ -78,6 +78,22 @@ class ServiceSettings(BaseSettings):
         description="dev | test | prod; required (no silent dev), see the module docstring.",
     )
     database_url: str = Field(default_factory=_default_database_url)
+    database_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections kept open: at least the transactions this service "
+        "runs at once, or it opens and closes connections under load (a connect and every "
+        "statement prepared again each time).",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=200, description="Connections opened beyond the pool at a peak."
+    )
+    database_pool_pre_ping: bool = Field(
+        default=True,
+        description="Ping each PostgreSQL connection as it leaves the pool (a round trip per "
+        "transaction) so one dropped by a database restart is replaced before use.",
+    )
     kafka_bootstrap_servers: str = Field(
         default="localhost:9092", validation_alias=_kafka_aliases("BANCONE_")
     )
@@ -95,6 +111,14 @@ class ServiceSettings(BaseSettings):
     log_format: LogFormat = "json"
     otel_exporter: OtelExporter = "none"
     otel_endpoint: str | None = None
+
+    def engine_options(self) -> dict[str, Any]:
+        """The pool settings, as keyword arguments of `bancone_kit.db.create_engine`."""
+        return {
+            "pool_size": self.database_pool_size,
+            "max_overflow": self.database_max_overflow,
+            "pool_pre_ping": self.database_pool_pre_ping,
+        }
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -47,6 +47,7 @@ def pacing_limits(settings: NotifierSettings) -> LimitsFor:
             pair_interval_seconds=settings.pacing_pair_interval_seconds,
             campaign_horizon_seconds=settings.pacing_campaign_horizon_seconds,
             lease_size=settings.pacing_lease_size,
+            arrival_ceiling_seconds=settings.pacing_arrival_ceiling_seconds,
         )
 
     return limits
@@ -66,7 +67,7 @@ def build_app(
     topics and groups in `subscriptions`, and may pass the `pacer` (default: the database-shared
     pacer when `pacing_enabled`, else `Unpaced`).
     """
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, **settings.engine_options())
     messaging = Messaging(broker_for(settings), engine)
     client = graph_http_client(settings)
     if graph is None:

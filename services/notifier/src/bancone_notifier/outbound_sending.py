@@ -16,6 +16,7 @@ import asyncio
 import uuid
 from typing import Final
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import utc_now
@@ -198,7 +199,7 @@ async def _checked_claim(
     async with deps.sessions() as session, session.begin():
         # Judged first, claimed last: a redelivered message finds its row at the claim (or at
         # the refusal's), which settles it — one lookup fewer on the common path.
-        channel = await repository.get_channel(session, message.phone_number_id, shared=True)
+        channel = await repository.channel_for_sending(session, message.phone_number_id)
         if channel is None:
             raise ChannelUnavailableError(f"channel {message.phone_number_id} is not known (yet)")
         refusal = _channel_refusal(channel, event.tenant_id)
@@ -264,14 +265,55 @@ async def handle_outbound_requested(
             await asyncio.shield(_release_claim(deps, message.outbound_id))
         raise
     count_send(report)
-    async with deps.sessions() as session, session.begin():
-        await _record_report(session, event, report)
+    await record_outcome(deps, event, report)
     return report
+
+
+async def record_outcome(
+    deps: NotifierDeps, event: OutboundMessageRequested, report: SendReport
+) -> None:
+    """Record what the Graph API said, once more on a fresh connection if the first one had
+    been dropped (a database restart; the pool does not ping connections): the message has
+    left, and an outcome not recorded would be reported unknown."""
+    for attempt in (1, 2):
+        try:
+            async with deps.sessions() as session, session.begin():
+                await _record_report(session, event, report)
+            return
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+            log.warning("outbound.record_retried", outbound_id=str(event.data.outbound_id))
 
 
 async def handle_outbound_event(event: OutboundMessageRequested, deps: NotifierDeps) -> None:
     """The outbound topic's consumer: send the message (its report is recorded, not needed)."""
     await handle_outbound_requested(event, deps)
+
+
+async def _record_accepted(
+    session: AsyncSession,
+    event: OutboundMessageRequested,
+    wamid: str,
+    attempts: int,
+    fields: dict[str, str],
+) -> None:
+    """The common outcome, in Core statements (the ORM's load and flush were a fifth of the
+    send path's CPU): lock the wamid against its status webhooks, mark the row, stage the
+    event, and apply statuses that beat this commit (rare: loaded through the ORM then)."""
+    await repository.lock_wamid(session, wamid)
+    row = await repository.record_accepted(
+        session, event.data.outbound_id, wamid, attempts, utc_now()
+    )
+    if row is None:
+        log.warning("outbound.settled_elsewhere", **fields)
+        return
+    stage(session, delivery_event(row, "accepted"))
+    log.info("outbound.accepted", wamid=wamid, attempts=attempts, **fields)
+    if await repository.any_unmatched_status(session, event.tenant_id, wamid):
+        loaded = await repository.get_outbound(session, event.data.outbound_id)
+        assert loaded is not None
+        await apply_parked_statuses(session, loaded)
 
 
 async def _record_report(
@@ -280,20 +322,14 @@ async def _record_report(
     fields = {"outbound_id": str(event.data.outbound_id), "tenant_id": event.tenant_id}
     outcome = report.outcome
     if isinstance(outcome, Accepted):
-        await repository.lock_wamid(session, outcome.wamid)
+        await _record_accepted(session, event, outcome.wamid, report.attempts, fields)
+        return
     row = await repository.get_outbound(session, event.data.outbound_id)
     if row is None or row.state not in ("sending", "unknown"):
         log.warning("outbound.settled_elsewhere", state=row.state if row else None, **fields)
         return
     row.attempts = report.attempts
     match outcome:
-        case Accepted(wamid):
-            row.state = "accepted"
-            row.wamid = wamid
-            row.updated_at = utc_now()
-            stage(session, delivery_event(row, "accepted"))
-            log.info("outbound.accepted", wamid=wamid, attempts=report.attempts, **fields)
-            await apply_parked_statuses(session, row)
         case Rejected(error):
             retryable = is_retryable(error)
             title = error.title or f"HTTP {error.http_status}"

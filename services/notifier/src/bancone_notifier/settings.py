@@ -25,6 +25,21 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
 
     service_name: str = "notifier"
     http_port: Port = 8084
+    database_pool_size: int = Field(
+        default=40,
+        ge=1,
+        le=200,
+        description="Connections kept open: a campaign's sends in flight (32) each run their "
+        "own transactions beside the consumers'; with the shared default of 5 the pool opened "
+        "and closed connections all through a campaign (a quarter of the notifier's CPU).",
+    )
+    database_pool_pre_ping: bool = Field(
+        default=False,
+        description="Off: the ping cost a round trip and ~2 ms of CPU per send. A connection "
+        "dropped by a database restart fails one transaction instead, and SQLAlchemy then "
+        "replaces every pooled connection; the send path records its outcome again on a "
+        "fresh connection (outbound_sending.record_outcome).",
+    )
 
     graph_base_url: str = Field(
         default="https://graph.facebook.com",
@@ -140,6 +155,13 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         lt=0.5,
         description="Fraction of the tier left unused, so network jitter between our slot and "
         "Meta's count never makes 81 in a second (80/s at 0.02 books 78.4/s).",
+    )
+    pacing_arrival_ceiling_seconds: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Each replica lets at most the tier arrive in any second, counting a send "
+        "from when it leaves until its answer, or this long (domain/dispatch_window.py).",
     )
     pacing_pair_interval_seconds: float = Field(
         default=6.0,

@@ -19,7 +19,7 @@ from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.pacer import DatabasePacer
+from bancone_notifier.adapters.pacer import DatabasePacer, SystemClock
 from bancone_notifier.adapters.tables import OutboundMessageRecord, PacingNumberRecord
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.deps import NotifierDeps
@@ -278,3 +278,43 @@ async def test_the_send_path_paces_replies_first_and_marketing_templates_as_camp
         (number, customer, "campaign"),
         (number, customer, "reply"),
     ]
+
+
+class LateWakingClock(SystemClock):
+    """The real clock, but every `every`-th sleep wakes `late` seconds after it should: a
+    sender whose event loop was busy elsewhere when its slot came."""
+
+    def __init__(self, every: int, late: float) -> None:
+        self.every, self.late, self.sleeps = every, late, 0
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        extra = self.late if seconds > 0 and self.sleeps % self.every == 0 else 0.0
+        await super().sleep(seconds + extra)
+
+
+async def test_sends_woken_late_never_make_more_than_the_tier_in_any_second(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """Slots are times to wake up, and a sender woken 120 ms late would leave beside the
+    on-time ones after it: 31 in a second at a 30/s tier, Meta's 130429. What leaves (the
+    moment `grant` returns, on the real clock) keeps to the tier in every sliding second."""
+    clock = LateWakingClock(every=5, late=0.12)
+    tier = PacingLimits.for_tier(30, margin=0.02, lease_size=4, arrival_ceiling_seconds=0.05)
+    pacer = DatabasePacer(session_factory(engines[0]), lambda _tier: tier, clock=clock)
+    number = new_number()
+    customers = (f"39{n:010d}" for n in itertools.count())
+    left: list[float] = []
+
+    async def sender() -> None:
+        for _ in range(9):
+            _slot, ticket = await pacer.granted(number, next(customers), "campaign")
+            left.append(clock.now())
+            await asyncio.sleep(0.002)  # the request's round trip
+            ticket.answered()
+
+    await asyncio.gather(*(sender() for _ in range(10)))
+
+    assert len(left) == 90
+    assert most_in_any_second(left) <= 30
+    assert pacer.window_holds > 0, "late senders made the window hold the ones after them"

@@ -77,6 +77,9 @@ def create_engine(
     """
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # One file, one writer: PostgreSQL's pool settings mean nothing here.
+        for option in ("pool_size", "max_overflow", "pool_pre_ping"):
+            kwargs.pop(option, None)
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -171,9 +171,14 @@ async def send_with_retries(
     async def attempt() -> SendReport:
         nonlocal attempts
         attempts += 1
+        ticket = None
         if pacing is not None:
-            await pacing.pacer.acquire(pacing.phone_number_id, pacing.recipient, pacing.priority)
+            ticket = await pacing.pacer.acquire(
+                pacing.phone_number_id, pacing.recipient, pacing.priority
+            )
         outcome = await send()
+        if ticket is not None:
+            ticket.answered()
         if pacing is not None:
             pacing.note(outcome)
         if should_retry(outcome):

@@ -5,7 +5,9 @@ A row per business number (`pacing_numbers`) holds its bucket as one timestamp
 a time (replies are few), campaign traffic `lease_size` at a time, kept in memory and handed to
 its own senders, so 80/s costs about 20 writes/s on the row, not 80. A row per
 (number, customer) pair (`pacing_pairs`) is claimed just before each send with one conditional
-upsert. Meta's back-offs are written to the same rows, so every replica honours them.
+upsert. Meta's back-offs are written to the same rows, so every replica honours them. Last,
+each replica keeps its own sends within the tier in any sliding second as they actually leave
+(`domain/dispatch_window.py`): a slot is a time to wake up, and a busy event loop wakes late.
 Why the database and not Kafka partitioning: docs/pacing.md.
 """
 
@@ -26,7 +28,8 @@ from bancone_kit.clock import utcnow
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_notifier.adapters.tables import PacingNumberRecord, PacingPairRecord
-from bancone_notifier.domain.pacing import Priority
+from bancone_notifier.domain.dispatch_window import DispatchWindow, WindowSend
+from bancone_notifier.domain.pacing import Priority, Ticket
 from bancone_notifier.domain.pacing_slots import (
     Booking,
     NumberState,
@@ -70,6 +73,18 @@ class SystemClock:
         await asyncio.sleep(max(seconds, 0.0))
 
 
+class WindowTicket:
+    """A granted send's place in its number's dispatch window; the answer's time bounds when
+    Meta counted it."""
+
+    def __init__(self, send: WindowSend, clock: Clock) -> None:
+        self._send = send
+        self._clock = clock
+
+    def answered(self) -> None:
+        self._send.answered(self._clock.now())
+
+
 LimitsFor = Callable[[float | None], PacingLimits]
 """The limits of a number from its own tier (the row's `tier_per_second`, None = the setting)."""
 
@@ -95,15 +110,19 @@ class DatabasePacer:
         self._pair_blocks: dict[tuple[str, str], float] = {}
         self._writes: set[asyncio.Task[None]] = set()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=8))
+        self._windows: dict[str, DispatchWindow] = {}
+        self._limits: dict[str, PacingLimits] = {}
         self.number_writes = 0
         """Bookings written to the numbers' rows by this replica (leases count once)."""
         self.dropped_slots = 0
         """Leased slots that went stale unused (the replica could not keep up)."""
+        self.window_holds = 0
+        """Sends held by the dispatch window (woken late, they would have bunched)."""
 
     # --- the port ------------------------------------------------------------------------------
 
-    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
-        await self.grant(phone_number_id, recipient, priority)
+    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> Ticket:
+        return (await self.granted(phone_number_id, recipient, priority))[1]
 
     def back_off(
         self, phone_number_id: str, recipient: str | None, retry_after_seconds: float
@@ -134,7 +153,14 @@ class DatabasePacer:
     # --- granting ------------------------------------------------------------------------------
 
     async def grant(self, phone_number_id: str, recipient: str, priority: Priority) -> float:
-        """Wait for a slot of the number and the pair's turn; returns the slot's time."""
+        """Wait for a slot of the number, the pair's turn and room in the dispatch window;
+        returns the slot's time."""
+        return (await self.granted(phone_number_id, recipient, priority))[0]
+
+    async def granted(
+        self, phone_number_id: str, recipient: str, priority: Priority
+    ) -> tuple[float, WindowTicket]:
+        """`grant`, with the ticket to tell when the send is answered."""
         asked = self._clock.now()
         while True:
             await self._wait_for_pair(phone_number_id, recipient)
@@ -144,14 +170,33 @@ class DatabasePacer:
                 slot = await self._campaign_slot(phone_number_id)
             await self._clock.sleep(slot - self._clock.now())
             if await self._claim_pair(phone_number_id, recipient, priority):
+                ticket = await self._within_window(phone_number_id)
                 if priority == "reply" and slot - asked > _REPLY_WAIT_WORTH_LOGGING:
                     log.info(
                         "pacing.reply_waited",
                         phone_number_id=phone_number_id,
                         seconds=round(slot - asked, 3),
                     )
-                return slot
+                return slot, ticket
             # Another replica messaged this customer meanwhile: the slot goes unused.
+
+    async def _within_window(self, phone_number_id: str) -> WindowTicket:
+        """Hold until this replica's recent sends leave room in Meta's second, then count this
+        one. Last before the request: anything in between (the pair's transaction, under load
+        tens of milliseconds) would be jitter only the arrival ceiling covers."""
+        limits = self._limits.get(phone_number_id) or self._limits_for(None)
+        window = self._windows.get(phone_number_id)
+        if window is None or (window.cap, window.ceiling) != (
+            limits.window_cap,
+            limits.arrival_ceiling_seconds,
+        ):
+            window = self._windows[phone_number_id] = DispatchWindow(
+                limits.window_cap, limits.arrival_ceiling_seconds
+            )
+        while (wait := window.wait(self._clock.now())) > 0:
+            self.window_holds += 1
+            await self._clock.sleep(wait)
+        return WindowTicket(window.record(self._clock.now()), self._clock)
 
     async def _wait_for_pair(self, phone_number_id: str, recipient: str) -> None:
         """Sleep out what this replica knows of the pair (a back-off, a lost claim)."""
@@ -236,9 +281,8 @@ class DatabasePacer:
                 },
             )
             row = (await connection.execute(locked)).one()
-        return NumberState(row.next_slot_at, row.blocked_until), self._limits_for(
-            row.tier_per_second
-        )
+        limits = self._limits[phone_number_id] = self._limits_for(row.tier_per_second)
+        return NumberState(row.next_slot_at, row.blocked_until), limits
 
     async def _store(self, session: AsyncSession, phone_number_id: str, booking: Booking) -> None:
         self.number_writes += 1
@@ -253,6 +297,9 @@ class DatabasePacer:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             limits = self._limits_for(None)
+            # The dispatch window may hold the send for up to a second and its ceiling after
+            # this claim, and the pair's next message must not arrive sooner than the spacing.
+            spacing = limits.pair_interval_seconds + 1.0 + limits.arrival_ceiling_seconds
             connection = await session.connection()
             insert = _upsert(connection.dialect.name)
             ready = _PAIRS.c.blocked_until <= now
@@ -262,12 +309,12 @@ class DatabasePacer:
                 insert.values(
                     phone_number_id=phone_number_id,
                     customer_id=recipient,
-                    next_at=now + limits.pair_interval_seconds,
+                    next_at=now + spacing,
                     blocked_until=0.0,
                 )
                 .on_conflict_do_update(
                     index_elements=["phone_number_id", "customer_id"],
-                    set_={"next_at": now + limits.pair_interval_seconds},
+                    set_={"next_at": now + spacing},
                     where=ready,
                 )
                 .returning(_PAIRS.c.next_at)

@@ -28,15 +28,28 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-async def get_channel(
-    session: AsyncSession, phone_number_id: str, *, shared: bool = False
-) -> ChannelRecord | None:
-    """The channel with its row locked until the transaction ends (PostgreSQL): exclusively
-    to change it, `shared` (FOR SHARE) to send from it — sends of one number then claim side
-    by side (an exclusive lock made them queue: ~10 claims/s on a busy machine, far below
-    the 80/s tier), and a change still waits for the claims in flight."""
-    lock: dict[str, bool] | bool = {"read": True} if shared else True
-    return await session.get(ChannelRecord, phone_number_id, with_for_update=lock)
+_CHANNELS: sa.Table = ChannelRecord.__table__  # type: ignore[attr-defined]
+_OUTBOUND: sa.Table = OutboundMessageRecord.__table__  # type: ignore[attr-defined]
+_STATUSES: sa.Table = DeliveryStatusRecord.__table__  # type: ignore[attr-defined]
+
+
+async def get_channel(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
+    """The channel with its row locked until the transaction ends (PostgreSQL), to change it."""
+    return await session.get(ChannelRecord, phone_number_id, with_for_update=True)
+
+
+async def channel_for_sending(session: AsyncSession, phone_number_id: str) -> ChannelRecord | None:
+    """The channel, read-only and share-locked (FOR SHARE) until the transaction ends: sends
+    of one number claim side by side (an exclusive lock made them queue: ~10 claims/s on a
+    busy machine, far below the 80/s tier), and a change still waits for the claims in flight.
+    A Core statement and a detached record: this runs once per send."""
+    statement = (
+        sa.select(_CHANNELS)
+        .where(_CHANNELS.c.phone_number_id == phone_number_id)
+        .with_for_update(read=True)
+    )
+    row = (await (await session.connection()).execute(statement)).first()
+    return None if row is None else ChannelRecord(**row._mapping)
 
 
 async def get_outbound(
@@ -91,7 +104,41 @@ async def lock_wamid(session: AsyncSession, wamid: str) -> None:
     Either the status sees the recorded wamid, or the send sees the parked status: never both
     missing each other. SQLite needs nothing: it has one writer at a time.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.exec(
-            select(sa.func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, sa.func.hashtext(wamid)))
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, sa.func.hashtext(wamid)))
         )
+
+
+async def any_unmatched_status(session: AsyncSession, tenant_id: str, wamid: str) -> bool:
+    """Whether a status of `wamid` is parked (`unmatched_statuses`); one Core statement, as
+    the send path asks on every accepted message and the answer is nearly always no."""
+    statement = (
+        sa.select(_STATUSES.c.status)
+        .where(
+            _STATUSES.c.wamid == wamid,
+            _STATUSES.c.tenant_id == tenant_id,
+            _STATUSES.c.outbound_id.is_(None),
+        )
+        .limit(1)
+    )
+    return (await (await session.connection()).execute(statement)).first() is not None
+
+
+async def record_accepted(
+    session: AsyncSession, outbound_id: uuid.UUID, wamid: str, attempts: int, at: datetime
+) -> OutboundMessageRecord | None:
+    """Mark a message still being sent (or already reported unknown) accepted as `wamid`; the
+    row as it now is (detached), or None when something else settled it first."""
+    statement = (
+        sa.update(_OUTBOUND)
+        .where(
+            _OUTBOUND.c.outbound_id == outbound_id,
+            _OUTBOUND.c.state.in_(("sending", "unknown")),
+        )
+        .values(state="accepted", wamid=wamid, attempts=attempts, updated_at=at)
+        .returning(*_OUTBOUND.c)
+    )
+    row = (await (await session.connection()).execute(statement)).first()
+    return None if row is None else OutboundMessageRecord(**row._mapping)

@@ -14,9 +14,18 @@ from typing import Literal, Protocol
 Priority = Literal["reply", "campaign"]
 
 
+class Ticket(Protocol):
+    """A send the pacer let go; told when Meta's answer came (by then Meta has counted it)."""
+
+    def answered(self) -> None: ...
+
+
 class Pacer(Protocol):
-    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
-        """Wait until this number may send one message to `recipient` now (and count it)."""
+    async def acquire(
+        self, phone_number_id: str, recipient: str, priority: Priority
+    ) -> Ticket | None:
+        """Wait until this number may send one message to `recipient` now (and count it); a
+        ticket to tell when the request is answered, if the pacer wants to know."""
         ...
 
     def back_off(
@@ -30,7 +39,9 @@ class Pacer(Protocol):
 class Unpaced:
     """No pacing (a single sender in tests, or a number without limits)."""
 
-    async def acquire(self, phone_number_id: str, recipient: str, priority: Priority) -> None:
+    async def acquire(
+        self, phone_number_id: str, recipient: str, priority: Priority
+    ) -> Ticket | None:
         return None
 
     def back_off(

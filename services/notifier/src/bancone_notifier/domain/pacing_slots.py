@@ -36,16 +36,28 @@ class PacingLimits:
     campaign_horizon_seconds: float = 0.25
     lease_size: int = 4
     """Campaign slots a replica books per database write (80/s at 4 = 20 writes/s)."""
+    tier_per_second: float | None = None
+    """Meta's count in any sliding second (None: `rate_per_second`): the most sends each
+    replica's `DispatchWindow` lets arrive within one second."""
+    arrival_ceiling_seconds: float = 0.1
+    """How long after leaving a send still unanswered may arrive at Meta (the window's
+    ceiling; an answer bounds it sooner)."""
 
     def __post_init__(self) -> None:
         if self.rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         if self.lease_size < 1:
             raise ValueError("lease_size must be at least 1")
+        if self.arrival_ceiling_seconds < 0:
+            raise ValueError("arrival_ceiling_seconds must not be negative")
 
     @property
     def interval(self) -> float:
         return 1.0 / self.rate_per_second
+
+    @property
+    def window_cap(self) -> int:
+        return max(1, math.floor((self.tier_per_second or self.rate_per_second) + _EPSILON))
 
     @classmethod
     def for_tier(
@@ -56,6 +68,7 @@ class PacingLimits:
         pair_interval_seconds: float = 6.0,
         campaign_horizon_seconds: float = 0.25,
         lease_size: int = 4,
+        arrival_ceiling_seconds: float = 0.1,
     ) -> PacingLimits:
         """Limits that book at `tier * (1 - margin)`: the margin absorbs network jitter between
         our slot and Meta's count (a send that leaves 2 ms late lands next to the next one)."""
@@ -66,6 +79,8 @@ class PacingLimits:
             pair_interval_seconds=pair_interval_seconds,
             campaign_horizon_seconds=campaign_horizon_seconds,
             lease_size=lease_size,
+            tier_per_second=tier_per_second,
+            arrival_ceiling_seconds=arrival_ceiling_seconds,
         )
 
 
