@@ -106,3 +106,25 @@ async def test_sqlite_rollback_undoes_ddl(sqlite_url: str) -> None:
         await engine.dispose()
 
     assert "temp_thing" not in tables
+
+
+@pytest.mark.service
+async def test_a_statement_in_autocommit_is_committed_on_both_databases(database_url: str) -> None:
+    """A session connection in AUTOCOMMIT runs each statement as its own transaction. On
+    SQLite the kit's `BEGIN IMMEDIATE` must stay out of it: nothing would ever commit that
+    BEGIN, and the write would be rolled back when the connection went back to the pool."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(SEEN.metadata.create_all)
+        async with sessions() as session:
+            connection = await session.connection(
+                execution_options={"isolation_level": "AUTOCOMMIT"}
+            )
+            await connection.execute(SEEN.insert().values(id=7))
+        async with sessions() as session:
+            kept = (await session.exec(select(SEEN.c.id))).all()
+        assert kept == [7]
+    finally:
+        await engine.dispose()

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.outbox import stage
+from bancone_kit.messaging.outbox import register_waker, stage
 from bancone_kit.messaging.relay import OutboxRelay
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.probe import ProbeEvent, create_probe_schema, effects, record_effect
@@ -127,3 +128,37 @@ async def test_rolled_back_transaction_publishes_nothing(
     finally:
         await broker.stop()
     assert [e.id for e in await read_all(kafka_bootstrap, topic, expected=1)] == [kept.id]
+
+
+async def test_a_commit_sends_notify_only_when_no_relay_of_this_process_will_wake(
+    postgres_url: str,
+) -> None:
+    """`NOTIFY` wakes relays in other processes; with one in this process it is a statement
+    per staging transaction for nothing (that relay publishes every replica's rows)."""
+    engine = create_async_engine(postgres_url)
+    await create_probe_schema(engine)
+    statements: list[str] = []
+    sa_event.listen(
+        engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_rest: statements.append(statement),
+    )
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def notified_on_commit() -> bool:
+        statements.clear()
+        async with sessions() as session, session.begin():
+            stage(session, ProbeEvent.on("bancone.probe.v1").make(1))
+        return any("pg_notify" in statement for statement in statements)
+
+    try:
+        assert await notified_on_commit(), "no relay here: other processes are told"
+        woken: list[bool] = []
+        waker = register_waker(
+            engine.url.render_as_string(hide_password=False), lambda: woken.append(True)
+        )
+        assert not await notified_on_commit(), "this process's relay takes it"
+        assert woken == [True]
+        del waker
+    finally:
+        await engine.dispose()

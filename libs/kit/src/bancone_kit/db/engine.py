@@ -64,6 +64,8 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement its own transaction: a BEGIN here would never be committed
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -2,7 +2,10 @@
 
 `stage` adds the row; committing the session both publishes nothing directly (no dual write)
 and wakes the relay: an in-process signal always, plus `NOTIFY` on PostgreSQL so a relay in
-another process wakes too. The relay (`relay.py`) publishes and marks rows sent.
+another process wakes too — only when no relay of this database runs in this process (every
+service runs its own, which publishes any replica's rows; the NOTIFY was one statement more in
+every staging transaction, one per campaign send). The relay (`relay.py`) publishes and
+marks rows sent.
 """
 
 from __future__ import annotations
@@ -73,18 +76,24 @@ def stage_raw(
     session.sync_session.info[_PENDING] = True
 
 
+def _database_url(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _notify_other_processes(session: Session) -> None:
-    if session.info.get(_PENDING) and session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    if not session.info.get(_PENDING) or session.get_bind().dialect.name != "postgresql":
+        return
+    if _waiters.get(_database_url(session)):
+        return  # a relay of this process takes it (and any other replica's relay polls)
+    session.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _wake_local_relays(session: Session) -> None:
     if not session.info.pop(_PENDING, False):
         return
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
-    for waker in list(_waiters.get(url, ())):
+    for waker in list(_waiters.get(_database_url(session), ())):
         waker.wake()
 
 
