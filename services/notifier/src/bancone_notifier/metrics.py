@@ -4,7 +4,9 @@
 `bancone_notifier_graph_requests_total` counts every Graph API call, retried ones included,
 so throttling (130429, 131056, ...) shows even when a retry then succeeds. `error_code` is
 Graph's `error.code` (a documented, bounded set), `http_<status>` for a refusal without one,
-and empty when there is no error.
+and empty when there is no error. `bancone_notifier_pacing_total` counts what the pacer gave up
+or held: leased slots dropped because the replica used them too late, and sends held by the
+dispatch window (woken late, they would have crowded a second at Meta).
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ GRAPH_REQUESTS = Counter(
     "Graph API send calls (each retry counts) by outcome and Graph API error code.",
     ["outcome", "error_code"],
 )
+
+
+PACING = Counter(
+    "bancone_notifier_pacing",
+    "Pacer events by kind: slot_dropped (a leased slot stale before use, rate lost), "
+    "window_hold (a send held so what arrives at Meta keeps to the tier).",
+    ["kind"],
+)
+SLOTS_DROPPED = PACING.labels("slot_dropped")
+WINDOW_HOLDS = PACING.labels("window_hold")
 
 
 def outcome_labels(outcome: SendOutcome) -> tuple[str, str]:

@@ -340,15 +340,15 @@ async def template_refusal(
     content = event.data.content
     if not isinstance(content, OutboundTemplate) or not deps.rules.check_templates:
         return None
-    row = None
+    stored = None
     if channel.waba_id:
-        row = await template_store.find(
+        stored = await template_store.status_and_components(
             session, event.tenant_id, channel.waba_id, content.name, content.language_code
         )
     return send_refusal(
         content.name,
         content.language_code,
-        row.status if row else None,
-        row.components if row else None,
+        stored[0] if stored else None,
+        stored[1] if stored else None,
         content.components,
     )

@@ -41,6 +41,7 @@ from bancone_notifier.domain.pacing_slots import (
     pair_ready_at,
     still_usable,
 )
+from bancone_notifier.metrics import SLOTS_DROPPED, WINDOW_HOLDS
 
 log = get_logger(__name__)
 
@@ -98,7 +99,7 @@ class DatabasePacer:
         limits_for: LimitsFor,
         *,
         clock: Clock | None = None,
-        late_tolerance_seconds: float = 0.025,
+        late_tolerance_seconds: float = 0.1,
     ) -> None:
         self._sessions = sessions
         self._limits_for = limits_for
@@ -195,6 +196,7 @@ class DatabasePacer:
             )
         while (wait := window.wait(self._clock.now())) > 0:
             self.window_holds += 1
+            WINDOW_HOLDS.inc()
             await self._clock.sleep(wait)
         return WindowTicket(window.record(self._clock.now()), self._clock)
 
@@ -232,6 +234,7 @@ class DatabasePacer:
                 while leases and not still_usable(leases[0], now, self._late):
                     leases.popleft()
                     self.dropped_slots += 1
+                    SLOTS_DROPPED.inc()
                 if leases:
                     return leases.popleft()
                 booking = await self._lease(phone_number_id)

@@ -27,6 +27,21 @@ async def find(
     return (await session.exec(statement)).first()
 
 
+async def status_and_components(
+    session: AsyncSession, tenant_id: str, waba_id: str, name: str, language: str
+) -> tuple[str, list[dict[str, Any]]] | None:
+    """What a send checks of a template (`find`'s row, read in Core: once per send)."""
+    table = MessageTemplateRecord.__table__  # type: ignore[attr-defined]
+    statement = sa.select(table.c.status, table.c.components).where(
+        table.c.tenant_id == tenant_id,
+        table.c.waba_id == waba_id,
+        table.c.name == name,
+        table.c.language == language,
+    )
+    row = (await (await session.connection()).execute(statement)).first()
+    return None if row is None else (str(row.status), list(row.components or []))
+
+
 async def find_by_meta_id(
     session: AsyncSession, tenant_id: str, waba_id: str, meta_id: str
 ) -> MessageTemplateRecord | None:
