@@ -13,8 +13,9 @@ the ladder: p50/p99/max, the share answered 200, 503s, and CPU ms per request of
 process and of all processes (idle subtracted), read from /proc. Then the pipeline: customer
 texts at `--pipeline-rate`/s for `--pipeline-seconds` s, every reply counted (exactly once?)
 and timed, with CPU per message per process. `--profile DIR` adds a py-spy flame graph of the
-gateway at the ladder's highest rate (and, with `--profile-pipeline`, of the gateway, agent
-and notifier during the pipeline; py-spy costs CPU: read those runs' numbers as perturbed). Prints tables; asserts nothing.
+gateway at the ladder's highest rate (and, with `--profile-pipeline`, of the gateway, agent,
+notifier and ingest during the pipeline, `--profile-seconds` at most; py-spy costs CPU: read those runs' numbers as perturbed). Prints tables; asserts nothing.
+`--rates ''` skips the generator check and the ladder: the pipeline alone, on a quiet platform.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ async def profile(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Pro
     if spy is None:
         say("[yellow]py-spy not found (uv tool install py-spy): no flame graph[/]")
         return None
+    out.parent.mkdir(parents=True, exist_ok=True)
     return await asyncio.create_subprocess_exec(
         spy,
         "record",
@@ -246,7 +248,7 @@ async def bench(args: argparse.Namespace) -> int:
             cpu = Cpu(processes, idle)
             loads.append(f"idle: {machine_line()}")
 
-            check = GENERATOR_CHECK_RATE
+            check = GENERATOR_CHECK_RATE if rates else 0  # --rates '': pipeline only
             targets = write_targets(
                 work / f"bare-{check}.json",
                 bare_url,
@@ -254,20 +256,22 @@ async def bench(args: argparse.Namespace) -> int:
                 env.app_secret,
                 int(check * args.seconds),
             )
-            mark = cpu.start()
-            result = await attack(vegeta, targets, check, args.seconds, work)
-            used = cpu.stop(mark)
-            ladder.append(
-                (
-                    "bare (generator check)",
-                    result,
-                    1000 * used.get("bare receiver", 0) / max(result.requests, 1),
-                    1000 * used.get("bare receiver", 0) / max(result.requests, 1),
+            if check:
+                mark = cpu.start()
+                result = await attack(vegeta, targets, check, args.seconds, work)
+                used = cpu.stop(mark)
+                ladder.append(
+                    (
+                        "bare (generator check)",
+                        result,
+                        1000 * used.get("bare receiver", 0) / max(result.requests, 1),
+                        1000 * used.get("bare receiver", 0) / max(result.requests, 1),
+                    )
                 )
-            )
-            say(
-                f"generator check: asked {check}/s, vegeta sent {result.rate:.1f}/s; {machine_line()}"
-            )
+                say(
+                    f"generator check: asked {check}/s, vegeta sent {result.rate:.1f}/s; "
+                    f"{machine_line()}"
+                )
             for rate in rates:
                 for name, url in (("bare", bare_url), ("gateway", gateway_url)):
                     targets = write_targets(
@@ -327,7 +331,7 @@ async def bench(args: argparse.Namespace) -> int:
                 await asyncio.sleep(SETTLE_SECONDS)
                 spies = []
                 if args.profile and args.profile_pipeline:
-                    for name in ("gateway", "agent", "notifier"):
+                    for name in ("gateway", "agent", "notifier", "ingest"):
                         pid = pid_of(processes, name)
                         if (
                             pid is not None
@@ -335,7 +339,7 @@ async def bench(args: argparse.Namespace) -> int:
                                 spy := await profile(
                                     pid,
                                     Path(args.profile) / f"pipeline-{name}.svg",
-                                    args.pipeline_seconds,
+                                    min(args.pipeline_seconds, args.profile_seconds),
                                 )
                             )
                             is not None
@@ -418,7 +422,9 @@ def main() -> int:
     parser.add_argument("--state-dir", default=str(REPO / ".bancone" / "bench-webhooks"))
     parser.add_argument("--port-offset", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=30.0, help="each ladder step (30)")
-    parser.add_argument("--rates", default="100,300,500,800")
+    parser.add_argument(
+        "--rates", default="100,300,500,800", help="'': no ladder and no generator check"
+    )
     parser.add_argument("--pipeline-rate", type=int, default=40)
     parser.add_argument("--pipeline-seconds", type=float, default=60.0, help="0: no pipeline run")
     parser.add_argument(
@@ -432,6 +438,9 @@ def main() -> int:
         "--profile-pipeline",
         action="store_true",
         help="with --profile: also during the pipeline run (its numbers then include py-spy)",
+    )
+    parser.add_argument(
+        "--profile-seconds", type=float, default=20.0, help="longest py-spy recording (20)"
     )
     parser.add_argument("--gateway-database-url", help="e.g. a PostgreSQL URL for the gateway")
     args = parser.parse_args()

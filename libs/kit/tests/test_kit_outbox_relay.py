@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -162,3 +163,56 @@ async def test_a_commit_sends_notify_only_when_no_relay_of_this_process_will_wak
         del waker
     finally:
         await engine.dispose()
+
+
+async def test_a_batch_is_published_in_commit_order_and_marked_sent_once_all_are_acked(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    """The relay hands the whole batch to the producer before awaiting the acks: the topic
+    still holds the rows in commit order, and every row is marked sent."""
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    events = [ProbeEvent.on(topic).make(i) for i in range(60)]
+    for event in events:
+        async with sessions() as session, session.begin():
+            stage(session, event)
+    broker = make_broker(kafka_bootstrap, client_id="relay-batch-test")
+    await broker.start()
+    try:
+        relay = OutboxRelay(engine, broker, batch_size=25)
+        assert [await relay.publish_pending() for _ in range(4)] == [25, 25, 10, 0]
+    finally:
+        await broker.stop()
+    delivered = await read_all(kafka_bootstrap, topic, expected=60)
+    assert [e.id for e in delivered] == [e.id for e in events]
+
+
+async def test_a_batch_whose_send_fails_marks_nothing_sent(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    """A record Kafka refuses (over its size limit) fails the batch after the other sends
+    are settled: no row of it is marked sent, so the next round publishes them again."""
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        stage(session, ProbeEvent.on(topic).make(1))
+        too_big = ProbeEvent.on(topic).make(2)
+        stage(session, too_big)
+    async with sessions() as session, session.begin():
+        rows = sa.select(OutboxRecord).where(sa.column("topic") == topic).order_by(sa.column("seq"))
+        row = (await session.scalars(rows)).all()[-1]
+        row.payload = b"x" * 2_000_000  # past the producer's max_request_size (1 MiB)
+    broker = make_broker(kafka_bootstrap, client_id="relay-fail-test")
+    await broker.start()
+    try:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whichever error the producer raises
+            await OutboxRelay(engine, broker).publish_pending()
+    finally:
+        await broker.stop()
+    async with sessions() as session:
+        unsent = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxRecord)
+            .where(sa.column("topic") == topic, sa.column("sent_at").is_(None))
+        )
+    assert unsent == 2

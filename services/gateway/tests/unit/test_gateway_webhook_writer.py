@@ -33,7 +33,9 @@ class RecordingPublisher:
         self.gate.set()
         self.calls = 0
 
-    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
+    async def publish(
+        self, events: Sequence[Envelope[Any]], *, earlier: Sequence[Any] = ()
+    ) -> None:
         self.calls += 1
         await self.gate.wait()
         if self.down:

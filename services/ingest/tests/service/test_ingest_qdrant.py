@@ -426,3 +426,33 @@ async def test_a_search_text_asked_again_is_not_embedded_again_and_finds_the_sam
         assert all(h.payload["tenant_id"] == SHOP_B for h in other_shop)
     finally:
         await knowledge.close()
+
+
+@pytest.mark.parametrize(("pool", "queries"), [(64, 1), (1, 2)])
+async def test_the_keyword_query_runs_only_when_the_vector_neighbours_fill_the_pool(
+    tmp_path: Path,
+    embedder: UniversalSentenceEncoder,
+    monkeypatch: pytest.MonkeyPatch,
+    pool: int,
+    queries: int,
+) -> None:
+    """Fewer neighbours than the pool are every document in scope: a keyword query could only
+    return some of them again. A full pool may have left a keyword match out: it runs."""
+    knowledge = KnowledgeIndex.open(embedder, path=tmp_path / "qdrant", candidate_pool=pool)
+    try:
+        await knowledge.upsert_many([build_document(SHOP_B, e) for e in CATALOG_B])
+        client = knowledge._client  # counting what reaches Qdrant
+        calls: list[object] = []
+        query_points = client.query_points
+
+        async def counted(*args: object, **kwargs: object) -> object:
+            calls.append(kwargs.get("query_filter"))
+            return await query_points(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(client, "query_points", counted)
+        hits = await knowledge.search(SHOP_B, SearchQuery(text="Barolo"))
+    finally:
+        await knowledge.close()
+
+    assert len(calls) == queries
+    assert ids(hits)[0] == "p-barolo"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 
 from faststream.kafka import KafkaBroker
@@ -63,6 +64,11 @@ def make_broker(
     Prometheus one counts consumed, published and failed messages per topic and times their
     handling (`faststream_*` series, `app_name` = `client_id`) in `registry`, by default the
     process registry that `/metrics` serves.
+
+    FastStream's "Received" / "Processed" lines per consumed message are at DEBUG: two log
+    lines per event (the notifier consumes ~6 per customer message) were a measurable share of
+    the CPU per message, and the metrics above count the same; a failing handler still logs
+    its error (docs/benchmarks.md, issue 11).
     """
     return KafkaBroker(
         bootstrap_servers,
@@ -79,4 +85,5 @@ def make_broker(
             ),
         ),
         graceful_timeout=30.0,
+        log_level=logging.DEBUG,
     )

@@ -236,8 +236,14 @@ def subscribe_keyed(
         topic, group_id=group, ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest"
     )
 
+    context = broker.context
+
     @subscriber
-    async def consume(message: CurrentMessage) -> None:
+    async def consume() -> None:
+        # The message from FastStream's context, not injected as a `CurrentMessage` argument:
+        # fast_depends resolves that (sync) context field in a worker thread, one thread
+        # hand-off per consumed record (docs/benchmarks.md, issue 11).
+        message: CurrentMessage = context.get_local("message")
         try:
             event = parse(message.body)
         except Exception as exc:

@@ -10,6 +10,12 @@ message), 6.6 % of the gateway's CPU at 800 webhooks/s against 0.8 % in aiokafka
 (docs/benchmarks.md). The envelope's headers still carry the webhook's trace context, so
 consumers continue the trace; `bancone_gateway_webhook_events_total` counts what is published.
 `KafkaEventPublisher` publishes through the service's FastStream broker.
+
+An ack later than the timeout fails the publish, but the sends already handed to the producer
+may still reach Kafka: `EventPublishError.in_flight` gives their delivery futures (never
+cancelled here, so their outcome stays readable) and `publish(..., earlier=...)` awaits such
+futures again beside new sends, so the webhook writer can tell a retry "already on Kafka"
+from "publish again" (`webhook_writer.py`).
 """
 
 from __future__ import annotations
@@ -25,15 +31,44 @@ from faststream.kafka import KafkaBroker
 from bancone_contracts.envelope import Envelope
 from bancone_kit.messaging.tracecontext import current_carrier
 
+Delivery = asyncio.Future[Any]
+"""The producer's future of one send: resolved by the broker's ack (or its failure)."""
+
 
 class EventPublishError(RuntimeError):
     """Kafka did not acknowledge every event in time."""
 
+    def __init__(self, message: str, in_flight: Mapping[int, Delivery] | None = None) -> None:
+        super().__init__(message)
+        self.in_flight: Mapping[int, Delivery] = in_flight or {}
+        """Index in `events` -> delivery, for every send the producer accepted (some may
+        still be acked later, some already were)."""
+
 
 class EventPublisher(Protocol):
-    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
-        """Return once every event is acknowledged; raise `EventPublishError` otherwise."""
+    async def publish(
+        self, events: Sequence[Envelope[Any]], *, earlier: Sequence[Delivery] = ()
+    ) -> None:
+        """Return once every event and every `earlier` delivery is acknowledged; raise
+        `EventPublishError` otherwise."""
         ...
+
+
+async def _await_acks(pending: Sequence[Delivery]) -> None:
+    """Wait for every delivery, then raise the first failure. `asyncio.wait`, not `gather`:
+    cancelling a gather (our timeout) would cancel the producer's futures and lose whether
+    a late ack came."""
+    if not all(delivery.done() for delivery in pending):
+        await asyncio.wait(pending)
+    for delivery in pending:
+        if delivery.cancelled():
+            raise RuntimeError("a delivery was cancelled")
+        if (error := delivery.exception()) is not None:
+            raise error
+
+
+def _sent(pending: Sequence[Delivery]) -> dict[int, Delivery]:
+    return dict(enumerate(pending))
 
 
 class KafkaEventPublisher:
@@ -43,11 +78,13 @@ class KafkaEventPublisher:
         self._broker = broker
         self._timeout = timeout
 
-    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
-        if not events:
+    async def publish(
+        self, events: Sequence[Envelope[Any]], *, earlier: Sequence[Delivery] = ()
+    ) -> None:
+        if not events and not earlier:
             return
         carrier = current_carrier()
-        pending: list[asyncio.Future[Any]] = []
+        pending: list[Delivery] = []
         try:
             async with asyncio.timeout(self._timeout):
                 for event in events:
@@ -60,11 +97,13 @@ class KafkaEventPublisher:
                     )
                     delivery.add_done_callback(_retrieve)
                     pending.append(delivery)
-                await asyncio.gather(*pending)
+                await _await_acks([*pending, *earlier])
         except TimeoutError as exc:
-            raise EventPublishError(f"Kafka did not acknowledge within {self._timeout}s") from exc
+            raise EventPublishError(
+                f"Kafka did not acknowledge within {self._timeout}s", _sent(pending)
+            ) from exc
         except Exception as exc:
-            raise EventPublishError(f"{type(exc).__name__}: {exc}") from exc
+            raise EventPublishError(f"{type(exc).__name__}: {exc}", _sent(pending)) from exc
 
 
 def _retrieve(delivery: asyncio.Future[Any]) -> None:
@@ -79,7 +118,8 @@ class DirectKafkaPublisher:
 
     def __init__(self, producer_options: Mapping[str, Any], *, timeout: float) -> None:
         self._options = dict(producer_options)
-        self._timeout = timeout
+        self.timeout = timeout
+        """Seconds a publish waits for its acks (and for the producer to start)."""
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
 
@@ -98,12 +138,14 @@ class DirectKafkaPublisher:
                 self._producer = producer
         return self._producer
 
-    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
-        if not events:
+    async def publish(
+        self, events: Sequence[Envelope[Any]], *, earlier: Sequence[Delivery] = ()
+    ) -> None:
+        if not events and not earlier:
             return
-        pending: list[asyncio.Future[Any]] = []
+        pending: list[Delivery] = []
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self.timeout):
                 producer = await self._started()
                 for event in events:
                     headers = [(k, v.encode()) for k, v in event.kafka_headers().items()]
@@ -112,11 +154,13 @@ class DirectKafkaPublisher:
                     )
                     delivery.add_done_callback(_retrieve)
                     pending.append(delivery)
-                await asyncio.gather(*pending)
+                await _await_acks([*pending, *earlier])
         except TimeoutError as exc:
-            raise EventPublishError(f"Kafka did not acknowledge within {self._timeout}s") from exc
+            raise EventPublishError(
+                f"Kafka did not acknowledge within {self.timeout}s", _sent(pending)
+            ) from exc
         except Exception as exc:
-            raise EventPublishError(f"{type(exc).__name__}: {exc}") from exc
+            raise EventPublishError(f"{type(exc).__name__}: {exc}", _sent(pending)) from exc
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None

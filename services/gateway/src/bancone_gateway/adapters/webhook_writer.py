@@ -12,6 +12,13 @@ Meta's retry — but the database round-trip, the write lock (SQLite) and the Ka
 are paid once per batch, not once per request. A key named twice in one batch belongs to the
 first request that named it (in arrival order); the later ones see a duplicate.
 
+An ack later than the publish timeout fails the batch (503) although its sends may still reach
+Kafka. The writer keeps those deliveries by dedupe key: Meta's retry of such a webhook does
+not send again, it awaits the first delivery (and publishes only if that one failed); an ack
+that comes after its batch failed has its receipt recorded by the writer itself, so a later
+retry is a plain duplicate. That memory is per process (another gateway replica, or this one
+after a restart before the late ack, would publish again; consumers' inbox dedupe absorbs it).
+
 Capacity: at most `max_queued` requests wait; one more is refused with `WriterBusyError`,
 and a request still waiting for its batch after `max_wait` seconds is refused the same way
 (nothing of it was written). Both become 503 with Retry-After: Meta delivers it again.
@@ -24,8 +31,9 @@ import contextlib
 import contextvars
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,7 +41,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bancone_contracts.whatsapp import RejectedItem
 from bancone_gateway.adapters import receipts as receipt_store
 from bancone_gateway.adapters import rejected_items as rejected_store
-from bancone_gateway.adapters.publisher import EventPublisher
+from bancone_gateway.adapters.publisher import Delivery, EventPublisher, EventPublishError
 from bancone_gateway.domain.receipts import Receipt
 from bancone_kit.logging import get_logger
 
@@ -87,6 +95,10 @@ class WebhookWriter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._unconfirmed: dict[str, Delivery] = {}
+        """Sends of failed batches that may still be (or were) acked, by dedupe key."""
+        self._late: dict[str, Receipt] = {}
+        """Acked after their batch failed: receipts for the writer to record."""
 
     @property
     def queued(self) -> int:
@@ -122,8 +134,13 @@ class WebhookWriter:
                 self._run(), name="webhook-writer", context=contextvars.Context()
             )
 
+    @property
+    def unconfirmed(self) -> int:
+        """Sends of failed batches still remembered (in flight, or acked and not yet recorded)."""
+        return len(self._unconfirmed)
+
     async def stop(self) -> None:
-        """Finish the batch in hand, refuse what is still queued, end the task."""
+        """Finish the batch in hand (and record late acks), refuse what is still queued."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -139,6 +156,8 @@ class WebhookWriter:
 
     async def _run(self) -> None:
         while True:
+            if self._late:
+                await self._record_late()
             if not self._queue:
                 if self._stopping:
                     return
@@ -171,6 +190,8 @@ class WebhookWriter:
                 if receipt.dedupe_key not in owner:
                     owner[receipt.dedupe_key] = index
                     unique.append(receipt)
+        self._forget_failed(owner)
+        sending: list[Receipt] = []
         try:
             async with self._sessions() as session, session.begin():
                 rejected = [item for pending in batch for item in pending.rejected]
@@ -178,16 +199,75 @@ class WebhookWriter:
                 new_keys = await receipt_store.record_new(
                     session, unique, keep_payloads=self._keep_payloads
                 )
-                await self._publisher.publish([r.event for r in unique if r.dedupe_key in new_keys])
+                fresh = [r for r in unique if r.dedupe_key in new_keys]
+                sending = [r for r in fresh if r.dedupe_key not in self._unconfirmed]
+                earlier = [
+                    self._unconfirmed[r.dedupe_key]
+                    for r in fresh
+                    if r.dedupe_key in self._unconfirmed
+                ]
+                await self._publisher.publish([r.event for r in sending], earlier=earlier)
         except Exception as exc:  # every request of the batch fails the same way
+            if isinstance(exc, EventPublishError):
+                self._remember(sending, exc.in_flight)
             log.warning("webhook.batch_failed", requests=len(batch), error=type(exc).__name__)
             for pending in batch:
                 if not pending.done.done():
                     pending.done.set_exception(exc)
             return
+        for key in new_keys:  # their receipts are committed now
+            self._unconfirmed.pop(key, None)
+            self._late.pop(key, None)
         mine: list[set[str]] = [set() for _ in batch]
         for key in new_keys:
             mine[owner[key]].add(key)
         for pending, keys in zip(batch, mine, strict=True):
             if not pending.done.done():
                 pending.done.set_result(keys)
+
+    def _forget_failed(self, keys: Mapping[str, int]) -> None:
+        """A remembered send that failed did not reach Kafka: the retry publishes again."""
+        for key in keys:
+            delivery = self._unconfirmed.get(key)
+            if delivery is not None and delivery.done() and not _acked(delivery):
+                del self._unconfirmed[key]
+
+    def _remember(self, sent: Sequence[Receipt], in_flight: Mapping[int, Delivery]) -> None:
+        for index, delivery in in_flight.items():
+            receipt = sent[index]
+            if delivery.done() and not _acked(delivery):
+                continue
+            self._unconfirmed[receipt.dedupe_key] = delivery
+            delivery.add_done_callback(partial(self._settled, receipt))
+
+    def _settled(self, receipt: Receipt, delivery: Delivery) -> None:
+        """A remembered send got its answer: acked -> record its receipt; failed -> forget."""
+        key = receipt.dedupe_key
+        if self._unconfirmed.get(key) is not delivery:
+            return
+        if _acked(delivery):
+            self._late[key] = receipt
+            self._wake.set()
+            self._ensure_started()
+        else:
+            del self._unconfirmed[key]
+
+    async def _record_late(self) -> None:
+        """Receipts of events Kafka acked after their batch had failed (no publish: they are
+        on the topic). On failure they stay remembered in memory; a retry's batch records them."""
+        late, self._late = list(self._late.values()), {}
+        try:
+            async with self._sessions() as session, session.begin():
+                await receipt_store.record_new(session, late, keep_payloads=self._keep_payloads)
+        except Exception as exc:
+            log.warning("webhook.late_receipts_failed", events=len(late), error=type(exc).__name__)
+            return
+        for receipt in late:
+            delivery = self._unconfirmed.get(receipt.dedupe_key)
+            if delivery is not None and delivery.done():
+                del self._unconfirmed[receipt.dedupe_key]
+        log.info("webhook.acked_late", events=len(late))
+
+
+def _acked(delivery: Delivery) -> bool:
+    return not delivery.cancelled() and delivery.exception() is None

@@ -347,25 +347,26 @@ class KnowledgeIndex:
     ) -> list[Candidate]:
         # The vector neighbours, plus the documents sharing a keyword with the query that
         # the vectors ranked too low to be among them (an exact product name, a colour).
-        filters = [scope]
-        if query_terms:
+        # When the neighbours are fewer than the pool, they are every document in scope and
+        # the keyword query could only return some of them again: it is skipped. (Embedded
+        # Qdrant evaluates each query's filter on every point in Python: that second query
+        # was a quarter of ingest's CPU per customer message, docs/benchmarks.md.)
+        nearest = await self._client.query_points(
+            self._collection, query=vector, query_filter=scope, limit=self._pool
+        )
+        points = list(nearest.points)
+        if query_terms and len(points) >= self._pool:
             has_keyword = models.FieldCondition(
                 key="keywords", match=models.MatchAny(any=sorted(query_terms))
             )
-            filters.append(models.Filter(must=[scope, has_keyword]))
-        responses = await asyncio.gather(
-            *(
-                self._client.query_points(
-                    self._collection, query=vector, query_filter=f, limit=self._pool
-                )
-                for f in filters
+            by_keyword = await self._client.query_points(
+                self._collection,
+                query=vector,
+                query_filter=models.Filter(must=[scope, has_keyword]),
+                limit=self._pool,
             )
-        )
-        return [
-            Candidate(point.payload or {}, point.score)
-            for response in responses
-            for point in response.points
-        ]
+            points.extend(by_keyword.points)
+        return [Candidate(point.payload or {}, point.score) for point in points]
 
     async def _browse(self, scope: models.Filter, query: SearchQuery) -> list[Candidate]:
         # No text: filters alone pick the documents; a price order comes from Qdrant.
