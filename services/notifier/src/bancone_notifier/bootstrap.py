@@ -47,7 +47,7 @@ def pacing_limits(settings: NotifierSettings) -> LimitsFor:
             pair_interval_seconds=settings.pacing_pair_interval_seconds,
             campaign_horizon_seconds=settings.pacing_campaign_horizon_seconds,
             lease_size=settings.pacing_lease_size,
-            arrival_ceiling_seconds=settings.pacing_arrival_ceiling_seconds,
+            unanswered_expiry_seconds=settings.pacing_unanswered_expiry_seconds,
         )
 
     return limits

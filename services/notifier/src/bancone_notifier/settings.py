@@ -156,12 +156,13 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         description="Fraction of the tier the slots leave unused (80/s at 0.01 books 79.2/s); "
         "the dispatch window, not this margin, keeps late sends from making 81 in a second.",
     )
-    pacing_arrival_ceiling_seconds: float = Field(
-        default=0.1,
-        ge=0,
-        le=1,
+    pacing_unanswered_expiry_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
         description="Each replica lets at most the tier arrive in any second, counting a send "
-        "from when it leaves until its answer, or this long (domain/dispatch_window.py).",
+        "from when it leaves until its answer (domain/dispatch_window.py); one never answered "
+        "stops counting this long after it left.",
     )
     pacing_pair_interval_seconds: float = Field(
         default=6.0,

@@ -300,7 +300,7 @@ async def test_sends_woken_late_never_make_more_than_the_tier_in_any_second(
     on-time ones after it: 31 in a second at a 30/s tier, Meta's 130429. What leaves (the
     moment `grant` returns, on the real clock) keeps to the tier in every sliding second."""
     clock = LateWakingClock(every=5, late=0.12)
-    tier = PacingLimits.for_tier(30, margin=0.02, lease_size=4, arrival_ceiling_seconds=0.05)
+    tier = PacingLimits.for_tier(30, margin=0.02, lease_size=4)
     pacer = DatabasePacer(session_factory(engines[0]), lambda _tier: tier, clock=clock)
     number = new_number()
     customers = (f"39{n:010d}" for n in itertools.count())

@@ -10,41 +10,53 @@ from bancone_notifier.domain.pacing_slots import PacingLimits
 pytestmark = pytest.mark.unit
 
 
+def answered_at_once(window: DispatchWindow, at: float) -> None:
+    window.record(at).answered(at)
+
+
 def test_sends_go_at_once_until_the_window_is_full() -> None:
-    window = DispatchWindow(cap=3, ceiling=0.0)
+    window = DispatchWindow(cap=3, expiry=15.0)
     for at in (10.0, 10.1, 10.2):
         assert window.wait(at) == 0.0
-        window.record(at)
+        answered_at_once(window, at)
     assert window.wait(10.3) == pytest.approx(0.7)
 
 
 def test_late_sends_push_the_next_ones_back_instead_of_bunching() -> None:
     """Three sends woken together after a stall: with a cap of 2 a second, the third holds
     until the first of them is a second old, and so on."""
-    window = DispatchWindow(cap=2, ceiling=0.0)
+    window = DispatchWindow(cap=2, expiry=15.0)
     left: list[float] = []
     now = 5.0
     for _ in range(6):
         now += window.wait(now)
-        window.record(now)
+        answered_at_once(window, now)
         left.append(now)
     assert left == pytest.approx([5.0, 5.0, 6.0, 6.0, 7.0, 7.0])
 
 
-def test_an_unanswered_send_counts_until_its_ceiling_an_answered_one_until_its_answer() -> None:
-    """A send may arrive at Meta any time before its answer: the window counts it from
-    leaving until then, or until `ceiling` after leaving while no answer has come."""
-    window = DispatchWindow(cap=1, ceiling=0.2)
+def test_an_unanswered_send_counts_as_arriving_now_and_an_answered_one_at_its_answer() -> None:
+    """A send may arrive at Meta any time before its answer: while none has come it may be
+    arriving now; once answered, it arrived by the answer, however late that was."""
+    window = DispatchWindow(cap=1, expiry=15.0)
     first = window.record(1.0)
-    assert window.wait(1.5) == pytest.approx(0.7), "unanswered: may have arrived at 1.2"
-    first.answered(1.05)
-    assert window.wait(1.5) == pytest.approx(0.55), "answered at 1.05: arrived by then"
-    assert window.wait(2.05) == 0.0
+    assert window.wait(1.5) == pytest.approx(1.0), "unanswered: it may arrive at 1.5"
+    assert window.wait(3.0) == pytest.approx(1.0), "still unanswered at 3.0"
+    first.answered(3.2)  # a slow answer: counted until 4.2, not until 1.0 plus some ceiling
+    assert window.wait(3.5) == pytest.approx(0.7)
+    assert window.wait(4.2) == 0.0
+
+
+def test_a_send_never_answered_stops_counting_after_its_expiry() -> None:
+    window = DispatchWindow(cap=1, expiry=2.0)
+    window.record(0.0)  # its task was cancelled: no answer will come
+    assert window.wait(1.0) == pytest.approx(1.0)
+    assert window.wait(3.0) == 0.0, "counted as arrived by 2.0, a second ago"
 
 
 def test_the_window_counts_the_latest_arrivals_not_the_order_of_leaving() -> None:
     """An early send answered late holds the window longer than a later one answered fast."""
-    window = DispatchWindow(cap=2, ceiling=0.5)
+    window = DispatchWindow(cap=2, expiry=15.0)
     slow, fast = window.record(0.0), window.record(0.1)
     fast.answered(0.11)
     slow.answered(0.4)
@@ -52,19 +64,18 @@ def test_the_window_counts_the_latest_arrivals_not_the_order_of_leaving() -> Non
     assert window.wait(1.05) == pytest.approx(0.06)
 
 
-def test_a_window_needs_a_positive_cap_and_no_negative_ceiling() -> None:
+def test_a_window_needs_a_positive_cap_and_expiry() -> None:
     with pytest.raises(ValueError, match="cap"):
-        DispatchWindow(cap=0, ceiling=0.1)
-    with pytest.raises(ValueError, match="ceiling"):
-        DispatchWindow(cap=1, ceiling=-0.1)
+        DispatchWindow(cap=0, expiry=1.0)
+    with pytest.raises(ValueError, match="expiry"):
+        DispatchWindow(cap=1, expiry=0.0)
 
 
 def test_the_window_holds_the_tier_not_the_booking_rate() -> None:
     """Slots are booked at the tier less the margin; the window counts Meta's own limit."""
-    limits = PacingLimits.for_tier(80, margin=0.02, arrival_ceiling_seconds=0.1)
-    assert limits.rate_per_second == pytest.approx(78.4)
+    limits = PacingLimits.for_tier(80, margin=0.01)
+    assert limits.rate_per_second == pytest.approx(79.2)
     assert limits.window_cap == 80
-    assert limits.arrival_ceiling_seconds == pytest.approx(0.1)
     assert PacingLimits(rate_per_second=29.4).window_cap == 29
-    with pytest.raises(ValueError, match="arrival_ceiling"):
-        PacingLimits(rate_per_second=1.0, arrival_ceiling_seconds=-0.1)
+    with pytest.raises(ValueError, match="unanswered_expiry"):
+        PacingLimits(rate_per_second=1.0, unanswered_expiry_seconds=0.0)

@@ -176,9 +176,11 @@ async def send_with_retries(
             ticket = await pacing.pacer.acquire(
                 pacing.phone_number_id, pacing.recipient, pacing.priority
             )
-        outcome = await send()
-        if ticket is not None:
-            ticket.answered()
+        try:
+            outcome = await send()
+        finally:
+            if ticket is not None:  # answered, failed or cancelled: it arrived by now, if ever
+                ticket.answered()
         if pacing is not None:
             pacing.note(outcome)
         if should_retry(outcome):

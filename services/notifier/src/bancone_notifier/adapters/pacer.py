@@ -54,6 +54,9 @@ def _upsert(dialect: str) -> Any:
     return postgresql.insert(_PAIRS) if dialect == "postgresql" else sqlite.insert(_PAIRS)
 
 
+_WINDOW_HOLD_ALLOWANCE = 1.5
+"""Seconds added to a pair's spacing at its claim: the dispatch window holds a send after it."""
+
 _REPLY_WAIT_WORTH_LOGGING = 0.1
 """A reply held longer than this by pacing is logged (campaign traffic, a back-off)."""
 
@@ -183,16 +186,16 @@ class DatabasePacer:
 
     async def _within_window(self, phone_number_id: str) -> WindowTicket:
         """Hold until this replica's recent sends leave room in Meta's second, then count this
-        one. Last before the request: anything in between (the pair's transaction, under load
-        tens of milliseconds) would be jitter only the arrival ceiling covers."""
+        one. Last before the request: anything in between (the pair's transaction) is time the
+        window does not see."""
         limits = self._limits.get(phone_number_id) or self._limits_for(None)
         window = self._windows.get(phone_number_id)
-        if window is None or (window.cap, window.ceiling) != (
+        if window is None or (window.cap, window.expiry) != (
             limits.window_cap,
-            limits.arrival_ceiling_seconds,
+            limits.unanswered_expiry_seconds,
         ):
             window = self._windows[phone_number_id] = DispatchWindow(
-                limits.window_cap, limits.arrival_ceiling_seconds
+                limits.window_cap, limits.unanswered_expiry_seconds
             )
         while (wait := window.wait(self._clock.now())) > 0:
             self.window_holds += 1
@@ -301,9 +304,9 @@ class DatabasePacer:
         now = self._clock.now()
         async with self._sessions() as session:
             limits = self._limits_for(None)
-            # The dispatch window may hold the send for up to a second and its ceiling after
-            # this claim, and the pair's next message must not arrive sooner than the spacing.
-            spacing = limits.pair_interval_seconds + 1.0 + limits.arrival_ceiling_seconds
+            # The dispatch window may hold the send after this claim (about a second at
+            # most, but for a stall), and the pair's next message must not arrive sooner.
+            spacing = limits.pair_interval_seconds + _WINDOW_HOLD_ALLOWANCE
             connection = await session.connection(
                 execution_options={"isolation_level": "AUTOCOMMIT"}
             )

@@ -39,17 +39,17 @@ class PacingLimits:
     tier_per_second: float | None = None
     """Meta's count in any sliding second (None: `rate_per_second`): the most sends each
     replica's `DispatchWindow` lets arrive within one second."""
-    arrival_ceiling_seconds: float = 0.1
-    """How long after leaving a send still unanswered may arrive at Meta (the window's
-    ceiling; an answer bounds it sooner)."""
+    unanswered_expiry_seconds: float = 15.0
+    """An unanswered send counts in the dispatch window as arriving now, for at most this long
+    after it left (a request whose answer never came: its task was cancelled)."""
 
     def __post_init__(self) -> None:
         if self.rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         if self.lease_size < 1:
             raise ValueError("lease_size must be at least 1")
-        if self.arrival_ceiling_seconds < 0:
-            raise ValueError("arrival_ceiling_seconds must not be negative")
+        if self.unanswered_expiry_seconds <= 0:
+            raise ValueError("unanswered_expiry_seconds must be positive")
 
     @property
     def interval(self) -> float:
@@ -68,7 +68,7 @@ class PacingLimits:
         pair_interval_seconds: float = 6.0,
         campaign_horizon_seconds: float = 0.25,
         lease_size: int = 4,
-        arrival_ceiling_seconds: float = 0.1,
+        unanswered_expiry_seconds: float = 15.0,
     ) -> PacingLimits:
         """Limits that book at `tier * (1 - margin)`: the margin absorbs network jitter between
         our slot and Meta's count (a send that leaves 2 ms late lands next to the next one)."""
@@ -80,7 +80,7 @@ class PacingLimits:
             campaign_horizon_seconds=campaign_horizon_seconds,
             lease_size=lease_size,
             tier_per_second=tier_per_second,
-            arrival_ceiling_seconds=arrival_ceiling_seconds,
+            unanswered_expiry_seconds=unanswered_expiry_seconds,
         )
 
 
