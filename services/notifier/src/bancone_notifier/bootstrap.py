@@ -117,7 +117,6 @@ def build_app(
             poll_seconds=settings.campaign_poll_seconds,
             batch_size=settings.campaign_batch_size,
             concurrency=settings.campaign_concurrency,
-            round_seconds=settings.campaign_round_seconds,
             send_attempts=settings.campaign_send_attempts,
             retry_delay_seconds=settings.campaign_retry_delay_seconds,
             claim_lease_seconds=settings.campaign_claim_lease_seconds,

@@ -110,13 +110,6 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         "the Graph API): what a pause lets finish. At the tier's rate it must cover one "
         "send's round trips (80/s for ~0.3 s: 24).",
     )
-    campaign_round_seconds: float = Field(
-        default=5.0,
-        ge=0,
-        le=300,
-        description="How long the runner drives running campaigns before it looks for newly "
-        "due ones.",
-    )
     campaign_send_attempts: int = Field(
         default=3,
         ge=1,

@@ -4,6 +4,7 @@ its lease runs out, nothing sent twice."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -268,3 +269,47 @@ class ByRecipientGraph(FakeGraphApi):
     ) -> SendOutcome:
         await super().send_message(phone_number_id, access_token, body)
         return self.by_recipient[str(body["to"])]
+
+
+class CountingGraph:
+    """Wraps the test's graph: each send takes `seconds`, and the most sends ever in flight
+    at once is kept."""
+
+    def __init__(self, inner: FakeGraphApi, seconds: float) -> None:
+        self.inner, self.seconds = inner, seconds
+        self.in_flight = self.most_in_flight = 0
+
+    async def send_message(
+        self, phone_number_id: str, access_token: str, body: Mapping[str, Any]
+    ) -> SendOutcome:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.seconds)
+            return await self.inner.send_message(phone_number_id, access_token, body)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_the_service_loop_keeps_the_window_full_instead_of_draining_it_each_round(
+    engine: AsyncEngine,
+) -> None:
+    """`run_once` rounds end by letting every send in flight finish; the service's loop drives
+    a campaign without rounds. With rounds of 0 s each round would claim one batch (2) and
+    drain it; the loop claims the next batch while the first is still out (4 in flight)."""
+    deps, graph, tenant, campaign = await setup(engine, 10)
+    counting = CountingGraph(graph, seconds=0.3)
+    settings = RunnerSettings(batch_size=2, concurrency=4, round_seconds=0, poll_seconds=0.05)
+    runner = CampaignRunner(dataclasses.replace(deps, graph=counting), settings)
+    runner.start()
+    try:
+        for _ in range(400):
+            if (await get_campaign(tenant, campaign, deps)).state == "completed":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await runner.stop()
+
+    assert (await get_campaign(tenant, campaign, deps)).state == "completed"
+    assert recipients_of(graph) == await customers_of(deps, campaign), "each once"
+    assert counting.most_in_flight == 4
