@@ -196,7 +196,10 @@ def campaign_body(env: RunEnv, recipients: list[str]) -> dict[str, Any]:
 async def until_finished(
     client: httpx.AsyncClient, url: str, headers: dict[str, str], longest: float
 ) -> dict[str, Any]:
-    """Poll the campaign until completed (or cancelled); print its progress every 10 s."""
+    """Poll the campaign every 5 s, as the console does, until completed (or cancelled);
+    print its progress every 10 s. (Every second, the progress reads cost the notifier ~5 %
+    of a core: a grouped count over the recipients each time.) The send rate is read from
+    the sandbox's own timestamps, not from these polls."""
     deadline = time.monotonic() + longest
     shown = 0.0
     while True:
@@ -211,7 +214,7 @@ async def until_finished(
         if time.monotonic() - shown > 10:
             say(f"campaign {found['state']}: {found.get('counts')}")
             shown = time.monotonic()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(5.0)
 
 
 async def bench(args: argparse.Namespace) -> int:
