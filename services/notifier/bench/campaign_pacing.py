@@ -73,6 +73,7 @@ from bench.questions import QUESTIONS
 from bench.traffic import SandboxWatcher, Sent, post_text
 from services.notifier.bench.campaign_report import Outcome, print_report
 from services.notifier.bench.campaign_setup import (
+    extra_notifier_replicas,
     private_postgres,
     sealed_token,
     set_tier,
@@ -249,6 +250,7 @@ async def measure(
         httpx.AsyncClient(
             timeout=60.0, limits=httpx.Limits(max_connections=100, max_keepalive_connections=50)
         ) as client,
+        contextlib.AsyncExitStack() as replicas,
     ):  # fmt: skip
         env = platform.env
         secrets = parse_env_text((platform.state / "secrets.env").read_text())
@@ -290,6 +292,14 @@ async def measure(
         )
         created.raise_for_status()
         await set_tier(sessions, env.phone_number_id, args.tier)
+        if args.notifier_replicas > 1:
+            if database_url is None:
+                raise SystemExit("--notifier-replicas needs --database postgres")
+            await replicas.enter_async_context(
+                extra_notifier_replicas(
+                    platform.state / "logs", database_url, args.notifier_replicas - 1
+                )
+            )
         started = time.monotonic()
         await opt_in_everyone(deps, env.tenant_id, recipients)
         for wa_id in sorted(opted_out):
@@ -381,6 +391,12 @@ def main() -> int:
     parser.add_argument("--reply-timeout", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=1800.0, help="longest campaign wait")
     parser.add_argument("--port-offset", type=int, default=800)
+    parser.add_argument(
+        "--notifier-replicas",
+        type=int,
+        default=1,
+        help="notifier processes (run.py's and more with its settings; PostgreSQL only)",
+    )
     parser.add_argument(
         "--with-statuses",
         action="store_true",

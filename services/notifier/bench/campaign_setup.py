@@ -98,3 +98,64 @@ async def set_tier(sessions: Any, phone_number_id: str, tier: float) -> None:
                 updated_at=utcnow(),
             )
         )
+
+
+def _running_notifier_env(database_url: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of run.py's notifier for this bench (found by its
+    private database URL, unique to the run), read from /proc."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().decode().split("\0")
+            if not any(arg.endswith("bancone-notifier") for arg in argv):
+                continue
+            pairs = (proc / "environ").read_bytes().decode().split("\0")
+        except OSError:
+            continue  # gone, or not ours to read
+        env = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+        if env.get("BANCONE_NOTIFIER_DATABASE_URL") == database_url:
+            return [arg for arg in argv if arg], env
+    raise RuntimeError("run.py's notifier process was not found")
+
+
+@contextlib.asynccontextmanager
+async def extra_notifier_replicas(logs: Path, database_url: str, count: int) -> AsyncIterator[int]:
+    """`count` more notifier processes beside run.py's, with its settings (another HTTP port
+    each): the replicas share the campaign runner's claims, the outbound topic's consumer
+    group and the pacer's rows in the one database, as replicas in Kubernetes do."""
+    if count <= 0:
+        yield 0
+        return
+    argv, env = _running_notifier_env(database_url)
+    base_port = int(env["BANCONE_NOTIFIER_HTTP_PORT"])
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        for index in range(1, count + 1):
+            port = base_port + 50 * index
+            with (logs / f"notifier-{index + 1}.log").open("ab") as log:
+                children.append(
+                    await asyncio.create_subprocess_exec(
+                        *argv,
+                        env={**env, "BANCONE_NOTIFIER_HTTP_PORT": str(port)},
+                        stdout=log,
+                        stderr=asyncio.subprocess.STDOUT,
+                    )
+                )
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                for _ in range(300):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await client.get(f"http://127.0.0.1:{port}/readyz")).is_success:
+                            break
+                    await asyncio.sleep(0.2)
+                else:
+                    raise RuntimeError(f"notifier replica {index + 1} never became ready")
+            say(f"notifier replica {index + 1} ready on port {port}")
+        yield count
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.terminate()
+        for child in children:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(child.wait(), 20)

@@ -102,7 +102,7 @@ class DatabasePacer:
         limits_for: LimitsFor,
         *,
         clock: Clock | None = None,
-        late_tolerance_seconds: float = 0.1,
+        late_tolerance_seconds: float = 0.025,
     ) -> None:
         self._sessions = sessions
         self._limits_for = limits_for
