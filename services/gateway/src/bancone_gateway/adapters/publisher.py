@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -71,6 +71,30 @@ def _sent(pending: Sequence[Delivery]) -> dict[int, Delivery]:
     return dict(enumerate(pending))
 
 
+async def _publish_within(
+    within_seconds: float,
+    events: Sequence[Envelope[Any]],
+    earlier: Sequence[Delivery],
+    send: Callable[[Envelope[Any]], Awaitable[Delivery]],
+) -> None:
+    """Enqueue `events` in order with `send`, then await their acks and `earlier`'s together,
+    all within `within_seconds`; a failure names the sends Kafka took (`EventPublishError.in_flight`)."""
+    pending: list[Delivery] = []
+    try:
+        async with asyncio.timeout(within_seconds):
+            for event in events:
+                delivery = await send(event)
+                delivery.add_done_callback(_retrieve)
+                pending.append(delivery)
+            await _await_acks([*pending, *earlier])
+    except TimeoutError as exc:
+        raise EventPublishError(
+            f"Kafka did not acknowledge within {within_seconds}s", _sent(pending)
+        ) from exc
+    except Exception as exc:
+        raise EventPublishError(f"{type(exc).__name__}: {exc}", _sent(pending)) from exc
+
+
 class KafkaEventPublisher:
     """Enqueues events in order (per-key order holds), then awaits all acks together."""
 
@@ -84,26 +108,17 @@ class KafkaEventPublisher:
         if not events and not earlier:
             return
         carrier = current_carrier()
-        pending: list[Delivery] = []
-        try:
-            async with asyncio.timeout(self._timeout):
-                for event in events:
-                    delivery = await self._broker.publish(
-                        event.to_bytes(),
-                        topic=event.topic,
-                        key=event.key().encode(),
-                        headers={**event.kafka_headers(), **carrier},
-                        no_confirm=True,
-                    )
-                    delivery.add_done_callback(_retrieve)
-                    pending.append(delivery)
-                await _await_acks([*pending, *earlier])
-        except TimeoutError as exc:
-            raise EventPublishError(
-                f"Kafka did not acknowledge within {self._timeout}s", _sent(pending)
-            ) from exc
-        except Exception as exc:
-            raise EventPublishError(f"{type(exc).__name__}: {exc}", _sent(pending)) from exc
+
+        async def send(event: Envelope[Any]) -> Delivery:
+            return await self._broker.publish(
+                event.to_bytes(),
+                topic=event.topic,
+                key=event.key().encode(),
+                headers={**event.kafka_headers(), **carrier},
+                no_confirm=True,
+            )
+
+        await _publish_within(self._timeout, events, earlier, send)
 
 
 def _retrieve(delivery: asyncio.Future[Any]) -> None:
@@ -143,24 +158,16 @@ class DirectKafkaPublisher:
     ) -> None:
         if not events and not earlier:
             return
-        pending: list[Delivery] = []
-        try:
-            async with asyncio.timeout(self.timeout):
-                producer = await self._started()
-                for event in events:
-                    headers = [(k, v.encode()) for k, v in event.kafka_headers().items()]
-                    delivery = await producer.send(
-                        event.topic, event.to_bytes(), key=event.key().encode(), headers=headers
-                    )
-                    delivery.add_done_callback(_retrieve)
-                    pending.append(delivery)
-                await _await_acks([*pending, *earlier])
-        except TimeoutError as exc:
-            raise EventPublishError(
-                f"Kafka did not acknowledge within {self.timeout}s", _sent(pending)
-            ) from exc
-        except Exception as exc:
-            raise EventPublishError(f"{type(exc).__name__}: {exc}", _sent(pending)) from exc
+
+        async def send(event: Envelope[Any]) -> Delivery:
+            producer = await self._started()  # counted in the timeout: Kafka down at boot
+            headers = [(k, v.encode()) for k, v in event.kafka_headers().items()]
+            delivery: Delivery = await producer.send(
+                event.topic, event.to_bytes(), key=event.key().encode(), headers=headers
+            )
+            return delivery
+
+        await _publish_within(self.timeout, events, earlier, send)
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
