@@ -1,0 +1,100 @@
+"""The webhook bench's tables (`bench/webhook_load.py`): the rate ladder, CPU per message per
+process, and the sustained pipeline. Formatting only; the numbers come from the bench."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich import box
+from rich.table import Table
+
+from bench.pipeline_load import PipelineResult
+from bench.vegeta import Result
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ladder_table(title: str, rows: list[tuple[str, Result, float, float]]) -> Table:
+    table = Table(title=title, box=box.MARKDOWN)
+    for column in (
+        "receiver",
+        "asked/s",
+        "sent/s",
+        "200 %",
+        "503",
+        "other",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "CPU ms/req (receiver)",
+        "CPU ms/req (all)",
+    ):
+        table.add_column(column, justify="left" if column == "receiver" else "right")
+    for name, r, own, total in rows:
+        other = r.requests - r.ok - r.status.get("503", 0)
+        table.add_row(
+            name,
+            f"{r.asked:.0f}",
+            f"{r.rate:.0f}",
+            f"{100 * r.answered:.1f}",
+            str(r.status.get("503", 0)),
+            str(other),
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            f"{r.max_ms:.0f}",
+            f"{own:.2f}",
+            f"{total:.2f}",
+        )
+    return table
+
+
+def cpu_table(title: str, used: Mapping[str, float], per: int) -> Table:
+    table = Table(title=title, box=box.MARKDOWN)
+    table.add_column("process")
+    table.add_column("CPU s", justify="right")
+    table.add_column("ms per message", justify="right")
+    for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
+        if name in ("vegeta", "bare receiver", "other") and seconds < 0.01:
+            continue
+        table.add_row(name, f"{seconds:.2f}", f"{1000 * seconds / max(per, 1):.1f}")
+    total = sum(v for k, v in used.items() if k not in ("vegeta", "bare receiver", "other"))
+    table.add_row("[b]platform total[/]", f"{total:.2f}", f"{1000 * total / max(per, 1):.1f}")
+    return table
+
+
+def pipeline_table(result: PipelineResult) -> Table:
+    hits = result.hits
+    acks = [h.latency_s for h in hits if h.code == 200]
+    lat = result.latencies()
+    counts = [len(result.replies.get(result.customers[h.seq], [])) for h in hits]
+    table = Table(
+        title=f"Pipeline: {result.rate:.0f} texts/s for {result.seconds:.0f}s, offline assistant",
+        box=box.MARKDOWN,
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    sent = f"{result.report.rate:.1f}" if result.report else "?"
+    table.add_row("asked / sent per second (vegeta)", f"{result.rate:.0f} / {sent}")
+    table.add_row(
+        "posted / answered 200 / 503",
+        f"{len(hits)} / {len(acks)} / {sum(h.code == 503 for h in hits)}",
+    )
+    table.add_row(
+        "replied exactly once / more than once / not",
+        f"{counts.count(1)} / {sum(c > 1 for c in counts)} / {counts.count(0)}",
+    )
+    table.add_row(
+        "webhook ack p50 / p99 ms", f"{1000 * _pct(acks, 0.5):.0f} / {1000 * _pct(acks, 0.99):.0f}"
+    )
+    table.add_row(
+        "reply p50 / p95 / max ms",
+        f"{1000 * _pct(lat, 0.5):.0f} / {1000 * _pct(lat, 0.95):.0f} / "
+        f"{1000 * max(lat, default=float('nan')):.0f}",
+    )
+    table.add_row("replies counted after the last post, s", f"{result.drained_after:.1f}")
+    return table
