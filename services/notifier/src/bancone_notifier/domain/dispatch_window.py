@@ -58,10 +58,10 @@ class DispatchWindow:
 
     def wait(self, now: float) -> float:
         """Seconds to hold a send that would leave at `now` (0: it may go)."""
-        self._sends = [
-            send for send in self._sends if send.arrived_by(now, self.expiry) + SECOND > now
-        ]  # forget what arrived more than a second ago
-        recent = sorted(send.arrived_by(now, self.expiry) for send in self._sends)
+        bounds = [(send.arrived_by(now, self.expiry), send) for send in self._sends]
+        kept = [(bound, send) for bound, send in bounds if bound + SECOND > now]
+        self._sends = [send for _, send in kept]  # forget what arrived over a second ago
+        recent = sorted(bound for bound, _ in kept)
         if len(recent) < self.cap:
             return 0.0
         # The send may go once all but cap - 1 of them are a second past their arrival.
