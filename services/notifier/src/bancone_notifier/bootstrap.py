@@ -17,11 +17,13 @@ from bancone_kit.messaging.runtime import Messaging
 from bancone_notifier.adapters.graph import GraphApi, HttpxGraphApi
 from bancone_notifier.adapters.graph_templates import HttpxTemplateApi, TemplateApi
 from bancone_notifier.adapters.pacer import DatabasePacer, LimitsFor
+from bancone_notifier.adapters.replica_roster import ReplicaRoster
 from bancone_notifier.campaign_runner import CampaignRunner, RunnerSettings
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.pacing import Pacer, Unpaced
 from bancone_notifier.domain.pacing_slots import PacingLimits
+from bancone_notifier.domain.replica_share import RosterTiming
 from bancone_notifier.entrypoints.consumers import SUBSCRIPTIONS, Subscription, register_consumers
 from bancone_notifier.entrypoints.http import build_http_app
 from bancone_notifier.settings import NotifierSettings
@@ -75,12 +77,12 @@ def build_app(
     if templates is None:
         templates = HttpxTemplateApi(client, settings.graph_base_url, settings.graph_version)
     sessions = session_factory(engine)
-    if pacer is None:
-        pacer = (
-            DatabasePacer(sessions, pacing_limits(settings))
-            if settings.pacing_enabled
-            else Unpaced()
-        )
+    roster: ReplicaRoster | None = None
+    if pacer is None and settings.pacing_enabled:
+        roster = ReplicaRoster(sessions, RosterTiming(settings.pacing_replica_heartbeat_seconds))
+        pacer = DatabasePacer(sessions, pacing_limits(settings), share=roster.share)
+    elif pacer is None:
+        pacer = Unpaced()
     deps = NotifierDeps(
         sessions=sessions,
         graph=graph,
@@ -110,7 +112,10 @@ def build_app(
         subscriptions=subscriptions,
     )
 
-    messaging_lifespan = messaging.lifespan(client.aclose, engine.dispose)
+    # The roster's goodbye comes after the last send (messaging and the runner stopped).
+    messaging_lifespan = messaging.lifespan(
+        roster.stop if roster else None, client.aclose, engine.dispose
+    )
     runner = CampaignRunner(
         deps,
         RunnerSettings(
@@ -134,6 +139,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if roster is not None:
+            await roster.start()
         async with messaging_lifespan(app):
             if settings.run_campaigns:
                 runner.start()

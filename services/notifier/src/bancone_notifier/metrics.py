@@ -6,14 +6,15 @@ so throttling (130429, 131056, ...) shows even when a retry then succeeds. `erro
 Graph's `error.code` (a documented, bounded set), `http_<status>` for a refusal without one,
 and empty when there is no error. `bancone_notifier_pacing_total` counts what the pacer gave up
 or held: leased slots dropped because the replica used them too late, and sends held by the
-dispatch window (woken late, they would have crowded a second at Meta).
+dispatch window (woken late, they would have crowded a second at Meta);
+`bancone_notifier_pacing_replicas` the live replicas the tier is split between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from bancone_notifier.domain.sending import (
     Accepted,
@@ -46,6 +47,10 @@ PACING = Counter(
 )
 SLOTS_DROPPED = PACING.labels("slot_dropped")
 WINDOW_HOLDS = PACING.labels("window_hold")
+LIVE_REPLICAS = Gauge(
+    "bancone_notifier_pacing_replicas",
+    "Live notifier replicas as this one last saw them: each number's tier is split between them.",
+)
 
 
 def outcome_labels(outcome: SendOutcome) -> tuple[str, str]:

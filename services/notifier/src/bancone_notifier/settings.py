@@ -176,6 +176,14 @@ class NotifierSettings(ConsumerSettings, TokenAuthSettings):
         le=100,
         description="Campaign slots a replica books per database write.",
     )
+    pacing_replica_heartbeat_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="How often each replica writes its heartbeat row: the live replicas split "
+        "each number's tier (domain/replica_share.py); a new replica beside others waits two "
+        "heartbeats and a second before sending, a dead one's share is freed after four.",
+    )
     pacing_number_backoff_seconds: float = Field(
         default=1.0,
         gt=0,

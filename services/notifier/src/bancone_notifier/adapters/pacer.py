@@ -6,8 +6,10 @@ a time (replies are few), campaign traffic `lease_size` at a time, kept in memor
 its own senders, so 80/s costs about 20 writes/s on the row, not 80. A row per
 (number, customer) pair (`pacing_pairs`) is claimed just before each send with one conditional
 upsert. Meta's back-offs are written to the same rows, so every replica honours them. Last,
-each replica keeps its own sends within the tier in any sliding second as they actually leave
-(`domain/dispatch_window.py`): a slot is a time to wake up, and a busy event loop wakes late.
+each replica keeps its own sends within its share of the tier in any sliding second as they
+actually leave (`domain/dispatch_window.py`): a slot is a time to wake up, and a busy event loop
+wakes late. The live replicas split the tier (`domain/replica_share.py`), so their windows
+together keep to it.
 Why the database and not Kafka partitioning: docs/pacing.md.
 """
 
@@ -41,6 +43,7 @@ from bancone_notifier.domain.pacing_slots import (
     pair_ready_at,
     still_usable,
 )
+from bancone_notifier.domain.replica_share import ReplicaShare
 from bancone_notifier.metrics import SLOTS_DROPPED, WINDOW_HOLDS
 
 log = get_logger(__name__)
@@ -103,8 +106,11 @@ class DatabasePacer:
         *,
         clock: Clock | None = None,
         late_tolerance_seconds: float = 0.025,
+        share: ReplicaShare | None = None,
     ) -> None:
+        """`share`: this replica's part of each tier (None: the whole tier, one replica)."""
         self._sessions = sessions
+        self._share = share
         self._limits_for = limits_for
         self._clock: Clock = clock or SystemClock()
         self._late = late_tolerance_seconds
@@ -167,6 +173,7 @@ class DatabasePacer:
         """`grant`, with the ticket to tell when the send is answered."""
         asked = self._clock.now()
         while True:
+            await self._until_joined()
             await self._wait_for_pair(phone_number_id, recipient)
             if priority == "reply":
                 slot = await self._reply_slot(phone_number_id)
@@ -184,20 +191,40 @@ class DatabasePacer:
                 return slot, ticket
             # Another replica messaged this customer meanwhile: the slot goes unused.
 
+    async def _until_joined(self) -> None:
+        """A replica that has only just joined (or is cut off from the roster) sends nothing:
+        the others have not made room for it yet. Checked before the slot and the pair's claim,
+        so neither is spent on a send that would then wait."""
+        if self._share is None:
+            return
+        while (now := self._clock.now()) < (ready := self._share.ready_at(now)):
+            await self._clock.sleep(min(ready - now, self._share.timing.heartbeat_seconds))
+
+    def _cap(self, limits: PacingLimits, now: float) -> int:
+        if self._share is None:
+            return limits.window_cap
+        return self._share.share(limits.window_cap, now)
+
     async def _within_window(self, phone_number_id: str) -> WindowTicket:
         """Hold until this replica's recent sends leave room in Meta's second, then count this
         one. Last before the request: anything in between (the pair's transaction) is time the
         window does not see."""
         limits = self._limits.get(phone_number_id) or self._limits_for(None)
         window = self._windows.get(phone_number_id)
-        if window is None or (window.cap, window.expiry) != (
-            limits.window_cap,
-            limits.unanswered_expiry_seconds,
-        ):
+        if window is None or window.expiry != limits.unanswered_expiry_seconds:
             window = self._windows[phone_number_id] = DispatchWindow(
-                limits.window_cap, limits.unanswered_expiry_seconds
+                limits.unanswered_expiry_seconds
             )
-        while (wait := window.wait(self._clock.now())) > 0:
+        while True:
+            now = self._clock.now()
+            cap = self._cap(limits, now)
+            if cap < 1:  # fenced since the claim, or more replicas than the tier has sends
+                assert self._share is not None  # a whole tier is at least 1
+                log.warning("pacing.no_share", phone_number_id=phone_number_id)
+                await self._clock.sleep(self._share.timing.heartbeat_seconds)
+                continue
+            if (wait := window.wait(now, cap)) <= 0:
+                break
             self.window_holds += 1
             WINDOW_HOLDS.inc()
             await self._clock.sleep(wait)

@@ -369,6 +369,18 @@ class PacingPairRecord(NotifierTable, table=True):
     blocked_until: float = Field(default=0.0, sa_column=sa.Column(sa.Float(), nullable=False))
 
 
+class PacingReplicaRecord(NotifierTable, table=True):
+    """A live notifier replica's heartbeat (`adapters/replica_roster.py`): the replicas split
+    each number's tier between those whose row is recent (`domain/replica_share.py`)."""
+
+    __tablename__ = "pacing_replicas"
+
+    replica_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    seen_at: float = Field(sa_column=sa.Column(sa.Float(), nullable=False))
+    """Epoch seconds of its last heartbeat, on its own clock."""
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
 class CustomerTagRecord(NotifierTable, table=True):
     """A tag an operator put on a customer (`vip`, `wholesale`): campaign segments filter on
     them (`domain.audience`). Replaced as a whole set by the console."""

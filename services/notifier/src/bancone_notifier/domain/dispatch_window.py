@@ -45,27 +45,26 @@ class WindowSend:
 
 class DispatchWindow:
     """At most `cap` sends that may have arrived within any one second (pure: the caller
-    passes the time)."""
+    passes the time, and the cap, which is this replica's share of the tier and may change)."""
 
-    def __init__(self, cap: int, expiry: float) -> None:
-        if cap < 1:
-            raise ValueError("cap must be at least 1")
+    def __init__(self, expiry: float) -> None:
         if expiry <= 0:
             raise ValueError("expiry must be positive")
-        self.cap = cap
         self.expiry = expiry
         self._sends: list[WindowSend] = []
 
-    def wait(self, now: float) -> float:
+    def wait(self, now: float, cap: int) -> float:
         """Seconds to hold a send that would leave at `now` (0: it may go)."""
+        if cap < 1:
+            raise ValueError("cap must be at least 1")
         bounds = [(send.arrived_by(now, self.expiry), send) for send in self._sends]
         kept = [(bound, send) for bound, send in bounds if bound + SECOND > now]
         self._sends = [send for _, send in kept]  # forget what arrived over a second ago
         recent = sorted(bound for bound, _ in kept)
-        if len(recent) < self.cap:
+        if len(recent) < cap:
             return 0.0
         # The send may go once all but cap - 1 of them are a second past their arrival.
-        return recent[len(recent) - self.cap] + SECOND - now
+        return recent[len(recent) - cap] + SECOND - now
 
     def record(self, at: float) -> WindowSend:
         """A send left at `at` (in order of time); tell the handle when its answer comes."""
