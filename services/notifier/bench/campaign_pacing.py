@@ -74,6 +74,8 @@ from bench.traffic import SandboxWatcher, Sent, post_text
 from services.notifier.bench.campaign_report import Outcome, print_report
 from services.notifier.bench.campaign_setup import (
     extra_notifier_replicas,
+    notifier_ports,
+    pacing_counters,
     private_postgres,
     sealed_token,
     set_tier,
@@ -353,6 +355,9 @@ async def measure(
             )
         ).json()
         compliance = (await client.get(f"{env.sandbox_url}/sandbox/compliance")).json()
+        if database_url is not None:
+            ports = notifier_ports(database_url, args.notifier_replicas)
+            say("pacing counters:\n" + await pacing_counters(client, ports))
         await engine.dispose()
         load = machine_line()
 

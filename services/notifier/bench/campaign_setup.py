@@ -159,3 +159,36 @@ async def extra_notifier_replicas(logs: Path, database_url: str, count: int) -> 
         for child in children:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(child.wait(), 20)
+
+
+def notifier_ports(database_url: str, replicas: int) -> list[int]:
+    """The HTTP ports of run.py's notifier and of the `replicas - 1` started beside it."""
+    _, env = _running_notifier_env(database_url)
+    base = int(env["BANCONE_NOTIFIER_HTTP_PORT"])
+    return [base + 50 * index for index in range(replicas)]
+
+
+async def pacing_counters(client: httpx.AsyncClient, ports: list[int]) -> str:
+    """Each replica's pacing counters from its /metrics: window holds, dropped slots, and the
+    replicas it counts the tier split between (where the rate went, in a line per replica)."""
+    wanted = {
+        'bancone_notifier_pacing_total{kind="window_hold"}': "window holds",
+        'bancone_notifier_pacing_total{kind="slot_dropped"}': "dropped slots",
+        "bancone_notifier_pacing_replicas": "replicas seen",
+    }
+    lines = []
+    for port in ports:
+        try:
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        except httpx.HTTPError as error:
+            lines.append(f"notifier :{port}: /metrics unreadable ({error})")
+            continue
+        values = {
+            label: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            for metric, label in wanted.items()
+            if line.startswith(metric + " ")
+        }
+        shown = ", ".join(f"{label} {values.get(label, 0):.0f}" for label in wanted.values())
+        lines.append(f"notifier :{port}: {shown}")
+    return "\n".join(lines)
