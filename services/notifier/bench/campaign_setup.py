@@ -169,12 +169,15 @@ def notifier_ports(database_url: str, replicas: int) -> list[int]:
 
 
 async def pacing_counters(client: httpx.AsyncClient, ports: list[int]) -> str:
-    """Each replica's pacing counters from its /metrics: window holds, dropped slots, and the
-    replicas it counts the tier split between (where the rate went, in a line per replica)."""
+    """Each replica's pacing counters from its /metrics: window holds, dropped slots, the
+    replicas it counts the tier split between, and the Graph calls' mean round trip (the
+    dispatch window's cost: a replica sends at most its share per 1 s + that)."""
     wanted = {
         'bancone_notifier_pacing_total{kind="window_hold"}': "window holds",
         'bancone_notifier_pacing_total{kind="slot_dropped"}': "dropped slots",
         "bancone_notifier_pacing_replicas": "replicas seen",
+        "bancone_notifier_graph_request_seconds_sum": "graph seconds",
+        "bancone_notifier_graph_request_seconds_count": "graph calls",
     }
     lines = []
     for port in ports:
@@ -189,6 +192,8 @@ async def pacing_counters(client: httpx.AsyncClient, ports: list[int]) -> str:
             for metric, label in wanted.items()
             if line.startswith(metric + " ")
         }
-        shown = ", ".join(f"{label} {values.get(label, 0):.0f}" for label in wanted.values())
-        lines.append(f"notifier :{port}: {shown}")
+        calls = values.pop("graph calls", 0.0)
+        round_trip = values.pop("graph seconds", 0.0) / calls * 1000 if calls else 0.0
+        shown = ", ".join(f"{label} {value:.0f}" for label, value in values.items())
+        lines.append(f"notifier :{port}: {shown}, Graph round trip mean {round_trip:.1f} ms")
     return "\n".join(lines)

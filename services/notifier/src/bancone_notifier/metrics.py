@@ -2,7 +2,8 @@
 
 `bancone_notifier_sends_total` counts outbound messages once each, by how their send ended;
 `bancone_notifier_graph_requests_total` counts every Graph API call, retried ones included,
-so throttling (130429, 131056, ...) shows even when a retry then succeeds. `error_code` is
+so throttling (130429, 131056, ...) shows even when a retry then succeeds, and
+`bancone_notifier_graph_request_seconds` times each of them. `error_code` is
 Graph's `error.code` (a documented, bounded set), `http_<status>` for a refusal without one,
 and empty when there is no error. `bancone_notifier_pacing_total` counts what the pacer gave up
 or held: leased slots dropped because the replica used them too late, and sends held by the
@@ -12,9 +13,10 @@ dispatch window (woken late, they would have crowded a second at Meta);
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from bancone_notifier.domain.sending import (
     Accepted,
@@ -37,7 +39,12 @@ GRAPH_REQUESTS = Counter(
     "Graph API send calls (each retry counts) by outcome and Graph API error code.",
     ["outcome", "error_code"],
 )
-
+GRAPH_SECONDS = Histogram(
+    "bancone_notifier_graph_request_seconds",
+    "Graph API send calls from the request leaving to its answer: the pacer's dispatch window "
+    "holds each send that long plus a second, so one replica sends at most tier / (1 s + this).",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
 
 PACING = Counter(
     "bancone_notifier_pacing",
@@ -77,10 +84,12 @@ def count_unsent(outcome: str) -> None:
 
 
 def counted(send: Callable[[], Awaitable[SendOutcome]]) -> Callable[[], Awaitable[SendOutcome]]:
-    """`send`, counting each call's outcome in `GRAPH_REQUESTS`."""
+    """`send`, counting each call's outcome in `GRAPH_REQUESTS` and timing it."""
 
     async def call() -> SendOutcome:
+        started = time.perf_counter()
         outcome = await send()
+        GRAPH_SECONDS.observe(time.perf_counter() - started)
         GRAPH_REQUESTS.labels(*outcome_labels(outcome)).inc()
         return outcome
 
