@@ -305,8 +305,11 @@ async def _record_accepted(
     row = await repository.record_accepted(
         session, event.data.outbound_id, wamid, attempts, utc_now()
     )
-    if row is None:
-        log.warning("outbound.settled_elsewhere", **fields)
+    if row is None:  # rare: read what settled it, for the log
+        current = await repository.get_outbound(session, event.data.outbound_id)
+        log.warning(
+            "outbound.settled_elsewhere", state=current.state if current else None, **fields
+        )
         return
     stage(session, delivery_event(row, "accepted"))
     log.info("outbound.accepted", wamid=wamid, attempts=attempts, **fields)
