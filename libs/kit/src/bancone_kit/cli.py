@@ -47,6 +47,13 @@ def _parser(service: str) -> argparse.ArgumentParser:
     return parser
 
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle client connection stays open: longer than any client keeps one in its pool
+(httpx: 5 s, ingress proxies: 60 s), so the client always closes first. With uvicorn's 5 s
+default, a request sent on a pooled connection just as the server closed it failed
+(`ReadError`: seen as a failed campaign poll through the gateway's API proxy)."""
+
+
 def _serve(settings: ServiceSettings, app: FastAPI, host: str | None, port: int | None) -> None:
     uvicorn.run(
         app,
@@ -56,6 +63,7 @@ def _serve(settings: ServiceSettings, app: FastAPI, host: str | None, port: int 
         access_log=False,
         server_header=False,
         lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

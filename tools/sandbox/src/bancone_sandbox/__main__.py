@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # Longer than the clients' connection pools keep an idle connection (httpx: 5 s), as
+        # Meta's servers are: with uvicorn's 5 s, a send on a connection being closed failed.
+        timeout_keep_alive=75,
     )
 
 
