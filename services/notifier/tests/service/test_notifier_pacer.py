@@ -19,7 +19,8 @@ from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.retry import RetryPolicy
-from bancone_notifier.adapters.pacer import DatabasePacer, SystemClock
+from bancone_notifier.adapters.pacer import DatabasePacer
+from bancone_notifier.adapters.pacing_clock import SystemClock
 from bancone_notifier.adapters.tables import OutboundMessageRecord, PacingNumberRecord
 from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.deps import NotifierDeps

@@ -6,20 +6,18 @@ a time (replies are few), campaign traffic `lease_size` at a time, kept in memor
 its own senders, so 80/s costs about 20 writes/s on the row, not 80. A row per
 (number, customer) pair (`pacing_pairs`) is claimed just before each send with one conditional
 upsert. Meta's back-offs are written to the same rows, so every replica honours them. Last,
-each replica keeps its own sends within its share of the tier in any sliding second as they
-actually leave (`domain/dispatch_window.py`): a slot is a time to wake up, and a busy event loop
-wakes late. The live replicas split the tier (`domain/replica_share.py`), so their windows
-together keep to it.
+just before the request, the `DispatchGate` (`dispatch_gate.py`) keeps this replica's sends
+within its share of the tier in any sliding second as they actually leave, replies first: a
+slot is a time to wake up, and a busy event loop wakes late.
 Why the database and not Kafka partitioning: docs/pacing.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,8 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bancone_kit.clock import utcnow
 from bancone_kit.db.conflicts import insert_ignoring_conflict
 from bancone_kit.logging import get_logger
+from bancone_notifier.adapters.dispatch_gate import DispatchGate, WindowTicket
+from bancone_notifier.adapters.pacing_clock import Clock, SystemClock
 from bancone_notifier.adapters.tables import PacingNumberRecord, PacingPairRecord
-from bancone_notifier.domain.dispatch_window import DispatchWindow, WindowSend
 from bancone_notifier.domain.pacing import Priority, Ticket
 from bancone_notifier.domain.pacing_slots import (
     Booking,
@@ -44,7 +43,7 @@ from bancone_notifier.domain.pacing_slots import (
     still_usable,
 )
 from bancone_notifier.domain.replica_share import ReplicaShare
-from bancone_notifier.metrics import SLOTS_DROPPED, WINDOW_HOLDS
+from bancone_notifier.metrics import SLOTS_DROPPED
 
 log = get_logger(__name__)
 
@@ -62,34 +61,6 @@ _WINDOW_HOLD_ALLOWANCE = 1.5
 
 _REPLY_WAIT_WORTH_LOGGING = 0.1
 """A reply held longer than this by pacing is logged (campaign traffic, a back-off)."""
-
-
-class Clock(Protocol):
-    """Epoch seconds shared by every replica, and a way to wait (tests pass a fake)."""
-
-    def now(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(seconds, 0.0))
-
-
-class WindowTicket:
-    """A granted send's place in its number's dispatch window; the answer's time bounds when
-    Meta counted it."""
-
-    def __init__(self, send: WindowSend, clock: Clock) -> None:
-        self._send = send
-        self._clock = clock
-
-    def answered(self) -> None:
-        self._send.answered(self._clock.now())
 
 
 LimitsFor = Callable[[float | None], PacingLimits]
@@ -110,9 +81,9 @@ class DatabasePacer:
     ) -> None:
         """`share`: this replica's part of each tier (None: the whole tier, one replica)."""
         self._sessions = sessions
-        self._share = share
         self._limits_for = limits_for
         self._clock: Clock = clock or SystemClock()
+        self._gate = DispatchGate(self._clock, share)
         self._late = late_tolerance_seconds
         self._leases: dict[str, deque[float]] = defaultdict(deque)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -120,14 +91,16 @@ class DatabasePacer:
         self._pair_blocks: dict[tuple[str, str], float] = {}
         self._writes: set[asyncio.Task[None]] = set()
         self._latencies: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=8))
-        self._windows: dict[str, DispatchWindow] = {}
         self._limits: dict[str, PacingLimits] = {}
         self.number_writes = 0
         """Bookings written to the numbers' rows by this replica (leases count once)."""
         self.dropped_slots = 0
         """Leased slots that went stale unused (the replica could not keep up)."""
-        self.window_holds = 0
+
+    @property
+    def window_holds(self) -> int:
         """Sends held by the dispatch window (woken late, they would have bunched)."""
+        return self._gate.holds
 
     # --- the port ------------------------------------------------------------------------------
 
@@ -173,7 +146,7 @@ class DatabasePacer:
         """`grant`, with the ticket to tell when the send is answered."""
         asked = self._clock.now()
         while True:
-            await self._until_joined()
+            await self._gate.until_joined()
             await self._wait_for_pair(phone_number_id, recipient)
             if priority == "reply":
                 slot = await self._reply_slot(phone_number_id)
@@ -181,7 +154,9 @@ class DatabasePacer:
                 slot = await self._campaign_slot(phone_number_id)
             await self._clock.sleep(slot - self._clock.now())
             if await self._claim_pair(phone_number_id, recipient, priority):
-                ticket = await self._within_window(phone_number_id)
+                # Last before the request: anything after it is time the window does not see.
+                limits = self._limits.get(phone_number_id) or self._limits_for(None)
+                ticket = await self._gate.admit(phone_number_id, limits, priority)
                 if priority == "reply" and slot - asked > _REPLY_WAIT_WORTH_LOGGING:
                     log.info(
                         "pacing.reply_waited",
@@ -190,45 +165,6 @@ class DatabasePacer:
                     )
                 return slot, ticket
             # Another replica messaged this customer meanwhile: the slot goes unused.
-
-    async def _until_joined(self) -> None:
-        """A replica that has only just joined (or is cut off from the roster) sends nothing:
-        the others have not made room for it yet. Checked before the slot and the pair's claim,
-        so neither is spent on a send that would then wait."""
-        if self._share is None:
-            return
-        while (now := self._clock.now()) < (ready := self._share.ready_at(now)):
-            await self._clock.sleep(min(ready - now, self._share.timing.heartbeat_seconds))
-
-    def _cap(self, limits: PacingLimits, now: float) -> int:
-        if self._share is None:
-            return limits.window_cap
-        return self._share.share(limits.window_cap, now)
-
-    async def _within_window(self, phone_number_id: str) -> WindowTicket:
-        """Hold until this replica's recent sends leave room in Meta's second, then count this
-        one. Last before the request: anything in between (the pair's transaction) is time the
-        window does not see."""
-        limits = self._limits.get(phone_number_id) or self._limits_for(None)
-        window = self._windows.get(phone_number_id)
-        if window is None or window.expiry != limits.unanswered_expiry_seconds:
-            window = self._windows[phone_number_id] = DispatchWindow(
-                limits.unanswered_expiry_seconds
-            )
-        while True:
-            now = self._clock.now()
-            cap = self._cap(limits, now)
-            if cap < 1:  # fenced since the claim, or more replicas than the tier has sends
-                assert self._share is not None  # a whole tier is at least 1
-                log.warning("pacing.no_share", phone_number_id=phone_number_id)
-                await self._clock.sleep(self._share.timing.heartbeat_seconds)
-                continue
-            if (wait := window.wait(now, cap)) <= 0:
-                break
-            self.window_holds += 1
-            WINDOW_HOLDS.inc()
-            await self._clock.sleep(wait)
-        return WindowTicket(window.record(self._clock.now()), self._clock)
 
     async def _wait_for_pair(self, phone_number_id: str, recipient: str) -> None:
         """Sleep out what this replica knows of the pair (a back-off, a lost claim)."""

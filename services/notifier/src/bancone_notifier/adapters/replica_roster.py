@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
 from bancone_kit.logging import get_logger
-from bancone_notifier.adapters.pacer import Clock, SystemClock
+from bancone_notifier.adapters.pacing_clock import Clock, SystemClock
 from bancone_notifier.adapters.tables import PacingReplicaRecord
 from bancone_notifier.domain.replica_share import ReplicaShare, RosterTiming
 from bancone_notifier.metrics import LIVE_REPLICAS
