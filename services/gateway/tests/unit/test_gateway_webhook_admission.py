@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from bancone_gateway.entrypoints.loop_lag import LoopLag
 from bancone_gateway.entrypoints.webhook_admission import WebhookAdmission
+from bancone_kit.http.problems import problem_response
 
 pytestmark = pytest.mark.unit
 
@@ -90,3 +91,27 @@ async def test_while_the_loop_runs_late_a_webhook_is_refused_and_other_paths_pas
     assert elsewhere.status_code == 200
     assert caught_up.status_code == 200
     assert inner.reached == 2
+
+
+async def test_the_rendered_refusal_is_the_problem_response_it_replaces() -> None:
+    """The 503 is rendered once and reused; its bytes are those `problem_response` gives."""
+    inner = HeldApp()
+    inner.release.set()
+    admission = WebhookAdmission(inner, path="/webhooks/whatsapp", limit=0, retry_after=2)
+    transport = httpx.ASGITransport(app=admission)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        first = await client.post("/webhooks/whatsapp", content=b"{}")
+        second = await client.post("/webhooks/whatsapp", content=b"{}")
+    expected = problem_response(
+        503,
+        "Overloaded",
+        "0 webhooks in flight; retry later",
+        instance="/webhooks/whatsapp",
+        headers={"Retry-After": "2"},
+    )
+
+    assert first.content == second.content == bytes(expected.body)
+    assert first.headers["content-length"] == expected.headers["content-length"]
+    assert first.headers["content-type"] == expected.headers["content-type"]
+    assert first.headers["retry-after"] == "2"
+    assert inner.reached == 0

@@ -141,6 +141,7 @@ def _serve_webhooks_first(app: FastAPI, settings: GatewaySettings, lag: LoopLag 
             deps=lambda: app.state.deps,
             max_body_bytes=settings.webhook_max_body_bytes,
             problems=GATEWAY_PROBLEMS,
+            export_spans=settings.otel_exporter != "none",
         )
         return WebhookAdmission(
             fast,
