@@ -14,6 +14,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def dialect_insert(dialect: str, table: sa.Table) -> Any:
+    """`table`'s INSERT in `dialect`'s own construct, which spells `ON CONFLICT` (`DO NOTHING`
+    or `DO UPDATE`); other databases are refused."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
 def insert_ignoring_conflict_statement(
     dialect: str,
     table: sa.Table,
@@ -22,15 +32,10 @@ def insert_ignoring_conflict_statement(
     index_elements: Sequence[str] | None = None,
 ) -> sa.Insert:
     """The `INSERT ... ON CONFLICT DO NOTHING` of `dialect` (callers may add `.returning`)."""
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(table)
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    statement: sa.Insert = insert.values(values).on_conflict_do_nothing(
-        index_elements=index_elements
+    statement: sa.Insert = (
+        dialect_insert(dialect, table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=index_elements)
     )
     return statement
 

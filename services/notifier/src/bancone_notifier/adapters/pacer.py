@@ -17,15 +17,13 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
-from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_kit.db.conflicts import dialect_insert, insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_notifier.adapters.dispatch_gate import DispatchGate, WindowTicket
 from bancone_notifier.adapters.pacing_clock import Clock, SystemClock
@@ -49,11 +47,6 @@ log = get_logger(__name__)
 
 _NUMBERS: sa.Table = PacingNumberRecord.__table__  # type: ignore[attr-defined]
 _PAIRS: sa.Table = PacingPairRecord.__table__  # type: ignore[attr-defined]
-
-
-def _upsert(dialect: str) -> Any:
-    """`INSERT ... ON CONFLICT DO UPDATE` into `pacing_pairs`, in the session's dialect."""
-    return postgresql.insert(_PAIRS) if dialect == "postgresql" else sqlite.insert(_PAIRS)
 
 
 _WINDOW_HOLD_ALLOWANCE = 1.5
@@ -273,7 +266,7 @@ class DatabasePacer:
             connection = await session.connection(
                 execution_options={"isolation_level": "AUTOCOMMIT"}
             )
-            insert = _upsert(connection.dialect.name)
+            insert = dialect_insert(connection.dialect.name, _PAIRS)
             ready = _PAIRS.c.blocked_until <= now
             if priority == "campaign":
                 ready = sa.and_(ready, _PAIRS.c.next_at <= now)
@@ -327,7 +320,7 @@ class DatabasePacer:
                     return
                 connection = await session.connection()
                 await connection.execute(
-                    _upsert(connection.dialect.name)
+                    dialect_insert(connection.dialect.name, _PAIRS)
                     .values(
                         phone_number_id=phone_number_id,
                         customer_id=recipient,

@@ -10,14 +10,13 @@ import asyncio
 import contextlib
 import socket
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import dialect_insert
 from bancone_kit.logging import get_logger
 from bancone_notifier.adapters.pacing_clock import Clock, SystemClock
 from bancone_notifier.adapters.tables import PacingReplicaRecord
@@ -33,10 +32,6 @@ _DEAD_ROWS_KEPT_SECONDS = 3600.0
 def new_replica_id() -> str:
     """Unique per process; the host name only helps a reader of the table."""
     return f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:16]}"
-
-
-def _insert(dialect: str) -> Any:
-    return postgresql.insert(_REPLICAS) if dialect == "postgresql" else sqlite.insert(_REPLICAS)
 
 
 class ReplicaRoster:
@@ -62,7 +57,7 @@ class ReplicaRoster:
         timing = self.share.timing
         async with self._sessions() as session, session.begin():
             connection = await session.connection()
-            insert = _insert(connection.dialect.name)
+            insert = dialect_insert(connection.dialect.name, _REPLICAS)
             await connection.execute(
                 insert.values(
                     replica_id=self.share.me, seen_at=at, started_at=utcnow()
