@@ -92,8 +92,9 @@ class DispatchGate:
             now = self._clock.now()
             cap = self._cap(limits, now)
             if cap < 1:  # fenced since the claim, or more replicas than the tier has sends
+                assert self._share is not None  # a whole tier is at least 1
                 log.warning("pacing.no_share", phone_number_id=phone_number_id)
-                await self._clock.sleep(self._share.timing.heartbeat_seconds if self._share else 1)
+                await self._clock.sleep(self._share.timing.heartbeat_seconds)
                 continue
             if (wait := window.wait(now, cap)) <= 0:
                 return WindowTicket(window.record(now), self._clock)
