@@ -7,7 +7,9 @@ SELECTs, DDL and SAVEPOINTs take part in transactions (the sqlite3 driver's lega
 them). That BEGIN is IMMEDIATE: a deferred transaction that reads and then writes fails at once
 with SQLITE_BUSY (snapshot) when another connection wrote in between, whatever the busy
 timeout — `make bench` saw the outbox relays and the notifier hit exactly that. Taking the
-write lock up front makes writers queue on the busy timeout instead.
+write lock up front makes writers queue instead. As only one transaction can hold that lock, a
+file's engine keeps one connection: a process's transactions queue for it in asyncio, and the
+busy timeout is left for other engines and processes on the same file (migrations, tools).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+SQLITE_POOL_TIMEOUT_S = 30.0
+"""How long a transaction waits for the engine's one SQLite connection before failing."""
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -85,6 +90,13 @@ def create_engine(
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # One connection: every transaction takes the file's write lock (BEGIN IMMEDIATE),
+            # so a second connection could only wait for it in SQLite's busy handler, which
+            # polls with sleeps of up to 100 ms. Waiting for the pool's one connection instead
+            # is an asyncio wait, woken the moment it is returned (docs/benchmarks.md, issue 11).
+            if "poolclass" not in kwargs:
+                kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
+                kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
         engine = create_async_engine(parsed, **kwargs)
         _tune_sqlite(engine, foreign_keys=sqlite_foreign_keys)
         return engine
