@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bancone_kit.db.sqlite_driver import one_hop_aiosqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_POOL_TIMEOUT_S = 30.0
 """How long a transaction waits for the engine's one SQLite connection before failing."""
@@ -97,6 +99,7 @@ def create_engine(
             if "poolclass" not in kwargs:
                 kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
                 kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
+        kwargs.setdefault("module", one_hop_aiosqlite())
         engine = create_async_engine(parsed, **kwargs)
         _tune_sqlite(engine, foreign_keys=sqlite_foreign_keys)
         return engine
