@@ -18,7 +18,8 @@ behind it until the flood's head has been handled.
 
 Offsets: a partition's offset is committed only up to the lowest record still held (buffered
 or running), so a crash redelivers everything not yet durable (consumers dedupe with
-`inbox.claim`). A failing handler is retried by the `RetryPolicy`, then its records go to
+`inbox.claim`). Commits are shared: one in flight at a time, each carrying every offset
+finished within `commit_linger` of the first. A failing handler is retried by the `RetryPolicy`, then its records go to
 `<topic>.dlq`; a record that cannot even be parsed goes there at once (retrying cannot fix it).
 
 `fold=True` hands a key's batch every record buffered for that key at pickup time
@@ -77,6 +78,11 @@ DEFAULT_MAX_BUFFERED = 2048
 past a 1,000-message flood on one partition; at a few KB per inbound event, a few MB."""
 
 
+DEFAULT_COMMIT_LINGER = 0.1
+"""Seconds a finished record's offset waits for others to share its commit; also the most a
+crash adds to what is redelivered, in time."""
+
+
 def tenant_of(key: bytes | None, headers: Sequence[tuple[str, bytes]] | None) -> bytes | None:
     """The tenant a record belongs to: its `tenant_id` header, else its key's prefix."""
     for name, value in headers or ():
@@ -99,6 +105,7 @@ class KeyedDispatcher(Generic[E]):
         fold: bool,
         retry: RetryPolicy,
         max_buffered: int = DEFAULT_MAX_BUFFERED,
+        commit_linger: float = DEFAULT_COMMIT_LINGER,
     ) -> None:
         self._broker = broker
         self._handle = handle
@@ -110,6 +117,9 @@ class KeyedDispatcher(Generic[E]):
         self._workers: set[asyncio.Task[None]] = set()
         self._progress: dict[TopicPartition, _PartitionProgress] = {}
         self._committed: dict[TopicPartition, int] = {}
+        self._to_commit: dict[TopicPartition, int] = {}
+        self._committer: asyncio.Task[None] | None = None
+        self._commit_linger = commit_linger
         self._consumer: Any = None
 
     async def accept(self, event: E, message: Any) -> None:
@@ -188,21 +198,36 @@ class KeyedDispatcher(Generic[E]):
                 offsets[tp] = offset
         if not offsets or self._consumer is None:
             return
-        try:
-            await self._consumer.commit(offsets)
-            self._committed.update(offsets)
-        except (CommitFailedError, KafkaError) as exc:
-            # Partitions moved to another member: it will redeliver; inboxes dedupe.
-            log.warning("consumer.commit_failed", error=type(exc).__name__)
+        self._to_commit.update(offsets)
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_pending(), name="keyed-commit")
+
+    async def _commit_pending(self) -> None:
+        """Commit the offsets handled since the last commit, one commit in flight at a time:
+        records finished while one is on its way (or within the linger) share the next, so a
+        busy consumer pays one broker round-trip per linger, not one per record. A crash loses
+        at most the uncommitted tail, which is redelivered (inboxes dedupe)."""
+        while self._to_commit:
+            await asyncio.sleep(self._commit_linger)
+            offsets, self._to_commit = self._to_commit, {}
+            try:
+                await self._consumer.commit(offsets)
+                self._committed.update(offsets)
+            except (CommitFailedError, KafkaError) as exc:
+                # Partitions moved to another member: it will redeliver; inboxes dedupe.
+                log.warning("consumer.commit_failed", error=type(exc).__name__)
 
     def pending(self, key: bytes | None) -> int:
         """Records of `key` queued or being handled (observability and tests)."""
         return self._scheduler.queued(key)
 
     async def drain(self) -> None:
-        """Wait for every queued record to finish (used on shutdown and in tests)."""
-        while self._workers:
+        """Wait for every queued record to finish and its offset to be committed (used on
+        shutdown and in tests)."""
+        while self._workers or (self._committer is not None and not self._committer.done()):
             await asyncio.gather(*list(self._workers), return_exceptions=True)
+            if self._committer is not None:
+                await asyncio.gather(self._committer, return_exceptions=True)
 
 
 def subscribe_keyed(
