@@ -97,3 +97,22 @@ async def test_offsets_are_committed_only_below_the_oldest_record_held() -> None
     release_first.set()
     await dispatcher.drain()
     assert consumer.commits[-1] == {TopicPartition("t", 0): 5}
+
+
+async def test_records_finished_together_share_one_offset_commit() -> None:
+    """Two hundred records handled at once cost a few commits, not one each, and the last
+    commit, made before `drain` returns, covers them all."""
+    consumer = FakeConsumer()
+
+    async def handle(events: Sequence[str]) -> None:
+        await asyncio.sleep(0)
+
+    dispatcher: KeyedDispatcher[str] = KeyedDispatcher(
+        broker=NO_BROKER, handle=handle, max_in_flight=64, fold=False, retry=RetryPolicy(attempts=1)
+    )
+    for offset in range(200):
+        record = RawRecord("t", 0, offset, f"a:{offset % 50}".encode())
+        await dispatcher.accept(f"e{offset}", FakeMessage(record, consumer))
+    await dispatcher.drain()
+    assert consumer.commits[-1] == {TopicPartition("t", 0): 200}
+    assert len(consumer.commits) <= 3, consumer.commits
