@@ -1,7 +1,8 @@
 """Outbox relay: publishes staged events in commit order and marks them sent.
 
 It wakes on the commit signal of `outbox.stage` (same process), on PostgreSQL `NOTIFY` (other
-processes) and, as a safety net, on a poll timer. Publishing waits for Kafka's acknowledgement
+processes) and, as a safety net, on a poll timer, then lingers a moment so that the commits
+that follow join the batch. Publishing waits for Kafka's acknowledgement
 (acks=all) before the row is marked sent, so a crash in between publishes the event again on
 restart: consumers dedupe by event id (`inbox.claim`). One relay at a time publishes for a
 PostgreSQL database (an advisory lock), which keeps per-key order across replicas.
@@ -40,6 +41,12 @@ _ADVISORY_LOCK_KEY = 0x0B_A4C0_4E  # constant for "bancone outbox"
 FAULT_CRASH_FILE_VARIABLE = "BANCONE_DEV_FAULT_RELAY_CRASH_FILE"
 """Dev-only fault hook (see the module docstring); unset in every deployment."""
 
+DEFAULT_LINGER = 0.02
+"""Seconds the relay waits after a commit signal before it reads the outbox: under load the
+commits of that moment are published as one batch (one transaction, one wait for the acks)
+instead of one batch each; at 40 customer messages a second the notifier made 3 relay
+transactions per message without it (docs/benchmarks.md, issue 11)."""
+
 PublishedHook = Callable[[OutboxRecord], Awaitable[None]]
 
 
@@ -53,6 +60,7 @@ class OutboxRelay:
         *,
         batch_size: int = 100,
         poll_interval: float = 1.0,
+        linger: float = DEFAULT_LINGER,
         after_publish: PublishedHook | None = None,
     ) -> None:
         self._engine = engine
@@ -60,6 +68,7 @@ class OutboxRelay:
         self._broker = broker
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
         self._after_publish = after_publish
         self._wake = asyncio.Event()
         self._stopping = False
@@ -102,9 +111,11 @@ class OutboxRelay:
         while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
-            self._wake.clear()
             if self._stopping:
                 return
+            # Commits that follow within the linger share this batch's transaction and acks.
+            await asyncio.sleep(self._linger)
+            self._wake.clear()
             try:
                 while await self.publish_pending() == self._batch_size and not self._stopping:
                     pass

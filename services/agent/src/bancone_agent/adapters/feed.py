@@ -2,7 +2,7 @@
 commit order, written in the very transactions that change what they announce.
 
 Writers `stage` feed events like outbox events; just before the commit, one hook takes the
-tenant's counter row (`feed_cursors`, `UPDATE … RETURNING`, locked until commit) and numbers
+tenant's counter row (`feed_cursors`, an upsert `… RETURNING`, locked until commit) and numbers
 and inserts them. Because the lock is held until commit, the tenant's numbers commit in
 order: a reader that has seen number n can ask for `seq > n` and never miss a row that was
 still in flight (a plain sequence would hand out n+1 to a transaction that commits after
@@ -39,6 +39,7 @@ from bancone_agent.adapters.tables import (
 from bancone_agent.domain.delivery import needs_template
 from bancone_agent.domain.operators import delivery_label
 from bancone_kit.clock import utcnow
+from bancone_kit.db.conflicts import dialect_insert
 
 MESSAGE_RECEIVED: Final = "message.received"
 MESSAGE_SENT: Final = "message.sent"
@@ -115,13 +116,7 @@ def _number_and_insert(session: Session) -> None:
         by_tenant.setdefault(tenant_id, []).append((type_, conversation_id, item))
     for tenant_id in sorted(by_tenant):
         events = by_tenant[tenant_id]
-        _ensure_cursor(session, tenant_id)
-        last = session.execute(
-            sa.update(FeedCursorRecord)
-            .where(col(FeedCursorRecord.tenant_id) == tenant_id)
-            .values(last_seq=col(FeedCursorRecord.last_seq) + len(events))
-            .returning(col(FeedCursorRecord.last_seq))
-        ).scalar_one()
+        last = session.execute(_advance_cursor(session, tenant_id, len(events))).scalar_one()
         first = last - len(events) + 1
         session.execute(
             sa.insert(FeedEventRecord),
@@ -146,18 +141,19 @@ def _number_and_insert(session: Session) -> None:
             )
 
 
-def _ensure_cursor(session: Session, tenant_id: str) -> None:
+def _advance_cursor(session: Session, tenant_id: str, count: int) -> Any:
+    """The tenant's counter moved on by `count` (created on its first event), returning the
+    new last number: one statement, which locks the row until commit."""
     table = FeedCursorRecord.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement: Any = pg_insert(table).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table).on_conflict_do_nothing()
-    session.execute(statement.values(tenant_id=tenant_id, last_seq=0))
+    insert = dialect_insert(session.get_bind().dialect.name, table)
+    return (
+        insert.values(tenant_id=tenant_id, last_seq=count)
+        .on_conflict_do_update(
+            index_elements=[table.c.tenant_id],
+            set_={"last_seq": table.c.last_seq + insert.excluded.last_seq},
+        )
+        .returning(table.c.last_seq)
+    )
 
 
 @sa_event.listens_for(Session, "after_commit")
