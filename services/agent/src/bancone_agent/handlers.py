@@ -424,6 +424,9 @@ def bind_dead_letters(deps: AgentDeps) -> dict[type[Envelope[Any]], DeadLetterHa
     return {event: bound(handler) for event, handler in DEAD_LETTER_HANDLERS.items()}
 
 
-SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared("agent", fold={InboundMessageReceived})
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(
+    "agent", fold={InboundMessageReceived, DeliveryUpdated}
+)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
-declares for the agent; a conversation's queued inbound messages are folded into one turn."""
+declares for the agent; a conversation's queued inbound messages are folded into one turn,
+its queued delivery reports into one transaction."""

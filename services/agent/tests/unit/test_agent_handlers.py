@@ -17,9 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bancone_agent.adapters.tables import ConversationRecord, CustomerRecord, MessageRecord
+from bancone_agent.adapters.tables import (
+    ConversationRecord,
+    CustomerRecord,
+    FeedEventRecord,
+    MessageRecord,
+)
 from bancone_agent.bootstrap import sessions_of
-from bancone_agent.delivery_handlers import handle_delivery
+from bancone_agent.delivery_handlers import handle_delivery, handle_delivery_batch
 from bancone_agent.domain import (
     Assistant,
     KnowledgeHit,
@@ -31,6 +36,7 @@ from bancone_agent.domain import (
     Turn,
 )
 from bancone_agent.domain.delivery import advances, needs_template
+from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.phrases import phrasebook
 from bancone_agent.domain.turn import outbound_id_for, read_content
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
@@ -360,6 +366,38 @@ async def test_delivery_updates_move_our_message_forward_only_within_its_tenant(
 
     [out] = [m for m in await rows(engine, MessageRecord) if m.direction == "out"]
     assert (out.delivery_status, out.wamid, out.delivery_error) == ("read", "wamid.out", None)
+
+
+async def test_a_batch_of_reports_is_recorded_in_order_once_each(
+    deps: AgentDeps, engine: AsyncEngine
+) -> None:
+    """A reply's reports folded into one batch (the consumer queues them per conversation),
+    one of them a redelivery of a report handled before: each moves the message forward once,
+    in order, and the feed announces each fresh change once."""
+    event = inbound("Ciao")
+    await handle_inbound(event, deps)
+    outbound_id = outbound_id_for(event.id)
+    accepted = delivery(outbound_id, "accepted", wamid="wamid.out")
+    await handle_delivery(accepted, deps)
+    before = len(await rows(engine, FeedEventRecord))
+
+    batch = [
+        accepted,
+        delivery(outbound_id, "sent"),
+        delivery(outbound_id, "delivered"),
+        delivery(outbound_id, "failed", tenant_id="other-shop"),
+        delivery(outbound_id, "read"),
+    ]
+    await handle_delivery_batch(batch, deps)
+    await handle_delivery_batch(batch, deps)  # the whole batch redelivered: nothing new
+
+    [out] = [m for m in await rows(engine, MessageRecord) if m.direction == "out"]
+    assert (out.delivery_status, out.wamid, out.delivery_error) == ("read", "wamid.out", None)
+    statuses = [
+        f.data["item"]["delivery_status"]
+        for f in sorted(await rows(engine, FeedEventRecord), key=lambda f: f.seq)[before:]
+    ]
+    assert statuses == [delivery_label(s) for s in ("sent", "delivered", "read")]
 
 
 def failure(outbound_id: uuid.UUID, title: str, *, tenant_id: str = TENANT) -> DeliveryUpdated:

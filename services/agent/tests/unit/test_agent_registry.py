@@ -7,6 +7,7 @@ import pytest
 
 from bancone_agent import handlers
 from bancone_agent.entrypoints.http import AGENT_PROBLEMS
+from bancone_contracts.events.delivery import DeliveryUpdated
 from bancone_contracts.events.inbound import InboundMessageReceived
 from bancone_kit.testing.registry_checks import registry_checks
 
@@ -14,9 +15,11 @@ TestAgentRegistry = registry_checks("agent", handlers, AGENT_PROBLEMS)
 
 
 @pytest.mark.unit
-def test_only_inbound_messages_are_folded_into_one_turn() -> None:
+def test_inbound_messages_and_delivery_reports_are_read_in_bursts() -> None:
+    """Inbound messages fold into one turn, a conversation's delivery reports into one
+    transaction; nothing else is folded."""
     folded = {s.event for s in handlers.SUBSCRIPTIONS if s.fold}
-    assert folded == {InboundMessageReceived}
+    assert folded == {InboundMessageReceived, DeliveryUpdated}
 
 
 @pytest.mark.unit
