@@ -39,7 +39,7 @@ async def test_sqlite_file_gets_its_directory_and_pragmas(tmp_path: Path) -> Non
         await engine.dispose()
 
     assert path.exists()
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 0}
 
 
 @pytest.mark.service

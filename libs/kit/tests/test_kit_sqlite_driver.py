@@ -84,3 +84,33 @@ async def test_concurrent_transactions_queue_for_the_one_connection(engine: Asyn
     async with engine.connect() as connection:
         final = await connection.exec_driver_sql("SELECT n FROM item WHERE name = 'counter'")
         assert final.scalar() == 50
+
+
+async def test_a_begin_that_finds_another_engines_lock_waits_without_blocking_the_loop(
+    engine: AsyncEngine, sqlite_url: str
+) -> None:
+    """Another engine on the file (a migration, a tool) holds the write lock: a BEGIN waits
+    for it with the loop free, so the holder can finish and the waiter then succeeds. Had the
+    BEGIN waited in SQLite's busy handler, it would have held the loop (and with it the
+    holder's commit) until it failed as locked."""
+    other = create_engine(sqlite_url)
+    try:
+
+        async def write(name: str) -> None:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    sa.text("INSERT INTO item (name, n) VALUES (:name, 0)"), {"name": name}
+                )
+
+        async with other.begin() as held:
+            await held.exec_driver_sql("INSERT INTO item (name, n) VALUES ('holder', 0)")
+            waiting = asyncio.create_task(write("waiter"))
+            for _ in range(20):
+                await asyncio.sleep(0.005)
+            assert not waiting.done(), "the waiter had to wait for the holder's lock"
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        await other.dispose()
+    async with engine.connect() as connection:
+        names = await connection.exec_driver_sql("SELECT name FROM item ORDER BY id")
+        assert names.scalars().all() == ["holder", "waiter"]

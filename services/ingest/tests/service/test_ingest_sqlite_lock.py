@@ -1,7 +1,8 @@
 """On SQLite (the `make run` default) an upload must not fail with "database is locked" while
 the catalog consumer indexes: the consumer used to embed inside its write transaction, so a
-slow embedding (the model still loading, a busy CPU) held SQLite's one write lock past the
-busy timeout of every other writer. It now embeds before its transaction opens."""
+slow embedding (the model still loading, a busy CPU) held SQLite's one write lock (and now
+the engine's one connection) while every other writer waited. It now embeds before its
+transaction opens."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 
 from bancone_ingest.adapters.embedder import UniversalSentenceEncoder
 from bancone_ingest.handlers import handle_catalog_change
-from bancone_kit.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from bancone_kit.db.migrations import upgrade_database
+from bancone_kit.db.sqlite_driver import LOCK_WAIT_SECONDS
 from services.ingest.tests.support import new_tenant, product_upserted
 from services.ingest.tests.support_documents import MENU_TEXT
 from services.ingest.tests.support_ingest import IngestFactory
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.service
 
 
 class SlowFirstEmbedding:
-    """The real encoder, whose first call takes longer than SQLite's busy timeout (as the
-    first catalog event after startup does while the model loads)."""
+    """The real encoder, whose first call takes longer than a SQLite writer waits for the lock
+    (as the first catalog event after startup does while the model loads)."""
 
     def __init__(self, inner: UniversalSentenceEncoder) -> None:
         self._inner = inner
@@ -34,7 +35,7 @@ class SlowFirstEmbedding:
     async def aembed(self, texts: Sequence[str]) -> list[list[float]]:
         if not self.entered.is_set():
             self.entered.set()
-            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 1)
+            await asyncio.sleep(LOCK_WAIT_SECONDS + 1)
         return await asyncio.to_thread(self._inner.embed, texts)
 
 
@@ -52,6 +53,7 @@ async def test_an_upload_during_a_slow_catalog_indexing_is_not_refused_as_locked
 
         upload = await ingest.upload(shop, "menu.txt", MENU_TEXT.encode(), "text/plain")
         assert upload.status_code == 202, upload.text
+        assert not indexing.done(), "the upload did not wait for the indexing's embedding"
 
         await asyncio.wait_for(indexing, 60)
         assert (await ingest.finished(shop, upload.json()))["state"] == "indexed"
@@ -73,7 +75,7 @@ async def test_a_job_poll_and_an_upload_during_a_slow_switch_of_versions_are_not
 
         async def slow_switch(tenant_id: str, document_id: str, version: int) -> None:
             switching.set()
-            await asyncio.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 1)
+            await asyncio.sleep(LOCK_WAIT_SECONDS + 1)
             await switch(tenant_id, document_id, version)
 
         monkeypatch.setattr(index, "activate_version", slow_switch)

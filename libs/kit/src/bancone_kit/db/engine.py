@@ -1,15 +1,20 @@
 """One URL setting gives an async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite).
 
 SQLite is the embedded default, so it is tuned to behave like a real transactional database:
-WAL (readers never block the writer), foreign keys enforced, a busy timeout instead of
-immediate "database is locked" errors, and SQLAlchemy emitting the BEGIN itself so that
+WAL (readers never block the writer), foreign keys enforced, a wait for the write lock instead
+of immediate "database is locked" errors, and SQLAlchemy emitting the BEGIN itself so that
 SELECTs, DDL and SAVEPOINTs take part in transactions (the sqlite3 driver's legacy mode skips
 them). That BEGIN is IMMEDIATE: a deferred transaction that reads and then writes fails at once
-with SQLITE_BUSY (snapshot) when another connection wrote in between, whatever the busy
-timeout — `make bench` saw the outbox relays and the notifier hit exactly that. Taking the
-write lock up front makes writers queue instead. As only one transaction can hold that lock, a
-file's engine keeps one connection: a process's transactions queue for it in asyncio, and the
-busy timeout is left for other engines and processes on the same file (migrations, tools).
+with SQLITE_BUSY (snapshot) when another connection wrote in between, however long it would
+wait — `make bench` saw the outbox relays and the notifier hit exactly that. Taking the write
+lock up front makes writers queue instead.
+
+As only one transaction can hold that lock, a file's engine keeps one connection: a process's
+transactions queue for it in asyncio. Its statements run on the event loop's thread
+(`sqlite_driver`: microseconds each on a local WAL file, where the hand-off to aiosqlite's
+thread cost more than the statement); a BEGIN that finds another connection's lock (another
+engine or process on the file: migrations, tools) waits for it asynchronously, SQLite's own
+busy handler, which would sleep on the loop, being off (busy timeout 0).
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_kit.db.sqlite_driver import one_hop_aiosqlite
 
-SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_POOL_TIMEOUT_S = 30.0
 """How long a transaction waits for the engine's one SQLite connection before failing."""
 
@@ -64,7 +68,7 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA busy_timeout=0")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()

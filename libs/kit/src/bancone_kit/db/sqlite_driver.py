@@ -1,19 +1,25 @@
-"""SQLAlchemy's aiosqlite adapter with one trip to the driver's thread per statement.
+"""SQLAlchemy's aiosqlite adapter with the statements run on the event loop's thread.
 
-aiosqlite runs each sqlite3 call on its own thread and hands the result back to the event
-loop. SQLAlchemy's adapter makes four such calls per statement (open a cursor, execute, fetch
-the rows, close it), each a thread wake-up, a loop wake-up and a greenlet switch, while the
-statement itself takes microseconds on a local WAL file: in `make bench` these hand-offs were
-a fifth of the agent's and the notifier's CPU (docs/benchmarks.md, issue 11). The cursor here
-does all four in one call on that thread and keeps what the caller reads afterwards
-(description, rows, rowcount, lastrowid). Everything else is SQLAlchemy's adapter unchanged;
-it is given to the engine as its DBAPI module (`create_engine(..., module=one_hop_aiosqlite())`).
+aiosqlite runs each sqlite3 call on its own thread and hands the result back to the loop.
+SQLAlchemy's adapter makes four such calls per statement (open a cursor, execute, fetch the
+rows, close it), each a thread wake-up, a GIL hand-over, a loop wake-up and a greenlet
+switch, while the statement itself takes microseconds on a local WAL file; in `make bench`
+these hand-offs were the largest single cost of the agent and the notifier (docs/benchmarks.md,
+issue 11). Here the cursor runs, fetches and closes the statement in one call on the loop's
+thread, and commit and rollback run there too; aiosqlite's thread is left only opening and
+closing the connection. The price: a statement blocks the loop while it runs (a WAL
+checkpoint's write included, every ~4 MB of changes). A statement refused because another
+connection holds the write lock is retried after an asynchronous pause (`_run_inline`), never
+left sleeping in SQLite's busy handler. Everything else is SQLAlchemy's adapter unchanged; it
+is given to the engine as its DBAPI module (`create_engine(..., module=one_hop_aiosqlite())`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import time
 from typing import Any
 
 import aiosqlite
@@ -24,6 +30,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+LOCK_WAIT_SECONDS = 5.0
+"""How long a statement waits for another connection's write lock before it fails as locked."""
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
 
 _Outcome = tuple[Any, list[Any], int, int | None]
 """What a statement leaves for the caller: description, rows, rowcount, lastrowid."""
@@ -43,6 +57,27 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+async def _run_inline(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """`_run` on the event loop's thread; a statement refused because another connection holds
+    the write lock is tried again after an asynchronous pause (the loop is never blocked in
+    SQLite's busy handler: the connection's busy timeout is 0), for `LOCK_WAIT_SECONDS`."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            return _run(connection, operation, parameters, many)
+        except sqlite3.OperationalError as error:
+            # Only a statement that began no transaction (BEGIN itself, or one in autocommit)
+            # left nothing half done and may simply be tried again.
+            retry = operation.startswith("BEGIN") or not connection.in_transaction
+            if not (retry and _is_locked(error) and time.monotonic() < deadline):
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -81,9 +116,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def _call(self, operation: Any, parameters: Any, *, many: bool) -> None:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         try:
-            outcome: _Outcome = await_(
-                driver._execute(_run, driver._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
-            )
+            outcome = await_(_run_inline(driver._conn, operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = outcome
@@ -99,6 +132,18 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor  # type: ignore[assignment]  # a subclass; mypy reads the slot's type
+
+    def commit(self) -> None:
+        try:
+            self._connection._conn.commit()
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        try:
+            self._connection._conn.rollback()
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class OneHopAiosqlite(AsyncAdapt_aiosqlite_dbapi):
