@@ -6,8 +6,10 @@ registry at the bottom says who handles what.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bancone_contracts.common import utc_now
 from bancone_contracts.envelope import Envelope
@@ -79,39 +81,56 @@ async def handle_channel_changed(event: ChannelChanged, deps: NotifierDeps) -> N
 
 
 async def handle_status_updated(event: WhatsAppStatusUpdated, deps: NotifierDeps) -> None:
-    """Record a WhatsApp status once per (wamid, status) and move the lifecycle forward."""
-    update = event.data
-    fields = {"wamid": update.wamid, "status": update.status, "tenant_id": event.tenant_id}
-    error = update.errors[0] if update.errors else None
+    """One status (see `handle_statuses`)."""
+    await handle_statuses([event], deps)
+
+
+async def handle_statuses(events: Sequence[WhatsAppStatusUpdated], deps: NotifierDeps) -> None:
+    """Record each WhatsApp status once per (wamid, status) and move the lifecycle forward, in
+    order. A customer's queued statuses (a reply's sent, delivered and read come close
+    together) share one transaction."""
     async with deps.sessions() as session, session.begin():
-        await repository.lock_wamid(session, update.wamid)
-        row = await repository.find_outbound_by_wamid(session, event.tenant_id, update.wamid)
-        moves = row is not None and apply_status(row.state, update.status) is not None
-        inserted = await insert_ignoring_conflict(
-            session,
-            DeliveryStatusRecord,
-            {
-                "wamid": update.wamid,
-                "status": update.status,
-                "tenant_id": event.tenant_id,
-                "outbound_id": row.outbound_id if row else None,
-                "occurred_at": update.timestamp,
-                "received_at": utc_now(),
-                "error_code": error.code if error else None,
-                "error_title": error_title(error),
-                "applied": moves,
-            },
-        )
-        if not inserted:
-            log.info("status.duplicate_ignored", **fields)
-            return
-        if row is None:
-            log.info("status.unmatched", **fields)
-            return
-        if not advance(session, row, update.status, update.timestamp, error):
-            log.info("status.recorded_without_change", state=row.state, **fields)
-            return
-    log.info("status.applied", outbound_id=str(row.outbound_id), **fields)
+        outcomes = [await _apply_status(session, event) for event in events]
+    for outcome, fields in outcomes:
+        log.info(outcome, **fields)
+
+
+async def _apply_status(
+    session: AsyncSession, event: WhatsAppStatusUpdated
+) -> tuple[str, dict[str, Any]]:
+    """What the status did (a log event name) and the fields to log it with."""
+    update = event.data
+    fields: dict[str, Any] = {
+        "wamid": update.wamid,
+        "status": update.status,
+        "tenant_id": event.tenant_id,
+    }
+    error = update.errors[0] if update.errors else None
+    await repository.lock_wamid(session, update.wamid)
+    row = await repository.find_outbound_by_wamid(session, event.tenant_id, update.wamid)
+    moves = row is not None and apply_status(row.state, update.status) is not None
+    inserted = await insert_ignoring_conflict(
+        session,
+        DeliveryStatusRecord,
+        {
+            "wamid": update.wamid,
+            "status": update.status,
+            "tenant_id": event.tenant_id,
+            "outbound_id": row.outbound_id if row else None,
+            "occurred_at": update.timestamp,
+            "received_at": utc_now(),
+            "error_code": error.code if error else None,
+            "error_title": error_title(error),
+            "applied": moves,
+        },
+    )
+    if not inserted:
+        return "status.duplicate_ignored", fields
+    if row is None:
+        return "status.unmatched", fields
+    if not advance(session, row, update.status, update.timestamp, error):
+        return "status.recorded_without_change", {"state": row.state, **fields}
+    return "status.applied", {"outbound_id": str(row.outbound_id), **fields}
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -121,7 +140,7 @@ Handler = Callable[[Any, NotifierDeps], Awaitable[None]]
 EVENT_HANDLERS: Final[dict[type[Envelope[Any]], Handler]] = {
     ChannelChanged: handle_channel_changed,
     OutboundMessageRequested: handle_outbound_event,
-    WhatsAppStatusUpdated: handle_status_updated,
+    WhatsAppStatusUpdated: handle_statuses,
     InboundMessageReceived: handle_inbound_received,
     WhatsAppUpdateReceived: handle_update,
     CatalogEntityChanged: handle_catalog_changed,
@@ -137,7 +156,10 @@ COMMAND_HANDLERS: Final[dict[str, Callable[..., Awaitable[Any]]]] = {
 """The consent commands (`entrypoints/customers_api.py` calls them through
 `customer_handlers`)."""
 
-SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE)
+BATCHED: Final = frozenset({WhatsAppStatusUpdated})
+"""Events whose handler takes the batch of records queued for one key (`EVENT_HANDLERS`)."""
+
+SUBSCRIPTIONS: Final[tuple[Subscription, ...]] = declared(SOURCE, fold=BATCHED)
 """Where each of those events is read from: the groups `bancone_contracts.subscriptions`
 declares for the notifier (channels, outbound messages, statuses, inbound messages and
 WhatsApp updates for the consent ledger and the 24-hour window, catalog changes for drafts of

@@ -33,7 +33,11 @@ from bancone_notifier.consent_handlers import ComplianceRules
 from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import Accepted, GraphError, Rejected, Unknown
-from bancone_notifier.handlers import handle_channel_changed, handle_status_updated
+from bancone_notifier.handlers import (
+    handle_channel_changed,
+    handle_status_updated,
+    handle_statuses,
+)
 from bancone_notifier.outbound_sending import ChannelUnavailableError, handle_outbound_requested
 from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
 
@@ -348,6 +352,26 @@ async def test_statuses_move_the_lifecycle_and_publish_each_step(
 
     for status in ("sent", "delivered", "read"):
         await handle_status_updated(events.status(wamid, status, to), deps)
+
+    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "read"
+    steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]
+    assert steps == ["accepted", "sent", "delivered", "read"]
+
+
+async def test_a_batch_of_statuses_is_applied_in_order_in_one_transaction(
+    engine: AsyncEngine, events: EventFactory
+) -> None:
+    """A customer's queued statuses reach the handler together (the consumer folds them):
+    each is applied in order, a repeated one is dropped, and a redelivered batch changes
+    nothing."""
+    to = new_wa_id()
+    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
+    deps = deps_for(engine, events, FakeGraphApi())
+    sent = events.status(wamid, "sent", to)
+    batch = [sent, sent, events.status(wamid, "delivered", to), events.status(wamid, "read", to)]
+
+    await handle_statuses(batch, deps)
+    await handle_statuses(batch, deps)
 
     assert (await outbound_row(engine, outbound.data.outbound_id)).state == "read"
     steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]

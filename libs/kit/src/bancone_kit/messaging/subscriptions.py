@@ -94,18 +94,21 @@ def with_deps(
     handlers: Mapping[type[AnyEnvelope], Callable[[Any, Any], Awaitable[None]]],
     deps: object,
     *,
-    batches: bool = False,
+    batches: bool | Collection[type[AnyEnvelope]] = False,
 ) -> dict[type[AnyEnvelope], BatchHandler]:
     """A service's `EVENT_HANDLERS` (`handler(event, deps)`, or `handler(events, deps)` when
-    `batches`) bound to its dependencies, as `register` takes them."""
+    `batches` is True or holds the event) bound to its dependencies, as `register` takes them."""
 
-    def bound(handler: Callable[[Any, Any], Awaitable[None]]) -> BatchHandler:
+    def bound(
+        event: type[AnyEnvelope], handler: Callable[[Any, Any], Awaitable[None]]
+    ) -> BatchHandler:
         async def handle(item: Any) -> None:
             await handler(item, deps)
 
-        return handle if batches else one_at_a_time(handle)
+        batch = batches if isinstance(batches, bool) else event in batches
+        return handle if batch else one_at_a_time(handle)
 
-    return {event: bound(handler) for event, handler in handlers.items()}
+    return {event: bound(event, handler) for event, handler in handlers.items()}
 
 
 def register(

@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from bancone_kit.messaging.retry import RetryPolicy
 from bancone_kit.messaging.subscriptions import Subscription, parser_for, register, with_deps
 from bancone_notifier.deps import NotifierDeps
-from bancone_notifier.handlers import EVENT_HANDLERS, SUBSCRIPTIONS
+from bancone_notifier.handlers import BATCHED, EVENT_HANDLERS, SUBSCRIPTIONS
 
 __all__ = ["SUBSCRIPTIONS", "Subscription", "parser_for", "register_consumers"]
 
@@ -28,5 +28,5 @@ def register_consumers(
     max_in_flight: int = 64,
 ) -> None:
     """Subscribe every handler of `EVENT_HANDLERS` (before the broker starts)."""
-    handlers = with_deps(EVENT_HANDLERS, deps)
+    handlers = with_deps(EVENT_HANDLERS, deps, batches=BATCHED)
     register(broker, subscriptions, handlers, retry=retry, max_in_flight=max_in_flight)
