@@ -42,7 +42,7 @@ def tenant_not_visible() -> HTTPException:
     return HTTPException(404, detail="no such resource")
 
 
-def token_verifier(request: Request) -> TokenVerifier:
+async def token_verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier
 

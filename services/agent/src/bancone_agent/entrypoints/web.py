@@ -13,7 +13,7 @@ from bancone_kit.auth.principal import Principal
 from bancone_kit.http.auth import AdminRole, AgentRole, Viewer
 
 
-def get_deps(request: Request) -> AgentDeps:
+async def get_deps(request: Request) -> AgentDeps:
     deps: AgentDeps = request.app.state.deps
     return deps
 

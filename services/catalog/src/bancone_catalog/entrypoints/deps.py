@@ -19,7 +19,7 @@ from bancone_contracts.tenancy import TENANT_ID_PATTERN
 __all__ = ["TenantId", "UowDep", "get_uow"]
 
 
-def get_uow(request: Request) -> CatalogUnitOfWork:
+async def get_uow(request: Request) -> CatalogUnitOfWork:
     """A unit of work of this request's own (a unit of work is not shared between tasks)."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     return CatalogUnitOfWork(sessions)

@@ -30,7 +30,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def identity_deps(request: Request) -> IdentityDeps:
+async def identity_deps(request: Request) -> IdentityDeps:
     deps: IdentityDeps = request.app.state.identity
     return deps
 

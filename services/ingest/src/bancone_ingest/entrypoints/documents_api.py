@@ -105,7 +105,7 @@ def _document_out(state: DocumentState) -> DocumentOut:
     )
 
 
-def _deps(request: Request) -> DocumentDeps:
+async def _deps(request: Request) -> DocumentDeps:
     return cast(DocumentDeps, request.app.state.documents)
 
 

@@ -33,7 +33,7 @@ class ReindexRunOut(BaseModel):
     finished_at: datetime | None
 
 
-def _reindexer(request: Request) -> Reindexer:
+async def _reindexer(request: Request) -> Reindexer:
     return cast(Reindexer, request.app.state.reindexer)
 
 

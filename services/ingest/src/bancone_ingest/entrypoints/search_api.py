@@ -93,11 +93,11 @@ class IndexStats(BaseModel):
     total: int
 
 
-def _index(request: Request) -> IndexReader:
+async def _index(request: Request) -> IndexReader:
     return cast(IndexReader, request.app.state.index)
 
 
-def _settings(request: Request) -> IngestSettings:
+async def _settings(request: Request) -> IngestSettings:
     return cast(IngestSettings, request.app.state.settings)
 
 

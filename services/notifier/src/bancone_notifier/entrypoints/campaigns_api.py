@@ -27,7 +27,7 @@ from bancone_notifier.domain.campaigns import TemplateSpec, Variable
 TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 
 
-def _deps(request: Request) -> NotifierDeps:
+async def _deps(request: Request) -> NotifierDeps:
     deps: NotifierDeps = request.app.state.deps
     return deps
 

@@ -37,7 +37,7 @@ CustomerId = Annotated[
 ConsentFilter = Literal["opted_in", "opted_out", "none"]
 
 
-def _deps(request: Request) -> NotifierDeps:
+async def _deps(request: Request) -> NotifierDeps:
     deps: NotifierDeps = request.app.state.deps
     return deps
 

@@ -28,7 +28,7 @@ TenantId = Annotated[str, Path(pattern=TENANT_ID_PATTERN, examples=["demo"])]
 NumberId = Annotated[str, Path(min_length=1, max_length=64, examples=["106540352242922"])]
 
 
-def _deps(request: Request) -> NotifierDeps:
+async def _deps(request: Request) -> NotifierDeps:
     deps: NotifierDeps = request.app.state.deps
     return deps
 

@@ -24,7 +24,7 @@ PREFIX = "/v1/tenants/{tenant_id}/templates"
 router = APIRouter(prefix=PREFIX, tags=["templates"])
 
 
-def _deps(request: Request) -> NotifierDeps:
+async def _deps(request: Request) -> NotifierDeps:
     deps: NotifierDeps = request.app.state.deps
     return deps
 
