@@ -159,9 +159,13 @@ def sync_dependencies(app: FastAPI) -> list[str]:
             visit(sub)
 
     for route in app.routes:
-        dependant = getattr(route, "dependant", None)
-        if dependant is not None:
-            visit(dependant)
+        # An included router is one route here; its routes, with the dependencies the
+        # include adds, are its effective route contexts (FastAPI ≥ 0.13x).
+        contexts = getattr(route, "effective_route_contexts", None)
+        for each in contexts() if callable(contexts) else [route]:
+            dependant = getattr(each, "dependant", None)
+            if dependant is not None:
+                visit(dependant)
     return sorted(found)
 
 
