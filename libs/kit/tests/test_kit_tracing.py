@@ -23,6 +23,18 @@ def test_console_and_otlp_exporters_are_built() -> None:
         provider.shutdown()
 
 
+def test_without_an_exporter_spans_carry_ids_but_record_nothing() -> None:
+    provider = configure_tracing("agent", "none", set_global=False)
+    with provider.get_tracer("test").start_as_current_span("work") as span:
+        assert not span.is_recording()
+        assert span.get_span_context().is_valid
+        assert current_traceparent() is not None
+    exporting = configure_tracing("agent", "console", set_global=False)
+    with exporting.get_tracer("test").start_as_current_span("work") as span:
+        assert span.is_recording()
+    exporting.shutdown()
+
+
 def test_traceparent_is_none_outside_a_span() -> None:
     assert current_traceparent() is None
 

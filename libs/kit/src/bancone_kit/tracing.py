@@ -1,7 +1,9 @@
 """OpenTelemetry set-up: one tracer provider per process and the W3C trace context propagator.
 
 The exporter is a setting (`none`, `console`, `otlp`); with `none` spans are still created, so
-trace ids exist for logs and travel in Kafka headers, they are just not exported anywhere.
+trace ids exist for logs and travel in Kafka headers, but none is recorded (the sampler is off):
+a recorded span that nobody exports only costs CPU, once per request, consumed and published
+event (docs/benchmarks.md, issue 11).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_NAMESPACE, Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -34,7 +37,8 @@ def configure_tracing(
     `shutdown()` on the returned provider at exit to flush batched spans.
     """
     resource = Resource.create({SERVICE_NAME: service_name, SERVICE_NAMESPACE: "bancone"})
-    provider = TracerProvider(resource=resource)
+    sampler = ALWAYS_OFF if exporter == "none" else None  # None: the SDK's parent-based default
+    provider = TracerProvider(resource=resource, sampler=sampler)
     if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     elif exporter == "otlp":
