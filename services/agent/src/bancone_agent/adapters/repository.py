@@ -25,8 +25,7 @@ from bancone_agent.adapters.tables import (
     CustomerRecord,
     MessageRecord,
 )
-from bancone_kit.clock import utcnow
-from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_kit.messaging import inbox
 from bancone_kit.messaging.tables import InboxRecord
 
 
@@ -68,19 +67,17 @@ class PartialClaimError(Exception):
 async def claim_all(
     sessions: async_sessionmaker[AsyncSession], consumer: str, event_ids: Sequence[uuid.UUID]
 ) -> AsyncIterator[AsyncSession | None]:
-    """Like `inbox.claim` for all events of a turn at once: a session in a transaction owning
-    every id, None when all were processed before; `PartialClaimError` (rolled back) when only some
-    were. The first statement writes, so on SQLite this transaction is the single writer."""
-    async with sessions() as session, session.begin():
-        claimed = 0
-        for event_id in dict.fromkeys(event_ids):
-            values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
-            claimed += await insert_ignoring_conflict(session, InboxRecord, values)
-        if claimed == 0:
+    """`inbox.claim_many`, all or nothing, for the events of a turn: a session in a transaction
+    owning every id, None when all were processed before; `PartialClaimError` (rolled back) when
+    only some were. The first statement writes, so on SQLite this transaction is the single
+    writer."""
+    async with inbox.claim_many(sessions, consumer, event_ids) as (session, fresh):
+        if not fresh:
             yield None
             return
-        if claimed != len(set(event_ids)):
-            raise PartialClaimError(f"{len(set(event_ids)) - claimed} of the turn's events taken")
+        if len(fresh) != len(set(event_ids)):
+            taken = len(set(event_ids)) - len(fresh)
+            raise PartialClaimError(f"{taken} of the turn's events taken")
         yield session
 
 
