@@ -36,7 +36,8 @@ LOCK_WAIT_SECONDS = 5.0
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:
-    return "locked" in str(error) or "busy" in str(error)
+    """SQLITE_BUSY or SQLITE_LOCKED, extended codes included (the low byte is the primary)."""
+    return (error.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _Outcome = tuple[Any, list[Any], int, int | None]
