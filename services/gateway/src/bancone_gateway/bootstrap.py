@@ -146,6 +146,7 @@ def build_app(settings: GatewaySettings) -> FastAPI:
             max_queued=settings.webhook_max_queued,
             max_wait=settings.webhook_max_queue_seconds,
             max_batch=settings.webhook_max_batch,
+            max_answer=settings.webhook_max_answer_seconds,
         ),
     )
     route_ttl = settings.webhook_channel_cache_seconds

@@ -93,6 +93,13 @@ class GatewaySettings(ServiceSettings):
         description="A webhook not taken into a batch within this is refused with 503 (nothing "
         "of it stored), so no delivery waits long under overload.",
     )
+    webhook_max_answer_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="A webhook is answered within this of reaching the writer, however long "
+        "its batch takes (503 past it; the batch goes on, so Meta's retry is a duplicate if it "
+        "committed and publishes if it failed).",
+    )
     webhook_max_batch: int = Field(
         default=500,
         ge=1,

@@ -1,6 +1,7 @@
 """The webhook writer on a migrated SQLite file: group commit keeps exactly-once (a key named
 twice in one batch is published once; a failed publish stores nothing, so the retry
-publishes), and past its queue it refuses at once without writing."""
+publishes), past its queue it refuses at once without writing, and past the answer deadline
+it answers while the batch goes on (the retry is then a duplicate, never a second send)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bancone_contracts.envelope import Envelope
 from bancone_contracts.whatsapp import normalise, parse_webhook
 from bancone_gateway.adapters.publisher import EventPublishError
-from bancone_gateway.adapters.webhook_writer import WebhookWriter, WriterBusyError, WriterLimits
+from bancone_gateway.adapters.webhook_writer import (
+    WebhookWriter,
+    WriterBusyError,
+    WriterLimits,
+    WriterTimeoutError,
+)
 from bancone_gateway.domain.receipts import Receipt, receipts_for
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
@@ -32,6 +38,7 @@ class RecordingPublisher:
         self.gate = asyncio.Event()
         self.gate.set()
         self.calls = 0
+        self.failures = 0
 
     async def publish(
         self, events: Sequence[Envelope[Any]], *, earlier: Sequence[Any] = ()
@@ -39,6 +46,7 @@ class RecordingPublisher:
         self.calls += 1
         await self.gate.wait()
         if self.down:
+            self.failures += 1
             raise EventPublishError("broker down")
         self.published.extend(str(e.id) for e in events)
 
@@ -146,4 +154,73 @@ async def test_a_request_that_waited_past_its_deadline_is_refused_unwritten(
     with pytest.raises(WriterBusyError):
         await late
     await writer.stop()
+    assert await receipt_count(engine) == 1
+
+
+async def test_past_the_answer_deadline_the_request_is_answered_and_its_batch_still_commits(
+    engine: AsyncEngine, wa: Any
+) -> None:
+    publisher = RecordingPublisher()
+    publisher.gate.clear()  # the acks take longer than the deadline
+    writer = WebhookWriter(session_factory(engine), publisher, limits=WriterLimits(max_answer=0.05))
+    receipts = texts(wa, "wamid.F1")
+
+    with pytest.raises(WriterTimeoutError):
+        await writer.write(receipts, [])
+    publisher.gate.set()
+    while await receipt_count(engine) == 0:
+        await asyncio.sleep(0.01)
+    retried = await writer.write(texts(wa, "wamid.F1"), [])
+    await writer.stop()
+
+    assert retried == set()  # Meta's retry is a duplicate, not a second send
+    assert publisher.published == [str(receipts[0].event.id)]
+
+
+async def test_past_the_answer_deadline_a_batch_that_fails_leaves_the_retry_to_publish(
+    engine: AsyncEngine, wa: Any
+) -> None:
+    publisher = RecordingPublisher()
+    publisher.gate.clear()
+    publisher.down = True
+    writer = WebhookWriter(session_factory(engine), publisher, limits=WriterLimits(max_answer=0.05))
+    receipts = texts(wa, "wamid.G1")
+
+    with pytest.raises(WriterTimeoutError):
+        await writer.write(receipts, [])
+    publisher.gate.set()
+    while publisher.failures < 1:
+        await asyncio.sleep(0.01)
+    publisher.down = False
+    retried = await writer.write(texts(wa, "wamid.G1"), [])
+    await writer.stop()
+
+    assert retried == {"msg:wamid.G1"}
+    assert publisher.published == [str(receipts[0].event.id)]
+    assert await receipt_count(engine) == 1
+
+
+async def test_a_request_still_queued_at_the_answer_deadline_is_dropped_unwritten(
+    engine: AsyncEngine, wa: Any
+) -> None:
+    publisher = RecordingPublisher()
+    publisher.gate.clear()
+    writer = WebhookWriter(
+        session_factory(engine),
+        publisher,
+        limits=WriterLimits(max_wait=60.0, max_batch=1, max_answer=0.05),
+    )
+    in_flight = asyncio.create_task(writer.write(texts(wa, "wamid.H1"), []))
+    while publisher.calls == 0:
+        await asyncio.sleep(0)
+    queued = asyncio.create_task(writer.write(texts(wa, "wamid.H2"), []))
+
+    with pytest.raises(WriterTimeoutError):
+        await in_flight
+    with pytest.raises(WriterBusyError):
+        await queued
+    publisher.gate.set()
+    await writer.stop()
+
+    assert publisher.calls == 1
     assert await receipt_count(engine) == 1

@@ -22,6 +22,13 @@ after a restart before the late ack, would publish again; consumers' inbox dedup
 Capacity: at most `max_queued` requests wait; one more is refused with `WriterBusyError`,
 and a request still waiting for its batch after `max_wait` seconds is refused the same way
 (nothing of it was written). Both become 503 with Retry-After: Meta delivers it again.
+
+Answer deadline: a request is answered within `max_answer` seconds of handing its webhook
+over, whatever its batch does (a slow disk, a checkpoint, acks slower than that). Past it the
+request gets `WriterTimeoutError` (503) while its batch goes on: if the batch commits, the
+receipts and events are kept and Meta's retry is a plain duplicate (200, nothing sent again);
+if it fails, the retry publishes. Nothing is lost and nothing is sent twice either way, so
+the answer need not wait for the batch to settle.
 """
 
 from __future__ import annotations
@@ -52,6 +59,11 @@ class WriterBusyError(RuntimeError):
     """The queue is full, or the request waited past its deadline: nothing of it was written."""
 
 
+class WriterTimeoutError(RuntimeError):
+    """The request's batch outlasted the answer deadline; it may still commit (then Meta's
+    retry is a duplicate) or fail (then the retry publishes)."""
+
+
 class WriterStoppedError(RuntimeError):
     """The gateway is shutting down; the request was not written."""
 
@@ -64,6 +76,8 @@ class WriterLimits:
     """Seconds a request may wait for its batch to start before it is refused."""
     max_batch: int = 500
     """Requests per batch (one transaction, one round of acks)."""
+    max_answer: float = 2.0
+    """Seconds from handing a webhook over to its answer, batch included: past it, 503."""
 
 
 @dataclass
@@ -71,6 +85,8 @@ class _Pending:
     receipts: Sequence[Receipt]
     rejected: Sequence[RejectedItem]
     queued_at: float
+    taken: bool = False
+    """In a batch (its outcome is the batch's), no longer in the queue."""
     done: asyncio.Future[set[str]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -115,7 +131,8 @@ class WebhookWriter:
         """Store and publish; the dedupe keys among `receipts` that were new (published).
 
         Raises what the batch raised (storage or publish errors), `WriterBusyError` past
-        capacity, `WriterStoppedError` while shutting down."""
+        capacity, `WriterTimeoutError` past the answer deadline, `WriterStoppedError` while
+        shutting down."""
         if self._stopping:
             raise WriterStoppedError("the gateway is stopping")
         if len(self._queue) >= self._limits.max_queued:
@@ -124,7 +141,21 @@ class WebhookWriter:
         pending = _Pending(receipts, rejected, time.monotonic())
         self._queue.append(pending)
         self._wake.set()
-        return await asyncio.shield(pending.done)
+        try:
+            async with asyncio.timeout(self._limits.max_answer):
+                return await asyncio.shield(pending.done)
+        except TimeoutError:
+            if pending.done.done():  # settled as the timer fired
+                return pending.done.result()
+            if not pending.taken:  # still queued: drop it, nothing of it is written
+                pending.done.cancel()
+                raise WriterBusyError(
+                    f"waited over {self._limits.max_answer}s for a batch"
+                ) from None
+            pending.done.add_done_callback(_retrieve)
+            raise WriterTimeoutError(
+                f"no outcome within {self._limits.max_answer}s; its batch goes on"
+            ) from None
 
     def _ensure_started(self) -> None:
         """Started by the first webhook, in an empty context: the task outlives that request,
@@ -174,11 +205,14 @@ class WebhookWriter:
         batch: list[_Pending] = []
         while self._queue and len(batch) < self._limits.max_batch:
             pending = self._queue.popleft()
+            if pending.done.done():  # its request gave up waiting
+                continue
             if pending.queued_at < deadline:
                 pending.done.set_exception(
                     WriterBusyError(f"waited over {self._limits.max_wait}s for a batch")
                 )
             else:
+                pending.taken = True
                 batch.append(pending)
         return batch
 
@@ -192,6 +226,7 @@ class WebhookWriter:
                     unique.append(receipt)
         self._forget_failed(owner)
         sending: list[Receipt] = []
+        started = stored = published = time.monotonic()
         try:
             async with self._sessions() as session, session.begin():
                 rejected = [item for pending in batch for item in pending.rejected]
@@ -199,6 +234,7 @@ class WebhookWriter:
                 new_keys = await receipt_store.record_new(
                     session, unique, keep_payloads=self._keep_payloads
                 )
+                stored = time.monotonic()
                 fresh = [r for r in unique if r.dedupe_key in new_keys]
                 sending = [r for r in fresh if r.dedupe_key not in self._unconfirmed]
                 earlier = [
@@ -207,6 +243,7 @@ class WebhookWriter:
                     if r.dedupe_key in self._unconfirmed
                 ]
                 await self._publisher.publish([r.event for r in sending], earlier=earlier)
+                published = time.monotonic()
         except Exception as exc:  # every request of the batch fails the same way
             if isinstance(exc, EventPublishError):
                 self._remember(sending, exc.in_flight)
@@ -215,6 +252,7 @@ class WebhookWriter:
                 if not pending.done.done():
                     pending.done.set_exception(exc)
             return
+        _log_if_slow(batch, started, stored, published)
         for key in new_keys:  # their receipts are committed now
             self._unconfirmed.pop(key, None)
             self._late.pop(key, None)
@@ -267,6 +305,32 @@ class WebhookWriter:
             if delivery is not None and delivery.done():
                 del self._unconfirmed[receipt.dedupe_key]
         log.info("webhook.acked_late", events=len(late))
+
+
+SLOW_BATCH_SECONDS = 0.1
+"""A batch taking longer is logged with where its time went (a batch takes ~5-20 ms)."""
+
+
+def _log_if_slow(
+    batch: Sequence[_Pending], started: float, stored: float, published: float
+) -> None:
+    committed = time.monotonic()
+    if committed - started < SLOW_BATCH_SECONDS:
+        return
+    log.info(
+        "webhook.batch_slow",
+        requests=len(batch),
+        waited_ms=round((started - min(p.queued_at for p in batch)) * 1000, 1),
+        store_ms=round((stored - started) * 1000, 1),
+        publish_ms=round((published - stored) * 1000, 1),
+        commit_ms=round((committed - published) * 1000, 1),
+    )
+
+
+def _retrieve(outcome: asyncio.Future[set[str]]) -> None:
+    """Mark an abandoned request's outcome as read (asyncio logs unread exceptions)."""
+    if not outcome.cancelled():
+        outcome.exception()
 
 
 def _acked(delivery: Delivery) -> bool:

@@ -26,7 +26,11 @@ from bancone_gateway import metrics
 from bancone_gateway.adapters import channels as channel_store
 from bancone_gateway.adapters.publisher import EventPublishError
 from bancone_gateway.adapters.tables import ChannelRecord
-from bancone_gateway.adapters.webhook_writer import WriterBusyError, WriterStoppedError
+from bancone_gateway.adapters.webhook_writer import (
+    WriterBusyError,
+    WriterStoppedError,
+    WriterTimeoutError,
+)
 from bancone_gateway.domain import signature
 from bancone_gateway.domain.channels import SecretField, at_rest_aad
 from bancone_gateway.domain.errors import (
@@ -57,7 +61,7 @@ class WebhookResult:
     unknown_phone_number_ids: tuple[str, ...] = ()
 
 
-QUIET_REJECTIONS = frozenset({"overloaded"})
+QUIET_REJECTIONS = frozenset({"overloaded", "slow_batch"})
 """Refusals counted but not logged per request: under overload they come by the thousand a
 second, and a line each cost CPU the gateway was short of (the counter has them all)."""
 
@@ -222,6 +226,8 @@ async def _receive(
         new_keys = await deps.writer.write(receipts, batch.rejected)
     except (WriterBusyError, WriterStoppedError) as exc:
         raise _reject("overloaded", WebhookOverloadedError("busy; retry later")) from exc
+    except WriterTimeoutError as exc:
+        raise _reject("slow_batch", WebhookOverloadedError("busy; retry later")) from exc
     except EventPublishError as exc:
         log.error("webhook.publish_failed", events=len(receipts), error=str(exc))
         raise _reject(
