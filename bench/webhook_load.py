@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` as a pac
 from bench.harness import (
     LLM_VARIABLES,
     REPO,
+    RunEnv,
     console,
     machine_line,
     run_main,
@@ -113,6 +114,25 @@ def pid_of(processes: Processes, name: str) -> int | None:
     return next((pid for pid, n in processes.pids.items() if n == name), None)
 
 
+async def warm_up(
+    vegeta: str, work: Path, url: str, env: RunEnv, args: argparse.Namespace, loads: list[str]
+) -> None:
+    """A gateway step before the ladder, not in its table: the first heavy step of a fresh
+    gateway had stalls of 0.1-0.25 s in its first ~20 s (pools and caches filling), which
+    made its p99 about the warm-up instead of the rate (docs/benchmarks.md, session 23)."""
+    rate, seconds = args.warmup_rate, args.warmup_seconds
+    targets = write_targets(
+        work / f"warmup-{rate}.json", url, env.phone_number_id, env.app_secret, int(rate * seconds)
+    )
+    await asyncio.sleep(SETTLE_SECONDS)
+    result = await attack(vegeta, targets, rate, seconds, work)
+    loads.append(f"warm-up {rate}/s: {machine_line()}")
+    say(
+        f"warm-up (not in the table) {rate}/s x {seconds:.0f}s: {100 * result.answered:.1f}% "
+        f"200, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, max {result.max_ms:.1f} ms"
+    )
+
+
 async def bench(args: argparse.Namespace) -> int:
     console.rule("[bold]bench/webhook_load.py[/]")
     say(f"machine at start: {machine_line()}")
@@ -183,6 +203,8 @@ async def bench(args: argparse.Namespace) -> int:
                     f"generator check: asked {check}/s, vegeta sent {result.rate:.1f}/s; "
                     f"{machine_line()}"
                 )
+            if rates and args.warmup_seconds > 0:
+                await warm_up(vegeta, work, gateway_url, env, args, loads)
             for rate in rates:
                 for name, url in (("bare", bare_url), ("gateway", gateway_url)):
                     targets = write_targets(
@@ -336,6 +358,10 @@ def main() -> int:
     parser.add_argument(
         "--rates", default="100,300,500,800", help="'': no ladder and no generator check"
     )
+    parser.add_argument(
+        "--warmup-seconds", type=float, default=10.0, help="gateway warm-up before the ladder"
+    )
+    parser.add_argument("--warmup-rate", type=int, default=300)
     parser.add_argument("--pipeline-rate", type=int, default=40)
     parser.add_argument("--pipeline-seconds", type=float, default=60.0, help="0: no pipeline run")
     parser.add_argument(
