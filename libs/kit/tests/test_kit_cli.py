@@ -157,8 +157,11 @@ def test_serve_answers_healthz_until_terminated(demo_service: Path, tmp_path: Pa
         assert response is not None, "the demo service never answered /healthz"
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert process.returncode in {0, -signal.SIGTERM}, output
     assert "Application shutdown complete" in output
+    assert '"event": "gc.startup_heap_frozen"' in output
+    assert "bancone_gc_pause_seconds_count" in metrics.text

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from bancone_kit.db.migrations import create_revision, downgrade, run_migrations
+from bancone_kit.gc_pauses import frozen_after_startup, watch_gc_pauses
 from bancone_kit.logging import configure_logging, get_logger
 from bancone_kit.settings import ServiceSettings
 from bancone_kit.tracing import configure_tracing
@@ -56,7 +57,7 @@ default, a request sent on a pooled connection just as the server closed it fail
 
 def _serve(settings: ServiceSettings, app: FastAPI, host: str | None, port: int | None) -> None:
     uvicorn.run(
-        app,
+        frozen_after_startup(app),
         host=host or settings.http_host,
         port=port if port is not None else settings.http_port,
         log_config=None,
@@ -118,6 +119,7 @@ def run_service_cli(
         if args.migrate:
             run_migrations(url, migrations_package)
             log.info("migrations.upgraded", revision="head", url=settings.database_url_safe)
+        watch_gc_pauses()
         _serve(settings, build_app(settings), args.host, args.port)
     finally:
         provider.shutdown()
