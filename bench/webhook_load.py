@@ -34,6 +34,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` as a package, run as a file
+from bench.gc_time import GcTotals, gc_spent, gc_totals
 from bench.harness import (
     LLM_VARIABLES,
     REPO,
@@ -260,6 +261,7 @@ async def bench(args: argparse.Namespace) -> int:
             )
             pipeline: PipelineResult | None = None
             pipe_cpu: dict[str, float] = {}
+            pipe_gc: GcTotals = {}
             if args.pipeline_seconds > 0:
                 await asyncio.sleep(SETTLE_SECONDS)
                 spies = []
@@ -280,6 +282,7 @@ async def bench(args: argparse.Namespace) -> int:
                             spies.append(spy)
                 prefix = f"39{int(time.time()) % 100000:05d}"
                 async with httpx.AsyncClient(timeout=30.0) as client:
+                    gc_before = await gc_totals(client, args.port_offset)
                     mark = cpu.start()
                     pipeline = await sustained(
                         vegeta,
@@ -292,6 +295,7 @@ async def bench(args: argparse.Namespace) -> int:
                         args.pipeline_wait,
                     )
                     pipe_cpu = cpu.stop(mark)
+                    pipe_gc = gc_spent(gc_before, await gc_totals(client, args.port_offset))
                 for spy in spies:
                     await spy.wait()
                 loads.append(f"pipeline: {machine_line()}")
@@ -316,6 +320,7 @@ async def bench(args: argparse.Namespace) -> int:
                 "webhooks that follow included; idle subtracted)",
                 pipe_cpu,
                 len(pipeline.hits),
+                pipe_gc,
             )
         )
     gateway_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "gateway"}
@@ -337,6 +342,7 @@ async def bench(args: argparse.Namespace) -> int:
                     for n, r, o, t in ladder
                 ],
                 "pipeline_cpu": pipe_cpu,
+                "pipeline_gc": pipe_gc,
                 "pipeline_latency_p50": statistics.median(pipeline.latencies())
                 if pipeline and pipeline.latencies()
                 else None,

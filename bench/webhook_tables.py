@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from rich import box
 from rich.table import Table
 
+from bench.gc_time import GcTotals
 from bench.pipeline_load import PipelineResult
 from bench.vegeta import Result
 
@@ -53,17 +54,34 @@ def ladder_table(title: str, rows: list[tuple[str, Result, float, float]]) -> Ta
     return table
 
 
-def cpu_table(title: str, used: Mapping[str, float], per: int) -> Table:
+def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | None = None) -> Table:
+    """CPU seconds per process and per message; with `gc`, the garbage collector's share of
+    each service (its own clock, within the CPU column) and how many full collections ran."""
     table = Table(title=title, box=box.MARKDOWN)
     table.add_column("process")
     table.add_column("CPU s", justify="right")
     table.add_column("ms per message", justify="right")
+    if gc is not None:
+        table.add_column("of which GC ms", justify="right")
+        table.add_column("full GCs (s)", justify="right")
+    per = max(per, 1)
     for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
         if name in ("vegeta", "bare receiver", "other") and seconds < 0.01:
             continue
-        table.add_row(name, f"{seconds:.2f}", f"{1000 * seconds / max(per, 1):.1f}")
+        row = [name, f"{seconds:.2f}", f"{1000 * seconds / per:.1f}"]
+        if gc is not None:
+            spent, full, count = gc.get(name, (0.0, 0.0, 0.0))
+            row += (
+                [f"{1000 * spent / per:.2f}", f"{count:.0f} ({full:.2f})"]
+                if name in gc
+                else ["", ""]
+            )
+        table.add_row(*row)
     total = sum(v for k, v in used.items() if k not in ("vegeta", "bare receiver", "other"))
-    table.add_row("[b]platform total[/]", f"{total:.2f}", f"{1000 * total / max(per, 1):.1f}")
+    last = ["[b]platform total[/]", f"{total:.2f}", f"{1000 * total / per:.1f}"]
+    if gc is not None:
+        last += [f"{1000 * sum(v[0] for v in gc.values()) / per:.2f}", ""]
+    table.add_row(*last)
     return table
 
 
