@@ -63,6 +63,9 @@ class Cpu:
     def __init__(self, processes: Processes, idle_rate: Mapping[str, float]) -> None:
         self.processes = processes
         self.idle_rate = idle_rate
+        self.raw: dict[str, float] = {}
+        """The last `stop`'s seconds with idle included: what polling at idle costs is then
+        part of the bill (a subtracted idle rate hides it)."""
 
     def start(self) -> tuple[float, dict[str, float]]:
         return time.monotonic(), self.processes.snapshot()
@@ -71,6 +74,7 @@ class Cpu:
         began, before = mark
         used = delta(before, self.processes.snapshot())
         elapsed = time.monotonic() - began
+        self.raw = used
         return {k: max(0.0, v - self.idle_rate.get(k, 0.0) * elapsed) for k, v in used.items()}
 
 
@@ -178,6 +182,10 @@ async def bench(args: argparse.Namespace) -> int:
             await asyncio.sleep(IDLE_SECONDS)
             idle = {k: v / IDLE_SECONDS for k, v in delta(idle_start, processes.snapshot()).items()}
             cpu = Cpu(processes, idle)
+            say(
+                "idle CPU, % of a core: "
+                + ", ".join(f"{k} {100 * v:.1f}" for k, v in sorted(idle.items()) if v >= 0.001)
+            )
             loads.append(f"idle: {machine_line()}")
 
             check = GENERATOR_CHECK_RATE if rates else 0  # --rates '': pipeline only
@@ -262,6 +270,7 @@ async def bench(args: argparse.Namespace) -> int:
             pipeline: PipelineResult | None = None
             pipe_cpu: dict[str, float] = {}
             pipe_gc: GcTotals = {}
+            pipe_raw: dict[str, float] = {}
             if args.pipeline_seconds > 0:
                 await asyncio.sleep(SETTLE_SECONDS)
                 spies = []
@@ -295,6 +304,7 @@ async def bench(args: argparse.Namespace) -> int:
                         args.pipeline_wait,
                     )
                     pipe_cpu = cpu.stop(mark)
+                    pipe_raw = cpu.raw
                     pipe_gc = gc_spent(gc_before, await gc_totals(client, args.port_offset))
                 for spy in spies:
                     await spy.wait()
@@ -322,6 +332,14 @@ async def bench(args: argparse.Namespace) -> int:
                 len(pipeline.hits),
                 pipe_gc,
             )
+        )
+        services = {k: v for k, v in pipe_raw.items() if k not in ("vegeta", "bare receiver")}
+        console.print(
+            "CPU with idle included, ms per message: "
+            + ", ".join(
+                f"{k} {1000 * v / len(pipeline.hits):.1f}" for k, v in sorted(services.items())
+            )
+            + f"; all but kafka and other {1000 * sum(v for k, v in services.items() if k not in ('kafka', 'other')) / len(pipeline.hits):.1f}"
         )
     gateway_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "gateway"}
     bare_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "bare"}

@@ -1,5 +1,6 @@
 """Collections are timed per generation, a long one is logged, and a served app's startup
-heap is frozen once its lifespan has started (and not before)."""
+heap is frozen (and the young generation's threshold raised) once its lifespan has started,
+not before."""
 
 from __future__ import annotations
 
@@ -28,9 +29,12 @@ class Recorder:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    """A heap with nothing frozen and the default thresholds, and so again afterwards."""
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def full_collections() -> float:
@@ -72,3 +76,4 @@ async def test_the_heap_is_frozen_when_the_lifespan_startup_completes(unfrozen: 
 
     assert seen_at_startup == [0]
     assert frozen > 1000
+    assert gc.get_threshold()[0] == gc_pauses.YOUNG_THRESHOLD
