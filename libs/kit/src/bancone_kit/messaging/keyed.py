@@ -79,11 +79,14 @@ DEFAULT_MAX_BUFFERED = 2048
 past a 1,000-message flood on one partition; at a few KB per inbound event, a few MB."""
 
 
-FETCH_MIN_BYTES = 16_384
-FETCH_MAX_WAIT_MS = 20
-"""A fetch returns once 16 KB are ready or 20 ms have passed: under load a fetch brings the
-records of those 20 ms together instead of one round-trip (and one response to parse) per
-record as they trickle in (aiokafka's default is 1 byte); a lone record waits at most 20 ms."""
+FETCH_MIN_BYTES = 1
+FETCH_MAX_WAIT_MS = 500
+"""A fetch returns as soon as one record is there, and an idle consumer asks twice a second
+(aiokafka's defaults, spelled out). Under load the records that landed while the last batch
+was being handled come in one fetch anyway. Holding fetches for 16 KB or 20 ms (session 23)
+made every idle consumer ask 50 times a second: an idle platform then used 66 % of a core
+(Kafka 40 %, notifier 14 %, agent 8 %) against 14 % now, and with idle included a message
+cost no less (docs/benchmarks.md, session 24)."""
 
 DEFAULT_COMMIT_LINGER = 0.1
 """Seconds a finished record's offset waits for others to share its commit; also the most a
