@@ -6,106 +6,32 @@ event in the same transaction, and statuses move the lifecycle forward only.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
 
-from bancone_contracts.common import utc_now
-from bancone_contracts.events import parse_event
-from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
-from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.crypto import Keyring, SecretBox
-from bancone_kit.db import create_engine, session_factory
-from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.retry import RetryPolicy
-from bancone_kit.messaging.tables import OutboxRecord
+from bancone_contracts.events.outbound import OutboundText
+from bancone_kit.db import session_factory
 from bancone_notifier.adapters.tables import (
     ChannelRecord,
-    DeliveryStatusRecord,
     OutboundMessageRecord,
 )
-from bancone_notifier.consent_handlers import ComplianceRules
-from bancone_notifier.deps import NotifierDeps
 from bancone_notifier.domain.bodies import send_body
 from bancone_notifier.domain.sending import Accepted, GraphError, Rejected, Unknown
 from bancone_notifier.handlers import (
     handle_channel_changed,
-    handle_status_updated,
-    handle_statuses,
 )
 from bancone_notifier.outbound_sending import ChannelUnavailableError, handle_outbound_requested
-from services.notifier.tests.support import EventFactory, FakeGraphApi, new_keyring, new_wa_id
+from services.notifier.tests.support import EventFactory, FakeGraphApi, new_wa_id
+from services.notifier.tests.support.handlers import (
+    deliveries,
+    deps_for,
+    outbound_row,
+    sent_once,
+)
 
 pytestmark = pytest.mark.service
-
-SENDING_ONLY = ComplianceRules(enforce_window=False)
-"""These tests are about sending mechanics; the window has its own (test_notifier_consent_*)."""
-
-
-@pytest.fixture(params=["postgres_url", "sqlite_url"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(request.param))
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    url = database_url
-    await upgrade_database(url, "bancone_notifier.migrations")
-    eng = create_engine(url)
-    yield eng
-    await eng.dispose()
-
-
-@pytest.fixture
-def events() -> EventFactory:
-    return EventFactory(keyring=new_keyring())
-
-
-def deps_for(engine: AsyncEngine, events: EventFactory, graph: FakeGraphApi) -> NotifierDeps:
-    return NotifierDeps(
-        sessions=session_factory(engine),
-        graph=graph,
-        channel_box=SecretBox(Keyring.parse(events.keyring)),
-        send_retry=RetryPolicy(attempts=3, initial_delay=0.0, max_delay=0.0),
-        rules=SENDING_ONLY,
-    )
-
-
-async def outbound_row(engine: AsyncEngine, outbound_id: uuid.UUID) -> OutboundMessageRecord:
-    async with session_factory(engine)() as session:
-        row = await session.get(OutboundMessageRecord, outbound_id)
-    assert row is not None
-    return row
-
-
-async def deliveries(engine: AsyncEngine, outbound_id: uuid.UUID) -> list[DeliveryResult]:
-    """Delivery events staged in the outbox for one message, in commit order."""
-    async with session_factory(engine)() as session:
-        rows = (await session.exec(select(OutboxRecord).order_by(sa.column("seq")))).all()
-    found = []
-    for row in rows:
-        event = parse_event(row.topic, row.payload)
-        if isinstance(event, DeliveryUpdated) and event.data.outbound_id == outbound_id:
-            found.append(event.data)
-    return found
-
-
-async def sent_once(
-    engine: AsyncEngine, events: EventFactory, graph: FakeGraphApi, to: str
-) -> tuple[OutboundMessageRequested, str]:
-    """Register the channel and send one text; returns the event and its wamid."""
-    deps = deps_for(engine, events, graph)
-    await handle_channel_changed(events.channel(), deps)
-    outbound = events.outbound(to)
-    await handle_outbound_requested(outbound, deps)
-    wamid = (await outbound_row(engine, outbound.data.outbound_id)).wamid
-    assert wamid is not None
-    return outbound, wamid
 
 
 async def test_an_operators_reply_is_sent_like_the_assistants(
@@ -338,128 +264,3 @@ async def test_a_send_whose_answer_was_lost_is_unknown_and_not_retried(
 
     assert len(graph.calls) == 1
     assert (await outbound_row(engine, outbound.data.outbound_id)).state == "unknown"
-
-
-# --- statuses -------------------------------------------------------------------------------
-
-
-async def test_statuses_move_the_lifecycle_and_publish_each_step(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    to = new_wa_id()
-    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
-    deps = deps_for(engine, events, FakeGraphApi())
-
-    for status in ("sent", "delivered", "read"):
-        await handle_status_updated(events.status(wamid, status, to), deps)
-
-    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "read"
-    steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]
-    assert steps == ["accepted", "sent", "delivered", "read"]
-
-
-async def test_a_batch_of_statuses_is_applied_in_order_in_one_transaction(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    """A customer's queued statuses reach the handler together (the consumer folds them):
-    each is applied in order, a repeated one is dropped, and a redelivered batch changes
-    nothing."""
-    to = new_wa_id()
-    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
-    deps = deps_for(engine, events, FakeGraphApi())
-    sent = events.status(wamid, "sent", to)
-    batch = [sent, sent, events.status(wamid, "delivered", to), events.status(wamid, "read", to)]
-
-    await handle_statuses(batch, deps)
-    await handle_statuses(batch, deps)
-
-    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "read"
-    steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]
-    assert steps == ["accepted", "sent", "delivered", "read"]
-
-
-async def test_a_delivered_after_read_does_not_regress_and_duplicates_are_dropped(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    to = new_wa_id()
-    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
-    deps = deps_for(engine, events, FakeGraphApi())
-    read = events.status(wamid, "read", to)
-
-    await handle_status_updated(read, deps)
-    await handle_status_updated(events.status(wamid, "delivered", to), deps)
-    await handle_status_updated(events.status(wamid, "read", to), deps)
-
-    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "read"
-    steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]
-    assert steps == ["accepted", "read"]
-    async with session_factory(engine)() as session:
-        statement = select(DeliveryStatusRecord).where(DeliveryStatusRecord.wamid == wamid)
-        recorded = (await session.exec(statement)).all()
-    assert sorted((r.status, r.applied) for r in recorded) == [
-        ("delivered", False),
-        ("read", True),
-    ]
-
-
-async def test_failed_is_terminal_and_a_late_delivered_is_recorded_only(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    to = new_wa_id()
-    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
-    deps = deps_for(engine, events, FakeGraphApi())
-
-    await handle_status_updated(events.status(wamid, "failed", to, error_code=131026), deps)
-    await handle_status_updated(events.status(wamid, "delivered", to), deps)
-
-    row = await outbound_row(engine, outbound.data.outbound_id)
-    assert (row.state, row.error_code) == ("failed", 131026)
-    steps = [(d.status, d.error_code) for d in await deliveries(engine, outbound.data.outbound_id)]
-    assert steps == [("accepted", None), ("failed", 131026)]
-    async with session_factory(engine)() as session:
-        late = await session.get(DeliveryStatusRecord, (wamid, "delivered"))
-    assert late is not None
-    assert not late.applied
-
-
-async def test_a_status_for_an_unknown_wamid_is_recorded_not_an_error(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    deps = deps_for(engine, events, FakeGraphApi())
-
-    await handle_status_updated(events.status("wamid.NOBODY", "delivered", new_wa_id()), deps)
-
-    async with session_factory(engine)() as session:
-        parked = await session.get(DeliveryStatusRecord, ("wamid.NOBODY", "delivered"))
-    assert parked is not None
-    assert parked.outbound_id is None
-
-
-async def test_a_status_that_beats_the_send_commit_is_applied_when_the_wamid_is_recorded(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    to = new_wa_id()
-    deps = deps_for(engine, events, FakeGraphApi())
-    await handle_status_updated(
-        events.status("wamid.EARLY", "delivered", to, timestamp=utc_now()), deps
-    )
-
-    outbound, _ = await sent_once(engine, events, FakeGraphApi(Accepted("wamid.EARLY")), to)
-
-    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "delivered"
-    steps = [d.status for d in await deliveries(engine, outbound.data.outbound_id)]
-    assert steps == ["accepted", "delivered"]
-
-
-async def test_a_status_from_another_tenant_never_touches_the_message(
-    engine: AsyncEngine, events: EventFactory
-) -> None:
-    to = new_wa_id()
-    outbound, wamid = await sent_once(engine, events, FakeGraphApi(), to)
-
-    await handle_status_updated(
-        events.status(wamid, "read", to, tenant_id="intruder"),
-        deps_for(engine, events, FakeGraphApi()),
-    )
-
-    assert (await outbound_row(engine, outbound.data.outbound_id)).state == "accepted"
