@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bancone_kit.messaging.broker import make_broker
 from bancone_kit.messaging.outbox import register_waker, stage
-from bancone_kit.messaging.relay import OutboxRelay
+from bancone_kit.messaging.relay import BUSY_WINDOW, OutboxRelay, should_linger
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.probe import ProbeEvent, create_probe_schema, effects, record_effect
 
@@ -104,6 +104,39 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll_timer(
         await relay.stop()
         await broker.stop()
     assert [e.id for e in delivered] == [e.id for e in events], "commit order kept"
+
+
+async def test_after_a_quiet_spell_a_commit_is_published_without_the_linger(
+    engine: AsyncEngine, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    """The linger batches commits under load only: with an hour's linger, a lone commit to an
+    idle relay still reaches the topic (it would wait the hour if the relay lingered)."""
+    topic = await new_topic(partitions=1)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    broker = make_broker(kafka_bootstrap, client_id="relay-linger-test")
+    await broker.start()
+    relay = OutboxRelay(engine, broker, poll_interval=3600, linger=3600)
+    await relay.start()
+    try:
+        event = ProbeEvent.on(topic).make(1)
+        async with sessions() as session, session.begin():
+            stage(session, event)
+        delivered = await read_all(kafka_bootstrap, topic, expected=1)
+    finally:
+        await relay.stop(grace_seconds=1.0)
+        await broker.stop()
+    assert [e.id for e in delivered] == [event.id]
+
+
+@pytest.mark.parametrize(
+    ("since_last_batch", "lingers"), [(None, False), (0.01, True), (BUSY_WINDOW + 0.01, False)]
+)
+def test_the_relay_lingers_only_right_after_a_batch(
+    since_last_batch: float | None, lingers: bool
+) -> None:
+    now = 1000.0
+    last = None if since_last_batch is None else now - since_last_batch
+    assert should_linger(now, last) is lingers
 
 
 async def test_rolled_back_transaction_publishes_nothing(

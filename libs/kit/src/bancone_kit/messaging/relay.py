@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -47,7 +48,18 @@ commits of that moment are published as one batch (one transaction, one wait for
 instead of one batch each; at 40 customer messages a second the notifier made 3 relay
 transactions per message without it (docs/benchmarks.md, issue 11)."""
 
+BUSY_WINDOW = 0.1
+"""The relay lingers only when its last batch ended less than this ago (it is under load):
+a commit after a quiet spell is published at once, so a lone reply does not pay the linger."""
+
 PublishedHook = Callable[[OutboxRecord], Awaitable[None]]
+
+
+def should_linger(
+    now: float, last_batch_at: float | None, busy_window: float = BUSY_WINDOW
+) -> bool:
+    """Wait for more commits only while batches follow each other closely."""
+    return last_batch_at is not None and now - last_batch_at < busy_window
 
 
 class OutboxRelay:
@@ -71,6 +83,7 @@ class OutboxRelay:
         self._linger = linger
         self._after_publish = after_publish
         self._wake = asyncio.Event()
+        self._last_batch_at: float | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -113,12 +126,17 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
             if self._stopping:
                 return
-            # Commits that follow within the linger share this batch's transaction and acks.
-            await asyncio.sleep(self._linger)
+            # Under load, commits that follow within the linger share this batch's
+            # transaction and acks; after a quiet spell the commit is published at once.
+            if should_linger(time.monotonic(), self._last_batch_at):
+                await asyncio.sleep(self._linger)
             self._wake.clear()
             try:
-                while await self.publish_pending() == self._batch_size and not self._stopping:
-                    pass
+                published = await self.publish_pending()
+                while published == self._batch_size and not self._stopping:
+                    published = await self.publish_pending()
+                if published:
+                    self._last_batch_at = time.monotonic()
             except asyncio.CancelledError:
                 raise
             except Exception:
