@@ -50,7 +50,13 @@ from bench.harness import (
 from bench.pipeline_load import PipelineResult, sustained
 from bench.proc_cpu import Processes, delta
 from bench.vegeta import Result, attack, vegeta_binary, write_targets
-from bench.webhook_tables import cpu_table, ladder_table, pipeline_table
+from bench.webhook_tables import (
+    NOT_PLATFORM,
+    cpu_table,
+    idle_included_line,
+    ladder_table,
+    pipeline_table,
+)
 
 IDLE_SECONDS = 10.0
 SETTLE_SECONDS = 3.0
@@ -238,11 +244,7 @@ async def bench(args: argparse.Namespace) -> int:
                         await spy.wait()
                     own = used.get("bare receiver" if name == "bare" else "gateway", 0.0)
                     platform_total = (
-                        sum(
-                            v
-                            for k, v in used.items()
-                            if k not in ("vegeta", "other", "bare receiver")
-                        )
+                        sum(v for k, v in used.items() if k not in NOT_PLATFORM)
                         if name == "gateway"
                         else own
                     )
@@ -333,14 +335,7 @@ async def bench(args: argparse.Namespace) -> int:
                 pipe_gc,
             )
         )
-        services = {k: v for k, v in pipe_raw.items() if k not in ("vegeta", "bare receiver")}
-        console.print(
-            "CPU with idle included, ms per message: "
-            + ", ".join(
-                f"{k} {1000 * v / len(pipeline.hits):.1f}" for k, v in sorted(services.items())
-            )
-            + f"; all but kafka and other {1000 * sum(v for k, v in services.items() if k not in ('kafka', 'other')) / len(pipeline.hits):.1f}"
-        )
+        console.print(idle_included_line(pipe_raw, len(pipeline.hits)))
     gateway_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "gateway"}
     bare_rows = {int(r.asked): r for n, r, _, _ in ladder if n == "bare"}
     for rate in rates:

@@ -54,6 +54,10 @@ def ladder_table(title: str, rows: list[tuple[str, Result, float, float]]) -> Ta
     return table
 
 
+NOT_PLATFORM = frozenset({"vegeta", "bare receiver", "other"})
+"""Processes the bench watches that are not the platform: left out of every platform total."""
+
+
 def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | None = None) -> Table:
     """CPU seconds per process and per message; with `gc`, the garbage collector's share of
     each service (its own clock, within the CPU column) and how many full collections ran."""
@@ -66,7 +70,7 @@ def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | No
         table.add_column("full GCs (s)", justify="right")
     per = max(per, 1)
     for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
-        if name in ("vegeta", "bare receiver", "other") and seconds < 0.01:
+        if name in NOT_PLATFORM and seconds < 0.01:
             continue
         row = [name, f"{seconds:.2f}", f"{1000 * seconds / per:.1f}"]
         if gc is not None:
@@ -77,12 +81,25 @@ def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | No
                 else ["", ""]
             )
         table.add_row(*row)
-    total = sum(v for k, v in used.items() if k not in ("vegeta", "bare receiver", "other"))
+    total = sum(v for k, v in used.items() if k not in NOT_PLATFORM)
     last = ["[b]platform total[/]", f"{total:.2f}", f"{1000 * total / per:.1f}"]
     if gc is not None:
         last += [f"{1000 * sum(v[0] for v in gc.values()) / per:.2f}", ""]
     table.add_row(*last)
     return table
+
+
+def idle_included_line(raw: Mapping[str, float], per: int) -> str:
+    """CPU ms per message with idle included (idle polling is then part of the bill), each
+    process and the platform without Kafka."""
+    per = max(per, 1)
+    shown = {k: v for k, v in raw.items() if k not in ("vegeta", "bare receiver")}
+    platform = sum(v for k, v in shown.items() if k not in NOT_PLATFORM and k != "kafka")
+    return (
+        "CPU with idle included, ms per message: "
+        + ", ".join(f"{k} {1000 * v / per:.1f}" for k, v in sorted(shown.items()))
+        + f"; all but kafka and other {1000 * platform / per:.1f}"
+    )
 
 
 def pipeline_table(result: PipelineResult) -> Table:
