@@ -14,6 +14,7 @@ agent's `AgentConfig.consent_keywords`; docs/consent-and-window.md).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -115,6 +116,13 @@ def _core(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(words[start:end])
 
 
+@functools.lru_cache(maxsize=1024)
+def _phrase_core(phrase: str) -> tuple[str, ...]:
+    """A keyword's words as a message must say them: every customer text is compared with
+    every keyword of its shop, so each phrase is normalised once."""
+    return _core(normalise(phrase))
+
+
 def match_keyword(text: str, keywords: Iterable[ConsentKeyword]) -> ConsentKeyword | None:
     """The keyword this message is, or None; an opt-out wins over an opt-in on a tie."""
     words = normalise(text)
@@ -123,6 +131,6 @@ def match_keyword(text: str, keywords: Iterable[ConsentKeyword]) -> ConsentKeywo
     core = _core(words)
     if not core:
         return None
-    found = [k for k in keywords if _core(normalise(k.phrase)) == core]
+    found = [k for k in keywords if _phrase_core(k.phrase) == core]
     found.sort(key=lambda k: k.action != "opt_out")
     return found[0] if found else None

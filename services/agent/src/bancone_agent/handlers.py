@@ -175,7 +175,11 @@ async def _handle_turn(events: Sequence[InboundMessageReceived], deps: AgentDeps
             plan = await conversations.read_plan(
                 session, INBOUND_CONSUMER, events, deps.fallback_config, deps.config_box
             )
-            pace = await pace_for(session, plan, deps.clock()) if plan is not None else None
+            pace = (
+                await pace_for(session, plan, deps.clock(), new_conversation=plan.new_conversation)
+                if plan is not None
+                else None
+            )
             replayed = await _replayed(session, plan)
         if plan is None:
             return
@@ -281,8 +285,8 @@ async def _commit(plan: Plan, draft: Draft, deps: AgentDeps, *, paced: bool = Fa
         now = deps.clock()
         last = plan.last
         await conversations.save_customer(tx, last, now, draft.language)
-        conversation, _ = await conversations.open_conversation(tx, plan, now)
-        if paced and await pace_for(tx, plan, now) is not Pace.ANSWER:
+        conversation, created = await conversations.open_conversation(tx, plan, now)
+        if paced and await pace_for(tx, plan, now, new_conversation=created) is not Pace.ANSWER:
             raise ReplanError("the customer went over the limit meanwhile")
         for incoming in plan.fresh:
             if not await conversations.record_inbound(tx, incoming, conversation, now):

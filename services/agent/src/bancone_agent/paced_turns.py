@@ -20,6 +20,7 @@ from bancone_agent.domain.events import turn_log
 from bancone_agent.domain.pace import (
     PACE_ASSISTANT,
     Pace,
+    RecentInbound,
     inbound_limit,
     pace_of,
     slow_down_reply,
@@ -45,14 +46,21 @@ def log_fields(event: InboundMessageReceived) -> dict[str, str]:
     return {"tenant_id": event.tenant_id, "event_id": str(event.id), "wamid": event.data.message_id}
 
 
-async def pace_for(session: AsyncSession, plan: Plan | None, now: datetime) -> Pace | None:
+async def pace_for(
+    session: AsyncSession, plan: Plan | None, now: datetime, *, new_conversation: bool
+) -> Pace | None:
     """The pace rule's decision for a turn the assistant would answer; None when it has no
-    say (nothing new to answer, or people hold the conversation: those turns stay muted)."""
+    say (nothing new to answer, or people hold the conversation: those turns stay muted).
+    A `new_conversation` (not stored before this turn) has no rows to read: nothing is."""
     if plan is None or not plan.speaking or held_by_people(plan.state):
         return None
     limit = inbound_limit(plan.config.inbound_per_minute)
     since = now - window_of(limit)
-    recent = await pace_log.recent_inbound(session, plan.tenant_id, plan.conversation_id, since)
+    recent = (
+        RecentInbound(received=0, slowed_down_at=None)
+        if new_conversation
+        else await pace_log.recent_inbound(session, plan.tenant_id, plan.conversation_id, since)
+    )
     return pace_of(limit, recent, len(plan.fresh), now)
 
 
@@ -73,9 +81,10 @@ async def commit_paced(
         now = clock()
         last = plan.last
         await conversations.save_customer(tx, last, now, None)
-        conversation, _ = await conversations.open_conversation(tx, plan, now)
+        conversation, created = await conversations.open_conversation(tx, plan, now)
         state = ConversationState(conversation.state)
-        if held_by_people(state) or await pace_for(tx, plan, now) is not pace:
+        repaced = await pace_for(tx, plan, now, new_conversation=created)
+        if held_by_people(state) or repaced is not pace:
             raise ReplanError("the conversation or the customer's pace changed meanwhile")
         for incoming in plan.fresh:
             if not await conversations.record_inbound(tx, incoming, conversation, now):

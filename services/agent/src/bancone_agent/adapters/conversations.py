@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bancone_agent.adapters import feed, repository
@@ -46,7 +47,7 @@ from bancone_contracts.events.outbound import (
     ReplyButton,
 )
 from bancone_kit.crypto import SecretBox
-from bancone_kit.db.conflicts import insert_ignoring_conflict
+from bancone_kit.db.conflicts import dialect_insert, insert_ignoring_conflict
 from bancone_kit.logging import get_logger
 from bancone_kit.messaging.outbox import stage
 
@@ -100,6 +101,7 @@ async def read_plan(
         failed_turns=known.failed_turns if known is not None else 0,
         config=config,
         memory=await load_memory(session, tenant_id, known.id) if known is not None else Memory(),
+        new_conversation=known is None,
     )
 
 
@@ -112,16 +114,23 @@ async def load_memory(session: AsyncSession, tenant_id: str, conversation_id: uu
 async def save_memory(
     tx: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, memory: Memory, now: datetime
 ) -> None:
-    """Store the conversation's memory after a turn, in the turn's transaction."""
-    data = memory.model_dump(mode="json")
-    record = await tx.get(ConversationMemoryRecord, (tenant_id, conversation_id))
-    if record is None:
-        tx.add(ConversationMemoryRecord(
-            tenant_id=tenant_id, conversation_id=conversation_id, memory=data, updated_at=now
-        ))  # fmt: skip
-    else:
-        record.memory = data
-        record.updated_at = now
+    """Store the conversation's memory after a turn, in the turn's transaction (one upsert: the
+    turn holds the conversation, so nothing else writes this row meanwhile)."""
+    table: sa.Table = ConversationMemoryRecord.__table__  # type: ignore[attr-defined]
+    connection = await tx.connection()
+    values = {
+        "tenant_id": tenant_id,
+        "conversation_id": conversation_id,
+        "memory": memory.model_dump(mode="json"),
+        "updated_at": now,
+    }
+    upsert = dialect_insert(connection.dialect.name, table).values(values)
+    await connection.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["tenant_id", "conversation_id"],
+            set_={"memory": upsert.excluded.memory, "updated_at": upsert.excluded.updated_at},
+        )
+    )
 
 
 def _fields(event: InboundMessageReceived) -> dict[str, str]:
@@ -142,8 +151,10 @@ async def save_customer(
         created_at=now,
         updated_at=now,
     )
-    await insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
     customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
+    if customer is None:  # first message: insert, unless another writer just did
+        await insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
+        customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
     assert customer is not None, "just inserted or already there"
     changes = {
         "wa_id": who.wa_id or customer.wa_id,
@@ -194,8 +205,14 @@ async def lock_conversation(
         updated_at=now,
         state_changed_at=now,
     )
-    created = await insert_ignoring_conflict(tx, ConversationRecord, repository.row_values(new))
+    created = False
     conversation = await repository.find_conversation(tx, tenant_id, customer_id, for_update=True)
+    if conversation is None:  # insert, unless another writer just did (then lock theirs)
+        values = repository.row_values(new)
+        created = await insert_ignoring_conflict(tx, ConversationRecord, values)
+        conversation = await repository.find_conversation(
+            tx, tenant_id, customer_id, for_update=True
+        )
     assert conversation is not None, "just inserted or already there"
     conversation.phone_number_id = phone_number_id
     conversation.updated_at = now

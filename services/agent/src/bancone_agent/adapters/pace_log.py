@@ -22,22 +22,28 @@ from bancone_agent.domain.run import TurnOutcome
 async def recent_inbound(
     session: AsyncSession, tenant_id: str, conversation_id: uuid.UUID, since: datetime
 ) -> RecentInbound:
-    """The conversation's customer messages stored after `since`, and its last slow-down."""
-    received = await session.scalar(
-        sa.select(sa.func.count()).where(
+    """The conversation's customer messages stored after `since`, and its last slow-down (one
+    statement: it is read on every turn, and again under the conversation's lock)."""
+    received = (
+        sa.select(sa.func.count())
+        .where(
             col(MessageRecord.tenant_id) == tenant_id,
             col(MessageRecord.conversation_id) == conversation_id,
             col(MessageRecord.created_at) > since,
             col(MessageRecord.direction) == Direction.IN.value,
         )
+        .scalar_subquery()
     )
-    slowed_down_at = await session.scalar(
-        sa.select(sa.func.max(col(AgentTurnRecord.created_at))).where(
+    slowed_down_at = (
+        sa.select(sa.func.max(col(AgentTurnRecord.created_at)))
+        .where(
             col(AgentTurnRecord.tenant_id) == tenant_id,
             col(AgentTurnRecord.conversation_id) == conversation_id,
             col(AgentTurnRecord.created_at) > since,
             col(AgentTurnRecord.assistant) == PACE_ASSISTANT,
             col(AgentTurnRecord.outcome) == TurnOutcome.ANSWERED.value,
         )
+        .scalar_subquery()
     )
-    return RecentInbound(int(received or 0), slowed_down_at)
+    row = (await session.execute(sa.select(received, slowed_down_at))).one()
+    return RecentInbound(int(row[0] or 0), row[1])

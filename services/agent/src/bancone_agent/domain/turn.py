@@ -110,6 +110,9 @@ class Plan:
     config: AgentConfig
     memory: Memory = field(default_factory=Memory)
     """The conversation's memory as stored (the handler decides whether it is still current)."""
+    new_conversation: bool = False
+    """No conversation was stored for the customer when planned (`conversation_id` is the one
+    the turn will create): there is nothing of it to read yet."""
 
     @property
     def event_ids(self) -> list[uuid.UUID]:
