@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import structlog
+import uvicorn
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
 
@@ -114,6 +115,29 @@ def test_standard_library_loggers_share_the_json_output(output: io.StringIO) -> 
     assert line["event"] == "Started server"
     assert line["tenant_id"] == "t-9"
     assert line["logger"] == "uvicorn.error"
+
+
+def test_a_server_configured_before_does_not_keep_its_own_level() -> None:
+    """An in-process server started earlier (the sandbox in tests) sets `uvicorn.error` to its
+    own level; configuring logging afterwards makes the server loggers follow the service's
+    level again (this test's line used to vanish when it ran after such a server)."""
+    uvicorn.Config(app=lambda *_: None, log_level="warning").configure_logging()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    try:
+        configure_logging(ServiceSettings(service_name="shop", log_level="INFO"), stream=buffer)
+        logging.getLogger("uvicorn.error").info("Started %s", "server")
+    finally:
+        structlog.reset_defaults()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+
+    (line,) = lines(buffer)
+    assert (line["event"], line["logger"]) == ("Started server", "uvicorn.error")
 
 
 def test_exceptions_are_rendered_as_structured_tracebacks(output: io.StringIO) -> None:

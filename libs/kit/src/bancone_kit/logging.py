@@ -136,14 +136,16 @@ def configure_logging(settings: ServiceSettings, *, stream: TextIO | None = None
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Servers (uvicorn) install their own handlers and stop propagation when configured by
-    # dictConfig; route them through the root's JSON handler again, whoever configured them.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # Servers (uvicorn) install their own handlers, stop propagation and set their own level
+    # when configured by dictConfig or `log_level`; route them through the root's JSON handler
+    # at the service's level again, whoever configured them.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
         server_logger = logging.getLogger(name)
         for old in list(server_logger.handlers):
             server_logger.removeHandler(old)
         server_logger.propagate = True
         server_logger.disabled = False
+        server_logger.setLevel(logging.NOTSET)
     for noisy in ("aiokafka", "sqlalchemy.engine", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
