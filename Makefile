@@ -13,7 +13,7 @@ help:
 	@echo "make test-unit  unit tier only (no infrastructure)"
 	@echo "make e2e        e2e tier on real Kafka + PostgreSQL"
 	@echo "make deploy-check  kustomize overlays, schema, hadolint, checkov, policy tests (offline)"
-	@echo "make bench      reply latency, slow-conversation isolation, embedders, knowledge, webhook throughput, campaign pacing: tables (minutes)"
+	@echo "make bench      reply latency, slow-conversation isolation, embedders, knowledge, agent turn CPU, webhook throughput, campaign pacing: tables (minutes)"
 	@echo "make faults     the fault matrix under load; FAULTS_ARGS=--quick to try it (docs/reliability.md)"
 	@echo "make lint | fmt | typecheck | install | infra-up | infra-down"
 
@@ -96,6 +96,9 @@ bench: install
 	@echo
 	@echo "==> bench: knowledge from documents (bench/knowledge.py: a 100-page PDF, the sample documents' questions)"
 	@$(UV) run --frozen --all-packages python bench/knowledge.py
+	@echo
+	@echo "==> bench: CPU and SQL statements per customer turn in the agent (services/agent/bench/turn_cpu.py, SQLite)"
+	@$(UV) run --frozen --all-packages python services/agent/bench/turn_cpu.py
 	@echo
 	@echo "==> bench: webhook throughput, bare receiver beside the gateway, CPU per message (bench/webhook_load.py $(BENCH_WEBHOOK_ARGS))"
 	@$(UV) run --frozen --all-packages python bench/webhook_load.py $(BENCH_WEBHOOK_ARGS)

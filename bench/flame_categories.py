@@ -91,7 +91,10 @@ def shares(frames: list[Frame]) -> tuple[int, Counter[str]]:
     charged: Counter[str] = Counter()
     for frame in frames:
         own = frame.width - children[frame]
-        if frame is root or own <= 0:
+        if own <= 0:
+            continue
+        if frame is root:  # samples py-spy took with no Python frame to show
+            charged["no Python frame"] += own
             continue
         at: Frame | None = frame
         group = None
