@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import structlog
 import uvicorn
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
@@ -16,29 +15,19 @@ from bancone_kit.logging import (
     REDACTED,
     bind_event_context,
     clear_event_context,
-    configure_logging,
     event_context,
     get_logger,
 )
 from bancone_kit.settings import ServiceSettings
+from bancone_kit.testing.logs import captured_logging
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def output() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    buffer = io.StringIO()
-    configure_logging(ServiceSettings(service_name="shop", log_level="DEBUG"), stream=buffer)
-    yield buffer
-    clear_event_context()
-    structlog.reset_defaults()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
+    with captured_logging(ServiceSettings(service_name="shop", log_level="DEBUG")) as buffer:
+        yield buffer
 
 
 def lines(buffer: io.StringIO) -> list[dict[str, Any]]:
@@ -122,19 +111,8 @@ def test_a_server_configured_before_does_not_keep_its_own_level() -> None:
     own level; configuring logging afterwards makes the server loggers follow the service's
     level again (this test's line used to vanish when it ran after such a server)."""
     uvicorn.Config(app=lambda *_: None, log_level="warning").configure_logging()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    buffer = io.StringIO()
-    try:
-        configure_logging(ServiceSettings(service_name="shop", log_level="INFO"), stream=buffer)
+    with captured_logging(ServiceSettings(service_name="shop", log_level="INFO")) as buffer:
         logging.getLogger("uvicorn.error").info("Started %s", "server")
-    finally:
-        structlog.reset_defaults()
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
 
     (line,) = lines(buffer)
     assert (line["event"], line["logger"]) == ("Started server", "uvicorn.error")

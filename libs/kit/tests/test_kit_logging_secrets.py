@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import structlog
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from bancone_kit.http.problems import UnhandledErrorMiddleware
-from bancone_kit.logging import REDACTED, clear_event_context, configure_logging, get_logger
+from bancone_kit.logging import REDACTED, get_logger
 from bancone_kit.settings import LogFormat, ServiceSettings
+from bancone_kit.testing.logs import captured_logging
 
 pytestmark = pytest.mark.unit
 
@@ -25,21 +24,9 @@ CUSTOMER_TEXT = "my card number is 4111 1111 1111 1111"
 @pytest.fixture(params=["json", "console"])
 def output(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     log_format: LogFormat = request.param
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    buffer = io.StringIO()
-    configure_logging(
-        ServiceSettings(service_name="shop", log_level="DEBUG", log_format=log_format),
-        stream=buffer,
-    )
-    yield buffer
-    clear_event_context()
-    structlog.reset_defaults()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
+    settings = ServiceSettings(service_name="shop", log_level="DEBUG", log_format=log_format)
+    with captured_logging(settings) as buffer:
+        yield buffer
 
 
 def _failing_app() -> FastAPI:
