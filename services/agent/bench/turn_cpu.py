@@ -31,9 +31,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bancone_agent.adapters.tables import AgentTurnRecord
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import KnowledgeHit, OfflineAssistant, Product, ProductQuery
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
@@ -182,6 +184,14 @@ async def measure(database_url: str, turns: int, repeats: int, show: bool) -> No
             best = result if best is None or result[1] < best[1] else best
         assert best is not None
         print(f"{name:<28}{best[0]:>11.1f}{best[1]:>9.2f}")
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            sa.select(AgentTurnRecord.assistant, sa.func.count()).group_by(
+                AgentTurnRecord.assistant
+            )
+        )
+        by_assistant = {str(name): int(count) for name, count in rows.all()}
+    print(f"turns in the run log by assistant (check: no 'pace'): {by_assistant}")
     await engine.dispose()
 
 
