@@ -35,7 +35,7 @@ from bancone_kit.messaging.dead_letter import DeadLetter
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.polling import eventually
 from bancone_kit.testing.tokens import TokenSigner, bearer
-from services.agent.tests.service.test_agent_handoff_service import outbound_staged
+from services.agent.tests.support.outbox import staged_replies_at
 from services.agent.tests.support.service import (
     Cellar,
     TopicTail,
@@ -162,7 +162,7 @@ async def test_a_dead_lettered_message_escalates_once_and_its_replay_adds_no_rep
         assert [d["status"] for d in platform.json()] == ["replayed"]
         assert (await http.get("/v1/platform/dead-letters", headers=admin)).status_code == 403
 
-    staged = await outbound_staged(postgres_url, tenant_id)
+    staged = await staged_replies_at(postgres_url, tenant_id)
     assert [body_of(e) for e in staged] == [HOLDING_EN], "one holding message, no reply on replay"
     assert staged[0].data.reply_to == poisoned.data.message_id
     changes = [e.data for e in tail.of(ConversationChanged)]

@@ -9,21 +9,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import col
 
 from bancone_agent.bootstrap import build_app
 from bancone_agent.domain import OfflineAssistant
 from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.entrypoints.consumers import Subscription
 from bancone_agent.settings import AgentSettings
-from bancone_contracts import AGENT_TURNS, OUTBOUND, parse_event
+from bancone_contracts import AGENT_TURNS
 from bancone_contracts.events.agent_turn import AgentTurnCompleted
 from bancone_contracts.events.inbound import InboundMessageReceived
-from bancone_contracts.events.outbound import OutboundMessageRequested
-from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.outbox import staged_replies_at
 from services.agent.tests.support.service import (
     Cellar,
     GatedAssistant,
@@ -36,23 +32,6 @@ from services.agent.tests.support.service import (
 pytestmark = pytest.mark.service
 
 WA_ID = "393335550001"
-
-
-async def staged_replies(postgres_url: str, tenant_id: str) -> list[OutboundMessageRequested]:
-    engine = create_engine(postgres_url)
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                sa.select(col(OutboxRecord.payload))
-                .where(col(OutboxRecord.topic) == OUTBOUND)
-                .order_by(col(OutboxRecord.seq))
-            )
-            events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
-    finally:
-        await engine.dispose()
-    return [
-        e for e in events if isinstance(e, OutboundMessageRequested) and e.tenant_id == tenant_id
-    ]
 
 
 async def test_three_quick_messages_while_a_turn_runs_get_one_answer_not_three(
@@ -99,7 +78,7 @@ async def test_three_quick_messages_while_a_turn_runs_get_one_answer_not_three(
         "cerco un vino rosso\nsotto i 20 euro\ngrazie!",
     ]
     assert gated.turns[1].history == ("cerco un vino rosso", "sotto i 20 euro")
-    replies = await staged_replies(postgres_url, tenant_id)
+    replies = await staged_replies_at(postgres_url, tenant_id)
     assert [r.data.outbound_id for r in replies] == [
         outbound_id_for(hello.id),
         outbound_id_for(quick[-1].id),

@@ -38,6 +38,7 @@ from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.tokens import TokenSigner, bearer
+from services.agent.tests.support.outbox import staged_replies_at
 from services.agent.tests.support.service import (
     Cellar,
     GatedAssistant,
@@ -68,24 +69,6 @@ def turn_done(wamid: str) -> Callable[[TopicTail], bool]:
 
 def transitions(tail: TopicTail) -> list[str]:
     return [e.data.transition for e in tail.of(ConversationChanged)]
-
-
-async def outbound_staged(postgres_url: str, tenant_id: str) -> list[OutboundMessageRequested]:
-    """What the agent ever staged for the tenant's customers (the outbox is the truth)."""
-    engine = create_engine(postgres_url)
-    try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(
-                sa.select(col(OutboxRecord.payload))
-                .where(col(OutboxRecord.topic) == OUTBOUND)
-                .order_by(col(OutboxRecord.seq))
-            )
-            events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
-    finally:
-        await engine.dispose()
-    return [
-        e for e in events if isinstance(e, OutboundMessageRequested) and e.tenant_id == tenant_id
-    ]
 
 
 async def test_escalation_holding_message_event_and_silence_until_resolved(
@@ -131,7 +114,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
 
         await publish(kafka_bootstrap, topic, [anyone])
         await tail.until(turn_done(anyone.data.message_id))
-        assert len(await outbound_staged(postgres_url, tenant_id)) == 1, "no reply while waiting"
+        assert len(await staged_replies_at(postgres_url, tenant_id)) == 1, "no reply while waiting"
 
         assert (await http.post(f"{base}/{conversation_id}/takeover")).status_code == 401
         taken = await http.post(f"{base}/{conversation_id}/takeover", headers=operator)
@@ -139,7 +122,7 @@ async def test_escalation_holding_message_event_and_silence_until_resolved(
         assert (taken.json()["state"], taken.json()["changed"]) == ("human", True)
         await publish(kafka_bootstrap, topic, [thanks])
         await tail.until(turn_done(thanks.data.message_id))
-        assert len(await outbound_staged(postgres_url, tenant_id)) == 1, "no reply while held"
+        assert len(await staged_replies_at(postgres_url, tenant_id)) == 1, "no reply while held"
 
         view = (await http.get(f"{base}/{conversation_id}", headers=operator)).json()
         assert view["state"] == "human"

@@ -25,12 +25,11 @@ from bancone_agent.domain.onboarding import FaqWriter, SetupChat
 from bancone_agent.entrypoints.http import build_http_app
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
 from bancone_agent.settings import AgentSettings
-from bancone_contracts import OUTBOUND, parse_event
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.db import create_engine
 from bancone_kit.db.migrations import upgrade_database
-from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.tokens import TokenSigner, bearer
+from services.agent.tests.support.outbox import staged_replies
 from services.agent.tests.support.service import Cellar, inbound
 
 SIGNER = TokenSigner()
@@ -65,18 +64,7 @@ class Console:
         return uuid.UUID(str(found))
 
     async def staged_outbound(self, tenant_id: str) -> list[OutboundMessageRequested]:
-        async with self.engine.connect() as connection:
-            rows = await connection.execute(
-                sa.select(col(OutboxRecord.payload))
-                .where(col(OutboxRecord.topic) == OUTBOUND)
-                .order_by(col(OutboxRecord.seq))
-            )
-            events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
-        return [
-            e
-            for e in events
-            if isinstance(e, OutboundMessageRequested) and e.tenant_id == tenant_id
-        ]
+        return await staged_replies(self.engine, tenant_id)
 
     async def execute(self, statement: Any) -> None:
         async with self.engine.begin() as connection:

@@ -12,7 +12,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
 from bancone_agent.bootstrap import sessions_of
 from bancone_agent.domain import (
@@ -25,7 +24,6 @@ from bancone_agent.domain import (
     ShopTools,
     Turn,
 )
-from bancone_contracts import OUTBOUND, parse_event
 from bancone_contracts.events.inbound import (
     Customer,
     InboundContent,
@@ -34,7 +32,7 @@ from bancone_contracts.events.inbound import (
     TextContent,
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.outbox import staged_replies
 
 TENANT = "enoteca"
 WA_ID = "393331234567"
@@ -108,14 +106,7 @@ def inbound(
 
 
 async def outbox(engine: AsyncEngine) -> list[OutboundMessageRequested]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            sa.select(col(OutboxRecord.payload))
-            .where(col(OutboxRecord.topic) == OUTBOUND)
-            .order_by(col(OutboxRecord.seq))
-        )
-        events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
-    return [e for e in events if isinstance(e, OutboundMessageRequested)]
+    return await staged_replies(engine)
 
 
 async def rows(engine: AsyncEngine, model: type[Any]) -> list[Any]:

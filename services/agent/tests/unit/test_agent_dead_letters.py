@@ -22,7 +22,6 @@ from bancone_agent.domain.dead_letters import (
     ReplayDeadLetter,
 )
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound
-from bancone_contracts import OUTBOUND, parse_event
 from bancone_contracts.events.inbound import (
     Customer,
     InboundMessage,
@@ -31,7 +30,7 @@ from bancone_contracts.events.inbound import (
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested
 from bancone_kit.messaging.dead_letter import DeadLetter
-from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.outbox import staged_replies
 from services.agent.tests.support.service import Cellar
 
 pytestmark = pytest.mark.unit
@@ -78,12 +77,7 @@ def deps_on(engine: AsyncEngine) -> AgentDeps:
 
 
 async def replies(engine: AsyncEngine) -> list[OutboundMessageRequested]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            sa.select(col(OutboxRecord.payload)).where(col(OutboxRecord.topic) == OUTBOUND)
-        )
-        events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
-    return [e for e in events if isinstance(e, OutboundMessageRequested)]
+    return await staged_replies(engine)
 
 
 async def test_a_dead_letter_escalates_once_and_its_replay_is_recorded_without_reply(

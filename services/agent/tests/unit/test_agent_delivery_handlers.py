@@ -24,10 +24,9 @@ from bancone_agent.domain.delivery import advances, needs_template
 from bancone_agent.domain.operators import delivery_label
 from bancone_agent.domain.turn import outbound_id_for
 from bancone_agent.handlers import AgentDeps, handle_inbound
-from bancone_contracts import CONVERSATION, parse_event
+from bancone_contracts import CONVERSATION
 from bancone_contracts.events.conversation import ConversationChanged
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
-from bancone_kit.messaging.tables import OutboxRecord
 from services.agent.tests.support.handlers import (
     TENANT,
     WA_ID,
@@ -35,6 +34,7 @@ from services.agent.tests.support.handlers import (
     outbox,
     rows,
 )
+from services.agent.tests.support.outbox import staged
 
 pytestmark = pytest.mark.unit
 
@@ -111,13 +111,7 @@ def failure(outbound_id: uuid.UUID, title: str, *, tenant_id: str = TENANT) -> D
 
 
 async def conversation_transitions(engine: AsyncEngine) -> list[str]:
-    async with engine.connect() as connection:
-        payloads = await connection.execute(
-            sa.select(col(OutboxRecord.payload))
-            .where(col(OutboxRecord.topic) == CONVERSATION)
-            .order_by(col(OutboxRecord.seq))
-        )
-        events = [parse_event(CONVERSATION, payload) for (payload,) in payloads]
+    events = await staged(engine, CONVERSATION)
     return [e.data.transition for e in events if isinstance(e, ConversationChanged)]
 
 

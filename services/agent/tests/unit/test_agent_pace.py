@@ -26,7 +26,7 @@ from bancone_agent.domain.pace import (
 )
 from bancone_agent.domain.phrases import phrasebook
 from bancone_agent.handlers import AgentDeps, Shop, handle_inbound, handle_inbound_batch
-from bancone_contracts import OUTBOUND, parse_event
+from bancone_contracts import OUTBOUND
 from bancone_contracts.events.inbound import (
     Customer,
     InboundMessage,
@@ -34,7 +34,7 @@ from bancone_contracts.events.inbound import (
     TextContent,
 )
 from bancone_contracts.events.outbound import OutboundMessageRequested, OutboundText
-from bancone_kit.messaging.tables import OutboxRecord
+from services.agent.tests.support.outbox import staged
 from services.agent.tests.support.service import Cellar
 
 pytestmark = pytest.mark.unit
@@ -127,15 +127,8 @@ def message(text: str, *, wa_id: str = WA_ID) -> InboundMessageReceived:
 
 
 async def replies(engine: AsyncEngine) -> list[str]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            sa.select(col(OutboxRecord.payload))
-            .where(col(OutboxRecord.topic) == OUTBOUND)
-            .order_by(col(OutboxRecord.seq))
-        )
-        events = [parse_event(OUTBOUND, payload) for (payload,) in rows]
     bodies = []
-    for event in events:
+    for event in await staged(engine, OUTBOUND):
         assert isinstance(event, OutboundMessageRequested)
         assert isinstance(event.data.content, OutboundText)
         bodies.append(event.data.content.body)
