@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from asgi_lifespan import LifespanManager
 from faststream.kafka import KafkaBroker
@@ -30,7 +29,6 @@ from bancone_contracts.topics import DELIVERY
 from bancone_kit.db import create_engine, session_factory
 from bancone_kit.db.migrations import upgrade_database
 from bancone_kit.messaging.broker import make_broker
-from bancone_kit.messaging.tables import OutboxRecord
 from bancone_kit.testing.polling import eventually
 from bancone_notifier.adapters.tables import DeliveryStatusRecord, OutboundMessageRecord
 from bancone_notifier.bootstrap import build_app
@@ -40,6 +38,7 @@ from bancone_notifier.settings import NotifierSettings
 from bancone_sandbox import ChannelConfig, SandboxSettings
 from bancone_sandbox.testing import running_sandbox
 from services.notifier.tests.support import EventFactory, new_keyring, new_wa_id
+from services.notifier.tests.support.handlers import deliveries
 
 pytestmark = pytest.mark.service
 
@@ -87,19 +86,7 @@ class Notifier:
 
     async def published_deliveries(self, outbound_id: uuid.UUID) -> list[DeliveryResult]:
         """Delivery events of one message the relay has published (outbox rows marked sent)."""
-        async with session_factory(self.engine)() as session:
-            statement = (
-                select(OutboxRecord)
-                .where(OutboxRecord.topic == DELIVERY, sa.column("sent_at").is_not(None))
-                .order_by(sa.column("seq"))
-            )
-            rows = (await session.exec(statement)).all()
-        found = []
-        for row in rows:
-            event = parse_event(row.topic, row.payload)
-            if isinstance(event, DeliveryUpdated) and event.data.outbound_id == outbound_id:
-                found.append(event.data)
-        return found
+        return await deliveries(self.engine, outbound_id, published=True)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sqlmodel import select
 from bancone_contracts.events import parse_event
 from bancone_contracts.events.delivery import DeliveryResult, DeliveryUpdated
 from bancone_contracts.events.outbound import OutboundMessageRequested
+from bancone_contracts.topics import DELIVERY
 from bancone_kit.crypto import Keyring, SecretBox
 from bancone_kit.db import session_factory
 from bancone_kit.messaging.retry import RetryPolicy
@@ -48,10 +49,16 @@ async def outbound_row(engine: AsyncEngine, outbound_id: uuid.UUID) -> OutboundM
     return row
 
 
-async def deliveries(engine: AsyncEngine, outbound_id: uuid.UUID) -> list[DeliveryResult]:
-    """Delivery events staged in the outbox for one message, in commit order."""
+async def deliveries(
+    engine: AsyncEngine, outbound_id: uuid.UUID, *, published: bool = False
+) -> list[DeliveryResult]:
+    """Delivery events staged in the outbox for one message, in commit order; with
+    `published`, only those the relay has published (rows marked sent)."""
+    statement = select(OutboxRecord).where(OutboxRecord.topic == DELIVERY)
+    if published:
+        statement = statement.where(sa.column("sent_at").is_not(None))
     async with session_factory(engine)() as session:
-        rows = (await session.exec(select(OutboxRecord).order_by(sa.column("seq")))).all()
+        rows = (await session.exec(statement.order_by(sa.column("seq")))).all()
     found = []
     for row in rows:
         event = parse_event(row.topic, row.payload)
