@@ -51,11 +51,11 @@ from bench.pipeline_load import PipelineResult, sustained
 from bench.proc_cpu import Processes, delta
 from bench.vegeta import Result, attack, vegeta_binary, write_targets
 from bench.webhook_tables import (
-    NOT_PLATFORM,
     cpu_table,
     idle_included_line,
     ladder_table,
     pipeline_table,
+    platform_seconds,
 )
 
 IDLE_SECONDS = 10.0
@@ -95,12 +95,12 @@ async def drained(processes: Processes, idle_rate: Mapping[str, float]) -> float
     records every status): a pipeline run started before that work is done would be billed
     for it, and its replies would queue behind it."""
     began = time.monotonic()
-    idle = sum(v for k, v in idle_rate.items() if k not in NOT_PLATFORM)
+    idle = platform_seconds(idle_rate)
     while time.monotonic() - began < DRAIN_LIMIT_SECONDS:
         before = processes.snapshot()
         await asyncio.sleep(SETTLE_SECONDS)
         used = delta(before, processes.snapshot())
-        busy = sum(v for k, v in used.items() if k not in NOT_PLATFORM) / SETTLE_SECONDS
+        busy = platform_seconds(used) / SETTLE_SECONDS
         if busy <= idle + DRAINED_ABOVE_IDLE:
             break
     return time.monotonic() - began
@@ -265,11 +265,7 @@ async def bench(args: argparse.Namespace) -> int:
                     if spy is not None:
                         await spy.wait()
                     own = used.get("bare receiver" if name == "bare" else "gateway", 0.0)
-                    platform_total = (
-                        sum(v for k, v in used.items() if k not in NOT_PLATFORM)
-                        if name == "gateway"
-                        else own
-                    )
+                    platform_total = platform_seconds(used) if name == "gateway" else own
                     ladder.append(
                         (
                             name,

@@ -58,6 +58,12 @@ NOT_PLATFORM = frozenset({"vegeta", "bare receiver", "other"})
 """Processes the bench watches that are not the platform: left out of every platform total."""
 
 
+def platform_seconds(used: Mapping[str, float], *, also_without: str | None = None) -> float:
+    """The platform's total of `used` (per process): every process but `NOT_PLATFORM`, and
+    but `also_without` when given."""
+    return sum(v for k, v in used.items() if k not in NOT_PLATFORM and k != also_without)
+
+
 def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | None = None) -> Table:
     """CPU seconds per process and per message; with `gc`, the garbage collector's share of
     each service (its own clock, within the CPU column) and how many full collections ran."""
@@ -81,7 +87,7 @@ def cpu_table(title: str, used: Mapping[str, float], per: int, gc: GcTotals | No
                 else ["", ""]
             )
         table.add_row(*row)
-    total = sum(v for k, v in used.items() if k not in NOT_PLATFORM)
+    total = platform_seconds(used)
     last = ["[b]platform total[/]", f"{total:.2f}", f"{1000 * total / per:.1f}"]
     if gc is not None:
         last += [f"{1000 * sum(v[0] for v in gc.values()) / per:.2f}", ""]
@@ -94,7 +100,7 @@ def idle_included_line(raw: Mapping[str, float], per: int) -> str:
     process and the platform without Kafka."""
     per = max(per, 1)
     shown = {k: v for k, v in raw.items() if k not in ("vegeta", "bare receiver")}
-    platform = sum(v for k, v in shown.items() if k not in NOT_PLATFORM and k != "kafka")
+    platform = platform_seconds(shown, also_without="kafka")
     return (
         "CPU with idle included, ms per message: "
         + ", ".join(f"{k} {1000 * v / per:.1f}" for k, v in sorted(shown.items()))
