@@ -141,18 +141,18 @@ async def save_customer(
     tx: AsyncSession, event: InboundMessageReceived, now: datetime, language: str | None
 ) -> CustomerRecord:
     who = event.data.customer
-    new = CustomerRecord(
-        tenant_id=event.tenant_id,
-        customer_id=who.customer_id,
-        wa_id=who.wa_id,
-        user_id=who.user_id,
-        profile_name=who.profile_name,
-        language=language,
-        created_at=now,
-        updated_at=now,
-    )
     customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
     if customer is None:  # first message: insert, unless another writer just did
+        new = CustomerRecord(
+            tenant_id=event.tenant_id,
+            customer_id=who.customer_id,
+            wa_id=who.wa_id,
+            user_id=who.user_id,
+            profile_name=who.profile_name,
+            language=language,
+            created_at=now,
+            updated_at=now,
+        )
         await insert_ignoring_conflict(tx, CustomerRecord, repository.row_values(new))
         customer = await repository.get_customer(tx, event.tenant_id, who.customer_id)
     assert customer is not None, "just inserted or already there"
@@ -196,18 +196,18 @@ async def lock_conversation(
 ) -> tuple[ConversationRecord, bool]:
     """The customer's conversation (the customer row must exist), created if need be and
     locked until commit; True when created (its `opened` event is staged then)."""
-    new = ConversationRecord(
-        tenant_id=tenant_id,
-        id=new_id or uuid.uuid4(),
-        customer_id=customer_id,
-        phone_number_id=phone_number_id,
-        opened_at=now,
-        updated_at=now,
-        state_changed_at=now,
-    )
     created = False
     conversation = await repository.find_conversation(tx, tenant_id, customer_id, for_update=True)
     if conversation is None:  # insert, unless another writer just did (then lock theirs)
+        new = ConversationRecord(
+            tenant_id=tenant_id,
+            id=new_id or uuid.uuid4(),
+            customer_id=customer_id,
+            phone_number_id=phone_number_id,
+            opened_at=now,
+            updated_at=now,
+            state_changed_at=now,
+        )
         values = repository.row_values(new)
         created = await insert_ignoring_conflict(tx, ConversationRecord, values)
         conversation = await repository.find_conversation(
